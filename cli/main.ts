@@ -1,0 +1,185 @@
+import { loadConfig, describeConfig, type Config } from '../platform/config/config.js';
+import { CareloopError } from '../platform/errors.js';
+import { createLogger } from '../platform/log.js';
+import { prepare } from '../platform/bootstrap.js';
+import { repoRoot } from '../platform/paths.js';
+import { runServices } from '../platform/service/runner.js';
+import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../stack/index.js';
+import { parseArgs } from './args.js';
+import { printError, progressPrinter } from './output.js';
+import { SERVICES, findService } from './services.js';
+import { runTests } from './test-command.js';
+
+const USAGE = `Usage: careloop <command> [options]
+
+Commands:
+  up                       bring the local stack up, prepare it and run every service (the two-command start)
+  run <service|all>        run one service, or every service in this process
+  prepare                  apply Kafka topics, register Avro schemas, run PostgreSQL and ClickHouse migrations
+  stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
+  test [--tier T] [files]  run the tests (brings the stack up for integration tests)
+  config [check]           list every configuration key, or check the current configuration
+
+Options for every command:
+  --config <file>          a JSON config file (also CARELOOP_CONFIG); environment variables CARELOOP_* override it
+  --help                   help for the command
+
+Run \`careloop <command> --help\` for details.`;
+
+const HELP: Record<string, string> = {
+  up: `Usage: careloop up [--no-stack]
+
+Brings the local stack up (installing what is missing on first run), applies topics, schemas and
+migrations, starts every service in this process and prints where each listens. Ctrl-C stops the
+services; the stack keeps running (\`careloop stack down\` stops it).
+  --no-stack   do not manage the stack; use the configured endpoints as they are`,
+  run: `Usage: careloop run <service|all> [--prepare]
+
+Runs one service, or all of them, in this process until SIGINT/SIGTERM.
+  --prepare    apply topics, schemas and migrations first
+Services:
+${SERVICES.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n')}`,
+  prepare: `Usage: careloop prepare
+
+Applies Kafka topics (topics as code), registers every Avro schema with BACKWARD compatibility and
+runs pending PostgreSQL and ClickHouse migrations. Idempotent: a second run changes nothing.`,
+  stack: `Usage: careloop stack up|down|status [--only a,b]
+
+  up       install what is missing, start each component, wait until healthy (a running stack is left alone)
+  down     stop what \`up\` started
+  status   report each component
+  --only   limit to components: postgres, redis, clickhouse, kafka, registry
+Data and logs live under the stack directory (stack.dir, default .stack/).`,
+  test: `Usage: careloop test [--tier unit|int|e2e|all] [--driver kafkajs|rdkafka] [--no-stack] [files...]
+
+Runs the tests with node's test runner from the compiled tree. Integration and end-to-end tiers bring
+the local stack up first. Files are test files under the repository (.ts names are accepted).`,
+  config: `Usage: careloop config [check]
+
+Without arguments, lists every configuration key with its environment variable, default and meaning.
+\`check\` compiles the configuration from the file and environment and prints it, or names the bad key.
+
+Keys:
+${describeConfig()}`,
+};
+
+function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+function configFrom(flags: Map<string, string | true>): Config {
+  const file = flags.get('config');
+  return loadConfig({ env: process.env, ...(typeof file === 'string' ? { file } : {}) });
+}
+
+function printStatus(statuses: readonly ComponentStatus[]): void {
+  for (const s of statuses) {
+    const who = s.startedByUs ? '' : ' (not started by careloop)';
+    console.log(`  ${s.name.padEnd(11)} ${s.state.padEnd(10)} ${s.endpoint}${who}${s.detail ? `  ${s.detail}` : ''}`);
+    if (s.state !== 'running') console.log(`  ${''.padEnd(11)} log: ${s.logPath}`);
+  }
+}
+
+async function cmdStack(argv: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(argv, { config: 'value', only: 'value' });
+  const cfg = configFrom(flags);
+  const only = typeof flags.get('only') === 'string' ? (flags.get('only') as string).split(',') : undefined;
+  const opts = { repoRoot: repoRoot(), reporter: { progress: progressPrinter() }, ...(only ? { only: only as never } : {}) };
+  switch (positional[0]) {
+    case 'up': printStatus(await stackUp(cfg, opts)); return 0;
+    case 'down': printStatus(await stackDown(cfg, opts)); return 0;
+    case 'status': {
+      const statuses = await stackStatus(cfg, opts);
+      printStatus(statuses);
+      return statuses.every((s) => s.state === 'running') ? 0 : 3;
+    }
+    default: throw new CareloopError('VALIDATION_FAILED', `stack needs up, down or status; see careloop stack --help`);
+  }
+}
+
+async function cmdPrepare(cfg: Config): Promise<void> {
+  const say = progressPrinter();
+  const report = await prepare(cfg, (step) => say('prepare', step));
+  const changed = report.topics.filter((t) => t.change !== 'unchanged');
+  say('prepare', `topics: ${report.topics.length} declared, ${changed.length} changed${changed.length ? ` (${changed.map((t) => `${t.topic} ${t.change}`).join(', ')})` : ''}`);
+  say('prepare', `schemas: ${report.subjects} subjects registered (BACKWARD)`);
+  say('prepare', `migrations: PostgreSQL ${report.postgresMigrations.length ? report.postgresMigrations.join(', ') : 'up to date'}; ClickHouse ${report.clickhouseMigrations.length ? report.clickhouseMigrations.join(', ') : 'up to date'}`);
+}
+
+async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): Promise<number> {
+  const defs = names.length === 1 && names[0] === 'all' ? SERVICES : names.map((n) => {
+    const def = findService(n);
+    if (def === undefined) throw new CareloopError('VALIDATION_FAILED', `unknown service "${n}"; services: ${SERVICES.map((s) => s.name).join(', ')}, or all`);
+    return def;
+  });
+  const log = createLogger({ level: cfg.log.level });
+  const proc = await runServices(cfg, log, defs);
+  if (banner) {
+    console.log('\nCareloop is running:');
+    for (const e of proc.endpoints) console.log(`  ${e.name.padEnd(14)} ${e.url}`);
+    console.log('\nCtrl-C stops the services; `careloop stack down` stops the stack.');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => { resolve(); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log.info('stopping');
+  await proc.stop();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (wantsHelp(rest)) {
+    const text = HELP[command];
+    if (text === undefined) throw new CareloopError('VALIDATION_FAILED', `unknown command "${command}"; see careloop --help`);
+    console.log(text);
+    return 0;
+  }
+  switch (command) {
+    case 'stack': return cmdStack(rest);
+    case 'config': {
+      const { positional, flags } = parseArgs(rest, { config: 'value' });
+      if (positional[0] === 'check') { console.log(JSON.stringify(configFrom(flags), null, 2)); return 0; }
+      console.log(HELP['config']);
+      return 0;
+    }
+    case 'prepare': {
+      const { flags } = parseArgs(rest, { config: 'value' });
+      await cmdPrepare(configFrom(flags));
+      return 0;
+    }
+    case 'run': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', prepare: 'bool' });
+      const cfg = configFrom(flags);
+      if (positional.length === 0) throw new CareloopError('VALIDATION_FAILED', 'run needs a service name or all; see careloop run --help');
+      if (flags.has('prepare')) await cmdPrepare(cfg);
+      return cmdRun(cfg, positional, true);
+    }
+    case 'up': {
+      const { flags } = parseArgs(rest, { config: 'value', 'no-stack': 'bool' });
+      const cfg = configFrom(flags);
+      if (!flags.has('no-stack')) {
+        printStatus(await stackUp(cfg, { repoRoot: repoRoot(), reporter: { progress: progressPrinter() } }));
+      }
+      await cmdPrepare(cfg);
+      return cmdRun(cfg, ['all'], true);
+    }
+    case 'test': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', tier: 'value', driver: 'value', 'no-stack': 'bool' });
+      return runTests(configFrom(flags), { files: positional, tier: (flags.get('tier') as string | undefined) ?? 'all', driver: flags.get('driver') as string | undefined, stack: !flags.has('no-stack') });
+    }
+    default:
+      throw new CareloopError('VALIDATION_FAILED', `unknown command "${command}"; see careloop --help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => { printError(err); process.exitCode = 1; },
+);

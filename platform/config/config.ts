@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { CareloopError } from '../errors.js';
+import { CONFIG_SPEC, envName, type ConfigKey, type KeyType } from './spec.js';
+
+export type Milliseconds = number;
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly stack: {
+    readonly dir: string; readonly host: string;
+    readonly kafkaPort: number; readonly kafkaControllerPort: number; readonly registryPort: number;
+    readonly postgresPort: number; readonly redisPort: number;
+    readonly clickhouseHttpPort: number; readonly clickhouseTcpPort: number;
+    readonly kafkaVersion: string; readonly apicurioVersion: string; readonly javaHeap: string;
+    readonly startTimeout: Milliseconds;
+  };
+  readonly kafka: {
+    readonly driver: 'kafkajs' | 'rdkafka'; readonly brokers: readonly string[]; readonly clientId: string;
+    readonly topicPrefix: string; readonly ssl: boolean; readonly replicationFactor: number; readonly partitionScale: number;
+  };
+  readonly registry: { readonly url: string };
+  readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
+  readonly redis: { readonly url: string };
+  readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string };
+  readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number };
+  readonly consumer: { readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds };
+}
+
+export interface ConfigSources {
+  /** The process environment; only CARELOOP_* variables are read. */
+  env?: Record<string, string | undefined>;
+  /** A JSON file of nested keys ({"kafka": {"driver": "rdkafka"}}); CARELOOP_CONFIG names one too. */
+  file?: string;
+  /** Overrides from code (tests, the CLI's flags), by dotted key. */
+  overrides?: Partial<Record<ConfigKey, string | number | boolean | readonly string[]>>;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function bad(key: string, source: string, why: string): CareloopError {
+  return new CareloopError('CONFIG_INVALID', `config key "${key}" (${source}) ${why}`, { details: { key, source } });
+}
+
+function parseValue(key: string, type: KeyType, raw: unknown, source: string): unknown {
+  const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+  switch (type.kind) {
+    case 'string':
+      if (typeof raw !== 'string' && source !== 'override') throw bad(key, source, 'must be a string');
+      if (type.nonEmpty === true && text.trim() === '') throw bad(key, source, 'must not be empty');
+      return text;
+    case 'int': case 'port': {
+      const n = Number(text);
+      const [min, max] = type.kind === 'port' ? [1, 65535] : [type.min, type.max];
+      if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) throw bad(key, source, `must be a whole number from ${min} to ${max}, got "${text}"`);
+      return n;
+    }
+    case 'bool':
+      if (['true', '1', 'yes', 'on'].includes(text.toLowerCase())) return true;
+      if (['false', '0', 'no', 'off'].includes(text.toLowerCase())) return false;
+      throw bad(key, source, `must be true or false, got "${text}"`);
+    case 'enum':
+      if (!type.values.includes(text)) throw bad(key, source, `must be one of ${type.values.join(', ')}; got "${text}"`);
+      return text;
+    case 'list': {
+      const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      if (items.length === 0) throw bad(key, source, 'must list at least one item (comma-separated)');
+      return Object.freeze(items);
+    }
+    case 'duration': {
+      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+      const unit = m?.[2];
+      if (m === null || unit === undefined) throw bad(key, source, `must be a duration such as 500ms, 30s, 5m, 1h; got "${text}"`);
+      return Math.round(Number(m[1]) * (DURATION_UNITS[unit] ?? 1));
+    }
+    case 'url': {
+      let url: URL;
+      try { url = new URL(text); } catch { throw bad(key, source, `must be a URL; got an unparsable value`); }
+      if (!type.protocols.includes(url.protocol)) throw bad(key, source, `must use ${type.protocols.join(' or ')}; got ${url.protocol}`);
+      return text;
+    }
+    default: {
+      const never: never = type;
+      return never;
+    }
+  }
+}
+
+/** Flattens {"a": {"b": 1}} into {"a.b": 1}, rejecting keys the spec does not know. */
+function flattenFile(obj: unknown, file: string, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new CareloopError('CONFIG_INVALID', `config file ${file} must hold a JSON object${prefix ? ` at "${prefix}"` : ''}`);
+  }
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (key in CONFIG_SPEC) { out.set(key, v); continue; }
+    const isSection = Object.keys(CONFIG_SPEC).some((s) => s.startsWith(key + '.'));
+    if (isSection && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [fk, fv] of flattenFile(v, file, key)) out.set(fk, fv);
+      continue;
+    }
+    throw new CareloopError('CONFIG_UNKNOWN_KEY', `config file ${file} has an unknown key "${key}"${suggest(key)}`, { details: { key } });
+  }
+  return out;
+}
+
+function suggest(key: string): string {
+  const lower = key.toLowerCase();
+  const near = Object.keys(CONFIG_SPEC).find((k) => k.toLowerCase() === lower || k.toLowerCase().endsWith('.' + lower.split('.').pop()));
+  return near ? `; did you mean "${near}"?` : '; run `careloop config --help` for the list of keys';
+}
+
+function readFile(path: string): unknown {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (err) {
+    throw new CareloopError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try { return JSON.parse(text); } catch (err) {
+    throw new CareloopError('CONFIG_INVALID', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Builds the nested object from flat dotted keys. */
+function nest(flat: Map<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of flat) {
+    const parts = key.split('.');
+    let node = root;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1] as string] = value;
+  }
+  return root;
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj !== null && typeof obj === 'object') {
+    for (const v of Object.values(obj)) deepFreeze(v);
+    Object.freeze(obj);
+  }
+  return obj;
+}
+
+/**
+ * Compiles configuration once: defaults, then the file, then CARELOOP_* variables, then overrides;
+ * every value parsed and converted (durations to ms); unknown keys fail with their name.
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const known = new Map(Object.keys(CONFIG_SPEC).map((k) => [envName(k), k]));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('CARELOOP_') && name !== 'CARELOOP_CONFIG' && !known.has(name)) {
+      throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown environment variable ${name}; run \`careloop config --help\` for the list of keys`, { details: { key: name } });
+    }
+  }
+  const raw = new Map<string, { value: unknown; source: string }>();
+  for (const [key, spec] of Object.entries(CONFIG_SPEC)) {
+    if ('default' in spec) raw.set(key, { value: spec.default, source: 'default' });
+  }
+  const file = sources.file ?? env['CARELOOP_CONFIG'];
+  if (file !== undefined && file !== '') {
+    for (const [key, value] of flattenFile(readFile(file), file)) raw.set(key, { value, source: `file ${file}` });
+  }
+  for (const [name, key] of known) {
+    const value = env[name];
+    if (value !== undefined) raw.set(key, { value, source: `env ${name}` });
+  }
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (!(key in CONFIG_SPEC)) throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown config key "${key}"${suggest(key)}`);
+    raw.set(key, { value, source: 'override' });
+  }
+  const flat = new Map<string, unknown>();
+  for (const [key, { value, source }] of raw) {
+    flat.set(key, parseValue(key, CONFIG_SPEC[key as ConfigKey].type, value, source));
+  }
+  deriveDefaults(flat);
+  return deepFreeze(nest(flat)) as unknown as Config;
+}
+
+/** Connection URLs default to the local stack's ports, so one port setting moves both ends. */
+function deriveDefaults(flat: Map<string, unknown>): void {
+  const host = flat.get('stack.host') as string;
+  const p = (k: string): number => flat.get(k) as number;
+  const defaults: Record<string, unknown> = {
+    'kafka.brokers': Object.freeze([`${host}:${p('stack.kafkaPort')}`]),
+    'registry.url': `http://${host}:${p('stack.registryPort')}/apis/ccompat/v7`,
+    'postgres.url': `postgres://careloop:careloop@${host}:${p('stack.postgresPort')}/careloop`,
+    'redis.url': `redis://${host}:${p('stack.redisPort')}`,
+    'clickhouse.url': `http://${host}:${p('stack.clickhouseHttpPort')}`,
+  };
+  for (const [key, value] of Object.entries(defaults)) if (!flat.has(key)) flat.set(key, value);
+}
+
+/** The key list for `--help`: name, environment variable, default and meaning. */
+export function describeConfig(): string {
+  return Object.entries(CONFIG_SPEC)
+    .map(([key, spec]) => `  ${key.padEnd(28)} ${envName(key).padEnd(40)} ${'default' in spec ? `[${spec.default || '""'}] ` : '[derived] '}${spec.doc}`)
+    .join('\n');
+}

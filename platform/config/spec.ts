@@ -1,0 +1,82 @@
+/**
+ * Every configuration key the product knows, with its type, default and environment variable.
+ * A key not listed here is an error, in the file and in the environment (CARELOOP_*).
+ */
+export type KeyType =
+  | { kind: 'string'; nonEmpty?: boolean }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'port' }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'list' }
+  | { kind: 'duration' }
+  | { kind: 'url'; protocols: readonly string[] };
+
+export interface KeySpec {
+  type: KeyType;
+  /** The default, in the same text form the environment uses; undefined means "derived" (see compile). */
+  default?: string;
+  doc: string;
+}
+
+const port = { kind: 'port' } as const;
+const bool = { kind: 'bool' } as const;
+const str = { kind: 'string', nonEmpty: true } as const;
+const duration = { kind: 'duration' } as const;
+
+export const CONFIG_SPEC = {
+  'env': { type: { kind: 'enum', values: ['development', 'test', 'production'] }, default: 'development', doc: 'deployment kind; production refuses development secrets' },
+  'log.level': { type: { kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, default: 'info', doc: 'pino log level' },
+  'log.pretty': { type: bool, default: 'false', doc: 'reserved: logs are always JSON; pipe them through pino-pretty to read them' },
+
+  'stack.dir': { type: str, default: '.stack', doc: 'where the local stack keeps data, logs and pid files (relative to the repository)' },
+  'stack.host': { type: str, default: '127.0.0.1', doc: 'the address the local stack listens on' },
+  'stack.kafkaPort': { type: port, default: '19092', doc: 'Kafka client listener' },
+  'stack.kafkaControllerPort': { type: port, default: '19093', doc: 'Kafka KRaft controller listener' },
+  'stack.registryPort': { type: port, default: '18081', doc: 'schema registry (Apicurio) HTTP port' },
+  'stack.postgresPort': { type: port, default: '15432', doc: 'PostgreSQL port' },
+  'stack.redisPort': { type: port, default: '16379', doc: 'Redis port' },
+  'stack.clickhouseHttpPort': { type: port, default: '18123', doc: 'ClickHouse HTTP port' },
+  'stack.clickhouseTcpPort': { type: port, default: '19000', doc: 'ClickHouse native port' },
+  'stack.kafkaVersion': { type: str, default: '4.1.1', doc: 'org.apache.kafka:kafka_2.13 version resolved from Maven Central' },
+  'stack.apicurioVersion': { type: str, default: '3.0.9', doc: 'io.apicurio:apicurio-registry-app version resolved from Maven Central' },
+  'stack.javaHeap': { type: str, default: '512m', doc: 'maximum heap of each JVM in the stack (Kafka, registry)' },
+  'stack.startTimeout': { type: duration, default: '180s', doc: 'how long one component may take to become healthy' },
+
+  'kafka.driver': { type: { kind: 'enum', values: ['kafkajs', 'rdkafka'] }, default: 'kafkajs', doc: 'Kafka client: kafkajs (pure JS) or rdkafka (native librdkafka)' },
+  'kafka.brokers': { type: { kind: 'list' }, doc: 'bootstrap brokers host:port,... (default: the local stack)' },
+  'kafka.clientId': { type: str, default: 'careloop', doc: 'Kafka client id prefix' },
+  'kafka.topicPrefix': { type: { kind: 'string' }, default: '', doc: 'prefix for every topic name (tests use it to isolate runs)' },
+  'kafka.ssl': { type: bool, default: 'false', doc: 'TLS to the brokers' },
+  'kafka.replicationFactor': { type: { kind: 'int', min: 1, max: 7 }, default: '1', doc: 'replication factor of created topics' },
+  'kafka.partitionScale': { type: { kind: 'int', min: 1, max: 64 }, default: '1', doc: 'multiplies every declared partition count (production: more partitions)' },
+
+  'registry.url': { type: { kind: 'url', protocols: ['http:', 'https:'] }, doc: 'Confluent-compatible schema registry base URL (default: the local Apicurio ccompat API)' },
+
+  'postgres.url': { type: { kind: 'url', protocols: ['postgres:', 'postgresql:'] }, doc: 'system of record (default: the local stack)' },
+  'postgres.ssl': { type: bool, default: 'false', doc: 'TLS to PostgreSQL' },
+  'postgres.poolMax': { type: { kind: 'int', min: 1, max: 500 }, default: '10', doc: 'connections per process' },
+
+  'redis.url': { type: { kind: 'url', protocols: ['redis:', 'rediss:'] }, doc: 'Redis URL; rediss:// turns TLS on (default: the local stack)' },
+
+  'clickhouse.url': { type: { kind: 'url', protocols: ['http:', 'https:'] }, doc: 'ClickHouse HTTP URL (default: the local stack)' },
+  'clickhouse.database': { type: str, default: 'careloop', doc: 'ClickHouse database' },
+  'clickhouse.user': { type: str, default: 'default', doc: 'ClickHouse user' },
+  'clickhouse.password': { type: { kind: 'string' }, default: '', doc: 'ClickHouse password' },
+
+  'services.host': { type: str, default: '127.0.0.1', doc: 'address the product services listen on' },
+  'services.opsPort': { type: port, default: '9464', doc: 'health and Prometheus metrics of this process' },
+  'services.apiPort': { type: port, default: '3000', doc: 'admin and integration HTTP API' },
+  'services.gatewayPort': { type: port, default: '3001', doc: 'patient WebSocket gateway and chat page' },
+
+  'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
+  'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
+  'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SPEC;
+
+/** CARELOOP_ + the key in upper snake case: stack.kafkaPort -> CARELOOP_STACK_KAFKA_PORT. */
+export function envName(key: string): string {
+  return 'CARELOOP_' + key.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}

@@ -1,0 +1,87 @@
+import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
+import { CareloopError } from '../errors.js';
+import { allTopics, topicConfigEntries, type TopicSpec } from './topics.js';
+
+export interface ApplyTopicsOptions {
+  brokers: readonly string[];
+  ssl: boolean;
+  prefix: string;
+  partitionScale: number;
+  replicationFactor: number;
+  /** Defaults to every declared topic. */
+  topics?: readonly TopicSpec[];
+}
+
+export interface TopicChange {
+  topic: string;
+  change: 'created' | 'partitions-added' | 'config-updated' | 'unchanged';
+}
+
+/**
+ * Creates missing topics, adds partitions where the declaration grew and aligns their configs.
+ * Safe to run at every start: a second run changes nothing.
+ */
+export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
+  const kafka = new Kafka({ clientId: 'careloop-admin', brokers: [...opts.brokers], ssl: opts.ssl, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const specs = opts.topics ?? allTopics();
+    const existing = new Set(await admin.listTopics());
+    const changes: TopicChange[] = [];
+    const toCreate = specs.filter((s) => !existing.has(opts.prefix + s.name));
+    if (toCreate.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((s) => ({
+          topic: opts.prefix + s.name,
+          numPartitions: s.partitions * opts.partitionScale,
+          replicationFactor: opts.replicationFactor,
+          configEntries: Object.entries(topicConfigEntries(s)).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      for (const s of toCreate) changes.push({ topic: opts.prefix + s.name, change: 'created' });
+    }
+    const present = specs.filter((s) => existing.has(opts.prefix + s.name));
+    if (present.length > 0) changes.push(...(await alignExisting(admin, present, opts)));
+    return changes;
+  } catch (err) {
+    throw new CareloopError('DEPENDENCY_UNAVAILABLE', `could not apply Kafka topics: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+type Admin = ReturnType<Kafka['admin']>;
+
+async function alignExisting(admin: Admin, specs: readonly TopicSpec[], opts: ApplyTopicsOptions): Promise<TopicChange[]> {
+  const names = specs.map((s) => opts.prefix + s.name);
+  const meta = await admin.fetchTopicMetadata({ topics: names });
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  const changes: TopicChange[] = [];
+  for (const spec of specs) {
+    const name = opts.prefix + spec.name;
+    const wanted = spec.partitions * opts.partitionScale;
+    const have = meta.topics.find((t) => t.name === name)?.partitions.length ?? 0;
+    let change: TopicChange['change'] = 'unchanged';
+    if (have < wanted) {
+      await admin.createPartitions({ topicPartitions: [{ topic: name, count: wanted }] });
+      change = 'partitions-added';
+    }
+    const current = configs.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+    const desired = topicConfigEntries(spec);
+    const differs = Object.entries(desired).some(([k, v]) => current.find((e) => e.configName === k)?.configValue !== v);
+    if (differs) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(desired).map(([n, value]) => ({ name: n, value })) }],
+      });
+      if (change === 'unchanged') change = 'config-updated';
+    }
+    changes.push({ topic: name, change });
+  }
+  return changes;
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { normalizeError, type CareloopError } from '../errors.js';
+import { recordLogger, type Logger, type RecordIds } from '../log.js';
+import type { SchemaCatalogue } from '../avro/catalogue.js';
+import type { Metrics } from '../service/metrics.js';
+import type { Publisher } from './publisher.js';
+import type { Consumer, IncomingRecord } from './types.js';
+
+export interface RecordContext {
+  record: IncomingRecord;
+  /** Child logger carrying the record's ids. */
+  log: Logger;
+  /** 1 on the first try. */
+  attempt: number;
+  /** The logical topic (without the run's prefix). */
+  topic: string;
+}
+
+export type RecordProcessor = (value: unknown, ctx: RecordContext) => Promise<void>;
+
+export interface ConsumerLoopOptions {
+  groupId: string;
+  consumer: Consumer;
+  catalogue: SchemaCatalogue;
+  publisher: Publisher;
+  topicPrefix: string;
+  log: Logger;
+  metrics: Metrics;
+  maxRetries: number;
+  retryBackoffMs: number;
+  process: RecordProcessor;
+  /** Called after each batch's records are processed and before its offsets are committed. */
+  afterBatch?: () => Promise<void>;
+}
+
+function idsOf(value: unknown): RecordIds {
+  if (value === null || typeof value !== 'object') return {};
+  const v = value as Record<string, unknown>;
+  const pick = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const ids: RecordIds = {};
+  const messageId = pick('messageId') ?? pick('signalId') ?? pick('actionId');
+  if (messageId !== undefined) ids.messageId = messageId;
+  for (const k of ['organizationId', 'patientId', 'traceId'] as const) {
+    const x = pick(k);
+    if (x !== undefined) ids[k] = x;
+  }
+  return ids;
+}
+
+/**
+ * The consumer loop around a pure processor: decodes each record, processes it in partition order,
+ * retries retryable failures with exponential backoff and sends the rest to the group's dead-letter
+ * topic with their code. While a dependency stays unavailable it does not dead-letter: the batch
+ * fails uncommitted and comes again, so nothing is lost.
+ */
+export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Consumer> {
+  await opts.consumer.start(async (records) => {
+    for (const record of records) await handleRecord(opts, record);
+    await opts.afterBatch?.();
+  });
+  opts.log.info({ group: opts.groupId }, 'consumer loop started');
+  return opts.consumer;
+}
+
+async function handleRecord(opts: ConsumerLoopOptions, record: IncomingRecord): Promise<void> {
+  const topic = record.topic.startsWith(opts.topicPrefix) ? record.topic.slice(opts.topicPrefix.length) : record.topic;
+  const timer = opts.metrics.recordDuration.startTimer({ group: opts.groupId, topic });
+  let value: unknown;
+  try {
+    value = await opts.catalogue.decode(record.value);
+  } catch (err) {
+    const e = normalizeError(err);
+    if (e.retryable) throw e; // the registry is down: leave the batch uncommitted
+    await deadLetter(opts, record, topic, e, 1);
+    timer();
+    return;
+  }
+  const log = recordLogger(opts.log, idsOf(value));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await opts.process(value, { record, log, attempt, topic });
+      opts.metrics.recordsProcessed.inc({ group: opts.groupId, topic, outcome: attempt === 1 ? 'ok' : 'retried' });
+      timer();
+      return;
+    } catch (err) {
+      const e = normalizeError(err);
+      if (e.retryable && attempt <= opts.maxRetries) {
+        log.warn({ code: e.code, attempt }, 'retryable failure; backing off');
+        await sleep(opts.retryBackoffMs * 2 ** (attempt - 1));
+        continue;
+      }
+      if (e.retryable && e.code === 'DEPENDENCY_UNAVAILABLE') {
+        log.error({ code: e.code, attempt }, 'dependency still unavailable; leaving the batch uncommitted');
+        throw e;
+      }
+      await deadLetter(opts, record, topic, e, attempt);
+      timer();
+      return;
+    }
+  }
+}
+
+async function deadLetter(opts: ConsumerLoopOptions, record: IncomingRecord, topic: string, e: CareloopError, attempts: number): Promise<void> {
+  await opts.publisher.deadLetter(opts.groupId, {
+    id: randomUUID(),
+    consumerGroup: opts.groupId,
+    originalTopic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+    errorCode: e.code,
+    reason: e.message,
+    attempts,
+    failedAt: Date.now(),
+  });
+  opts.metrics.recordsProcessed.inc({ group: opts.groupId, topic, outcome: 'dead_lettered' });
+  opts.log.warn({ group: opts.groupId, topic, partition: record.partition, offset: record.offset, code: e.code }, 'record dead-lettered');
+}

@@ -1,0 +1,116 @@
+import { Kafka, logLevel, type Consumer as KjsConsumer, type LogEntry } from 'kafkajs';
+import type { Logger } from '../log.js';
+import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
+
+function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return out;
+}
+
+/** kafkajs writes through our logger; its own info chatter stays at debug. */
+function logCreator(log: Logger) {
+  return () => ({ level, log: entry }: LogEntry) => {
+    const { message, ...extra } = entry;
+    const fields = { kafkajs: entry.namespace, ...pickSafe(extra) };
+    if (level === logLevel.ERROR) log.error(fields, message);
+    else if (level === logLevel.WARN) log.warn(fields, message);
+    else log.debug(fields, message);
+  };
+}
+
+function pickSafe(extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['broker', 'clientId', 'groupId', 'topic', 'partition', 'error', 'retryCount', 'retryTime']) if (k in extra) out[k] = extra[k];
+  return out;
+}
+
+export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver {
+  const kafka = new Kafka({
+    clientId: cfg.clientId,
+    brokers: [...cfg.brokers],
+    ssl: cfg.ssl,
+    logLevel: logLevel.WARN,
+    logCreator: logCreator(log.child({ driver: 'kafkajs' })),
+    retry: { retries: 8, initialRetryTime: 100 },
+  });
+  return {
+    name: 'kafkajs',
+    async producer(): Promise<Producer> {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+      await p.connect();
+      return {
+        async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+          if (records.length === 0) return;
+          await p.send({
+            topic,
+            acks: -1,
+            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+          });
+        },
+        async disconnect(): Promise<void> { await p.disconnect(); },
+      };
+    },
+    consumer(opts: ConsumerOptions): Consumer {
+      return new KafkajsConsumer(kafka, opts);
+    },
+  };
+}
+
+class KafkajsConsumer implements Consumer {
+  private readonly consumer: KjsConsumer;
+  private partitions = 0;
+
+  constructor(kafka: Kafka, private readonly opts: ConsumerOptions) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1000, Math.floor(opts.sessionTimeoutMs / 10)),
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.partitions = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+    });
+  }
+
+  get assigned(): boolean { return this.partitions > 0; }
+
+  async start(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+    const max = this.opts.maxBatchSize ?? 500;
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length; i += max) {
+          if (!isRunning() || isStale()) return;
+          const slice = batch.messages.slice(i, i + max);
+          const records: IncomingRecord[] = slice.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: headersToStrings(m.headers),
+            timestamp: Number(m.timestamp),
+          }));
+          await handler(records);
+          const last = slice[slice.length - 1];
+          if (last !== undefined) resolveOffset(last.offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    this.partitions = 0;
+  }
+}

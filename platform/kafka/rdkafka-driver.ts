@@ -1,0 +1,175 @@
+import { createRequire } from 'node:module';
+import type * as Rd from 'node-rdkafka';
+import { CareloopError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/** node-rdkafka is a native addon: loaded on first use so the kafkajs driver works without it. */
+function load(): typeof Rd {
+  try {
+    return require('node-rdkafka') as typeof Rd;
+  } catch (err) {
+    throw new CareloopError('CONFIG_INVALID', 'kafka.driver=rdkafka but node-rdkafka did not load; run `npm ci` (it builds the addon) or use kafka.driver=kafkajs', { cause: err });
+  }
+}
+
+function baseConfig(cfg: DriverConfig): Record<string, string | number | boolean> {
+  return {
+    'metadata.broker.list': cfg.brokers.join(','),
+    'client.id': cfg.clientId,
+    'security.protocol': cfg.ssl ? 'ssl' : 'plaintext',
+    // The same key-to-partition mapping as Java clients and kafkajs: ordering survives a driver switch.
+    'partitioner': 'murmur2_random',
+    'socket.keepalive.enable': true,
+  };
+}
+
+function toHeaders(h: Record<string, string> | undefined): Rd.MessageHeader[] {
+  return Object.entries(h ?? {}).map(([k, v]) => ({ [k]: v }));
+}
+
+function fromHeaders(h: Rd.MessageHeader[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of h ?? []) for (const [k, v] of Object.entries(entry)) out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return out;
+}
+
+function connect(client: Rd.Client<string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.connect({ timeout: 10_000 }, (err) => (err ? reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `librdkafka could not connect: ${err.message}`, { cause: err })) : resolve()));
+  });
+}
+
+export function createRdkafkaDriver(cfg: DriverConfig, log: Logger): KafkaDriver {
+  const rd = load();
+  const dlog = log.child({ driver: 'rdkafka' });
+  return {
+    name: 'rdkafka',
+    async producer(): Promise<Producer> {
+      const p = new rd.HighLevelProducer({
+        ...baseConfig(cfg),
+        'enable.idempotence': true,
+        'linger.ms': 2,
+        'dr_cb': true,
+      });
+      p.on('event.error', (err) => dlog.warn({ err: err.message }, 'producer error'));
+      await connect(p);
+      return {
+        async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+          await Promise.all(records.map((r) => new Promise<void>((resolve, reject) => {
+            p.produce(topic, null, r.value, r.key ?? undefined, Date.now(), toHeaders(r.headers), (err: unknown) => {
+              if (err) reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `produce to ${topic} failed: ${(err as Error).message}`, { cause: err }));
+              else resolve();
+            });
+          })));
+        },
+        disconnect: () => new Promise<void>((resolve) => {
+          p.flush(5000, () => p.disconnect(() => resolve()));
+        }),
+      };
+    },
+    consumer(opts: ConsumerOptions): Consumer {
+      return new RdkafkaConsumer(rd, cfg, opts, dlog);
+    },
+  };
+}
+
+class RdkafkaConsumer implements Consumer {
+  private readonly consumer: Rd.KafkaConsumer;
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(rd: typeof Rd, cfg: DriverConfig, private readonly opts: ConsumerOptions, private readonly log: Logger) {
+    this.consumer = new rd.KafkaConsumer({
+      ...baseConfig(cfg),
+      'group.id': opts.groupId,
+      'enable.auto.commit': false,
+      'session.timeout.ms': opts.sessionTimeoutMs,
+      'fetch.wait.max.ms': 100,
+      'rebalance_cb': true,
+    }, { 'auto.offset.reset': opts.fromBeginning ? 'earliest' : 'latest' });
+    this.consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
+  }
+
+  get assigned(): boolean {
+    return this.running && this.consumer.assignments().length > 0;
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    await connect(this.consumer);
+    this.consumer.setDefaultConsumeTimeout(100);
+    this.consumer.subscribe([...this.opts.topics]);
+    this.running = true;
+    this.loop = this.run(handler);
+  }
+
+  private consume(n: number): Promise<Rd.Message[]> {
+    return new Promise((resolve, reject) => {
+      this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages)));
+    });
+  }
+
+  private async run(handler: BatchHandler): Promise<void> {
+    const max = this.opts.maxBatchSize ?? 500;
+    while (this.running) {
+      let messages: Rd.Message[];
+      try {
+        messages = await this.consume(max);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      const batches = byPartition(messages);
+      for (let i = 0; i < batches.length; i++) {
+        const batch = batches[i] as IncomingRecord[];
+        try {
+          await handler(batch);
+          const last = batch[batch.length - 1] as IncomingRecord;
+          this.consumer.commitSync({ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 });
+        } catch (err) {
+          // Leave offsets uncommitted and rewind this and every unprocessed partition: at least once.
+          const first = batch[0] as IncomingRecord;
+          this.log.error({ err: (err as Error).message, topic: first.topic, partition: first.partition }, 'batch failed; seeking back');
+          for (const rest of batches.slice(i)) await this.seek(rest[0] as IncomingRecord);
+          await new Promise((r) => setTimeout(r, 500));
+          break;
+        }
+      }
+    }
+  }
+
+  private seek(r: IncomingRecord): Promise<void> {
+    return new Promise((resolve) => {
+      this.consumer.seek({ topic: r.topic, partition: r.partition, offset: Number(r.offset) }, 1000, () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+}
+
+/** Splits fetched messages into ordered runs of one partition each. */
+function byPartition(messages: readonly Rd.Message[]): IncomingRecord[][] {
+  const groups = new Map<string, IncomingRecord[]>();
+  for (const m of messages) {
+    const k = `${m.topic}:${m.partition}`;
+    let g = groups.get(k);
+    if (g === undefined) groups.set(k, (g = []));
+    g.push({
+      topic: m.topic,
+      partition: m.partition,
+      offset: String(m.offset),
+      key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+      value: m.value ?? null,
+      headers: fromHeaders(m.headers),
+      timestamp: m.timestamp ?? Date.now(),
+    });
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,56 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Field names that may carry PHI anywhere in a log object. pino replaces their values with
+ * "[REDACTED]" at any of the listed depths; code should still never pass PHI to a logger.
+ */
+export const PHI_FIELDS = [
+  'name', 'firstName', 'lastName', 'fullName', 'givenName', 'familyName',
+  'phone', 'phoneNumber', 'mobile', 'email', 'dateOfBirth', 'birthDate', 'dob',
+  'address', 'street', 'postalCode', 'zip', 'mrn', 'ssn', 'identifier', 'identifiers',
+  'text', 'body', 'message_text', 'content', 'plaintext', 'token', 'authorization', 'password', 'apiKey',
+] as const;
+
+function redactPaths(): string[] {
+  const paths: string[] = [];
+  for (const f of PHI_FIELDS) paths.push(f, `*.${f}`, `*.*.${f}`, `req.headers.${f}`);
+  paths.push('req.headers.cookie', 'req.query.token');
+  return paths;
+}
+
+export interface LoggerOptions {
+  level: string;
+  service?: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
+  destination?: DestinationStream;
+}
+
+/** The one way to make a root logger: JSON lines, PHI paths redacted, the service named. */
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: opts.service === undefined ? {} : { service: opts.service },
+      redact: { paths: redactPaths(), censor: '[REDACTED]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination,
+  );
+}
+
+/** The ids every record carries; a consumer builds a child logger from them. Never PHI. */
+export interface RecordIds {
+  messageId?: string;
+  organizationId?: string;
+  patientId?: string;
+  traceId?: string;
+}
+
+export function recordLogger(log: Logger, ids: RecordIds): Logger {
+  const bindings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ids)) if (typeof v === 'string') bindings[k] = v;
+  return log.child(bindings);
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes the checkout runnable: system packages the npm install needs, `npm ci` when node_modules is
+# missing or older than the lockfile, then an incremental TypeScript build. Quiet when nothing to do.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if [ "${1:-}" = "--help" ]; then
+  echo "Usage: scripts/ensure-built.sh   installs npm dependencies if needed and builds dist/"; exit 0
+fi
+
+need_install=0
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  need_install=1
+fi
+
+if [ "$need_install" = 1 ]; then
+  # node-rdkafka links Debian's librdkafka (about 25 s) instead of compiling its bundled copy (about 2 min).
+  if ! dpkg -s librdkafka-dev >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "careloop: installing build prerequisites (librdkafka-dev, g++, make) with apt-get ..." >&2
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librdkafka-dev g++ make python3 >/dev/null
+    else
+      echo "careloop: librdkafka-dev, g++ and make are needed; run: sudo apt-get install -y librdkafka-dev g++ make python3" >&2
+      exit 1
+    fi
+  fi
+  echo "careloop: installing npm dependencies (npm ci, about 1 minute the first time) ..." >&2
+  node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+  BUILD_LIBRDKAFKA=0 npm_config_nodedir="$node_prefix" npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# Regenerate Avro types and compile; tsc is incremental, so an unchanged tree takes a second or two.
+if ! node scripts/gen-avro-types.mjs || ! npx --no-install tsc -p tsconfig.json; then
+  echo "careloop: the TypeScript build failed (errors above)." >&2
+  exit 1
+fi

@@ -1,5 +1,7 @@
-import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
+
+const { Kafka, logLevel, ConfigResourceTypes } = kafkajs; // CommonJS package: named imports do not resolve
 import { allTopics, topicConfigEntries, type TopicSpec } from './topics.js';
 
 export interface ApplyTopicsOptions {
@@ -52,7 +54,7 @@ export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange
   }
 }
 
-type Admin = ReturnType<Kafka['admin']>;
+type Admin = kafkajs.Admin;
 
 async function alignExisting(admin: Admin, specs: readonly TopicSpec[], opts: ApplyTopicsOptions): Promise<TopicChange[]> {
   const names = specs.map((s) => opts.prefix + s.name);

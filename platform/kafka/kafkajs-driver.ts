@@ -1,6 +1,8 @@
-import { Kafka, logLevel, type Consumer as KjsConsumer, type LogEntry } from 'kafkajs';
+import kafkajs, { type Consumer as KjsConsumer, type Kafka as KafkaClient, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log.js';
 import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
+
+const { Kafka, logLevel } = kafkajs; // CommonJS package: named imports do not resolve
 
 function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -64,7 +66,7 @@ class KafkajsConsumer implements Consumer {
   private readonly consumer: KjsConsumer;
   private partitions = 0;
 
-  constructor(kafka: Kafka, private readonly opts: ConsumerOptions) {
+  constructor(kafka: KafkaClient, private readonly opts: ConsumerOptions) {
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs,

@@ -20,8 +20,6 @@ function baseConfig(cfg: DriverConfig): Record<string, string | number | boolean
     'metadata.broker.list': cfg.brokers.join(','),
     'client.id': cfg.clientId,
     'security.protocol': cfg.ssl ? 'ssl' : 'plaintext',
-    // The same key-to-partition mapping as Java clients and kafkajs: ordering survives a driver switch.
-    'partitioner': 'murmur2_random',
     'socket.keepalive.enable': true,
   };
 }
@@ -53,6 +51,11 @@ export function createRdkafkaDriver(cfg: DriverConfig, log: Logger): KafkaDriver
         'enable.idempotence': true,
         'linger.ms': 2,
         'dr_cb': true,
+      }, {
+        // A topic-level property: the same key-to-partition mapping as Java clients and kafkajs,
+        // so one patient's ordering survives a driver switch (tested).
+        'partitioner': 'murmur2_random',
+        'acks': -1,
       });
       p.on('event.error', (err) => dlog.warn({ err: err.message }, 'producer error'));
       await connect(p);

@@ -93,6 +93,7 @@ async function cmdStack(argv: string[]): Promise<number> {
       printStatus(statuses);
       return statuses.every((s) => s.state === 'running') ? 0 : 3;
     }
+    case undefined:
     default: throw new CareloopError('VALIDATION_FAILED', `stack needs up, down or status; see careloop stack --help`);
   }
 }

@@ -16,7 +16,7 @@ function pids(statuses: readonly ComponentStatus[]): Map<ComponentName, number |
   return new Map(statuses.map((s) => [s.name, s.pid]));
 }
 
-void test('stack up brings every component to running, a second up changes nothing, status agrees', { timeout: 900_000 }, async () => {
+test('stack up brings every component to running, a second up changes nothing, status agrees', { timeout: 900_000 }, async () => {
   const first = await stackUp(cfg, { repoRoot: root, reporter: reporter([]) });
   assert.deepEqual(first.map((s) => s.name), ['postgres', 'redis', 'clickhouse', 'kafka', 'registry']);
   for (const s of first) assert.equal(s.state, 'running', `${s.name}: ${s.detail ?? ''} (log ${s.logPath})`);
@@ -34,7 +34,7 @@ void test('stack up brings every component to running, a second up changes nothi
   assert.deepEqual(status.map((s) => [s.name, s.state, s.pid]), second.map((s) => [s.name, s.state, s.pid]));
 });
 
-void test('stack up with `only` touches just the named component and its dependencies', { timeout: 900_000 }, async () => {
+test('stack up with `only` touches just the named component and its dependencies', { timeout: 900_000 }, async () => {
   const statuses = await stackUp(cfg, { repoRoot: root, reporter: reporter([]), only: ['registry'] });
   assert.deepEqual(statuses.map((s) => s.name), ['postgres', 'registry']);
   for (const s of statuses) assert.equal(s.state, 'running');

@@ -18,7 +18,7 @@ function parseProperties(text: string): Map<string, string> {
   return new Map(text.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
 }
 
-void test('kafka server.properties: one KRaft node, replication settings for one broker, no auto-created topics', () => {
+test('kafka server.properties: one KRaft node, replication settings for one broker, no auto-created topics', () => {
   const props = parseProperties(kafkaServerProperties(cfg, '/data/kafka'));
   assert.equal(props.get('process.roles'), 'broker,controller');
   assert.equal(props.get('node.id'), '1');
@@ -32,25 +32,25 @@ void test('kafka server.properties: one KRaft node, replication settings for one
   assert.equal(props.get('group.initial.rebalance.delay.ms'), '0');
 });
 
-void test('kafka log4j2 config appends to the given log file, escaped', () => {
+test('kafka log4j2 config appends to the given log file, escaped', () => {
   const xml = kafkaLog4j2Xml('/tmp/a&b/kafka.log');
   assert.match(xml, /fileName="\/tmp\/a&amp;b\/kafka.log" append="true"/);
 });
 
-void test('a KRaft cluster id is 22 URL-safe base64 characters and fresh each time', () => {
+test('a KRaft cluster id is 22 URL-safe base64 characters and fresh each time', () => {
   const id = newClusterId();
   assert.match(id, /^[A-Za-z0-9_-]{22}$/);
   assert.notEqual(id, newClusterId());
 });
 
-void test('redis.conf: our port and address, data dir, append-only, not daemonised', () => {
+test('redis.conf: our port and address, data dir, append-only, not daemonised', () => {
   const conf = redisConf(cfg, '/data/redis');
   for (const line of ['port 16379', 'bind 127.0.0.1', 'dir /data/redis', 'appendonly yes', 'daemonize no']) {
     assert.ok(conf.split('\n').includes(line), line);
   }
 });
 
-void test('clickhouse config: ports, listen host, paths inside the data dir, users file, log file', () => {
+test('clickhouse config: ports, listen host, paths inside the data dir, users file, log file', () => {
   const xml = clickhouseConfigXml(cfg, { root: '/s/ch', data: '/s/ch/data', config: '/s/ch/config.xml', users: '/s/ch/users.xml', log: '/s/logs/clickhouse.log', errorLog: '/s/logs/ch.err.log' });
   assert.match(xml, /<http_port>18123<\/http_port>/);
   assert.match(xml, /<tcp_port>19000<\/tcp_port>/);
@@ -61,7 +61,7 @@ void test('clickhouse config: ports, listen host, paths inside the data dir, use
   assert.match(xml, /^<\?xml version="1.0"\?>\n<yandex>/);
 });
 
-void test('clickhouse users: default user, empty password, loopback only', () => {
+test('clickhouse users: default user, empty password, loopback only', () => {
   const xml = clickhouseUsersXml();
   assert.match(xml, /<default>\s*<password><\/password>/);
   assert.match(xml, /<ip>127.0.0.1<\/ip>/);
@@ -69,7 +69,7 @@ void test('clickhouse users: default user, empty password, loopback only', () =>
   assert.equal(xmlEscape('<a "b">&'), '&lt;a &quot;b&quot;&gt;&amp;');
 });
 
-void test('postgres: listens on the stack address and port, socket in our dir; initdb trusts only the socket', () => {
+test('postgres: listens on the stack address and port, socket in our dir; initdb trusts only the socket', () => {
   const args = postgresArgs(cfg, '/s/pg/data', '/s/pg/sock');
   assert.deepEqual(args.slice(0, 2), ['-D', '/s/pg/data']);
   for (const s of ['listen_addresses=127.0.0.1', 'port=15432', 'unix_socket_directories=/s/pg/sock']) assert.ok(args.includes(s), s);
@@ -77,7 +77,7 @@ void test('postgres: listens on the stack address and port, socket in our dir; i
   assert.ok(initdbArgs('/d').includes('--auth-host=scram-sha-256'));
 });
 
-void test('registry: SQL storage on our postgres database apicurio, on the registry port', () => {
+test('registry: SQL storage on our postgres database apicurio, on the registry port', () => {
   const p = registrySystemProperties(cfg);
   assert.equal(p['quarkus.http.port'], '18081');
   assert.equal(p['apicurio.storage.kind'], 'sql');
@@ -86,13 +86,13 @@ void test('registry: SQL storage on our postgres database apicurio, on the regis
   assert.equal(p['apicurio.datasource.username'], 'careloop');
 });
 
-void test('selecting components keeps start order and pulls in dependencies', () => {
+test('selecting components keeps start order and pulls in dependencies', () => {
   assert.deepEqual(selectComponents(undefined), ['postgres', 'redis', 'clickhouse', 'kafka', 'registry']);
   assert.deepEqual(selectComponents(['registry', 'redis']), ['postgres', 'redis', 'registry']);
   assert.deepEqual(selectComponents(['kafka']), ['kafka']);
 });
 
-void test('missing packages are listed once each, present ones skipped', () => {
+test('missing packages are listed once each, present ones skipped', () => {
   const reqs = [
     { aptPackage: 'maven', what: 'mvn', present: () => false },
     { aptPackage: 'maven', what: 'mvn', present: () => false },
@@ -101,14 +101,14 @@ void test('missing packages are listed once each, present ones skipped', () => {
   assert.deepEqual(missingPackages(reqs), ['maven']);
 });
 
-void test('layout: data, logs and pid files under <repoRoot>/<stack.dir>', () => {
+test('layout: data, logs and pid files under <repoRoot>/<stack.dir>', () => {
   const layout = stackLayout(cfg, '/repo');
   assert.equal(layout.dataDir('kafka'), '/repo/.stack/kafka');
   assert.equal(layout.logPath('kafka'), '/repo/.stack/logs/kafka.log');
   assert.equal(layout.pidPath('kafka'), '/repo/.stack/run/kafka.pid');
 });
 
-void test('a stack failure names the component, the next step and the log', () => {
+test('a stack failure names the component, the next step and the log', () => {
   const err = stackFailed('kafka', 'did not start', 'free port 19092', '/nonexistent/kafka.log');
   assert.ok(isCareloopError(err));
   assert.equal(err.code, 'STACK_FAILED');

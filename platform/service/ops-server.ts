@@ -29,7 +29,8 @@ async function runCheck(c: HealthCheck, timeoutMs: number): Promise<CheckResult>
 
 /** Runs every readiness check concurrently; a check named twice (two services, one client) runs once. */
 export async function healthReport(services: string[], checks: readonly HealthCheck[], timeoutMs = 2000): Promise<HealthReport> {
-  const unique = [...new Map(checks.map((c) => [c.name, c])).values()];
+  const unique: HealthCheck[] = [];
+  for (const c of checks) if (!unique.some((u) => u.name === c.name)) unique.push(c);
   const results = await Promise.all(unique.map(async (c) => [c.name, await runCheck(c, timeoutMs)] as const));
   const byName = Object.fromEntries(results);
   return { status: results.every(([, r]) => r.status === 'ok') ? 'ok' : 'degraded', services, checks: byName };

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import kafkajs from 'kafkajs';
+import { loadConfig } from '../platform/config/config.js';
+import { repoRoot } from '../platform/paths.js';
+import { createClickHouse } from '../platform/storage/clickhouse.js';
+import { uniqueId } from '../test/helpers.js';
+
+const cli = join(repoRoot(), 'dist/cli/main.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+test('every command answers --help', () => {
+  for (const args of [['--help'], ['up', '--help'], ['run', '--help'], ['prepare', '--help'], ['stack', '--help'], ['test', '--help'], ['config', '--help']]) {
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /Usage: careloop/);
+  }
+});
+
+test('bad configuration fails fast with a message naming the key', () => {
+  const r = spawnSync(process.execPath, [cli, 'run', 'all'], { encoding: 'utf8', env: { ...process.env, CARELOOP_KAFKA_DRIVER: 'java' } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /CONFIG_INVALID.*kafka\.driver/);
+  const typo = spawnSync(process.execPath, [cli, 'prepare'], { encoding: 'utf8', env: { ...process.env, CARELOOP_REDIS_PROT: '1' } });
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /CARELOOP_REDIS_PROT/);
+  const unknown = spawnSync(process.execPath, [cli, 'run', 'nope'], { encoding: 'utf8' });
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /unknown service "nope"; services: .*analytics-sink/);
+});
+
+const prefix = `${uniqueId('e2e')}.`;
+const database = uniqueId('careloop_e2e_');
+after(async () => {
+  const cfg = loadConfig({ env: process.env });
+  const admin = new kafkajs.Kafka({ clientId: 'e2e-cleanup', brokers: [...cfg.kafka.brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  await admin.disconnect();
+  const ch = createClickHouse(cfg.clickhouse, null);
+  await ch.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  await ch.close();
+});
+
+test('`careloop up` prepares topics, schemas and migrations, starts every service, prints where each listens, and stops on SIGTERM', async () => {
+  const [opsPort, apiPort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    CARELOOP_KAFKA_TOPIC_PREFIX: prefix, CARELOOP_CLICKHOUSE_DATABASE: database,
+    CARELOOP_SERVICES_OPS_PORT: String(opsPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, [cli, 'up', '--no-stack'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Careloop is running') && Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(out, /Careloop is running/, out);
+    assert.match(out, /topics: \d+ declared/);
+    assert.match(out, new RegExp(`admin API\\s+http://127\\.0\\.0\\.1:${apiPort}`));
+    assert.match(out, new RegExp(`health\\s+http://127\\.0\\.0\\.1:${opsPort}/health`));
+
+    const health = await fetch(`http://127.0.0.1:${opsPort}/health`);
+    const report = (await health.json()) as { status: string; services: string[]; checks: Record<string, { status: string }> };
+    assert.equal(health.status, 200, JSON.stringify(report));
+    assert.deepEqual(report.services.sort(), ['analytics-sink', 'api']);
+    for (const dep of ['kafka', 'registry', 'postgres', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
+    assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);
+    const version = await fetch(`http://127.0.0.1:${apiPort}/v1/version`);
+    assert.equal(version.status, 200);
+    const missing = await fetch(`http://127.0.0.1:${apiPort}/v1/nothing-here`);
+    assert.deepEqual([missing.status, ((await missing.json()) as { code: string }).code], [404, 'NOT_FOUND']);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, 'a clean shutdown');
+});

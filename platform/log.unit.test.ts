@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { captureLogger } from '../test/helpers.js';
+import { recordLogger } from './log.js';
+
+test('PHI fields are redacted at any depth, ids are kept', () => {
+  const { log, lines } = captureLogger();
+  const child = recordLogger(log, { messageId: 'm1', patientId: 'p-pseudo', organizationId: 'o1', traceId: 't1' });
+  child.info({ phone: '+15550100', patient: { firstName: 'CANARY-Ada', dateOfBirth: '1970-01-01' }, req: { headers: { authorization: 'Bearer x' } }, text: 'my chest hurts' }, 'hello');
+  assert.equal(lines.length, 1);
+  const line = lines[0] as string;
+  for (const secret of ['+15550100', 'CANARY-Ada', '1970-01-01', 'Bearer x', 'chest']) assert.ok(!line.includes(secret), `${secret} leaked`);
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  assert.equal(parsed['patientId'], 'p-pseudo');
+  assert.equal(parsed['messageId'], 'm1');
+  assert.equal(parsed['level'], 'info');
+});

@@ -24,6 +24,19 @@ export interface TopicChange {
  * Safe to run at every start: a second run changes nothing.
  */
 export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
+  // Metadata of a just-created topic can lag behind its creation, and kafkajs may give up on it
+  // after its own retries; the whole apply is idempotent, so it is retried from the top.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyTopicsOnce(opts);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+async function applyTopicsOnce(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
   const kafka = new Kafka({ clientId: 'careloop-admin', brokers: [...opts.brokers], ssl: opts.ssl, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

@@ -74,9 +74,9 @@ function configFrom(flags: Map<string, string | true>): Config {
 
 function printStatus(statuses: readonly ComponentStatus[]): void {
   for (const s of statuses) {
-    const who = s.startedByUs ? '' : ' (not started by careloop)';
+    const who = s.state !== 'stopped' && !s.startedByUs ? ' (not started by careloop)' : '';
     console.log(`  ${s.name.padEnd(11)} ${s.state.padEnd(10)} ${s.endpoint}${who}${s.detail ? `  ${s.detail}` : ''}`);
-    if (s.state !== 'running') console.log(`  ${''.padEnd(11)} log: ${s.logPath}`);
+    if (s.state === 'unhealthy') console.log(`  ${''.padEnd(11)} log: ${s.logPath}`);
   }
 }
 

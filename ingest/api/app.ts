@@ -17,7 +17,6 @@ export function buildApiApp(opts: ApiAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
   app.setErrorHandler((err, req, reply) => {

@@ -2,7 +2,7 @@ import kafkajs, { type Consumer as KjsConsumer, type Kafka as KafkaClient, type 
 import type { Logger } from '../log.js';
 import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
 
-const { Kafka, logLevel } = kafkajs; // CommonJS package: named imports do not resolve
+const { Kafka, logLevel, Partitioners } = kafkajs; // CommonJS package: named imports do not resolve
 
 function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -13,12 +13,16 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
   return out;
 }
 
+/** Warnings kafkajs repeats at every start that ask for no action from an operator. */
+const BENIGN = [/^Limiting retries for the idempotent producer/];
+
 /** kafkajs writes through our logger; its own info chatter stays at debug. */
 function logCreator(log: Logger) {
   return () => ({ level, log: entry }: LogEntry) => {
     const { message, ...extra } = entry;
     const fields = { kafkajs: entry.namespace, ...pickSafe(extra) };
-    if (level === logLevel.ERROR) log.error(fields, message);
+    if (BENIGN.some((re) => re.test(message))) log.debug(fields, message);
+    else if (level === logLevel.ERROR) log.error(fields, message);
     else if (level === logLevel.WARN) log.warn(fields, message);
     else log.debug(fields, message);
   };
@@ -42,7 +46,8 @@ export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver
   return {
     name: 'kafkajs',
     async producer(): Promise<Producer> {
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+      // The Java-compatible murmur2 partitioner, named so kafkajs does not warn about its default.
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       return {
         async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {

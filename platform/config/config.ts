@@ -24,6 +24,7 @@ export interface Config {
   readonly redis: { readonly url: string };
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number };
+  readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly keyCacheTtl: Milliseconds };
   readonly consumer: { readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds };
 }
 

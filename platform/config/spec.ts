@@ -69,6 +69,10 @@ export const CONFIG_SPEC = {
   'services.apiPort': { type: port, default: '3000', doc: 'admin and integration HTTP API' },
   'services.gatewayPort': { type: port, default: '3001', doc: 'patient WebSocket gateway and chat page' },
 
+  'crypto.masterKey': { type: { kind: 'string' }, default: '', doc: 'base64 of the 32-byte master key that wraps data keys (prefer masterKeyFile or a KMS in production)' },
+  'crypto.masterKeyFile': { type: { kind: 'string' }, default: '', doc: 'file holding the base64 master key; development and test create .stack/master.key when neither is set' },
+  'crypto.keyCacheTtl': { type: duration, default: '5m', doc: 'how long unwrapped data keys stay in process memory' },
+
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },

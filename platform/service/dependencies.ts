@@ -10,6 +10,8 @@ import { repoRoot } from '../paths.js';
 import { createClickHouse, type ClickHouseClient } from '../storage/clickhouse.js';
 import { createPgPool, type PgPool } from '../storage/postgres.js';
 import { connectRedis, type RedisClient } from '../storage/redis.js';
+import { Keyring } from '../crypto/keyring.js';
+import { loadMasterKey } from '../crypto/master-key.js';
 import type { HealthCheck } from './types.js';
 
 /**
@@ -66,6 +68,14 @@ export class Dependencies {
 
   clickhouse(): Promise<ClickHouseClient> {
     return this.once('clickhouse', async () => createClickHouse(this.cfg.clickhouse), (c) => c.close());
+  }
+
+  /** Per-organisation data keys for envelope encryption of chat text and PHI. */
+  keyring(): Promise<Keyring> {
+    return this.once('keyring', async () => {
+      const master = loadMasterKey({ ...this.cfg.crypto, env: this.cfg.env, devKeyFile: join(repoRoot(), this.cfg.stack.dir, 'master.key') });
+      return new Keyring(await this.postgres(), master, this.cfg.crypto.keyCacheTtl);
+    }, async () => undefined);
   }
 
   /** Readiness checks for the named dependencies. */

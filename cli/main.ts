@@ -9,6 +9,10 @@ import { parseArgs } from './args.js';
 import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
+import { seedDemo } from './seed.js';
+import { DEMO_ORGANIZATION } from './demo-data.js';
+import { issueSessionToken, sessionSecret } from '../ingest/gateway/session.js';
+import { createPgPool } from '../platform/storage/postgres.js';
 
 const USAGE = `Usage: careloop <command> [options]
 
@@ -16,6 +20,8 @@ Commands:
   up                       bring the local stack up, prepare it and run every service (the two-command start)
   run <service|all>        run one service, or every service in this process
   prepare                  apply Kafka topics, register Avro schemas, run PostgreSQL and ClickHouse migrations
+  seed                     (re)create the demo organisation and its 20 patients; writes .stack/demo.json
+  token <patientId>        mint a fresh session token for a patient
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -43,6 +49,15 @@ ${SERVICES.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n')}`,
 
 Applies Kafka topics (topics as code), registers every Avro schema with BACKWARD compatibility and
 runs pending PostgreSQL and ClickHouse migrations. Idempotent: a second run changes nothing.`,
+  seed: `Usage: careloop seed
+
+Creates (or resets) the demo organisation "Sunrise Family Clinic" with 20 demo patients, their
+medications and schedules, mints a session token for each and writes .stack/demo.json with the keys
+organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, token, label}].`,
+  token: `Usage: careloop token <patientId> [--org <organizationId>]
+
+Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
+(default: the demo organisation). Use it as ?token=… on the chat page or as Authorization: Bearer.`,
   stack: `Usage: careloop stack up|down|status [--only a,b]
 
   up       install what is missing, start each component, wait until healthy (a running stack is left alone)
@@ -169,7 +184,31 @@ export async function main(argv: string[]): Promise<number> {
         printStatus(await stackUp(cfg, { repoRoot: repoRoot(), reporter: { progress: progressPrinter() } }));
       }
       await cmdPrepare(cfg);
+      const demo = await seedDemo(cfg);
+      console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
       return cmdRun(cfg, ['all'], true);
+    }
+    case 'seed': {
+      const { flags } = parseArgs(rest, { config: 'value' });
+      const demo = await seedDemo(configFrom(flags));
+      console.log(`Seeded ${demo.patients.length} demo patients of ${DEMO_ORGANIZATION.displayName}; wrote .stack/demo.json`);
+      return 0;
+    }
+    case 'token': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });
+      const cfg = configFrom(flags);
+      const patientId = positional[0];
+      if (patientId === undefined) throw new CareloopError('VALIDATION_FAILED', 'token needs a patient id; see careloop token --help');
+      const organizationId = typeof flags.get('org') === 'string' ? flags.get('org') as string : DEMO_ORGANIZATION.id;
+      const pool = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-token' });
+      try {
+        const { rowCount } = await pool.query('SELECT 1 FROM patients WHERE id = $1 AND organization_id = $2 AND status <> \'erased\'', [patientId, organizationId]);
+        if (rowCount === 0) throw new CareloopError('NOT_FOUND', `no patient ${patientId} in organisation ${organizationId}`);
+      } finally {
+        await pool.end();
+      }
+      console.log(await issueSessionToken({ organizationId, patientId }, sessionSecret(cfg), cfg.auth.sessionTtl));
+      return 0;
     }
     case 'test': {
       const { positional, flags } = parseArgs(rest, { config: 'value', tier: 'value', driver: 'value', 'no-stack': 'bool' });

@@ -1,9 +1,14 @@
 import type { ServiceDefinition } from '../platform/service/types.js';
-import { analyticsSink } from '../stream-processors/analytics-sink/main.js';
 import { adminApi } from '../ingest/api/main.js';
+import { gateway } from '../ingest/gateway/main.js';
+import { intent } from '../stream-processors/intent/main.js';
+import { dialogue } from '../stream-processors/dialogue/main.js';
+import { actions } from '../stream-processors/actions/main.js';
+import { analyticsSink } from '../stream-processors/analytics-sink/main.js';
+import { wsDelivery } from '../delivery/ws/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, analyticsSink];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, gateway];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

@@ -25,6 +25,8 @@ export interface Config {
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly keyCacheTtl: Milliseconds };
+  readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number };
+  readonly auth: { readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds };
   readonly consumer: { readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds };
 }
 

@@ -73,6 +73,15 @@ export const CONFIG_SPEC = {
   'crypto.masterKeyFile': { type: { kind: 'string' }, default: '', doc: 'file holding the base64 master key; development and test create .stack/master.key when neither is set' },
   'crypto.keyCacheTtl': { type: duration, default: '5m', doc: 'how long unwrapped data keys stay in process memory' },
 
+  'gateway.heartbeatInterval': { type: duration, default: '30s', doc: 'WebSocket ping interval; a socket that misses one ping is closed' },
+  'gateway.rateLimitBurst': { type: { kind: 'int', min: 1, max: 100_000 }, default: '10', doc: 'messages a patient may send at once' },
+  'gateway.rateLimitPerMinute': { type: { kind: 'int', min: 1, max: 6_000_000 }, default: '60', doc: 'sustained messages per patient per minute' },
+  'gateway.maxFrameBytes': { type: { kind: 'int', min: 1024, max: 1_048_576 }, default: '65536', doc: 'largest WebSocket frame accepted; larger ones close the socket (1009)' },
+
+  'auth.sessionSecret': { type: { kind: 'string' }, default: '', doc: 'base64 HMAC secret of patient session tokens (at least 32 bytes)' },
+  'auth.sessionSecretFile': { type: { kind: 'string' }, default: '', doc: 'file holding the session secret; development and test create .stack/session.key' },
+  'auth.sessionTtl': { type: duration, default: '12h', doc: 'lifetime of a patient session token' },
+
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },

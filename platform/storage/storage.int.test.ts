@@ -43,8 +43,8 @@ describe('Redis', () => {
     try {
       const store = new ConversationStore(redis, 60);
       const patientId = uniqueId('p');
-      const state = { patientId, organizationId: 'org-1', workflowId: 'default', workflowVersion: 3, step: 'ask_taken', slots: '{"answer":"yes"}', updatedAt: new Date(1_700_000_000_000) };
-      await store.put(state);
+      const state = { organizationId: 'org-1', workflowId: 'default', workflowVersion: 3, step: 'ask_taken', optedOut: true, recent: ['m1', 'm2'], turn: 2, slots: '{"answer":"yes"}' };
+      await store.put(patientId, state);
       assert.deepEqual(await store.get(patientId), state);
       assert.equal(await redis.type(`conversation:${patientId}`), 'hash');
       const ttl = await redis.ttl(`conversation:${patientId}`);

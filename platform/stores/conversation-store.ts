@@ -4,27 +4,37 @@ import type { RedisClient } from '../storage/redis.js';
 /**
  * Conversation state of one patient, shared by every dialogue instance. Stored as a Redis HASH
  * keyed by the pseudonymous patient id only (plain Redis: no RediSearch, so no search()).
+ * Never holds message text; slots that may carry PHI are stored sealed.
  */
 export interface ConversationState {
-  patientId: string;
   organizationId: string;
   workflowId: string;
   workflowVersion: number;
   /** Where the workflow stands (step id). */
   step: string;
-  /** Slots collected so far, JSON; encrypted when it may carry PHI. */
+  optedOut: boolean;
+  /** Inbound message ids already handled: a replay after a crash produces nothing new. */
+  recent: string[];
+  turn: number;
+  /** Collected answers as JSON (sealed when they may carry PHI). */
   slots: string;
-  updatedAt: Date;
 }
 
-const schema = new Schema<ConversationState & Entity>(
+interface StoredState extends Entity {
+  organizationId: string; workflowId: string; workflowVersion: number; step: string;
+  optedOut: boolean; recent: string[]; turn: number; slots: string; updatedAt: Date;
+}
+
+const schema = new Schema<StoredState>(
   'conversation',
   {
-    patientId: { type: 'string' },
     organizationId: { type: 'string' },
     workflowId: { type: 'string' },
     workflowVersion: { type: 'number' },
     step: { type: 'string' },
+    optedOut: { type: 'boolean' },
+    recent: { type: 'string[]', separator: ',' },
+    turn: { type: 'number' },
     slots: { type: 'string' },
     updatedAt: { type: 'date' },
   },
@@ -32,28 +42,27 @@ const schema = new Schema<ConversationState & Entity>(
 );
 
 export class ConversationStore {
-  private readonly repo: Repository<ConversationState & Entity>;
+  private readonly repo: Repository<StoredState>;
 
-  constructor(client: RedisClient, private readonly ttlSeconds: number) {
+  constructor(client: RedisClient, private readonly ttlSeconds: number, private readonly now: () => number = Date.now) {
     this.repo = new Repository(schema, client as never);
   }
 
   async get(patientId: string): Promise<ConversationState | null> {
     const e = await this.repo.fetch(patientId);
-    if (e.patientId === undefined) return null; // redis-om returns an empty entity for a missing key
+    if (e.workflowId === undefined) return null; // redis-om returns an empty entity for a missing key
     return {
-      patientId: e.patientId, organizationId: e.organizationId, workflowId: e.workflowId,
-      workflowVersion: e.workflowVersion, step: e.step, slots: e.slots, updatedAt: e.updatedAt,
+      organizationId: e.organizationId, workflowId: e.workflowId, workflowVersion: e.workflowVersion, step: e.step,
+      optedOut: e.optedOut === true, recent: e.recent ?? [], turn: e.turn ?? 0, slots: e.slots ?? '{}',
     };
   }
 
-  async put(state: ConversationState): Promise<void> {
-    await this.repo.save(state.patientId, { ...state } as ConversationState & Entity);
-    await this.repo.expire(state.patientId, this.ttlSeconds);
+  async put(patientId: string, state: ConversationState): Promise<void> {
+    await this.repo.save(patientId, { ...state, updatedAt: new Date(this.now()) } as StoredState);
+    await this.repo.expire(patientId, this.ttlSeconds);
   }
 
   async delete(patientId: string): Promise<void> {
     await this.repo.remove(patientId);
   }
 }
-

@@ -1,0 +1,51 @@
+import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
+import { CareloopError } from '../../platform/errors.js';
+import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
+import { GROUPS } from '../../platform/kafka/topics.js';
+import { Outbox } from '../../platform/stores/outbox.js';
+import { RouteTable } from '../../platform/stores/routing.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+
+const GROUP = GROUPS.find((g) => g.id === 'delivery-ws');
+
+/**
+ * WebSocket delivery: queues each web reply in the patient's outbox (Redis stream, still
+ * encrypted, deduplicated by message id) and nudges the gateway instances holding the patient's
+ * sockets. A patient who is offline finds the queue on reconnect, in order.
+ */
+export const wsDelivery: ServiceDefinition = {
+  name: 'delivery-ws',
+  description: 'replies to the gateway instance holding the patient socket (queued while offline)',
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'delivery-ws group is not declared');
+    const { cfg, deps } = ctx;
+    const [driver, catalogue, publisher, redis] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.redis()]);
+    const outbox = new Outbox(redis);
+    const routes = new RouteTable(redis);
+    const consumer = driver.consumer({
+      groupId: cfg.kafka.topicPrefix + GROUP.id,
+      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
+      fromBeginning: true,
+      sessionTimeoutMs: cfg.consumer.sessionTimeout,
+    });
+    await startConsumerLoop({
+      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
+      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+      process: async (value) => {
+        const m = value as OutboundMessage;
+        if (m.channel !== 'WEB') return; // SMS replies belong to the SMS delivery worker
+        const queued = await outbox.enqueue(m.patientId, { messageId: m.messageId, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
+        // Nudge even for a duplicate: the first attempt may have crashed between queueing and nudging.
+        const instances = await routes.instancesOf(m.patientId);
+        await Promise.all(instances.map((i) => routes.nudge(i, m.patientId)));
+        if (!queued) return;
+        const status: DeliveryStatus = {
+          messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId,
+          channel: 'WEB', status: 'QUEUED', at: Date.now(), attempt: 1, errorCode: null,
+        };
+        await publisher.publish('delivery.status', [{ key: m.patientId, value: status }]);
+      },
+    });
+    return { name: 'delivery-ws', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis']), stop: () => consumer.stop() };
+  },
+};

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import { CareloopError, normalizeError, toHttpError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/log.js';
+import { repoRoot } from '../../platform/paths.js';
+import type { ChatGateway, SessionClaims } from './gateway.js';
+
+export interface DemoPatient { id: string; token: string; label: string }
+
+export interface GatewayAppOptions {
+  log: Logger;
+  gateway: ChatGateway;
+  verifyToken(token: string): Promise<SessionClaims>;
+  maxFrameBytes: number;
+  /** Demo patients for the chat page; absent in production. */
+  demoPatients?: () => DemoPatient[];
+}
+
+function tokenOf(req: FastifyRequest): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  const q = (req.query as Record<string, unknown>)['token'];
+  return typeof q === 'string' && q !== '' ? q : null;
+}
+
+function localeOf(req: FastifyRequest): string | null {
+  const q = (req.query as Record<string, unknown>)['locale'];
+  return typeof q === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(q) ? q : null;
+}
+
+/**
+ * The patient-facing listener: WebSocket chat at /v1/chat (token checked before the upgrade: a bad
+ * one gets 401 and no socket) and the chat page at /. Built apart from listen() for inject().
+ */
+export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger });
+  await app.register(websocket, { options: { maxPayload: opts.maxFrameBytes, perMessageDeflate: false } });
+  const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();
+
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = toHttpError(err);
+    void reply.code(status).send(body);
+  });
+
+  app.get('/v1/chat', {
+    websocket: true,
+    preValidation: async (req, reply) => {
+      const token = tokenOf(req);
+      try {
+        if (token === null) throw new CareloopError('UNAUTHENTICATED', 'a session token is required (Authorization: Bearer … or ?token=…)');
+        claimsByRequest.set(req, await opts.verifyToken(token));
+      } catch (err) {
+        const e = normalizeError(err);
+        const { status, body } = toHttpError(e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN' ? e : new CareloopError('UNAUTHENTICATED', 'the session token is not valid'));
+        await reply.code(status).send(body);
+      }
+    },
+  }, async (socket, req) => {
+    const claims = claimsByRequest.get(req);
+    if (claims === undefined) { socket.close(1008, 'unauthenticated'); return; }
+    await opts.gateway.connect(socket, claims, localeOf(req));
+  });
+
+  const page = readFileSync(join(repoRoot(), 'ingest/gateway/chat.html'), 'utf8');
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
+  app.get('/demo/patients', async () => {
+    if (opts.demoPatients === undefined) throw new CareloopError('NOT_FOUND', 'demo patients are available in development only');
+    return { patients: opts.demoPatients() };
+  });
+  return app;
+}

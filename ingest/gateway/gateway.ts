@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/errors.js';
+import { recordLogger, type Logger } from '../../platform/log.js';
+import type { Sealed } from '../../platform/crypto/envelope.js';
+import type { Outbox } from '../../platform/stores/outbox.js';
+import type { RouteTable } from '../../platform/stores/routing.js';
+import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
+import { frameId, parseFrame, type MessageFrame, type ServerMessageFrame } from './frames.js';
+
+export interface SessionClaims {
+  organizationId: string;
+  patientId: string;
+}
+
+/** What the gateway needs from the rest of the product, wired in main.ts. */
+export interface GatewayPorts {
+  instanceId: string;
+  log: Logger;
+  outbox: Outbox;
+  routes: RouteTable;
+  /** Takes one token from the patient's bucket; false when over the limit. */
+  allow(patientId: string): Promise<boolean>;
+  /** Seals and produces the message to chat.inbound; resolves once it is durably in Kafka. */
+  accept(claims: SessionClaims, frame: MessageFrame, locale: string | null, receivedAt: number): Promise<'accepted' | 'duplicate'>;
+  /** Decrypts a queued reply for its patient. */
+  openReply(organizationId: string, patientId: string, content: Sealed): Promise<{ text: string; quickReplies: string[] }>;
+  now: () => number;
+}
+
+function send(ws: WebSocket, frame: object): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (ws.readyState !== ws.OPEN) { reject(new CareloopError('DEPENDENCY_UNAVAILABLE', 'socket closed')); return; }
+    ws.send(JSON.stringify(frame), (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * The patient side of the chat: frames in, acks once messages are durably in Kafka, replies out in
+ * order from the patient's outbox. Holds sockets only; every piece of state lives in Redis or Kafka.
+ */
+export class ChatGateway {
+  readonly registry = new ConnectionRegistry();
+
+  constructor(private readonly ports: GatewayPorts) {}
+
+  async connect(ws: WebSocket, claims: SessionClaims, locale: string | null): Promise<PatientSocket> {
+    const sock: PatientSocket = { ws, organizationId: claims.organizationId, patientId: claims.patientId, locale, sent: new Set(), alive: true };
+    this.registry.add(sock);
+    ws.on('pong', () => { sock.alive = true; });
+    // One patient's frames are handled one after another, so they reach Kafka in the order sent.
+    ws.on('message', (data, isBinary) => { void this.registry.serialize(`in:${claims.patientId}`, () => this.onFrame(sock, data, isBinary)); });
+    ws.on('close', () => { void this.disconnect(sock); });
+    ws.on('error', () => ws.terminate());
+    await this.ports.routes.attach(claims.patientId, this.ports.instanceId);
+    void this.drain(claims.patientId);
+    return sock;
+  }
+
+  private async disconnect(sock: PatientSocket): Promise<void> {
+    if (this.registry.remove(sock)) {
+      await this.ports.routes.detach(sock.patientId, this.ports.instanceId).catch(() => undefined);
+    }
+  }
+
+  private async onFrame(sock: PatientSocket, data: unknown, isBinary: boolean): Promise<void> {
+    const raw = isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data as Buffer[]).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let id: string | null = null;
+    try {
+      if (raw === null) throw new CareloopError('BAD_FRAME', 'binary frames are not supported; send JSON text');
+      try { id = frameId(JSON.parse(raw)); } catch { id = null; }
+      const frame = parseFrame(raw);
+      if (frame.type === 'ping') { await send(sock.ws, { type: 'pong' }); return; }
+      if (!(await this.ports.allow(sock.patientId))) throw new CareloopError('RATE_LIMITED', 'too many messages; wait a moment and send again');
+      const claims = { organizationId: sock.organizationId, patientId: sock.patientId };
+      await this.ports.accept(claims, frame, frame.locale ?? sock.locale, this.ports.now());
+      await send(sock.ws, { type: 'ack', id: frame.id });
+    } catch (err) {
+      const e = normalizeError(err);
+      if (e.code === 'INTERNAL' || e.code === 'DEPENDENCY_UNAVAILABLE') {
+        recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).error({ code: e.code, err: e.message }, 'frame failed');
+      }
+      const frame = e.code === 'DEPENDENCY_UNAVAILABLE'
+        ? { type: 'error' as const, id, code: e.code, message: 'the message was not stored; send it again in a moment' }
+        : toWsErrorFrame(e, id);
+      await send(sock.ws, frame).catch(() => undefined);
+    }
+  }
+
+  /** Sends the patient's queued replies, in order, to every socket of theirs on this instance. */
+  drain(patientId: string): Promise<void> {
+    return this.registry.serialize(patientId, async () => {
+      for (;;) {
+        const sockets = this.registry.socketsOf(patientId);
+        if (sockets.length === 0) return;
+        const entries = await this.ports.outbox.read(patientId);
+        if (entries.length === 0) return;
+        const delivered: string[] = [];
+        for (const e of entries) {
+          const owner = sockets.filter((s) => s.organizationId === e.organizationId);
+          if (owner.length === 0) { delivered.push(e.streamId); continue; } // not this tenant's: never shown
+          const content = await this.ports.openReply(e.organizationId, patientId, e.content);
+          const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies };
+          let ok = false;
+          for (const s of owner) {
+            if (s.sent.has(e.messageId)) { ok = true; continue; }
+            try { await send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
+          }
+          if (!ok) break; // keep the rest queued, in order, for the next connection
+          delivered.push(e.streamId);
+        }
+        await this.ports.outbox.remove(patientId, delivered);
+        if (delivered.length < entries.length) return;
+      }
+    });
+  }
+
+  /** Pings every socket; one that did not answer the previous ping is closed. Refreshes routes. */
+  async heartbeat(): Promise<void> {
+    for (const s of this.registry.all()) {
+      if (!s.alive) { s.ws.terminate(); continue; }
+      s.alive = false;
+      s.ws.ping();
+    }
+    await this.ports.routes.refresh(this.registry.patients(), this.ports.instanceId);
+  }
+
+  /** Closes every socket with "going away" so clients reconnect to another instance. */
+  closeAll(): void {
+    for (const s of this.registry.all()) s.ws.close(1001, 'server shutting down');
+  }
+}
+

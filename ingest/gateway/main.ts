@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InboundMessage } from '../../schemas/generated/avro-types.js';
+import { repoRoot } from '../../platform/paths.js';
+import { Outbox } from '../../platform/stores/outbox.js';
+import { RateLimiter } from '../../platform/stores/rate-limit.js';
+import { RouteTable, gatewayChannel } from '../../platform/stores/routing.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { buildGatewayApp, type DemoPatient } from './app.js';
+import { ChatGateway } from './gateway.js';
+import { sessionSecret, verifySessionToken } from './session.js';
+
+function demoPatients(stackDir: string): (() => DemoPatient[]) | undefined {
+  const file = join(repoRoot(), stackDir, 'demo.json');
+  return () => {
+    if (!existsSync(file)) return [];
+    const demo = JSON.parse(readFileSync(file, 'utf8')) as { patients: Array<{ id: string; token: string; label?: string }> };
+    return demo.patients.map((p, i) => ({ id: p.id, token: p.token, label: p.label ?? `Demo patient ${i + 1}` }));
+  };
+}
+
+/**
+ * The WebSocket gateway: authenticates patients, acknowledges each message once it is durably in
+ * chat.inbound (encrypted, keyed by patient), and pushes replies from the patient's outbox when
+ * delivery nudges this instance over Redis pub/sub.
+ */
+export const gateway: ServiceDefinition = {
+  name: 'gateway',
+  description: 'patient WebSocket chat (/v1/chat) and the chat page',
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    const { cfg, deps } = ctx;
+    const instanceId = randomUUID();
+    const [publisher, redis, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.keyring()]);
+    const secret = sessionSecret(cfg);
+    const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 });
+    const outbox = new Outbox(redis);
+    const routes = new RouteTable(redis);
+    const chat = new ChatGateway({
+      instanceId, log: ctx.log, outbox, routes, now: ctx.now,
+      allow: (patientId) => limiter.take(`patient:${patientId}`),
+      async accept(claims, frame, locale, receivedAt) {
+        // The client's id dedupes resends (a reconnect before the ack): one message, one record.
+        const seenKey = `seen:${claims.patientId}:${frame.id}`;
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: 86_400 })) === null) return 'duplicate';
+        try {
+          const record: InboundMessage = {
+            messageId: randomUUID(), traceId: randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
+            channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
+            text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
+          };
+          await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record, headers: { 'x-trace-id': record.traceId } }]);
+          return 'accepted';
+        } catch (err) {
+          await redis.del(seenKey).catch(() => undefined);
+          throw err;
+        }
+      },
+      async openReply(organizationId, patientId, content) {
+        return JSON.parse(await keyring.openText(organizationId, patientId, content)) as { text: string; quickReplies: string[] };
+      },
+    });
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => undefined);
+    await subscriber.connect();
+    await subscriber.subscribe(gatewayChannel(instanceId), (patientId) => { void chat.drain(patientId); });
+    const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
+    const app = await buildGatewayApp({
+      log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes,
+      verifyToken: async (token) => verifySessionToken(token, secret, ctx.now()),
+      ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
+    });
+    const url = await app.listen({ host: cfg.services.host, port: cfg.services.gatewayPort });
+    const wsUrl = url.replace(/^http/, 'ws');
+    return {
+      name: 'gateway',
+      endpoints: [{ name: 'chat page', url: `${url}/` }, { name: 'chat WebSocket', url: `${wsUrl}/v1/chat` }],
+      checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
+      async stop() {
+        clearInterval(heartbeat);
+        chat.closeAll();
+        await app.close();
+        await subscriber.quit().catch(() => undefined);
+      },
+    };
+  },
+};
+

@@ -1,0 +1,71 @@
+import type { PgPool } from '../storage/postgres.js';
+import { CareloopError } from '../errors.js';
+
+export interface Medication {
+  id: string;
+  name: string;
+  dose: string;
+  scheduleTimes: string[];
+}
+
+export interface OrganizationSettings {
+  id: string;
+  displayName: string;
+  timezone: string;
+  languages: string[];
+  emergencyNumber: string;
+}
+
+export interface PatientProfile {
+  id: string;
+  organizationId: string;
+  preferredLanguage: string;
+  status: 'active' | 'opted_out' | 'erased';
+  medications: Medication[];
+}
+
+interface Entry<T> { value: T; expires: number }
+
+/**
+ * Read side of the system of record for the hot path: organisation settings and a patient's care
+ * plan, cached in process for a short time (a cache, not state: any instance may serve anyone).
+ */
+export class PatientDirectory {
+  private readonly orgs = new Map<string, Entry<OrganizationSettings>>();
+  private readonly patients = new Map<string, Entry<PatientProfile>>();
+
+  constructor(private readonly pool: PgPool, private readonly ttlMs = 30_000, private readonly now: () => number = Date.now) {}
+
+  async organization(id: string): Promise<OrganizationSettings> {
+    const hit = this.orgs.get(id);
+    if (hit !== undefined && hit.expires > this.now()) return hit.value;
+    const { rows } = await this.pool.query<{ id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string }>(
+      'SELECT id, display_name, timezone, languages, emergency_number FROM organizations WHERE id = $1', [id]);
+    const r = rows[0];
+    if (r === undefined) throw new CareloopError('NOT_FOUND', `organisation ${id} does not exist`);
+    const value = { id: r.id, displayName: r.display_name, timezone: r.timezone, languages: r.languages, emergencyNumber: r.emergency_number };
+    this.orgs.set(id, { value, expires: this.now() + this.ttlMs });
+    return value;
+  }
+
+  async patient(organizationId: string, patientId: string): Promise<PatientProfile> {
+    const key = `${organizationId}/${patientId}`;
+    const hit = this.patients.get(key);
+    if (hit !== undefined && hit.expires > this.now()) return hit.value;
+    const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; status: PatientProfile['status']; meds: Medication[] | null }>(
+      `SELECT p.id, p.organization_id, p.preferred_language, p.status,
+              (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times) ORDER BY m.created_at, m.id)
+                 FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
+         FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
+    const r = rows[0];
+    if (r === undefined) throw new CareloopError('NOT_FOUND', 'patient not found in this organisation');
+    const value: PatientProfile = { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, status: r.status, medications: r.meds ?? [] };
+    this.patients.set(key, { value, expires: this.now() + this.ttlMs });
+    return value;
+  }
+
+  /** Drops a cached patient after a write (opt-out, new medication) in this process. */
+  forget(organizationId: string, patientId: string): void {
+    this.patients.delete(`${organizationId}/${patientId}`);
+  }
+}

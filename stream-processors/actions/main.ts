@@ -1,0 +1,59 @@
+import type { PatientAction } from '../../schemas/generated/avro-types.js';
+import { CareloopError } from '../../platform/errors.js';
+import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
+import { GROUPS } from '../../platform/kafka/topics.js';
+import type { PgPool } from '../../platform/storage/postgres.js';
+import type { Logger } from '../../platform/log.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+
+const GROUP = GROUPS.find((g) => g.id === 'actions');
+
+/** Applies one action to the system of record; idempotent by action id (replays change nothing). */
+export async function applyAction(pool: PgPool, a: PatientAction, log: Logger): Promise<void> {
+  switch (a.type) {
+    case 'record_adherence':
+      await pool.query(
+        `INSERT INTO adherence_events (id, patient_id, organization_id, medication_id, taken, occurred_at)
+         VALUES ($1, $2, $3, NULLIF($4, ''), $5, to_timestamp($6 / 1000.0)) ON CONFLICT (id) DO NOTHING`,
+        [a.actionId, a.patientId, a.organizationId, a.attributes['medication_id'] ?? '', a.attributes['taken'] === 'true', a.occurredAt]);
+      return;
+    case 'opt_out': case 'opt_in': {
+      const granted = a.type === 'opt_in';
+      const channel = a.attributes['channel'] === 'sms' ? 'sms' : 'web';
+      await pool.query(`UPDATE patients SET status = $3, updated_at = now() WHERE id = $1 AND organization_id = $2 AND status <> 'erased'`,
+        [a.patientId, a.organizationId, granted ? 'active' : 'opted_out']);
+      await pool.query(
+        `INSERT INTO consents (patient_id, organization_id, channel, granted, recorded_at, source) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), 'chat')
+         ON CONFLICT (patient_id, channel) DO UPDATE SET granted = EXCLUDED.granted, recorded_at = EXCLUDED.recorded_at, source = EXCLUDED.source
+         WHERE consents.recorded_at <= EXCLUDED.recorded_at`,
+        [a.patientId, a.organizationId, channel, granted, a.occurredAt]);
+      return;
+    }
+    case 'escalate': case 'handoff':
+      // The record on patient.actions is the escalation event; the care-team inbox (admin portal) consumes it.
+      log.warn({ action: a.type, priority: a.attributes['priority'] ?? 'normal', reason: a.attributes['reason'] ?? '' }, 'patient needs the care team');
+      return;
+    default:
+      return; // reminders and custom actions are handled by their own processors
+  }
+}
+
+export const actions: ServiceDefinition = {
+  name: 'actions',
+  description: 'records adherence, consent and escalations from patient.actions',
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'actions group is not declared');
+    const { cfg, deps } = ctx;
+    const [driver, catalogue, publisher, pool] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres()]);
+    const consumer = driver.consumer({
+      groupId: cfg.kafka.topicPrefix + GROUP.id, topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
+      fromBeginning: true, sessionTimeoutMs: cfg.consumer.sessionTimeout,
+    });
+    await startConsumerLoop({
+      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
+      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+      process: async (value, { log }) => applyAction(pool, value as PatientAction, log),
+    });
+    return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };
+  },
+};

@@ -1,0 +1,61 @@
+import type { ConversationState } from '../../platform/stores/conversation-store.js';
+import type { Medication } from '../../platform/stores/patient-directory.js';
+
+export type Language = 'en' | 'es';
+
+/** What the dialogue reacts to: an understood patient message (signals join with the workflow issue). */
+export interface DialogueInput {
+  messageId: string;
+  clientMessageId: string | null;
+  organizationId: string;
+  patientId: string;
+  channel: 'WEB' | 'SMS';
+  intent: string;
+  confidence: number;
+  language: Language;
+  entities: Array<{ type: string; value: string; text: string }>;
+  receivedAt: number;
+}
+
+/** Conversation state of one patient; lives in Redis, never in process memory. */
+export type DialogueState = ConversationState;
+
+export interface DialogueContext {
+  organizationName: string;
+  emergencyNumber: string;
+  languages: readonly string[];
+  medications: readonly Medication[];
+  now: number;
+}
+
+export interface Reply {
+  templateId: string;
+  kind: 'REPLY' | 'SAFETY' | 'SYSTEM';
+  text: string;
+  quickReplies: string[];
+}
+
+export interface Action {
+  type: 'record_adherence' | 'set_reminder' | 'escalate' | 'handoff' | 'opt_out' | 'opt_in' | 'custom';
+  attributes: Record<string, string>;
+}
+
+export interface Decision {
+  replies: Reply[];
+  actions: Action[];
+  nextState: DialogueState;
+}
+
+/**
+ * The narrow interface between the dialogue processor and a workflow: the built-in default
+ * workflow implements it today; the workflow language's runtime implements it next.
+ */
+export interface WorkflowRuntime {
+  readonly workflowId: string;
+  readonly version: number;
+  decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext): { replies: Reply[]; actions: Action[]; step: string };
+}
+
+export function initialState(organizationId: string, runtime: Pick<WorkflowRuntime, 'workflowId' | 'version'>, optedOut = false): DialogueState {
+  return { organizationId, workflowId: runtime.workflowId, workflowVersion: runtime.version, step: 'start', optedOut, recent: [], turn: 0, slots: '{}' };
+}

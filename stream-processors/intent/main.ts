@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import type { InboundMessage, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
+import { CareloopError } from '../../platform/errors.js';
+import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
+import { GROUPS } from '../../platform/kafka/topics.js';
+import { repoRoot } from '../../platform/paths.js';
+import { PatientDirectory } from '../../platform/stores/patient-directory.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { IntentModel } from './nlu.js';
+
+const GROUP = GROUPS.find((g) => g.id === 'intent');
+
+/** Where the build writes the trained model; the service only loads it, never trains. */
+export function modelPath(): string {
+  return join(repoRoot(), 'dist/models/intent-model.json');
+}
+
+/**
+ * The intent processor: decrypts each inbound message in memory, detects intent, language and
+ * entities (medication names from the patient's own list) and produces the understood message;
+ * the text and entity values stay encrypted on the topic.
+ */
+export const intent: ServiceDefinition = {
+  name: 'intent',
+  description: 'NLU: intent, language and entities of every inbound message',
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'intent group is not declared');
+    const { cfg, deps } = ctx;
+    let model: IntentModel;
+    try {
+      model = await IntentModel.load(modelPath());
+    } catch (err) {
+      throw new CareloopError('CONFIG_INVALID', `the intent model ${modelPath()} is missing or unreadable; run \`npm run build\` to train it`, { cause: err });
+    }
+    const [driver, catalogue, publisher, pool, keyring] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres(), deps.keyring()]);
+    const directory = new PatientDirectory(pool);
+    const consumer = driver.consumer({
+      groupId: cfg.kafka.topicPrefix + GROUP.id,
+      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
+      fromBeginning: true,
+      sessionTimeoutMs: cfg.consumer.sessionTimeout,
+    });
+    await startConsumerLoop({
+      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
+      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+      process: async (value) => {
+        const m = value as InboundMessage;
+        const [text, patient] = await Promise.all([
+          keyring.openText(m.organizationId, m.patientId, m.text),
+          directory.patient(m.organizationId, m.patientId),
+        ]);
+        const u = await model.understand(text, { locale: m.locale, medications: patient.medications.map((x) => x.name), now: new Date(m.receivedAt) });
+        const entities = u.entities.map((e) => ({ type: e.type, value: e.value, text: e.text }));
+        const out: UnderstoodMessage = {
+          messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId,
+          channel: m.channel, clientMessageId: m.clientMessageId, receivedAt: m.receivedAt, understoodAt: ctx.now(),
+          language: u.language, intent: u.intent, confidence: u.confidence,
+          entityTypes: [...new Set(entities.map((e) => e.type))],
+          entities: entities.length === 0 ? null : await keyring.sealText(m.organizationId, m.patientId, JSON.stringify(entities)),
+          text: m.text,
+        };
+        await publisher.publish('chat.intents', [{ key: m.patientId, value: out }]);
+      },
+    });
+    return { name: 'intent', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };
+  },
+};

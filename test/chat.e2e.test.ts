@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { prepare } from '../platform/bootstrap.js';
+import { ChatClient, type ServerFrame } from './chat-client.js';
+import { testConfig, uniqueId } from './helpers.js';
+import { cleanupRun, freePort, ProductProcess, seedTenant, type TestTenant } from './product.js';
+
+const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_') });
+let env: NodeJS.ProcessEnv;
+let gatewayUrl: string;
+let edge: ProductProcess;
+let processors: ProductProcess;
+let tenant: TestTenant;
+
+async function startProcessors(): Promise<ProductProcess> {
+  return ProductProcess.start(['intent', 'dialogue'], { ...env, CARELOOP_SERVICES_OPS_PORT: String(await freePort()) });
+}
+
+before(async () => {
+  const [gatewayPort, apiPort, opsPort] = [await freePort(), await freePort(), await freePort()];
+  env = {
+    ...process.env,
+    CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database,
+    CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_OPS_PORT: String(opsPort),
+    CARELOOP_CONSUMER_SESSION_TIMEOUT: '6s', CARELOOP_GATEWAY_RATE_LIMIT_BURST: '1000', CARELOOP_LOG_LEVEL: 'warn',
+  };
+  gatewayUrl = `ws://127.0.0.1:${gatewayPort}/v1/chat`;
+  await prepare(cfg);
+  tenant = await seedTenant(cfg, 20);
+  edge = await ProductProcess.start(['gateway', 'delivery-ws', 'actions'], env);
+  processors = await startProcessors();
+});
+
+after(async () => {
+  await processors?.stop();
+  await edge?.stop();
+  await cleanupRun(cfg);
+});
+
+function patient(i: number): TestTenant['patients'][number] {
+  const p = tenant.patients[i];
+  assert.ok(p);
+  return p;
+}
+
+/** Replies in arrival order, as the client ids they answer. */
+function replyOrder(frames: readonly ServerFrame[]): Array<string | null | undefined> {
+  return frames.filter((f) => f.type === 'message').map((f) => f.replyTo);
+}
+
+describe('chat over WebSocket through Kafka, intent and dialogue', () => {
+  test('"I took my pills this morning" gets an ack, then a reply that names the patient\'s medication', async () => {
+    const p = patient(0);
+    const client = await ChatClient.connect(gatewayUrl, p.token);
+    try {
+      const id = client.send('I took my pills this morning');
+      await client.waitFor('a reply', (fs) => fs.some((f) => f.type === 'message' && f.replyTo === id));
+      const ackAt = client.frames.findIndex((f) => f.type === 'ack' && f.id === id);
+      const replyAt = client.frames.findIndex((f) => f.type === 'message' && f.replyTo === id);
+      assert.ok(ackAt >= 0 && ackAt < replyAt, 'the ack comes first');
+      assert.match(client.frames[replyAt]?.text ?? '', new RegExp(p.medication));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('200 messages from 20 patients all get replies, each patient\'s in order', async () => {
+    const clients = await Promise.all(tenant.patients.map((p) => ChatClient.connect(gatewayUrl, p.token)));
+    const texts = ['hi', 'I took my pills', 'thanks', 'help', 'I forgot my medication', 'remind me in an hour', 'hola', 'gracias', 'ya tomé mi medicamento', 'thank you'];
+    try {
+      const sent = clients.map((c) => texts.map((t) => c.send(t)));
+      await Promise.all(clients.map((c, i) => c.waitFor(`10 replies for patient ${i}`, (fs) => replyOrder(fs).filter((r) => sent[i]?.includes(r ?? '')).length >= 10, 60_000)));
+      for (const [i, c] of clients.entries()) {
+        assert.deepEqual(replyOrder(c.frames).filter((r) => sent[i]?.includes(r ?? '')), sent[i], `patient ${i}: one reply per message, in order`);
+        assert.equal(c.frames.filter((f) => f.type === 'ack').length, 10);
+        assert.equal(c.frames.filter((f) => f.type === 'error').length, 0);
+      }
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
+  test('a bad frame, an oversized message and a bad token get their documented errors, and the chat goes on', async () => {
+    const p = patient(1);
+    await assert.rejects(ChatClient.connect(gatewayUrl, 'not-a-token'), (err: { status?: number }) => err.status === 401);
+    await assert.rejects(ChatClient.connect(gatewayUrl, p.token.slice(0, -4) + 'AAAA'), (err: { status?: number }) => err.status === 401);
+    const client = await ChatClient.connect(gatewayUrl, p.token);
+    try {
+      client.sendRaw(JSON.stringify({ type: 'message', id: 'bad-1', body: 'no text field' }));
+      client.sendRaw('{not json');
+      client.sendRaw(JSON.stringify({ type: 'message', id: 'big-1', text: 'x'.repeat(2001) }));
+      await client.waitFor('three errors', (fs) => fs.filter((f) => f.type === 'error').length >= 3);
+      const errors = client.frames.filter((f) => f.type === 'error');
+      assert.deepEqual(errors.map((e) => [e.id, e.code]), [['bad-1', 'BAD_FRAME'], [null, 'BAD_FRAME'], ['big-1', 'PAYLOAD_TOO_LARGE']]);
+      for (const e of errors) assert.ok((e.message ?? '').length > 10, 'a human message');
+      const id = client.send('I took my medication');
+      await client.waitFor('the reply after the errors', (fs) => fs.some((f) => f.type === 'message' && f.replyTo === id));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('an emergency gets the organisation\'s emergency number at once; STOP silences everything but START', async () => {
+    const client = await ChatClient.connect(gatewayUrl, patient(2).token);
+    try {
+      const sos = client.send('I have chest pain and I can\'t breathe');
+      await client.waitFor('safety reply', (fs) => fs.some((f) => f.replyTo === sos));
+      assert.match(client.frames.find((f) => f.replyTo === sos)?.text ?? '', /call 112/);
+      const stop = client.send('STOP');
+      const silent = client.send('hello?');
+      const start = client.send('START');
+      await client.waitFor('START reply', (fs) => fs.some((f) => f.replyTo === start));
+      assert.ok(client.frames.some((f) => f.replyTo === stop), 'STOP is confirmed');
+      assert.ok(!client.frames.some((f) => f.type === 'message' && f.replyTo === silent), 'no reply while opted out');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('replies queued while a patient is offline arrive on reconnect, in order, without duplicates', async () => {
+    const p = patient(3);
+    const first = await ChatClient.connect(gatewayUrl, p.token);
+    const ids = ['hi', 'thanks', 'help'].map((t) => first.send(t));
+    await first.waitFor('acks', (fs) => fs.filter((f) => f.type === 'ack').length === 3);
+    first.close();
+    await new Promise((r) => setTimeout(r, 3000));
+    const second = await ChatClient.connect(gatewayUrl, p.token);
+    try {
+      await second.waitFor('queued replies', (fs) => ids.every((id) => fs.some((f) => f.replyTo === id)), 30_000);
+      const seen = replyOrder(second.frames).filter((r) => ids.includes(r ?? ''));
+      const before = replyOrder(first.frames).filter((r) => ids.includes(r ?? ''));
+      assert.deepEqual([...before, ...seen], ids, 'every reply exactly once across both connections, in order');
+    } finally {
+      second.close();
+    }
+  });
+
+  test('killing and restarting the intent and dialogue processors mid-flow still gives every message exactly one reply', async () => {
+    const clients = await Promise.all(tenant.patients.slice(4, 14).map((p) => ChatClient.connect(gatewayUrl, p.token)));
+    const texts = ['hi', 'I took my pills', 'thanks', 'help', 'hola', 'remind me later', 'I skipped my dose', 'gracias'];
+    try {
+      const sent: string[][] = clients.map(() => []);
+      const sender = (async () => {
+        for (const t of texts) {
+          for (const [i, c] of clients.entries()) sent[i]?.push(c.send(t));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(await processors.stop('SIGKILL'), null, 'killed, not exited');
+      await new Promise((r) => setTimeout(r, 500));
+      processors = await startProcessors();
+      await sender;
+      await Promise.all(clients.map((c, i) => c.waitFor(`replies of client ${i}`, (fs) => (sent[i] ?? []).every((id) => fs.some((f) => f.type === 'message' && f.replyTo === id)), 90_000)));
+      await new Promise((r) => setTimeout(r, 1500)); // room for a duplicate to show up, if any
+      for (const [i, c] of clients.entries()) {
+        assert.deepEqual(replyOrder(c.frames).filter((r) => sent[i]?.includes(r ?? '')), sent[i], `client ${i}: exactly one reply each, in order`);
+      }
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+});

@@ -36,3 +36,5 @@ if ! node scripts/gen-avro-types.mjs || ! npx --no-install tsc -p tsconfig.json;
   echo "careloop: the TypeScript build failed (errors above)." >&2
   exit 1
 fi
+# The intent model is trained at build time (about a second), only when its corpus or code changed.
+node scripts/train-intent-model.mjs >&2

@@ -22,7 +22,7 @@ export async function prepare(cfg: Config, progress: (step: string) => void = ()
   const root = repoRoot();
   progress('applying Kafka topics');
   const topics = await applyTopics({
-    brokers: cfg.kafka.brokers, ssl: cfg.kafka.ssl, prefix: cfg.kafka.topicPrefix,
+    brokers: cfg.kafka.brokers, ssl: cfg.kafka.ssl, caFile: cfg.kafka.caFile, prefix: cfg.kafka.topicPrefix,
     partitionScale: cfg.kafka.partitionScale, replicationFactor: cfg.kafka.replicationFactor,
   });
   progress('registering Avro schemas');

@@ -5,6 +5,8 @@ import type { Logger } from '../../platform/log.js';
 export interface ApiAppOptions {
   log: Logger;
   version: string;
+  /** Certificate and key: the API listens with TLS when given. */
+  https?: { cert: Buffer; key: Buffer } | null;
   /** Largest request body accepted, bytes. */
   bodyLimit?: number;
 }
@@ -15,6 +17,7 @@ export interface ApiAppOptions {
  */
 export function buildApiApp(opts: ApiAppOptions): FastifyInstance {
   const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: opts.log as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },

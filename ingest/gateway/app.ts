@@ -14,6 +14,8 @@ export interface GatewayAppOptions {
   gateway: ChatGateway;
   verifyToken(token: string): Promise<SessionClaims>;
   maxFrameBytes: number;
+  /** Certificate and key: the gateway listens with TLS (https, wss) when given. */
+  https?: { cert: Buffer; key: Buffer } | null;
   /** Demo patients for the chat page; absent in production. */
   demoPatients?: () => DemoPatient[];
 }
@@ -35,7 +37,7 @@ function localeOf(req: FastifyRequest): string | null {
  * one gets 401 and no socket) and the chat page at /. Built apart from listen() for inject().
  */
 export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger });
+  const app = Fastify({ ...(opts.https ? { https: opts.https } : {}), loggerInstance: opts.log as FastifyBaseLogger });
   await app.register(websocket, { options: { maxPayload: opts.maxFrameBytes, perMessageDeflate: false } });
   const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();
 

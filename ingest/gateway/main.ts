@@ -7,6 +7,7 @@ import { Outbox } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import { RouteTable, gatewayChannel } from '../../platform/stores/routing.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { listenerTls } from '../../platform/service/tls.js';
 import { buildGatewayApp, type DemoPatient } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret, verifySessionToken } from './session.js';
@@ -66,7 +67,7 @@ export const gateway: ServiceDefinition = {
     await subscriber.subscribe(gatewayChannel(instanceId), (patientId) => { void chat.drain(patientId); });
     const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
     const app = await buildGatewayApp({
-      log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes,
+      log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
       verifyToken: async (token) => verifySessionToken(token, secret, ctx.now()),
       ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
     });

@@ -17,13 +17,13 @@ export interface Config {
   };
   readonly kafka: {
     readonly driver: 'kafkajs' | 'rdkafka'; readonly brokers: readonly string[]; readonly clientId: string;
-    readonly topicPrefix: string; readonly ssl: boolean; readonly replicationFactor: number; readonly partitionScale: number;
+    readonly topicPrefix: string; readonly ssl: boolean; readonly caFile: string; readonly replicationFactor: number; readonly partitionScale: number;
   };
   readonly registry: { readonly url: string };
-  readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number };
+  readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number; readonly caFile: string };
   readonly redis: { readonly url: string };
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string };
-  readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number };
+  readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly keyCacheTtl: Milliseconds };
   readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number };
   readonly auth: { readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds };

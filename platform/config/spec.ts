@@ -68,6 +68,10 @@ export const CONFIG_SPEC = {
   'services.opsPort': { type: port, default: '9464', doc: 'health and Prometheus metrics of this process' },
   'services.apiPort': { type: port, default: '3000', doc: 'admin and integration HTTP API' },
   'services.gatewayPort': { type: port, default: '3001', doc: 'patient WebSocket gateway and chat page' },
+  'services.tlsCertFile': { type: { kind: 'string' }, default: '', doc: 'PEM certificate: when set with tlsKeyFile, the API and gateway listen with TLS (https, wss)' },
+  'services.tlsKeyFile': { type: { kind: 'string' }, default: '', doc: 'PEM private key of services.tlsCertFile' },
+  'postgres.caFile': { type: { kind: 'string' }, default: '', doc: 'PEM CA bundle to verify PostgreSQL with postgres.ssl (default: the system CAs)' },
+  'kafka.caFile': { type: { kind: 'string' }, default: '', doc: 'PEM CA bundle to verify the brokers with kafka.ssl (default: the system CAs)' },
 
   'crypto.masterKey': { type: { kind: 'string' }, default: '', doc: 'base64 of the 32-byte master key that wraps data keys (prefer masterKeyFile or a KMS in production)' },
   'crypto.masterKeyFile': { type: { kind: 'string' }, default: '', doc: 'file holding the base64 master key; development and test create .stack/master.key when neither is set' },

@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
+import { caBundle } from '../service/tls.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs; // CommonJS package: named imports do not resolve
 import { allTopics, topicConfigEntries, type TopicSpec } from './topics.js';
@@ -7,6 +8,7 @@ import { allTopics, topicConfigEntries, type TopicSpec } from './topics.js';
 export interface ApplyTopicsOptions {
   brokers: readonly string[];
   ssl: boolean;
+  caFile?: string;
   prefix: string;
   partitionScale: number;
   replicationFactor: number;
@@ -37,7 +39,7 @@ export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange
 }
 
 async function applyTopicsOnce(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
-  const kafka = new Kafka({ clientId: 'careloop-admin', brokers: [...opts.brokers], ssl: opts.ssl, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'careloop-admin', brokers: [...opts.brokers], ssl: opts.ssl ? (opts.caFile ? { rejectUnauthorized: true, ca: [caBundle(opts.caFile) as Buffer] } : true) : false, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {

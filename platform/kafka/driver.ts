@@ -6,7 +6,7 @@ import type { DriverName, KafkaDriver } from './types.js';
 
 /** Picks the Kafka driver the config names; both speak the same small interface. */
 export function createKafkaDriver(cfg: Config, log: Logger, driver: DriverName = cfg.kafka.driver): KafkaDriver {
-  const dc = { brokers: cfg.kafka.brokers, clientId: cfg.kafka.clientId, ssl: cfg.kafka.ssl };
+  const dc = { brokers: cfg.kafka.brokers, clientId: cfg.kafka.clientId, ssl: cfg.kafka.ssl, caFile: cfg.kafka.caFile };
   switch (driver) {
     case 'kafkajs': return createKafkajsDriver(dc, log);
     case 'rdkafka': return createRdkafkaDriver(dc, log);

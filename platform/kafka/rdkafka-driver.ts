@@ -20,6 +20,7 @@ function baseConfig(cfg: DriverConfig): Record<string, string | number | boolean
     'metadata.broker.list': cfg.brokers.join(','),
     'client.id': cfg.clientId,
     'security.protocol': cfg.ssl ? 'ssl' : 'plaintext',
+    ...(cfg.ssl && cfg.caFile !== '' ? { 'ssl.ca.location': cfg.caFile } : {}),
     'socket.keepalive.enable': true,
   };
 }

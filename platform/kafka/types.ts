@@ -64,4 +64,6 @@ export interface DriverConfig {
   brokers: readonly string[];
   clientId: string;
   ssl: boolean;
+  /** PEM CA bundle; empty uses the system CAs. */
+  caFile: string;
 }

@@ -3,12 +3,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CareloopError } from '../errors.js';
+import { caBundle } from '../service/tls.js';
 
 export type PgPool = pg.Pool;
 
 export interface PostgresOptions {
   url: string;
   ssl: boolean;
+  /** PEM CA bundle; empty uses the system CAs. */
+  caFile?: string;
   poolMax: number;
   applicationName: string;
 }
@@ -16,7 +19,7 @@ export interface PostgresOptions {
 export function createPgPool(opts: PostgresOptions): PgPool {
   const pool = new pg.Pool({
     connectionString: opts.url,
-    ssl: opts.ssl ? { rejectUnauthorized: true } : undefined,
+    ssl: opts.ssl ? { rejectUnauthorized: true, ...(caBundle(opts.caFile ?? '') ? { ca: caBundle(opts.caFile ?? '') } : {}) } : undefined,
     max: opts.poolMax,
     application_name: opts.applicationName,
     connectionTimeoutMillis: 5000,

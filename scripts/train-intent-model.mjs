@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--help')) {
-  console.log('Usage: node scripts/train-intent-model.mjs [--force]\nTrains dist/models/intent-model.json from stream-processors/intent/corpus when it is stale.');
+  console.log('Usage: node scripts/train-intent-model.mjs [--force]\nTrains dist/models/intent-model.json from platform/nlu/corpus when it is stale.');
   process.exit(0);
 }
 const model = join(root, 'dist/models/intent-model.json');
-const inputs = [join(root, 'stream-processors/intent/corpus'), join(root, 'dist/stream-processors/intent')];
+const inputs = [join(root, 'platform/nlu/corpus'), join(root, 'dist/platform/nlu')];
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -22,4 +22,4 @@ function newest(path) {
 }
 
 const stale = process.argv.includes('--force') || !existsSync(model) || inputs.some((p) => newest(p) > statSync(model).mtimeMs);
-if (stale) execFileSync(process.execPath, [join(root, 'dist/stream-processors/intent/train.js'), model], { stdio: 'inherit' });
+if (stale) execFileSync(process.execPath, [join(root, 'dist/platform/nlu/train.js'), model], { stdio: 'inherit' });

@@ -6,7 +6,7 @@ import { GROUPS } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
 import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
-import { IntentModel } from './nlu.js';
+import { IntentModel } from '../../platform/nlu/nlu.js';
 
 const GROUP = GROUPS.find((g) => g.id === 'intent');
 

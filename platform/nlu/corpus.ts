@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CareloopError } from '../../platform/errors.js';
+import { CareloopError } from '../errors.js';
 import { isIntentName, NONE, type IntentName } from './intents.js';
 import { LANGUAGES, type Language } from './language.js';
 

@@ -1,7 +1,7 @@
 /* eslint-disable no-console -- also a CLI that prints the evaluation table for a person. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../../platform/paths.js';
+import { repoRoot } from '../paths.js';
 import { loadLabelledSet, type Example, type LabelledSet } from './corpus.js';
 import { INTENTS, type IntentName } from './intents.js';
 import { LANGUAGES, type Language } from './language.js';
@@ -99,14 +99,14 @@ export async function sweepThresholds(model: IntentModel, split: LabelledSet, th
 }
 
 export function heldoutDir(): string {
-  return resolve(repoRoot(), 'stream-processors', 'intent', 'heldout');
+  return resolve(repoRoot(), 'platform', 'nlu', 'heldout');
 }
 
-/** `node dist/stream-processors/intent/evaluate.js <model.json> [--sweep] [--errors]` */
+/** `node dist/platform/nlu/evaluate.js <model.json> [--sweep] [--errors]` */
 async function main(argv: readonly string[]): Promise<number> {
   const modelPath = argv.find((a) => !a.startsWith('--'));
   if (modelPath === undefined) {
-    console.error('usage: node dist/stream-processors/intent/evaluate.js <model.json> [--sweep] [--errors]');
+    console.error('usage: node dist/platform/nlu/evaluate.js <model.json> [--sweep] [--errors]');
     return 2;
   }
   const model = await IntentModel.load(modelPath);

@@ -2,19 +2,19 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../../platform/paths.js';
+import { repoRoot } from '../paths.js';
 import { trainModel } from './nlu.js';
 
 /** The training corpus in the source tree (JSON is not copied into dist/). */
 export function corpusDir(): string {
-  return join(repoRoot(), 'stream-processors', 'intent', 'corpus');
+  return join(repoRoot(), 'platform', 'nlu', 'corpus');
 }
 
-/** `node dist/stream-processors/intent/train.js <out.json>`: trains on the corpus and writes the model. */
+/** `node dist/platform/nlu/train.js <out.json>`: trains on the corpus and writes the model. */
 export async function main(argv: readonly string[]): Promise<number> {
   const out = argv[0];
   if (out === undefined || argv.length > 1 || out.startsWith('-')) {
-    console.error('usage: node dist/stream-processors/intent/train.js <model-out.json>');
+    console.error('usage: node dist/platform/nlu/train.js <model-out.json>');
     return 2;
   }
   const started = performance.now();

@@ -5,7 +5,7 @@ import nlpPkg from '@nlpjs/nlp';
 import type { Nlp as NlpType } from '@nlpjs/nlp';
 import langEn from '@nlpjs/lang-en';
 import langEs from '@nlpjs/lang-es';
-import { CareloopError } from '../../platform/errors.js';
+import { CareloopError } from '../errors.js';
 import { loadLabelledSet, type LabelledSet } from './corpus.js';
 import { createDateParsers, type DateParsers } from './dates.js';
 import { extractEntities, type Entity } from './entities.js';

@@ -23,13 +23,17 @@ function unauthenticated(reason: TokenFailure, message: string, cause?: unknown,
   return new CareloopError('UNAUTHENTICATED', message, { cause, details: { reason, ...extra } });
 }
 
+/** The provider's key set could not be fetched: the caller's token may well be fine, so retry. */
+function keySetUnavailable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout) return true;
+  if (err instanceof TypeError && err.message === 'fetch failed') return true; // undici: refused, DNS, reset
+  return err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC' && /Key Set HTTP response/.test(err.message);
+}
+
 function mapJoseError(err: unknown): CareloopError {
   if (err instanceof errors.JWTExpired) return unauthenticated('token_expired', 'token has expired', err);
   if (err instanceof errors.JWTClaimValidationFailed) return unauthenticated('claim_invalid', `token claim ${err.claim} is not accepted`, err, { claim: err.claim });
-  if (err instanceof errors.JWKSTimeout) return new CareloopError('DEPENDENCY_UNAVAILABLE', 'the identity provider key set did not answer', { cause: err });
-  if (err instanceof TypeError || (err instanceof Error && /fetch|ECONN|ENOTFOUND/.test(err.message))) {
-    return new CareloopError('DEPENDENCY_UNAVAILABLE', 'the identity provider key set is unreachable', { cause: err });
-  }
+  if (keySetUnavailable(err)) return new CareloopError('DEPENDENCY_UNAVAILABLE', 'the identity provider key set is unreachable', { cause: err });
   return unauthenticated('token_invalid', 'token is not valid', err);
 }
 

@@ -26,6 +26,25 @@ export function textAad(organizationId: string, patientId: string): string {
   return `careloop:text:${organizationId}:${patientId}`;
 }
 
+/** The context a master key binds an organisation data key to when wrapping it. */
+export function orgKeyContext(keyId: string): string {
+  return `careloop:org-key:${keyId}`;
+}
+
+/** What a master key rotation did; failed lists key ids no known master key could unwrap. */
+export interface RewrapResult {
+  rewrapped: number;
+  alreadyCurrent: number;
+  failed: string[];
+}
+
+interface KeyRow {
+  organization_id: string;
+  version: number;
+  wrapped_key: Buffer;
+  master_key_id: string;
+}
+
 /**
  * Per-organisation data keys (envelope encryption): each is random, stored only wrapped by the master
  * key in vault.organization_keys, unwrapped on demand and cached briefly in memory. Encryption uses
@@ -34,16 +53,22 @@ export function textAad(organizationId: string, patientId: string): string {
 export class Keyring {
   private readonly cache = new Map<string, CachedKey>();
   private readonly active = new Map<string, { keyId: string; expires: number }>();
+  /** Every master key this process may unwrap with, by id: rows name theirs in master_key_id. */
+  private readonly masters = new Map<string, MasterKeyProvider>();
+  private master: MasterKeyProvider;
 
   constructor(
     private readonly pool: PgPool,
-    private readonly master: MasterKeyProvider,
+    master: MasterKeyProvider,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.master = master;
+    this.masters.set(master.id, master);
+  }
 
   private context(keyId: string): string {
-    return `careloop:org-key:${keyId}`;
+    return orgKeyContext(keyId);
   }
 
   /** The organisation's current key, created on first use. */
@@ -88,11 +113,12 @@ export class Keyring {
     const hit = this.cache.get(keyId);
     if (hit !== undefined && hit.expires > this.now()) return hit.key;
     const { organizationId, version } = parseOrgKeyId(keyId);
-    const { rows } = await this.pool.query<{ wrapped_key: Buffer }>(
-      'SELECT wrapped_key FROM vault.organization_keys WHERE organization_id = $1 AND version = $2', [organizationId, version]);
+    const { rows } = await this.pool.query<{ wrapped_key: Buffer; master_key_id: string }>(
+      'SELECT wrapped_key, master_key_id FROM vault.organization_keys WHERE organization_id = $1 AND version = $2', [organizationId, version]);
     const row = rows[0];
     if (row === undefined) throw new CareloopError('RECORD_INVALID', `unknown data key ${keyId}`);
-    const key = await this.master.unwrap(row.wrapped_key, this.context(keyId));
+    const master = this.masters.get(row.master_key_id) ?? this.master;
+    const key = await master.unwrap(row.wrapped_key, this.context(keyId));
     this.cache.set(keyId, { keyId, key, expires: this.now() + this.ttlMs });
     return key;
   }
@@ -108,6 +134,61 @@ export class Keyring {
       throw new CareloopError('RECORD_INVALID', 'encrypted text belongs to another organisation');
     }
     return open(await this.keyById(sealed.keyId), sealed, textAad(organizationId, patientId)).toString('utf8');
+  }
+
+  /**
+   * Lets this process unwrap keys wrapped by another master key. During a rotation every process
+   * trusts both the old and the new key, so reads keep working whichever one wraps a row.
+   */
+  trustMasterKey(provider: MasterKeyProvider): void {
+    this.masters.set(provider.id, provider);
+  }
+
+  /**
+   * Re-wraps organisation data keys under newMaster, which also wraps every key made from now on.
+   * Data keys themselves do not change, so no data is re-encrypted. Each row is swapped with a
+   * compare-and-set on master_key_id: concurrent readers always find a key they can unwrap, and a
+   * rerun resumes after a failure. organizationIds limits the run (a canary, or a test).
+   */
+  async rewrapOrganizationKeys(newMaster: MasterKeyProvider, opts: { organizationIds?: readonly string[]; batchSize?: number } = {}): Promise<RewrapResult> {
+    this.trustMasterKey(newMaster);
+    this.master = newMaster;
+    const scope = opts.organizationIds === undefined ? null : [...opts.organizationIds];
+    const result: RewrapResult = { rewrapped: 0, alreadyCurrent: 0, failed: [] };
+    let after: [string, number] = ['', 0];
+    for (;;) {
+      const { rows } = await this.pool.query<KeyRow>(
+        `SELECT organization_id, version, wrapped_key, master_key_id FROM vault.organization_keys
+          WHERE master_key_id <> $1 AND ($2::text[] IS NULL OR organization_id = ANY($2)) AND (organization_id, version) > ($3, $4)
+          ORDER BY organization_id, version LIMIT $5`,
+        [newMaster.id, scope, after[0], after[1], opts.batchSize ?? 500]);
+      for (const row of rows) await this.rewrapRow(row, newMaster, result);
+      const last = rows[rows.length - 1];
+      if (last === undefined) break;
+      after = [last.organization_id, last.version];
+    }
+    const { rows } = await this.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM vault.organization_keys WHERE master_key_id = $1 AND ($2::text[] IS NULL OR organization_id = ANY($2))', [newMaster.id, scope]);
+    result.alreadyCurrent = Number(rows[0]?.n ?? 0) - result.rewrapped;
+    return result;
+  }
+
+  private async rewrapRow(row: KeyRow, newMaster: MasterKeyProvider, result: RewrapResult): Promise<void> {
+    const keyId = orgKeyId(row.organization_id, row.version);
+    const old = this.masters.get(row.master_key_id);
+    let dataKey: Buffer;
+    try {
+      if (old === undefined) throw new CareloopError('CONFIG_INVALID', `master key ${row.master_key_id} is not configured`);
+      dataKey = await old.unwrap(row.wrapped_key, this.context(keyId));
+    } catch {
+      result.failed.push(keyId); // reported, not fatal: one unreadable key must not stop the others
+      return;
+    }
+    const wrapped = await newMaster.wrap(dataKey, this.context(keyId));
+    const { rowCount } = await this.pool.query(
+      'UPDATE vault.organization_keys SET wrapped_key = $1, master_key_id = $2 WHERE organization_id = $3 AND version = $4 AND master_key_id = $5',
+      [wrapped, newMaster.id, row.organization_id, row.version, row.master_key_id]);
+    result.rewrapped += rowCount ?? 0;
   }
 
   /** Forgets unwrapped keys (after a rotation or in tests). */

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import type { Keyring, RewrapResult } from '../crypto/keyring.js';
+import type { MasterKeyProvider } from '../crypto/master-key.js';
+import type { PgPool } from '../storage/postgres.js';
+import type { Actor, AuditEventInput, AuditSink, Purpose } from '../audit/types.js';
+import { CareloopError, isCareloopError } from '../errors.js';
+import { patientKeyAad, unwrapUnderOrgKey, wrapUnderOrgKey } from './field-crypto.js';
+import { indexEntries, openIdentity, sealIdentity } from './identity-cells.js';
+import { blindDigest, type BlindIndexKeyProvider } from './index-keys.js';
+import { isPatientId, newPatientId } from './ids.js';
+import { normalizeBirthDate, normalizeIdentifier, normalizeIdentity, normalizeMrn, normalizePhone, normalizeEmail } from './normalize.js';
+import * as store from './store.js';
+import { IDENTITY_FIELDS, type BlindIndexKind, type IdentityPatch, type PatientIdentity } from './types.js';
+
+export interface VaultOptions {
+  /** The calling code for national phone numbers without one (the organisation's country). */
+  defaultCallingCode?: string;
+}
+
+type AuditBase = Omit<AuditEventInput, 'outcome' | 'reason' | 'resultCount'>;
+
+function notFound(): CareloopError {
+  // The same answer for unknown, erased and other organisations' patients: no hint either way.
+  return new CareloopError('NOT_FOUND', 'patient not found');
+}
+
+/**
+ * The PHI vault: direct identifiers, each field sealed under a per-patient key that is itself sealed
+ * under the organisation's data key. Every call is scoped to one organisation and audited; reads are
+ * audited before data is returned, so a failed audit withholds the data.
+ */
+export class Vault {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly keyring: Keyring,
+    private readonly indexKeys: BlindIndexKeyProvider,
+    private readonly audit: AuditSink,
+    private readonly opts: VaultOptions = {},
+  ) {}
+
+  private async audited<T>(base: AuditBase, fn: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      const reason = isCareloopError(err) ? err.code.toLowerCase() : 'internal';
+      await this.audit.record({ ...base, outcome: 'failure', reason });
+      throw err;
+    }
+    await this.audit.record({ ...base, outcome: 'success' });
+    return result;
+  }
+
+  private async patientKey(organizationId: string, patientId: string, stored: store.StoredPatient): Promise<Buffer> {
+    return unwrapUnderOrgKey(this.keyring, organizationId, stored.wrappedKey, stored.wrappingKeyId, patientKeyAad(organizationId, patientId));
+  }
+
+  async createPatient(actor: Actor, organizationId: string, identity: PatientIdentity, purpose: Purpose): Promise<{ patientId: string }> {
+    const patientId = newPatientId();
+    const normal = normalizeIdentity(identity, this.opts.defaultCallingCode);
+    const fields = IDENTITY_FIELDS.filter((f) => normal[f] !== undefined);
+    return this.audited({ organizationId, actor, action: 'vault.patient.create', patientId, purpose, fields }, async () => {
+      const key = randomBytes(32);
+      const wrapped = await wrapUnderOrgKey(this.keyring, organizationId, key, patientKeyAad(organizationId, patientId));
+      const entries = indexEntries(await this.indexKeys.indexKey(organizationId), normal);
+      await store.withTransaction(this.pool, async (client) => {
+        await store.insertPatient(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal), wrapped);
+        await store.replaceIndexes(client, organizationId, patientId, entries);
+      });
+      return { patientId };
+    });
+  }
+
+  async getIdentity(actor: Actor, organizationId: string, patientId: string, purpose: Purpose): Promise<PatientIdentity> {
+    return this.audited({ organizationId, actor, action: 'vault.identity.read', patientId: this.auditablePatientId(patientId), purpose }, async () => {
+      const stored = await store.loadPatient(this.pool, organizationId, patientId);
+      if (stored === undefined) throw notFound();
+      return openIdentity(await this.patientKey(organizationId, patientId, stored), organizationId, patientId, stored.cells);
+    });
+  }
+
+  /** Applies a patch (null removes a field), re-seals the identity and rebuilds its blind indexes. */
+  async updateIdentity(actor: Actor, organizationId: string, patientId: string, patch: IdentityPatch, purpose: Purpose): Promise<void> {
+    const fields = IDENTITY_FIELDS.filter((f) => f in patch);
+    await this.audited({ organizationId, actor, action: 'vault.identity.update', patientId: this.auditablePatientId(patientId), purpose, fields }, async () => {
+      const indexKey = await this.indexKeys.indexKey(organizationId);
+      await store.withTransaction(this.pool, async (client) => {
+        const stored = await store.loadPatient(client, organizationId, patientId, true);
+        if (stored === undefined) throw notFound();
+        const key = await this.patientKey(organizationId, patientId, stored);
+        const merged: Record<string, unknown> = { ...openIdentity(key, organizationId, patientId, stored.cells) };
+        for (const [f, v] of Object.entries(patch)) {
+          if (v === null) delete merged[f];
+          else if (v !== undefined) merged[f] = v;
+        }
+        const normal = normalizeIdentity(merged as PatientIdentity, this.opts.defaultCallingCode);
+        await store.updateCells(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal));
+        await store.replaceIndexes(client, organizationId, patientId, indexEntries(indexKey, normal));
+      });
+    });
+  }
+
+  /** Crypto-shreds the patient: the key is destroyed, so every copy of the ciphertext is noise. */
+  async erasePatient(actor: Actor, organizationId: string, patientId: string, purpose: Purpose): Promise<void> {
+    await this.audited({ organizationId, actor, action: 'vault.patient.erase', patientId: this.auditablePatientId(patientId), purpose }, async () => {
+      const erased = await store.withTransaction(this.pool, (client) => store.erase(client, organizationId, patientId));
+      if (!erased) throw notFound();
+    });
+  }
+
+  findByPhone(actor: Actor, organizationId: string, phone: string, purpose: Purpose): Promise<string[]> {
+    return this.find(actor, organizationId, 'phone', ['phone'], purpose, () => normalizePhone(phone, this.opts.defaultCallingCode));
+  }
+
+  findByEmail(actor: Actor, organizationId: string, email: string, purpose: Purpose): Promise<string[]> {
+    return this.find(actor, organizationId, 'email', ['email'], purpose, () => normalizeEmail(email));
+  }
+
+  findByMrn(actor: Actor, organizationId: string, mrn: string, purpose: Purpose): Promise<string[]> {
+    return this.find(actor, organizationId, 'mrn', ['mrn'], purpose, () => normalizeMrn(mrn));
+  }
+
+  findByPhoneAndBirthDate(actor: Actor, organizationId: string, phone: string, birthDate: string, purpose: Purpose): Promise<string[]> {
+    return this.find(actor, organizationId, 'phone_birth_date', ['phone', 'birthDate'], purpose,
+      () => `${normalizePhone(phone, this.opts.defaultCallingCode)}|${normalizeBirthDate(birthDate)}`);
+  }
+
+  findByIdentifier(actor: Actor, organizationId: string, system: string, value: string, purpose: Purpose): Promise<string[]> {
+    return this.find(actor, organizationId, 'identifier', ['identifiers'], purpose, () => {
+      const id = normalizeIdentifier({ system, value });
+      return `${id.system}|${id.value}`;
+    });
+  }
+
+  /** A lookup is a disclosure of each patient it finds: one audit event per match (or one for none). */
+  private async find(actor: Actor, organizationId: string, kind: BlindIndexKind, fields: string[], purpose: Purpose, value: () => string): Promise<string[]> {
+    const base: AuditBase = { organizationId, actor, action: 'vault.lookup', patientId: null, purpose, fields };
+    let ids: string[];
+    try {
+      const digest = blindDigest(await this.indexKeys.indexKey(organizationId), kind, value());
+      ids = await store.findByDigest(this.pool, organizationId, kind, [digest]);
+    } catch (err) {
+      await this.audit.record({ ...base, outcome: 'failure', reason: isCareloopError(err) ? err.code.toLowerCase() : 'internal' });
+      throw err;
+    }
+    if (ids.length === 0) await this.audit.record({ ...base, outcome: 'success', resultCount: 0 });
+    for (const patientId of ids) await this.audit.record({ ...base, patientId, outcome: 'success', resultCount: ids.length });
+    return ids;
+  }
+
+  /**
+   * Re-wraps every organisation data key (optionally only some organisations') under newMaster.
+   * Patient and index keys hang off organisation keys, so they need no change.
+   */
+  rotateMasterKey(newMaster: MasterKeyProvider, opts: { organizationIds?: readonly string[]; batchSize?: number } = {}): Promise<RewrapResult> {
+    return this.keyring.rewrapOrganizationKeys(newMaster, opts);
+  }
+
+  /** A caller-supplied id goes into the audit log only if it has the shape of a pseudonymous id. */
+  private auditablePatientId(patientId: string): string | null {
+    return isPatientId(patientId) ? patientId : null;
+  }
+}

@@ -56,11 +56,11 @@ after(async () => {
 });
 
 test('`careloop up` prepares topics, schemas and migrations, starts every service, prints where each listens, and stops on SIGTERM', async () => {
-  const [opsPort, apiPort] = [await freePort(), await freePort()];
+  const [opsPort, apiPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     ...process.env,
     CARELOOP_KAFKA_TOPIC_PREFIX: prefix, CARELOOP_CLICKHOUSE_DATABASE: database,
-    CARELOOP_SERVICES_OPS_PORT: String(opsPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_LOG_LEVEL: 'warn',
+    CARELOOP_SERVICES_OPS_PORT: String(opsPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_LOG_LEVEL: 'warn',
   };
   const child = spawn(process.execPath, [cli, 'up', '--no-stack'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -81,8 +81,9 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
     const health = await fetch(`http://127.0.0.1:${opsPort}/health`);
     const report = (await health.json()) as { status: string; services: string[]; checks: Record<string, { status: string }> };
     assert.equal(health.status, 200, JSON.stringify(report));
-    assert.deepEqual(report.services.sort(), ['analytics-sink', 'api']);
-    for (const dep of ['kafka', 'registry', 'postgres', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
+    assert.deepEqual(report.services.sort(), ['actions', 'analytics-sink', 'api', 'delivery-ws', 'dialogue', 'gateway', 'intent']);
+    for (const dep of ['kafka', 'registry', 'postgres', 'redis', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
+    assert.match(out, new RegExp(`chat page\\s+http://127\\.0\\.0\\.1:${gatewayPort}/`));
     assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);
     const version = await fetch(`http://127.0.0.1:${apiPort}/v1/version`);
     assert.equal(version.status, 200);

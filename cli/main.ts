@@ -11,7 +11,8 @@ import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
 import { seedDemo } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
-import { issueSessionToken, sessionSecret } from '../ingest/gateway/session.js';
+import { sessionSecret } from '../platform/auth/secrets.js';
+import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { createPgPool } from '../platform/storage/postgres.js';
 
 const USAGE = `Usage: careloop <command> [options]
@@ -207,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await pool.end();
       }
-      console.log(await issueSessionToken({ organizationId, patientId }, sessionSecret(cfg), cfg.auth.sessionTtl));
+      console.log(await issueSessionToken({ organizationId, patientId, ttlMs: cfg.auth.sessionTtl }, sessionSecret(cfg)));
       return 0;
     }
     case 'test': {
@@ -221,5 +222,10 @@ export async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (err: unknown) => { printError(err); process.exitCode = 1; },
+  (err: unknown) => {
+    printError(err);
+    process.exitCode = 1;
+    // A half-started process may still hold sockets; do not let them keep a failed command alive.
+    setTimeout(() => process.exit(1), 2000).unref();
+  },
 );

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../platform/config/config.js';
 import { repoRoot } from '../platform/paths.js';
 import { createPgPool, type PgPool } from '../platform/storage/postgres.js';
-import { issueSessionToken, sessionSecret } from '../ingest/gateway/session.js';
+import { sessionSecret } from '../platform/auth/secrets.js';
+import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { DEMO_ORGANIZATION, DEMO_PATIENTS, type DemoPatientSeed } from './demo-data.js';
 
 export interface DemoFile {
@@ -57,7 +58,7 @@ export async function seedDemo(cfg: Config): Promise<DemoFile> {
     for (const [i, p] of DEMO_PATIENTS.entries()) {
       const id = demoPatientId(i);
       await upsertPatient(pool, id, p);
-      const token = await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id }, secret, cfg.auth.sessionTtl);
+      const token = await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret);
       patients.push({ id, token, label: `${p.given} ${p.family} (${p.language}) · ${p.medications.map((x) => x.name).join(', ')}` });
     }
     const host = cfg.services.host;

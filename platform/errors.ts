@@ -57,6 +57,11 @@ export function normalizeError(err: unknown): CareloopError {
   if (err instanceof CareloopError) return err;
   if (err instanceof Error) {
     const sysCode = (err as NodeJS.ErrnoException).code;
+    if (sysCode === 'EADDRINUSE' || sysCode === 'EACCES') {
+      const { address, port } = err as { address?: string; port?: number };
+      const what = sysCode === 'EADDRINUSE' ? 'is already in use' : 'may not be opened by this user';
+      return new CareloopError('CONFIG_INVALID', `${address ?? 'the address'}:${port ?? '?'} ${what}; stop the process holding it or choose another port (services.* config keys)`, { cause: err });
+    }
     if (sysCode !== undefined && NETWORK_CODES.has(sysCode)) {
       return new CareloopError('DEPENDENCY_UNAVAILABLE', `a dependency is unreachable (${sysCode})`, { cause: err });
     }

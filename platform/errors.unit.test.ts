@@ -17,6 +17,9 @@ test('network failures and kafkajs transient errors become retryable', () => {
   assert.equal(normalizeError(refused).retryable, true);
   assert.equal(normalizeError(Object.assign(new Error('leader not available'), { retriable: true })).retryable, true);
   assert.equal(normalizeError('a string').code, 'INTERNAL');
+  const busy = normalizeError(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', address: '127.0.0.1', port: 3001 }));
+  assert.equal(busy.code, 'CONFIG_INVALID');
+  assert.match(busy.message, /127\.0\.0\.1:3001 is already in use/);
   assert.equal(new CareloopError('VALIDATION_FAILED', 'x').retryable, false);
   assert.equal(new CareloopError('VALIDATION_FAILED', 'x', { retryable: true }).retryable, true);
 });

@@ -6,7 +6,8 @@ import type { Config } from '../platform/config/config.js';
 import { repoRoot } from '../platform/paths.js';
 import { createClickHouse } from '../platform/storage/clickhouse.js';
 import { createPgPool } from '../platform/storage/postgres.js';
-import { issueSessionToken, sessionSecret } from '../ingest/gateway/session.js';
+import { sessionSecret } from '../platform/auth/secrets.js';
+import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { uniqueId } from './helpers.js';
 
 export async function freePort(): Promise<number> {
@@ -67,7 +68,7 @@ export async function seedTenant(cfg: Config, patients: number, emergencyNumber 
       const medication = MEDS[i % MEDS.length] as string;
       await pool.query(`INSERT INTO patients (id, organization_id) VALUES ($1, $2)`, [id, organizationId]);
       await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times) VALUES ($1, $2, $3, $4, '10 mg', ARRAY['08:00'])`, [`${id}_m`, id, organizationId, medication]);
-      out.push({ id, token: await issueSessionToken({ organizationId, patientId: id }, secret, 3_600_000), medication });
+      out.push({ id, token: await issueSessionToken({ organizationId, patientId: id, ttlMs: 3_600_000 }, secret), medication });
     }
     return { organizationId, emergencyNumber, patients: out };
   } finally {

@@ -12,7 +12,7 @@ import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { buildGatewayApp } from './app.js';
 import { ChatGateway, type SessionClaims } from './gateway.js';
 import type { MessageFrame } from './frames.js';
-import { issueSessionToken } from './session.js';
+import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
 
 const cfg = testConfig();
 const secret = randomBytes(32);
@@ -32,7 +32,6 @@ before(async () => {
     accept: async (claims, frame) => { accepted.push({ claims, frame }); return 'accepted'; },
     openReply: async (org, patient, content) => JSON.parse((await import('../../platform/crypto/envelope.js')).open(key, content, `${org}:${patient}`).toString()) as { text: string; quickReplies: string[] },
   });
-  const { verifySessionToken } = await import('./session.js');
   app = await buildGatewayApp({ log: silentLogger, gateway: chat, maxFrameBytes: 4096, verifyToken: (t) => verifySessionToken(t, secret) });
   url = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws') + '/v1/chat';
 });
@@ -44,7 +43,7 @@ after(async () => {
 });
 
 async function client(patientId: string, org = 'org-a'): Promise<ChatClient> {
-  return ChatClient.connect(url, await issueSessionToken({ organizationId: org, patientId }, secret, 60_000));
+  return ChatClient.connect(url, await issueSessionToken({ organizationId: org, patientId, ttlMs: 60_000 }, secret));
 }
 
 test('a patient over the rate limit gets RATE_LIMITED and keeps the connection', async () => {

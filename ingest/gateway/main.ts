@@ -10,7 +10,8 @@ import type { RunningService, ServiceContext, ServiceDefinition } from '../../pl
 import { listenerTls } from '../../platform/service/tls.js';
 import { buildGatewayApp, type DemoPatient } from './app.js';
 import { ChatGateway } from './gateway.js';
-import { sessionSecret, verifySessionToken } from './session.js';
+import { sessionSecret } from '../../platform/auth/secrets.js';
+import { verifySessionToken } from '../../platform/auth/session-tokens.js';
 
 function demoPatients(stackDir: string): (() => DemoPatient[]) | undefined {
   const file = join(repoRoot(), stackDir, 'demo.json');
@@ -66,22 +67,31 @@ export const gateway: ServiceDefinition = {
     await subscriber.connect();
     await subscriber.subscribe(gatewayChannel(instanceId), (patientId) => { void chat.drain(patientId); });
     const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
+    const cleanup = async (): Promise<void> => {
+      clearInterval(heartbeat);
+      chat.closeAll();
+      await subscriber.quit().catch(() => undefined);
+    };
     const app = await buildGatewayApp({
       log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
-      verifyToken: async (token) => verifySessionToken(token, secret, ctx.now()),
+      verifyToken: async (token) => verifySessionToken(token, secret, new Date(ctx.now())),
       ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
     });
-    const url = await app.listen({ host: cfg.services.host, port: cfg.services.gatewayPort });
+    let url: string;
+    try {
+      url = await app.listen({ host: cfg.services.host, port: cfg.services.gatewayPort });
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
     const wsUrl = url.replace(/^http/, 'ws');
     return {
       name: 'gateway',
       endpoints: [{ name: 'chat page', url: `${url}/` }, { name: 'chat WebSocket', url: `${wsUrl}/v1/chat` }],
       checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
       async stop() {
-        clearInterval(heartbeat);
-        chat.closeAll();
         await app.close();
-        await subscriber.quit().catch(() => undefined);
+        await cleanup();
       },
     };
   },

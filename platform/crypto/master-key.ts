@@ -1,6 +1,5 @@
-import { randomBytes, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { loadSecret } from '../config/secrets.js';
 import { CareloopError } from '../errors.js';
 import { open, seal } from './envelope.js';
 
@@ -42,25 +41,9 @@ export interface MasterKeySource {
   devKeyFile: string;
 }
 
-function decode(text: string, where: string): Buffer {
-  const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32) throw new CareloopError('CONFIG_INVALID', `${where} must hold base64 of exactly 32 bytes (got ${key.length}); make one with: openssl rand -base64 32`);
-  return key;
-}
-
 /** Loads the master key from config; development and test generate a local one on first use. */
 export function loadMasterKey(src: MasterKeySource): LocalMasterKey {
-  if (src.masterKey !== '') return new LocalMasterKey(decode(src.masterKey, 'crypto.masterKey'));
-  const file = src.masterKeyFile !== '' ? src.masterKeyFile : src.env === 'production' ? '' : src.devKeyFile;
-  if (file === '') throw new CareloopError('CONFIG_INVALID', 'production needs crypto.masterKey or crypto.masterKeyFile (or a KMS provider)');
-  if (!existsSync(file)) {
-    if (src.masterKeyFile !== '') throw new CareloopError('CONFIG_INVALID', `crypto.masterKeyFile ${file} does not exist`);
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process made it first
-    }
-  }
-  return new LocalMasterKey(decode(readFileSync(file, 'utf8'), `crypto.masterKeyFile ${file}`));
+  const key = loadSecret({ value: src.masterKey, file: src.masterKeyFile, env: src.env, devFile: src.devKeyFile, key: 'crypto.masterKey', minBytes: 32 });
+  if (key.length !== 32) throw new CareloopError('CONFIG_INVALID', `crypto.masterKey must hold base64 of exactly 32 bytes (got ${key.length}); make one with: openssl rand -base64 32`);
+  return new LocalMasterKey(key);
 }

@@ -1,10 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Actor } from '../platform/audit/types.js';
 import type { Config } from '../platform/config/config.js';
-import { repoRoot } from '../platform/paths.js';
-import { createPgPool, type PgPool } from '../platform/storage/postgres.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
 import { issueSessionToken } from '../platform/auth/session-tokens.js';
+import { createLogger } from '../platform/log.js';
+import { repoRoot } from '../platform/paths.js';
+import { Dependencies } from '../platform/service/dependencies.js';
+import type { Security } from '../platform/service/security.js';
+import type { PgPool } from '../platform/storage/postgres.js';
 import { DEMO_ORGANIZATION, DEMO_PATIENTS, type DemoPatientSeed } from './demo-data.js';
 
 export interface DemoFile {
@@ -16,12 +20,11 @@ export interface DemoFile {
   patients: Array<{ id: string; token: string; label: string }>;
 }
 
+const SEED_ACTOR: Actor = { kind: 'system', id: 'careloop-seed', service: 'cli' };
+const DEMO_KEY_NAME = 'demo admin (careloop seed)';
+
 export function demoFilePath(cfg: Config): string {
   return join(repoRoot(), cfg.stack.dir, 'demo.json');
-}
-
-export function demoPatientId(index: number): string {
-  return `pt_demo${String(index + 1).padStart(2, '0')}`;
 }
 
 async function upsertOrganization(pool: PgPool): Promise<void> {
@@ -32,42 +35,56 @@ async function upsertOrganization(pool: PgPool): Promise<void> {
     [o.id, o.slug, o.displayName, o.timezone, o.languages, o.emergencyNumber]);
 }
 
-async function upsertPatient(pool: PgPool, id: string, p: DemoPatientSeed): Promise<void> {
+/** The demo patient's pseudonymous id: found in the vault by phone, or enrolled there. */
+async function enrol(security: Security, pool: PgPool, p: DemoPatientSeed): Promise<string> {
+  const org = DEMO_ORGANIZATION.id;
+  const found = await security.vault.findByPhone(SEED_ACTOR, org, p.phone, 'operations');
+  const id = found[0] ?? (await security.vault.createPatient(SEED_ACTOR, org, { givenName: p.given, familyName: p.family, phone: p.phone, birthDate: p.birthDate }, 'operations')).patientId;
   await pool.query(
     `INSERT INTO patients (id, organization_id, preferred_language, timezone) VALUES ($1, $2, $3, $4)
      ON CONFLICT (id) DO UPDATE SET preferred_language = EXCLUDED.preferred_language, status = 'active', updated_at = now()`,
-    [id, DEMO_ORGANIZATION.id, p.language, DEMO_ORGANIZATION.timezone]);
+    [id, org, p.language, DEMO_ORGANIZATION.timezone]);
   await pool.query('DELETE FROM patient_medications WHERE patient_id = $1', [id]);
   for (const [j, med] of p.medications.entries()) {
     await pool.query(
       'INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times) VALUES ($1, $2, $3, $4, $5, $6)',
-      [`${id}_m${j + 1}`, id, DEMO_ORGANIZATION.id, med.name, med.dose, med.times]);
+      [`${id}_m${j + 1}`, id, org, med.name, med.dose, med.times]);
   }
+  return id;
+}
+
+/** A fresh admin API key for the demo organisation; the previous seed's key is revoked. */
+async function demoApiKey(security: Security): Promise<string> {
+  for (const k of await security.apiKeys.list(DEMO_ORGANIZATION.id)) {
+    if (k.name === DEMO_KEY_NAME && k.revokedAt === null) await security.apiKeys.revoke(DEMO_ORGANIZATION.id, k.id);
+  }
+  return (await security.apiKeys.create(DEMO_ORGANIZATION.id, 'org_admin', DEMO_KEY_NAME)).token;
 }
 
 /**
- * Seeds the demo organisation and its 20 patients (idempotent: a rerun resets them to the seed),
- * mints fresh session tokens and writes .stack/demo.json for the chat page, tests and tools.
+ * Seeds the demo organisation and its 20 patients (identities in the vault, care plans in the
+ * system of record; idempotent), mints session tokens and an admin API key, writes .stack/demo.json.
  */
 export async function seedDemo(cfg: Config): Promise<DemoFile> {
-  const pool = createPgPool({ ...cfg.postgres, poolMax: 2, applicationName: 'careloop-seed' });
+  const deps = new Dependencies(cfg, createLogger({ level: 'silent' }));
   try {
+    const [pool, security] = [await deps.postgres(), await deps.security()];
     await upsertOrganization(pool);
     const secret = sessionSecret(cfg);
     const patients: DemoFile['patients'] = [];
-    for (const [i, p] of DEMO_PATIENTS.entries()) {
-      const id = demoPatientId(i);
-      await upsertPatient(pool, id, p);
+    for (const p of DEMO_PATIENTS) {
+      const id = await enrol(security, pool, p);
       const token = await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret);
       patients.push({ id, token, label: `${p.given} ${p.family} (${p.language}) · ${p.medications.map((x) => x.name).join(', ')}` });
     }
+    const scheme = cfg.services.tlsCertFile !== '' ? 's' : '';
     const host = cfg.services.host;
     const demo: DemoFile = {
       organizationId: DEMO_ORGANIZATION.id,
-      adminApiKey: '',
-      apiUrl: `http://${host}:${cfg.services.apiPort}`,
-      gatewayUrl: `ws://${host}:${cfg.services.gatewayPort}/v1/chat`,
-      chatPageUrl: `http://${host}:${cfg.services.gatewayPort}/`,
+      adminApiKey: await demoApiKey(security),
+      apiUrl: `http${scheme}://${host}:${cfg.services.apiPort}`,
+      gatewayUrl: `ws${scheme}://${host}:${cfg.services.gatewayPort}/v1/chat`,
+      chatPageUrl: `http${scheme}://${host}:${cfg.services.gatewayPort}/`,
       patients,
     };
     const file = demoFilePath(cfg);
@@ -75,6 +92,6 @@ export async function seedDemo(cfg: Config): Promise<DemoFile> {
     writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
     return demo;
   } finally {
-    await pool.end();
+    await deps.close();
   }
 }

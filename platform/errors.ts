@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, retryable: false },
   CONFLICT: { http: 409, retryable: false },
   RATE_LIMITED: { http: 429, retryable: true },
+  VERIFICATION_FAILED: { http: 401, retryable: false },
+  LOCKED_OUT: { http: 429, retryable: false },
   SCHEMA_INCOMPATIBLE: { http: 409, retryable: false },
   SCHEMA_UNKNOWN: { http: 500, retryable: false },
   RECORD_UNDECODABLE: { http: 400, retryable: false },

@@ -1,45 +1,73 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { CareloopError, toHttpError } from '../../platform/errors.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Principal } from '../../platform/auth/principal.js';
+import { CareloopError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
+import type { RateLimiter } from '../../platform/stores/rate-limit.js';
+import { ErrorBody, installCommonHandlers } from './http.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 
-export interface ApiAppOptions {
+declare module 'fastify' {
+  interface FastifyRequest { principal: Principal | null }
+  interface FastifyContextConfig { public?: boolean }
+}
+
+export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
   version: string;
-  /** Certificate and key: the API listens with TLS when given. */
   https?: { cert: Buffer; key: Buffer } | null;
-  /** Largest request body accepted, bytes. */
-  bodyLimit?: number;
+  bodyLimit: number;
+  authenticate(header: string | undefined): Promise<Principal>;
+  /** Token buckets per IP (every request) and per credential (authenticated requests). */
+  limiter: RateLimiter | null;
+}
+
+export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (req.principal === null) throw new CareloopError('UNAUTHENTICATED', 'credentials are required');
+  return req.principal;
 }
 
 /**
- * The admin and integration HTTP API, built apart from listen() so tests use inject(). Every error
- * leaves as { code, message } with a stable code; never a stack trace.
+ * The admin and integration HTTP API, built apart from listen() so tests use inject(). Every route
+ * but /openapi.json needs credentials (an API key or a staff OIDC token) and is scoped to the
+ * caller's organisation; every body and parameter has a schema; unknown fields are rejected.
  */
-export function buildApiApp(opts: ApiAppOptions): FastifyInstance {
+export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: opts.log as FastifyBaseLogger,
-    bodyLimit: opts.bodyLimit ?? 256 * 1024,
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    bodyLimit: opts.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest('principal', null);
+  installCommonHandlers(app, opts.limiter);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Careloop admin API', version: opts.version, description: 'Organisations, patients (PHI vault), API keys and audit. Errors are {code, message}.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key (ck_…) or a staff OIDC token' } } },
+      security: [{ bearer: [] }],
+    },
   });
-  app.setErrorHandler((err, req, reply) => {
-    const mapped = fromFastifyError(err);
-    if (mapped.status >= 500) req.log.error({ err }, 'request failed');
-    void reply.code(mapped.status).send(mapped.body);
+  app.addSchema(ErrorBody);
+  // Credentials are checked before the body is parsed or validated: no schema detail leaks to strangers.
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config.public === true || req.routeOptions.url === undefined) return;
+    req.principal = await opts.authenticate(req.headers.authorization);
+    if (opts.limiter !== null && !(await opts.limiter.take(`cred:${req.principal.kind}:${req.principal.id}`))) {
+      throw new CareloopError('RATE_LIMITED', 'too many requests with this credential; slow down');
+    }
   });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` });
-  });
-  app.get('/v1/version', async () => ({ name: 'careloop', version: opts.version }));
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/v1/version', { schema: { summary: 'The API version', response: { 200: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] } } } },
+    async () => ({ name: 'careloop', version: opts.version }));
+  registerPatientRoutes(app, opts);
+  registerApiKeyRoutes(app, opts);
+  registerAuditRoutes(app, opts);
   return app;
-}
-
-function fromFastifyError(err: unknown): ReturnType<typeof toHttpError> {
-  const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
-  if (e.validation !== undefined) return toHttpError(new CareloopError('VALIDATION_FAILED', e.message ?? 'invalid request'));
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return toHttpError(new CareloopError('PAYLOAD_TOO_LARGE', 'request body is too large'));
-  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
-    return toHttpError(new CareloopError('VALIDATION_FAILED', e.message ?? 'bad request'));
-  }
-  return toHttpError(err);
 }

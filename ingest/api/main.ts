@@ -1,22 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
-import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { listenerTls } from '../../platform/service/tls.js';
+import { ConversationStore } from '../../platform/stores/conversation-store.js';
+import { outboxKey } from '../../platform/stores/outbox.js';
+import { RateLimiter } from '../../platform/stores/rate-limit.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { buildApiApp } from './app.js';
 
-/** The admin and integration API: organisations, workflows and reports plug in here. */
+/** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
   name: 'api',
-  description: 'admin and integration HTTP API',
+  description: 'admin and integration HTTP API (OpenAPI at /openapi.json)',
   async start(ctx: ServiceContext): Promise<RunningService> {
+    const { cfg, deps } = ctx;
     const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
-    const app = buildApiApp({ log: ctx.log, version: pkg.version, https: listenerTls(ctx.cfg) });
-    const url = await app.listen({ host: ctx.cfg.services.host, port: ctx.cfg.services.apiPort });
+    const [security, pool, redis] = await Promise.all([deps.security(), deps.postgres(), deps.redis()]);
+    const conversations = new ConversationStore(redis, 1);
+    const app = await buildApiApp({
+      log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
+      authenticate: (header) => security.authenticator.authenticate(header),
+      limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
+      security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl,
+      async forgetConversation(patientId) {
+        await conversations.delete(patientId);
+        await redis.del(outboxKey(patientId));
+      },
+    });
+    const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });
     return {
       name: 'api',
-      endpoints: [{ name: 'admin API', url }],
-      checks: ctx.deps.checks(['postgres']),
+      endpoints: [{ name: 'admin API', url }, { name: 'OpenAPI', url: `${url}/openapi.json` }],
+      checks: deps.checks(['postgres', 'redis']),
       stop: () => app.close(),
     };
   },

@@ -26,7 +26,13 @@ export interface Config {
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly keyCacheTtl: Milliseconds };
   readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number };
-  readonly auth: { readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds };
+  readonly auth: {
+    readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds;
+    readonly staffIssuer: string; readonly staffAudience: string; readonly staffJwksUrl: string; readonly staffJwksFile: string;
+    readonly organizationClaim: string; readonly roleClaim: string;
+  };
+  readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
+  readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
   readonly consumer: { readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds };
 }
 

@@ -86,6 +86,21 @@ export const CONFIG_SPEC = {
   'auth.sessionSecretFile': { type: { kind: 'string' }, default: '', doc: 'file holding the session secret; development and test create .stack/session.key' },
   'auth.sessionTtl': { type: duration, default: '12h', doc: 'lifetime of a patient session token' },
 
+  'auth.staffIssuer': { type: { kind: 'string' }, default: '', doc: 'issuer of staff OIDC tokens; empty: staff JWTs are not accepted (API keys only)' },
+  'auth.staffAudience': { type: str, default: 'careloop-admin', doc: 'audience staff OIDC tokens must name' },
+  'auth.staffJwksUrl': { type: { kind: 'string' }, default: '', doc: 'JWKS URL of the identity provider that signs staff tokens' },
+  'auth.staffJwksFile': { type: { kind: 'string' }, default: '', doc: 'a local JWKS JSON file instead of auth.staffJwksUrl' },
+  'auth.organizationClaim': { type: str, default: 'org_id', doc: 'staff token claim naming the organisation' },
+  'auth.roleClaim': { type: str, default: 'role', doc: 'staff token claim naming the role (org_admin, care_team, analyst, partner)' },
+
+  'api.rateLimitBurst': { type: { kind: 'int', min: 1, max: 1_000_000 }, default: '60', doc: 'API requests a credential or an IP may make at once' },
+  'api.rateLimitPerMinute': { type: { kind: 'int', min: 1, max: 60_000_000 }, default: '600', doc: 'sustained API requests per credential and per IP per minute' },
+  'api.maxBodyBytes': { type: { kind: 'int', min: 1024, max: 10_485_760 }, default: '262144', doc: 'largest request body accepted' },
+
+  'verification.maxFailures': { type: { kind: 'int', min: 1, max: 100 }, default: '5', doc: 'failed identity checks before a lockout' },
+  'verification.lockout': { type: duration, default: '15m', doc: 'how long a lockout lasts' },
+  'verification.codeTtl': { type: duration, default: '10m', doc: 'lifetime of a one-time code sent by SMS' },
+
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },

@@ -12,6 +12,7 @@ import { createPgPool, type PgPool } from '../storage/postgres.js';
 import { connectRedis, type RedisClient } from '../storage/redis.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
+import { createSecurity, type Security } from './security.js';
 import type { HealthCheck } from './types.js';
 
 /**
@@ -76,6 +77,11 @@ export class Dependencies {
       const master = loadMasterKey({ ...this.cfg.crypto, env: this.cfg.env, devKeyFile: join(repoRoot(), this.cfg.stack.dir, 'master.key') });
       return new Keyring(await this.postgres(), master, this.cfg.crypto.keyCacheTtl);
     }, async () => undefined);
+  }
+
+  /** Vault, audit, API keys, staff tokens and identity verification, sharing the pool and keyring. */
+  security(): Promise<Security> {
+    return this.once('security', async () => createSecurity(this.cfg, await this.postgres(), await this.keyring()), async () => undefined);
   }
 
   /** Readiness checks for the named dependencies. */

@@ -96,16 +96,16 @@ Careloop {
           | "set" | "do" | "remind" | "emit" | "wait" | "call" | "with" | "and" | "or" | "not"
           | "is" | "yes" | "no" | "true" | "false" | "anytime" | "in") ~idchar
   idchar = alnum | "_"
-  ident = ~keyword (letter | "_") idchar*
-  lang = lower lower ~idchar
-  unit = ~keyword letter+
+  ident (a name) = ~keyword (letter | "_") idchar*
+  lang (a language code) = lower lower ~idchar
+  unit (a unit such as days) = ~keyword letter+
   durUnit = ("minutes" | "minute" | "hours" | "hour" | "days" | "day" | "weeks" | "week") ~idchar
-  int = digit+
-  num = digit+ ("." digit+)?
+  int (a whole number) = digit+
+  num (a number) = digit+ ("." digit+)?
   signed = "-"? num
   percent = num "%"
-  time = digit digit? ":" digit digit ~digit
-  string = "\"" strChar* "\""
+  time (a time such as 09:00) = digit digit? ":" digit digit ~digit
+  string (a quoted text) = "\"" strChar* "\""
   strChar = "\\" any  -- escaped
           | ~("\"" | "\\" | "\n") any  -- plain
   comment = "#" (~"\n" any)*

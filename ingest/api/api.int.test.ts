@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { Dependencies } from '../../platform/service/dependencies.js';
+import type { Security } from '../../platform/service/security.js';
+import type { PgPool } from '../../platform/storage/postgres.js';
+import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
+import { buildApiApp } from './app.js';
+
+const cfg = testConfig();
+const deps = new Dependencies(cfg, silentLogger);
+let app: FastifyInstance;
+let pool: PgPool;
+let security: Security;
+const orgs: Array<{ id: string; admin: string; analyst: string; patientId: string }> = [];
+
+async function makeOrg(): Promise<(typeof orgs)[number]> {
+  const id = uniqueId('org_');
+  await pool.query(`INSERT INTO organizations (id, slug, display_name) VALUES ($1, $1, 'Tenancy Clinic')`, [id]);
+  const admin = (await security.apiKeys.create(id, 'org_admin', 'test admin')).token;
+  const analyst = (await security.apiKeys.create(id, 'analyst', 'test analyst')).token;
+  const res = await app.inject({ method: 'POST', url: `/v1/organizations/${id}/patients`, headers: { authorization: `Bearer ${admin}` },
+    payload: { identity: { givenName: 'CANARY-Ada', familyName: 'Lovelace', phone: '+1 555 010 9999', birthDate: '1980-12-10' }, preferredLanguage: 'en', medications: [{ name: 'Metformin', dose: '500 mg', times: ['08:00'] }] } });
+  assert.equal(res.statusCode, 201, res.body);
+  return { id, admin, analyst, patientId: (res.json() as { patientId: string }).patientId };
+}
+
+before(async () => {
+  [pool, security] = [await deps.postgres(), await deps.security()];
+  app = await buildApiApp({
+    log: silentLogger, version: 'test', bodyLimit: 16_384, limiter: null,
+    authenticate: (h) => security.authenticator.authenticate(h), security, pool,
+    sessionSecret: randomBytes(32), sessionTtlMs: 60_000, forgetConversation: async () => undefined,
+  });
+  orgs.push(await makeOrg(), await makeOrg());
+});
+after(async () => { await app.close(); await deps.close(); });
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('admin API', () => {
+  test('every route but /openapi.json needs credentials; the document lists each with bearer security', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>>; security: unknown[] };
+    assert.ok(Object.keys(doc.paths).length >= 7);
+    assert.deepEqual(doc.security, [{ bearer: [] }]);
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(methods)) {
+        const url = path.replace('{organizationId}', orgs[0]?.id ?? '').replace(/\{\w+\}/g, 'x');
+        const res = await app.inject({ method: method.toUpperCase() as 'GET', url, payload: method === 'get' || method === 'delete' ? undefined : {} });
+        assert.equal(res.statusCode, 401, `${method} ${path}`);
+        assert.equal((res.json() as { code: string }).code, 'UNAUTHENTICATED');
+      }
+    }
+  });
+
+  test('a patient is enrolled into the vault, read back (audited) and erased (crypto-shredded)', async () => {
+    const o = orgs[0];
+    assert.ok(o);
+    const read = await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/patients/${o.patientId}`, headers: auth(o.admin) });
+    assert.equal(read.statusCode, 200);
+    const body = read.json() as { identity: { givenName: string; phone: string }; medications: Array<{ name: string }> };
+    assert.equal(body.identity.givenName, 'CANARY-Ada');
+    assert.equal(body.identity.phone, '+15550109999', 'stored normalised (E.164)');
+    assert.equal(body.medications[0]?.name, 'Metformin');
+    const list = await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/patients`, headers: auth(o.admin) });
+    assert.deepEqual((list.json() as { patients: Array<{ id: string }> }).patients.map((p) => p.id), [o.patientId]);
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/patients/${o.patientId}`, headers: auth(o.analyst) })).statusCode, 403, 'an analyst reads no PHI');
+    const audit = await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/audit/verify`, headers: auth(o.admin) });
+    assert.equal((audit.json() as { ok: boolean }).ok, true);
+    assert.ok((audit.json() as { rows: number }).rows >= 2, 'the enrolment and the read were audited');
+  });
+
+  test('bad input gets 400 with a stable code; unknown fields are rejected; bodies are bounded', async () => {
+    const o = orgs[0];
+    assert.ok(o);
+    const post = (payload: unknown) => app.inject({ method: 'POST', url: `/v1/organizations/${o.id}/patients`, headers: auth(o.admin), payload: payload as Record<string, unknown> });
+    for (const bad of [{ identity: { givenName: 'A', shoeSize: 9 } }, { identity: { birthDate: '10/12/1980' } }, { identity: {}, preferredLanguage: 'fr' }, { identity: {}, extra: true }]) {
+      const res = await post(bad);
+      assert.equal(res.statusCode, 400, JSON.stringify(bad));
+      assert.equal((res.json() as { code: string }).code, 'VALIDATION_FAILED');
+    }
+    const big = await post({ identity: { givenName: 'x'.repeat(20_000) } });
+    assert.equal(big.statusCode, 413);
+    const notJson = await app.inject({ method: 'POST', url: `/v1/organizations/${o.id}/patients`, headers: { ...auth(o.admin), 'content-type': 'application/json' }, payload: '{nope' });
+    assert.equal(notJson.statusCode, 400);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing', headers: auth(o.admin) })).statusCode, 404);
+  });
+
+  test('tenancy: every route called with one organisation\'s credentials on the other\'s ids is refused', async () => {
+    const [a, b] = orgs;
+    assert.ok(a && b);
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const bodies: Record<string, unknown> = { '/v1/organizations/{organizationId}/patients': { identity: { givenName: 'X' } }, '/v1/organizations/{organizationId}/api-keys': { name: 'k', role: 'org_admin' } };
+    let tried = 0;
+    for (const [attacker, victim] of [[a, b], [b, a]] as const) {
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        if (!path.includes('{organizationId}')) continue;
+        for (const method of Object.keys(methods)) {
+          const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any');
+          for (const token of [attacker.admin, attacker.analyst]) {
+            const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && method === 'post' ? { payload: bodies[path] as Record<string, unknown> } : {}) });
+            tried += 1;
+            assert.ok([403, 404].includes(res.statusCode), `${method} ${url} with the other organisation's key: ${res.statusCode} ${res.body}`);
+            assert.ok(!res.body.includes('CANARY'), 'nothing of the other organisation leaks');
+          }
+        }
+      }
+    }
+    // The patient of one organisation is invisible under the other's path, even with its own ids mixed in.
+    const mixed = await app.inject({ method: 'GET', url: `/v1/organizations/${a.id}/patients/${b.patientId}`, headers: auth(a.admin) });
+    assert.equal(mixed.statusCode, 404);
+    tried += 1;
+    console.log(`# tenancy: ${tried} cross-organisation API calls tried, all refused`);
+    assert.ok(tried >= 30);
+  });
+
+  test('erasure removes the patient; a second read finds nothing', async () => {
+    const o = orgs[1];
+    assert.ok(o);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/v1/organizations/${o.id}/patients/${o.patientId}`, headers: auth(o.admin) })).statusCode, 204);
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/patients/${o.patientId}`, headers: auth(o.admin) })).statusCode, 404);
+  });
+});

@@ -1,0 +1,58 @@
+import { INTENTS } from '../nlu/intents.js';
+
+export type ValueType = 'number' | 'string' | 'boolean' | 'date' | 'time' | 'duration' | 'answer' | 'unknown';
+
+/**
+ * What a workflow may refer to, passed in by the host (organisation's languages, templates,
+ * published sub-workflows). The checker knows nothing else about the product.
+ */
+export interface Catalog {
+  intents: readonly string[];
+  signals: readonly string[];
+  actions: readonly string[];
+  /** The organisation's languages; every text must exist in each. The first is the default. */
+  languages: readonly string[];
+  /** Org/shared templates by id: language → variants. */
+  templates: Record<string, Record<string, string[]>>;
+  profileFields: readonly string[];
+  subworkflows: readonly string[];
+  /** Context variables templates and expressions may use (org name, emergency number …). */
+  variables?: readonly string[];
+  /** Types of profile fields, for WF_TYPE_MISMATCH; a field left out is 'unknown' (never a mismatch). */
+  profileTypes?: Record<string, ValueType>;
+}
+
+export const DEFAULT_SIGNALS = [
+  'refill_due', 'appointment_booked', 'appointment_reminder_due', 'reminder_due', 'discharge', 'lab_result_ready', 'dose_due',
+  // Availability found for a booking request (attributes slot_1..slot_3): how slot choice reaches a workflow.
+  'appointment_slots_offered',
+] as const;
+
+export const DEFAULT_ACTIONS = [
+  'record_adherence', 'set_reminder', 'cancel_reminder', 'book_appointment', 'cancel_appointment', 'reschedule_appointment',
+  'find_service', 'escalate', 'handoff', 'opt_out', 'notify_pharmacy', 'emit', 'record_consent', 'verify_identity',
+] as const;
+
+export const DEFAULT_PROFILE_TYPES: Record<string, ValueType> = {
+  adherence_30d: 'number', preferred_time: 'time', first_visit: 'boolean', age_band: 'string', segment: 'string',
+  verified: 'boolean', consent: 'boolean', discharged_at: 'date', next_appointment_at: 'date', last_dose_at: 'date',
+  streak_days: 'number', timezone: 'string',
+};
+
+/** Variables the host puts in WorkflowContext.variables for every organisation. */
+export const DEFAULT_VARIABLES = ['org', 'emergency', 'medications', 'pharmacy', 'patient_name'] as const;
+
+/** The product's catalog for an organisation speaking `languages` (no org templates or sub-workflows yet). */
+export function defaultCatalog(languages: readonly string[] = ['en', 'es']): Catalog {
+  return {
+    intents: [...INTENTS, 'fallback'],
+    signals: DEFAULT_SIGNALS,
+    actions: DEFAULT_ACTIONS,
+    languages: [...languages],
+    templates: {},
+    profileFields: Object.keys(DEFAULT_PROFILE_TYPES),
+    subworkflows: [],
+    variables: DEFAULT_VARIABLES,
+    profileTypes: { ...DEFAULT_PROFILE_TYPES },
+  };
+}

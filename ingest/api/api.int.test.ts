@@ -87,7 +87,7 @@ describe('admin API', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing', headers: auth(o.admin) })).statusCode, 404);
   });
 
-  test('tenancy: every route called with one organisation\'s credentials on the other\'s ids is refused', async () => {
+  test('tenancy: every route called with one organisation\'s credentials on the other\'s ids is refused', async (t) => {
     const [a, b] = orgs;
     assert.ok(a && b);
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
@@ -111,7 +111,7 @@ describe('admin API', () => {
     const mixed = await app.inject({ method: 'GET', url: `/v1/organizations/${a.id}/patients/${b.patientId}`, headers: auth(a.admin) });
     assert.equal(mixed.statusCode, 404);
     tried += 1;
-    console.log(`# tenancy: ${tried} cross-organisation API calls tried, all refused`);
+    t.diagnostic(`tenancy: ${tried} cross-organisation API calls tried, all refused`);
     assert.ok(tried >= 30);
   });
 

@@ -5,7 +5,7 @@ import type { Principal } from '../../platform/auth/principal.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
-import { ErrorBody, installCommonHandlers } from './http.js';
+import { ErrorBody, installCommonHandlers } from '../http.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
@@ -42,7 +42,7 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     ...(opts.https ? { https: opts.https } : {}),
     loggerInstance: opts.log as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('principal', null);
   installCommonHandlers(app, opts.limiter);

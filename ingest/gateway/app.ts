@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import type { RateLimiter } from '../../platform/stores/rate-limit.js';
+import { installCommonHandlers } from '../http.js';
+import { registerVerifyRoutes, type VerifyRoutesDeps } from './verify-routes.js';
 import { CareloopError, normalizeError, toHttpError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { repoRoot } from '../../platform/paths.js';
@@ -16,6 +20,11 @@ export interface GatewayAppOptions {
   maxFrameBytes: number;
   /** Certificate and key: the gateway listens with TLS (https, wss) when given. */
   https?: { cert: Buffer; key: Buffer } | null;
+  /** Identity verification (new chats); absent, the verify routes are not offered. */
+  verify?: VerifyRoutesDeps;
+  /** Per-IP token bucket in front of every HTTP request and upgrade. */
+  ipLimiter?: RateLimiter | null;
+  version?: string;
   /** Demo patients for the chat page; absent in production. */
   demoPatients?: () => DemoPatient[];
 }
@@ -37,17 +46,29 @@ function localeOf(req: FastifyRequest): string | null {
  * one gets 401 and no socket) and the chat page at /. Built apart from listen() for inject().
  */
 export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ ...(opts.https ? { https: opts.https } : {}), loggerInstance: opts.log as FastifyBaseLogger });
-  await app.register(websocket, { options: { maxPayload: opts.maxFrameBytes, perMessageDeflate: false } });
-  const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();
-
-  app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toHttpError(err);
-    void reply.code(status).send(body);
+  const app = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
+    loggerInstance: opts.log as FastifyBaseLogger,
+    bodyLimit: 16_384,
+    // Unknown fields are an error, never silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
+  await app.register(websocket, { options: { maxPayload: opts.maxFrameBytes, perMessageDeflate: false } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Careloop patient gateway', version: opts.version ?? '0', description: 'Identity verification for new chats; the chat itself is the WebSocket /v1/chat (see the README). Errors are {code, message}.' },
+      components: { securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'a patient session token' } } },
+    },
+  });
+  installCommonHandlers(app, opts.ipLimiter ?? null);
+  const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (opts.verify !== undefined) registerVerifyRoutes(app, opts.verify);
 
   app.get('/v1/chat', {
     websocket: true,
+    schema: { summary: 'The patient chat (WebSocket upgrade); token as Bearer or ?token=', security: [{ session: [] }], querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 4096 }, locale: { type: 'string', maxLength: 35 } } } },
     preValidation: async (req, reply) => {
       const token = tokenOf(req);
       try {
@@ -66,8 +87,8 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   });
 
   const page = readFileSync(join(repoRoot(), 'ingest/gateway/chat.html'), 'utf8');
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
-  app.get('/demo/patients', async () => {
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
+  app.get('/demo/patients', { schema: { hide: true } }, async () => {
     if (opts.demoPatients === undefined) throw new CareloopError('NOT_FOUND', 'demo patients are available in development only');
     return { patients: opts.demoPatients() };
   });

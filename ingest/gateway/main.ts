@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InboundMessage } from '../../schemas/generated/avro-types.js';
+import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Outbox } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
@@ -11,7 +11,7 @@ import { listenerTls } from '../../platform/service/tls.js';
 import { buildGatewayApp, type DemoPatient } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
-import { verifySessionToken } from '../../platform/auth/session-tokens.js';
+import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
 
 function demoPatients(stackDir: string): (() => DemoPatient[]) | undefined {
   const file = join(repoRoot(), stackDir, 'demo.json');
@@ -33,7 +33,7 @@ export const gateway: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { cfg, deps } = ctx;
     const instanceId = randomUUID();
-    const [publisher, redis, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.keyring()]);
+    const [publisher, redis, keyring, security] = await Promise.all([deps.publisher(), deps.redis(), deps.keyring(), deps.security()]);
     const secret = sessionSecret(cfg);
     const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 });
     const outbox = new Outbox(redis);
@@ -75,6 +75,24 @@ export const gateway: ServiceDefinition = {
     const app = await buildGatewayApp({
       log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
       verifyToken: async (token) => verifySessionToken(token, secret, new Date(ctx.now())),
+      ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
+      verify: {
+        verifier: security.verifier,
+        async issueToken(organizationId, patientId) {
+          const token = await issueSessionToken({ organizationId, patientId, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()));
+          return { token, expiresAt: new Date(ctx.now() + cfg.auth.sessionTtl).toISOString() };
+        },
+        async sendCode(organizationId, patientId, code, expiresAt) {
+          const minutes = Math.max(1, Math.round((expiresAt.getTime() - ctx.now()) / 60_000));
+          const text = `Your verification code is ${code}. It expires in ${minutes} minutes. Never share it.`;
+          const message: OutboundMessage = {
+            messageId: randomUUID(), traceId: randomUUID(), organizationId, patientId, channel: 'SMS', kind: 'SYSTEM', replyTo: null,
+            createdAt: ctx.now(), workflowId: null, workflowVersion: null, templateId: 'verification_code', variantId: null,
+            content: await keyring.sealText(organizationId, patientId, JSON.stringify({ text, quickReplies: [] })),
+          };
+          await publisher.publish('chat.outbound', [{ key: patientId, value: message }]);
+        },
+      },
       ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
     });
     let url: string;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requirePermission } from '../../../platform/auth/principal.js';
 import { ROLES } from '../../../platform/auth/roles.js';
 import type { Security } from '../../../platform/service/security.js';
-import { errorResponses } from '../http.js';
+import { errorResponses } from '../../http.js';
 import { principalOf } from '../app.js';
 import { Id, OrgParams } from './common.js';
 

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requirePermission } from '../../../platform/auth/principal.js';
 import { verifyAuditChain } from '../../../platform/audit/verify.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
-import { errorResponses } from '../http.js';
+import { errorResponses } from '../../http.js';
 import { principalOf } from '../app.js';
 import { OrgParams } from './common.js';
 

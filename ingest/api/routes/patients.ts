@@ -8,7 +8,7 @@ import { CareloopError } from '../../../platform/errors.js';
 import type { Security } from '../../../platform/service/security.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
 import type { PatientIdentity } from '../../../platform/vault/types.js';
-import { errorResponses } from '../http.js';
+import { errorResponses } from '../../http.js';
 import { principalOf } from '../app.js';
 import { Id, OrgParams, PatientParams } from './common.js';
 

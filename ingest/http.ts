@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CareloopError, toHttpError } from '../../platform/errors.js';
-import type { RateLimiter } from '../../platform/stores/rate-limit.js';
+import { CareloopError, toHttpError } from '../platform/errors.js';
+import type { RateLimiter } from '../platform/stores/rate-limit.js';
 import { Type } from '@sinclair/typebox';
 
 /** The error body every route documents: a stable code and a human message. */

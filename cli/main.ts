@@ -9,6 +9,7 @@ import { parseArgs } from './args.js';
 import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
+import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster } from './security-commands.js';
 import { seedDemo } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
@@ -23,6 +24,8 @@ Commands:
   prepare                  apply Kafka topics, register Avro schemas, run PostgreSQL and ClickHouse migrations
   seed                     (re)create the demo organisation and its 20 patients; writes .stack/demo.json
   token <patientId>        mint a fresh session token for a patient
+  audit verify             check the hash-chained audit log for tampering
+  keys rotate-master       re-wrap every data key under a new master key
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -59,6 +62,8 @@ organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, 
 
 Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
 (default: the demo organisation). Use it as ?token=… on the chat page or as Authorization: Bearer.`,
+  audit: AUDIT_HELP,
+  keys: KEYS_HELP,
   stack: `Usage: careloop stack up|down|status [--only a,b]
 
   up       install what is missing, start each component, wait until healthy (a running stack is left alone)
@@ -188,6 +193,16 @@ export async function main(argv: string[]): Promise<number> {
       const demo = await seedDemo(cfg);
       console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
       return cmdRun(cfg, ['all'], true);
+    }
+    case 'audit': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });
+      if (positional[0] !== 'verify') throw new CareloopError('VALIDATION_FAILED', 'audit needs verify; see careloop audit --help');
+      return auditVerify(configFrom(flags), flags.get('org') as string | undefined);
+    }
+    case 'keys': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value' });
+      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master; see careloop keys --help');
+      return rotateMaster(configFrom(flags), flags.get('new-key-file') as string | undefined, flags.get('org') as string | undefined);
     }
     case 'seed': {
       const { flags } = parseArgs(rest, { config: 'value' });

@@ -75,6 +75,7 @@ export const CONFIG_SPEC = {
 
   'crypto.masterKey': { type: { kind: 'string' }, default: '', doc: 'base64 of the 32-byte master key that wraps data keys (prefer masterKeyFile or a KMS in production)' },
   'crypto.masterKeyFile': { type: { kind: 'string' }, default: '', doc: 'file holding the base64 master key; development and test create .stack/master.key when neither is set' },
+  'crypto.previousMasterKeyFile': { type: { kind: 'string' }, default: '', doc: 'during a master key rotation: the old key, still trusted for unwrapping until every key is re-wrapped' },
   'crypto.keyCacheTtl': { type: duration, default: '5m', doc: 'how long unwrapped data keys stay in process memory' },
 
   'gateway.heartbeatInterval': { type: duration, default: '30s', doc: 'WebSocket ping interval; a socket that misses one ping is closed' },

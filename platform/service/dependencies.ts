@@ -75,7 +75,10 @@ export class Dependencies {
   keyring(): Promise<Keyring> {
     return this.once('keyring', async () => {
       const master = loadMasterKey({ ...this.cfg.crypto, env: this.cfg.env, devKeyFile: join(repoRoot(), this.cfg.stack.dir, 'master.key') });
-      return new Keyring(await this.postgres(), master, this.cfg.crypto.keyCacheTtl);
+      const keyring = new Keyring(await this.postgres(), master, this.cfg.crypto.keyCacheTtl);
+      const previous = this.cfg.crypto.previousMasterKeyFile;
+      if (previous !== '') keyring.trustMasterKey(loadMasterKey({ masterKey: '', masterKeyFile: previous, env: this.cfg.env, devKeyFile: previous }));
+      return keyring;
     }, async () => undefined);
   }
 

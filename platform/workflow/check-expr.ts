@@ -4,7 +4,11 @@ import { DURATION_UNITS, durationMs, FUNCTIONS } from './functions.js';
 import { problem, type Problem } from './problems.js';
 
 /** Names every expression may use: the clock and the conversation's language. */
-export const BUILTIN_TYPES: Record<string, ValueType> = { now: 'date', time_of_day: 'time', weekday: 'string', language: 'string', today: 'string' };
+export const BUILTIN_TYPES: Record<string, ValueType> = {
+  now: 'date', time_of_day: 'time', weekday: 'string', language: 'string', today: 'string',
+  // What the patient's last message named (NLU entities): '' when it named none.
+  said_medication: 'string', said_datetime: 'date',
+};
 
 export interface ExprScope {
   typeOf(name: string): ValueType | undefined;

@@ -1,0 +1,52 @@
+import type { Config } from '../platform/config/config.js';
+import { CareloopError } from '../platform/errors.js';
+import { verifyAuditChain } from '../platform/audit/verify.js';
+import { loadMasterKey } from '../platform/crypto/master-key.js';
+import { createLogger } from '../platform/log.js';
+import { Dependencies } from '../platform/service/dependencies.js';
+
+export const AUDIT_HELP = `Usage: careloop audit verify [--org <organizationId>]
+
+Walks the hash-chained audit log (every organisation, or one) and checks each row's hash and link.
+Exit code 0 when the chain is intact; 1 with the first broken row and the reason otherwise.`;
+
+export const KEYS_HELP = `Usage: careloop keys rotate-master --new-key-file <file> [--org <organizationId>]
+
+Re-wraps every organisation data key under a new master key, without downtime:
+  1. make the new key: openssl rand -base64 32 > new.key (mode 600)
+  2. give every running process the new key as trusted: set crypto.previousMasterKeyFile to the
+     CURRENT key file and crypto.masterKeyFile to the new one, and restart them one by one; or run
+     this command first, since processes that still use the old key keep reading old-wrapped rows;
+  3. run this command; it prints how many keys it re-wrapped and is safe to run again;
+  4. once every process runs with the new key, drop crypto.previousMasterKeyFile and retire the old key.
+--org limits the run to one organisation (a staged rollout).`;
+
+function withDeps<T>(cfg: Config, fn: (deps: Dependencies) => Promise<T>): Promise<T> {
+  const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
+  return fn(deps).finally(() => deps.close());
+}
+
+export async function auditVerify(cfg: Config, organizationId: string | undefined): Promise<number> {
+  return withDeps(cfg, async (deps) => {
+    const r = await verifyAuditChain(await deps.postgres(), organizationId === undefined ? {} : { organizationId });
+    if (r.ok) {
+      console.log(`audit chain intact: ${r.rows} rows verified${organizationId ? ` for ${organizationId}` : ''}`);
+      return 0;
+    }
+    console.error(`audit chain BROKEN at row ${String(r.firstBrokenId)} (${r.reason ?? 'unknown'})${r.organizationId ? ` in organisation ${r.organizationId}` : ''}; ${r.rows} rows verified before it`);
+    return 1;
+  });
+}
+
+export async function rotateMaster(cfg: Config, newKeyFile: string | undefined, organizationId?: string): Promise<number> {
+  if (newKeyFile === undefined) throw new CareloopError('VALIDATION_FAILED', 'rotate-master needs --new-key-file <file>; see careloop keys --help');
+  const next = loadMasterKey({ masterKey: '', masterKeyFile: newKeyFile, env: cfg.env, devKeyFile: newKeyFile });
+  return withDeps(cfg, async (deps) => {
+    const keyring = await deps.keyring();
+    const r = await keyring.rewrapOrganizationKeys(next, organizationId === undefined ? {} : { organizationIds: [organizationId] });
+    console.log(`master key rotation: ${r.rewrapped} data keys re-wrapped, ${r.alreadyCurrent} already under the new key, ${r.failed.length} failed`);
+    if (r.failed.length > 0) console.error(`failed organisations: ${r.failed.join(', ')}; run the command again`);
+    console.log('next: run every process with crypto.masterKeyFile set to the new key, then drop crypto.previousMasterKeyFile');
+    return r.failed.length === 0 ? 0 : 1;
+  });
+}

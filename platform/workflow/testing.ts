@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IntentModel } from '../nlu/nlu.js';
+import { repoRoot } from '../paths.js';
+import { defaultCatalog, type Catalog } from './catalog.js';
+import type { CompiledWorkflow } from './compiled.js';
+import { compileWorkflow } from './compiler.js';
+import { formatProblem } from './problems.js';
+import type { SimulationOptions, Understood } from './simulator.js';
+
+/** A library workflow's source (`workflows/library/<name>.flow`), read from the source tree. */
+export function librarySource(name: string): string {
+  return readFileSync(join(repoRoot(), 'workflows', 'library', `${name}.flow`), 'utf8');
+}
+
+/** Compiles or throws with every problem listed: for tests and fixtures only. */
+export function mustCompile(source: string, catalog: Catalog = defaultCatalog(['en', 'es'])): CompiledWorkflow {
+  const r = compileWorkflow(source, catalog);
+  if (!r.ok) throw new Error(`workflow does not compile:\n${r.problems.map(formatProblem).join('\n')}`);
+  return r.workflow;
+}
+
+/** The NLU model the product ships (dist/models/intent-model.json), as a simulator `understand`. */
+export async function realUnderstanding(medications: readonly string[] = []): Promise<SimulationOptions['understand']> {
+  const model = await IntentModel.load(join(repoRoot(), 'dist', 'models', 'intent-model.json'));
+  return async (text, language, now): Promise<Understood> => {
+    const u = await model.understand(text, { locale: language, medications, now });
+    return { intent: u.intent, language: u.language, entities: u.entities.map((e) => ({ type: e.type, value: e.value, text: e.text })) };
+  };
+}
+
+/** A keyword NLU for unit tests: `intent` by first matching keyword, numbers and yes/no as entities. */
+export function keywordUnderstanding(keywords: Record<string, string>): SimulationOptions['understand'] {
+  return (text, language) => {
+    const lower = text.toLowerCase();
+    const intent = Object.entries(keywords).find(([k]) => lower.includes(k))?.[1] ?? 'fallback';
+    const entities: Understood['entities'] = [];
+    const yn = /^(yes|no|si|sí)\b/.exec(lower)?.[1];
+    if (yn !== undefined) entities.push({ type: 'yes_no', value: yn === 'no' ? 'no' : 'yes', text: yn });
+    for (const m of text.matchAll(/\d+(?:\.\d+)?/g)) entities.push({ type: 'number', value: m[0], text: m[0] });
+    return { intent, language, entities };
+  };
+}

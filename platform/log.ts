@@ -20,6 +20,14 @@ function redactPaths(): string[] {
   return paths;
 }
 
+/**
+ * What a request log line keeps: method and path. The query string can carry a session token and
+ * the client address is an identifier, so neither is logged (the audit log records who and where).
+ */
+export function requestSummary(req: { method?: string; url?: string; id?: unknown }): Record<string, unknown> {
+  return { method: req.method, path: (req.url ?? '').split('?')[0], id: req.id };
+}
+
 export interface LoggerOptions {
   level: string;
   service?: string;
@@ -34,6 +42,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       level: opts.level,
       base: opts.service === undefined ? {} : { service: opts.service },
       redact: { paths: redactPaths(), censor: '[REDACTED]' },
+      serializers: { req: requestSummary },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -15,3 +15,10 @@ test('PHI fields are redacted at any depth, ids are kept', () => {
   assert.equal(parsed['messageId'], 'm1');
   assert.equal(parsed['level'], 'info');
 });
+
+test('request lines keep method and path, never the query string (tokens) or the client address', () => {
+  const { log, lines } = captureLogger();
+  log.info({ req: { method: 'GET', url: '/v1/chat?token=SECRET', id: 'r1', socket: { remoteAddress: '10.1.2.3' } } }, 'incoming request');
+  assert.ok(!lines[0]?.includes('SECRET') && !lines[0]?.includes('10.1.2.3'));
+  assert.deepEqual((JSON.parse(lines[0] as string) as { req: unknown }).req, { method: 'GET', path: '/v1/chat', id: 'r1' });
+});

@@ -163,10 +163,28 @@ function bin(op: BinOp, l: ohm.Node, r: ohm.Node, self: ohm.Node): Expr {
   return { kind: 'bin', op, left: l.ast() as Expr, right: r.ast() as Expr, pos: pos(self) };
 }
 
+/** The opening quote of a text left unclosed on its line: Ohm alone would only say "expected a quoted text". */
+function unterminatedString(source: string): Pos | null {
+  const lines = source.split('\n');
+  for (const [i, line] of lines.entries()) {
+    let open = -1;
+    for (let c = 0; c < line.length; c += 1) {
+      const ch = line[c];
+      if (open < 0 && ch === '#') break;
+      if (open >= 0 && ch === '\\') { c += 1; continue; }
+      if (ch === '"') open = open < 0 ? c : -1;
+    }
+    if (open >= 0) return { line: i + 1, column: open + 1 };
+  }
+  return null;
+}
+
 /** Source text → AST, or one WF_SYNTAX problem at the furthest point the parser reached. */
 export function parseWorkflow(source: string): ParseResult {
   const match = grammar.match(source);
   if (match.failed()) {
+    const open = unterminatedString(source);
+    if (open !== null) return { ok: false, problems: [problem('WF_SYNTAX', open, 'syntax error: this text has no closing "')] };
     const at = lineColumn(source, match.getRightmostFailurePosition());
     return { ok: false, problems: [problem('WF_SYNTAX', at, `syntax error: expected ${match.getExpectedText()}`)] };
   }

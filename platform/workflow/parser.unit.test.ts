@@ -63,11 +63,11 @@ describe('parseWorkflow', () => {
     assert.ok(s?.kind === 'if' && s.arms[0]?.cond.kind === 'bin' && s.arms[0].cond.op === 'or');
   });
 
-  test('a syntax error comes back as WF_SYNTAX with line, column and what was expected', () => {
+  test('an unclosed text is WF_SYNTAX at its opening quote', () => {
     const r = parseWorkflow('workflow "x" version 1\non intent help\n  say "hi\nend\n');
     assert.ok(!r.ok);
-    assert.deepEqual(r.problems.map((p) => [p.code, p.line, p.column]), [['WF_SYNTAX', 3, 10]]);
-    assert.match(r.problems[0]?.message ?? '', /expected/);
+    assert.deepEqual(r.problems.map((p) => [p.code, p.line, p.column]), [['WF_SYNTAX', 3, 7]]);
+    assert.match(r.problems[0]?.message ?? '', /no closing/);
   });
 
   test('a block left open is reported where the input ends', () => {

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import kafkajs from 'kafkajs';
+import { prepare } from '../platform/bootstrap.js';
+import { Dependencies } from '../platform/service/dependencies.js';
+import { createClickHouse } from '../platform/storage/clickhouse.js';
+import { ChatClient } from './chat-client.js';
+import { silentLogger, testConfig, uniqueId } from './helpers.js';
+import { cleanupRun, freePort, ProductProcess } from './product.js';
+
+const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_') });
+const deps = new Dependencies(cfg, silentLogger);
+const run = randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase();
+const digits = String(Math.floor(1e6 + Math.random() * 8e6));
+const canaries = {
+  given: `Canarygiven${run}`,
+  family: `Canaryfamily${run}`,
+  phone: `555${digits}`,
+  text: `canarytext${run.toLowerCase()}`,
+  email: `canary.${run.toLowerCase()}@example.org`,
+};
+let product: ProductProcess;
+let ports: { api: number; gateway: number; ops: number };
+
+before(async () => {
+  ports = { api: await freePort(), gateway: await freePort(), ops: await freePort() };
+  await prepare(cfg);
+  product = await ProductProcess.start(['all'], {
+    ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database,
+    CARELOOP_SERVICES_API_PORT: String(ports.api), CARELOOP_SERVICES_GATEWAY_PORT: String(ports.gateway), CARELOOP_SERVICES_OPS_PORT: String(ports.ops),
+    CARELOOP_LOG_LEVEL: 'debug', CARELOOP_CONSUMER_SESSION_TIMEOUT: '6s',
+  });
+});
+after(async () => {
+  await product?.stop();
+  await deps.close();
+  await cleanupRun(cfg);
+});
+
+function findCanaries(where: string, bytes: Buffer | string, found: string[]): void {
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('latin1');
+  for (const [name, value] of Object.entries(canaries)) {
+    if (text.includes(value) || text.toLowerCase().includes(value.toLowerCase())) found.push(`${name} in ${where}`);
+  }
+}
+
+async function kafkaBytes(): Promise<Buffer> {
+  const kafka = new kafkajs.Kafka({ clientId: 'canary-scan', brokers: [...cfg.kafka.brokers], logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(cfg.kafka.topicPrefix));
+  const offsets = await Promise.all(topics.map(async (t) => ({ t, parts: await admin.fetchTopicOffsets(t) })));
+  await admin.disconnect();
+  const expected = offsets.reduce((n, o) => n + o.parts.reduce((m, p) => m + Number(p.high) - Number(p.low), 0), 0);
+  const chunks: Buffer[] = [];
+  let seen = 0;
+  const consumer = kafka.consumer({ groupId: `canary-scan-${run}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => {
+    seen += 1;
+    chunks.push(message.key ?? Buffer.alloc(0), message.value ?? Buffer.alloc(0));
+    for (const v of Object.values(message.headers ?? {})) chunks.push(Buffer.from(String(v)));
+  } });
+  const deadline = Date.now() + 30_000;
+  while (seen < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  assert.equal(seen, expected, 'every record of every topic was read');
+  return Buffer.concat(chunks);
+}
+
+test('canaries in names, phones, emails and messages appear nowhere but encrypted: Kafka, Redis, ClickHouse, PostgreSQL outside the vault, logs', async (t) => {
+  const pool = await deps.postgres();
+  const security = await deps.security();
+  const org = uniqueId('org_');
+  await pool.query(`INSERT INTO organizations (id, slug, display_name) VALUES ($1, $1, 'Canary Clinic')`, [org]);
+  const key = (await security.apiKeys.create(org, 'org_admin', 'canary')).token;
+  const api = `http://127.0.0.1:${ports.api}`;
+  const enrol = await fetch(`${api}/v1/organizations/${org}/patients`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ identity: { givenName: canaries.given, familyName: canaries.family, phone: `+1${canaries.phone}`, email: canaries.email, birthDate: '1971-07-07' }, medications: [{ name: 'Metformin', dose: '500 mg', times: ['08:00'] }] }),
+  });
+  assert.equal(enrol.status, 201, await enrol.clone().text());
+  const { patientId } = (await enrol.json()) as { patientId: string };
+
+  const verify = await fetch(`http://127.0.0.1:${ports.gateway}/v1/verify/birth-date`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organizationId: org, sessionId: randomUUID(), phone: `+1${canaries.phone}`, birthDate: '1971-07-07' }),
+  });
+  assert.equal(verify.status, 200, await verify.clone().text());
+  const { token } = (await verify.json()) as { token: string };
+  await fetch(`http://127.0.0.1:${ports.gateway}/v1/verify/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ organizationId: org, sessionId: randomUUID(), phone: `+1${canaries.phone}` }) });
+
+  const client = await ChatClient.connect(`ws://127.0.0.1:${ports.gateway}/v1/chat`, token);
+  const ids = [`I took my pills ${canaries.text}`, `hello, I am ${canaries.given} ${canaries.family}`, `my number is ${canaries.phone}, call me ${canaries.text}`, `I have a headache ${canaries.text}`]
+    .map((text) => client.send(text));
+  await client.waitFor('every reply', (fs) => ids.every((id) => fs.some((f) => f.type === 'message' && f.replyTo === id)), 60_000);
+  client.close();
+  const shown = await fetch(`${api}/v1/organizations/${org}/patients/${patientId}`, { headers: { authorization: `Bearer ${key}` } });
+  assert.ok((await shown.text()).includes(canaries.given), 'control: the canary is there to be found, decrypted, through the audited API');
+  await new Promise((r) => setTimeout(r, 3000)); // the analytics sink and actions recorder catch up
+
+  const found: string[] = [];
+  findCanaries('Kafka', await kafkaBytes(), found);
+  const redis = await deps.redis();
+  for await (const k of redis.scanIterator({ COUNT: 1000 })) {
+    findCanaries(`Redis key ${k}`, k, found);
+    const dumped = await redis.sendCommand<Buffer | null>(['DUMP', k], { returnBuffers: true });
+    if (dumped !== null) findCanaries(`Redis value of ${k}`, dumped, found);
+  }
+  const ch = createClickHouse(cfg.clickhouse);
+  for (const table of ['events', 'events_daily', 'schema_migrations']) {
+    findCanaries(`ClickHouse ${table}`, await (await ch.query({ query: `SELECT * FROM ${cfg.clickhouse.database}.${table}`, format: 'TabSeparated' })).text(), found);
+  }
+  await ch.close();
+  const { rows: tables } = await pool.query<{ schema: string; name: string }>(
+    `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`);
+  for (const { schema, name } of tables) {
+    const { rows } = await pool.query<{ r: string }>(`SELECT t::text AS r FROM "${schema}"."${name}" t`);
+    findCanaries(`PostgreSQL ${schema}.${name}${schema === 'vault' ? ' (vault: must hold ciphertext only)' : ''}`, rows.map((r) => r.r).join('\n'), found);
+  }
+  findCanaries('logs', product.output, found);
+  if (product.output.includes(token)) found.push('the session token in logs');
+  t.diagnostic(`canary scan: Kafka topics, ${tables.length} PostgreSQL tables (vault included), Redis, ClickHouse and ${product.output.split('\n').length} log lines`);
+  assert.deepEqual(found, [], 'no canary in plaintext anywhere');
+});

@@ -9,7 +9,7 @@ export function fold(text: string): string {
 }
 
 const YES = new Set(['yes', 'y', 'yeah', 'yep', 'sure', 'ok', 'okay', 'si', 'claro', 'vale', 'of course', 'please do']);
-const NO = new Set(['no', 'n', 'nope', 'nah', 'not now', 'no gracias', 'no thanks']);
+const NO = new Set(['no', 'n', 'nope', 'nah', 'not now', 'not yet', 'no thanks', 'no gracias', 'todavia no', 'aun no', 'ahora no']);
 const ORDINALS: Record<string, number> = {
   first: 1, second: 2, third: 3, fourth: 4, primero: 1, primera: 1, segundo: 2, segunda: 2, tercero: 3, tercera: 3, cuarto: 4, cuarta: 4,
 };

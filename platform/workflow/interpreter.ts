@@ -45,6 +45,8 @@ class Run {
   readonly actions: WorkflowAction[] = [];
   readonly timers: Array<{ id: string; at: number }> = [];
   endedExplicitly = false;
+  /** What the current message named (said_medication, said_datetime): per event, never stored. */
+  readonly said: Record<string, Value> = {};
   private currentStep: string | null = null;
 
   constructor(readonly wf: CompiledWorkflow, readonly state: WorkflowState, readonly ctx: WorkflowContext) {}
@@ -54,6 +56,8 @@ class Run {
   value(name: string): Value {
     const slot = this.state.slots[name];
     if (slot !== undefined) return slot;
+    const said = this.said[name];
+    if (said !== undefined) return said;
     const variable = this.ctx.variables[name];
     if (variable !== undefined) return variable;
     const field = this.ctx.profile[name];
@@ -137,7 +141,8 @@ class Run {
         return false;
       }
       case 'call': this.call(step, frame, stack); return true;
-      case 'end': this.endedExplicitly = true; this.state.question = null; stack.length = 0; return false;
+      // `end conversation` forgets the conversation (question, slots); other waits and schedules still fire.
+      case 'end': this.endedExplicitly = true; this.state.question = null; this.state.slots = {}; stack.length = 0; return false;
     }
   }
 
@@ -234,8 +239,8 @@ function intentTrigger(wf: CompiledWorkflow, intent: string, anytimeOnly: boolea
 }
 
 function onMessage(run: Run, msg: Message): boolean {
-  run.state.slots['said_medication'] = msg.entities.find((e) => e.type === 'medication')?.value ?? '';
-  run.state.slots['said_datetime'] = msg.entities.find((e) => e.type === 'datetime')?.value ?? '';
+  run.said['said_medication'] = msg.entities.find((e) => e.type === 'medication')?.value ?? '';
+  run.said['said_datetime'] = msg.entities.find((e) => e.type === 'datetime')?.value ?? '';
   const waiting = run.state.question;
   if (waiting !== null) {
     const interrupt = intentTrigger(run.wf, msg.intent, true);
@@ -291,7 +296,7 @@ function dispatch(run: Run, event: WorkflowEvent): boolean {
 }
 
 function keep(state: WorkflowState): boolean {
-  return state.question !== null || state.sleepers.length > 0 || Object.values(state.schedules).some((s) => !s.fired);
+  return Object.keys(state.slots).length > 0 || state.question !== null || state.sleepers.length > 0 || Object.values(state.schedules).some((s) => !s.fired);
 }
 
 /**

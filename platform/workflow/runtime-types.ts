@@ -47,7 +47,7 @@ export interface WorkflowOutcome {
   actions: WorkflowAction[];
   /** Timers to arm; a timer the state no longer expects is ignored when it fires. */
   timers: Array<{ id: string; at: number }>;
-  /** null: nothing left to remember (no question, wait or schedule pending). */
+  /** null: the conversation ended with nothing left to remember (no slot, question, wait or schedule). */
   state: WorkflowState | null;
   /** false: no trigger matched and no question was pending (the host falls back), or a runtime error. */
   handled: boolean;

@@ -1,12 +1,10 @@
 import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
-import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
-import { GROUPS } from '../../platform/kafka/topics.js';
+import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { Outbox } from '../../platform/stores/outbox.js';
 import { RouteTable } from '../../platform/stores/routing.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
-const GROUP = GROUPS.find((g) => g.id === 'delivery-ws');
 
 /**
  * WebSocket delivery: queues each web reply in the patient's outbox (Redis stream, still
@@ -17,20 +15,11 @@ export const wsDelivery: ServiceDefinition = {
   name: 'delivery-ws',
   description: 'replies to the gateway instance holding the patient socket (queued while offline)',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'delivery-ws group is not declared');
     const { cfg, deps } = ctx;
     const [driver, catalogue, publisher, redis] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.redis()]);
     const outbox = new Outbox(redis);
     const routes = new RouteTable(redis);
-    const consumer = driver.consumer({
-      groupId: cfg.kafka.topicPrefix + GROUP.id,
-      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
-      fromBeginning: true,
-      sessionTimeoutMs: cfg.consumer.sessionTimeout,
-    });
-    await startConsumerLoop({
-      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
-      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+    const consumer = await startGroupConsumer(ctx, 'delivery-ws', {
       process: async (value) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'WEB') return; // SMS replies belong to the SMS delivery worker

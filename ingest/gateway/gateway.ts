@@ -77,6 +77,7 @@ export class ChatGateway {
       await send(sock.ws, { type: 'ack', id: frame.id });
     } catch (err) {
       const e = normalizeError(err);
+      if (sock.ws.readyState !== sock.ws.OPEN) return; // the client left before its answer: nothing to tell
       if (e.code === 'INTERNAL' || e.code === 'DEPENDENCY_UNAVAILABLE') {
         recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).error({ code: e.code, err: e.message }, 'frame failed');
       }

@@ -30,8 +30,36 @@ export interface ConsumerLoopOptions {
   maxRetries: number;
   retryBackoffMs: number;
   process: RecordProcessor;
+  /** Keys (patients) of one batch handled at the same time; one key's records stay in order. */
+  keyConcurrency?: number;
   /** Called after each batch's records are processed and before its offsets are committed. */
   afterBatch?: () => Promise<void>;
+}
+
+/** Records of one key in partition order; a batch of one partition splits into independent runs. */
+export function groupByKey(records: readonly IncomingRecord[]): IncomingRecord[][] {
+  const groups = new Map<string, IncomingRecord[]>();
+  for (const r of records) {
+    const k = r.key === null ? '' : r.key.toString('latin1');
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [r]);
+    else g.push(r);
+  }
+  return [...groups.values()];
+}
+
+/** Runs work over items with at most `limit` in flight; the first failure rejects after all settle. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try { await work(item); } catch (err) { failures.push(err); }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw normalizeError(failures[0]);
 }
 
 function idsOf(value: unknown): RecordIds {
@@ -56,7 +84,10 @@ function idsOf(value: unknown): RecordIds {
  */
 export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Consumer> {
   await opts.consumer.start(async (records) => {
-    for (const record of records) await handleRecord(opts, record);
+    const groups = groupByKey(records);
+    await forEachLimit(groups, opts.keyConcurrency ?? 1, async (group) => {
+      for (const record of group) await handleRecord(opts, record);
+    });
     await opts.afterBatch?.();
   });
   opts.log.info({ group: opts.groupId }, 'consumer loop started');
@@ -76,22 +107,24 @@ async function handleRecord(opts: ConsumerLoopOptions, record: IncomingRecord): 
     timer();
     return;
   }
-  const log = recordLogger(opts.log, idsOf(value));
+  // The child logger is built only when something logs: building one per record costs real CPU.
+  let child: Logger | undefined;
+  const logOf = (): Logger => (child ??= recordLogger(opts.log, idsOf(value)));
   for (let attempt = 1; ; attempt++) {
     try {
-      await opts.process(value, { record, log, attempt, topic });
+      await opts.process(value, { record, attempt, topic, get log() { return logOf(); } });
       opts.metrics.recordsProcessed.inc({ group: opts.groupId, topic, outcome: attempt === 1 ? 'ok' : 'retried' });
       timer();
       return;
     } catch (err) {
       const e = normalizeError(err);
       if (e.retryable && attempt <= opts.maxRetries) {
-        log.warn({ code: e.code, attempt }, 'retryable failure; backing off');
+        logOf().warn({ code: e.code, attempt }, 'retryable failure; backing off');
         await sleep(opts.retryBackoffMs * 2 ** (attempt - 1));
         continue;
       }
       if (e.retryable && e.code === 'DEPENDENCY_UNAVAILABLE') {
-        log.error({ code: e.code, attempt }, 'dependency still unavailable; leaving the batch uncommitted');
+        logOf().error({ code: e.code, attempt }, 'dependency still unavailable; leaving the batch uncommitted');
         throw e;
       }
       await deadLetter(opts, record, topic, e, attempt);

@@ -59,6 +59,12 @@ export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver
             messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
           });
         },
+        async sendBatch(batches): Promise<void> {
+          const topicMessages = batches.filter((b) => b.records.length > 0).map((b) => ({
+            topic: b.topic, messages: b.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+          }));
+          if (topicMessages.length > 0) await p.sendBatch({ acks: -1, topicMessages });
+        },
         async disconnect(): Promise<void> { await p.disconnect(); },
       };
     },
@@ -92,6 +98,7 @@ class KafkajsConsumer implements Consumer {
     await this.consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
     const max = this.opts.maxBatchSize ?? 500;
     await this.consumer.run({
+      partitionsConsumedConcurrently: this.opts.partitionConcurrency ?? 1,
       eachBatchAutoResolve: false,
       autoCommit: true,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {

@@ -60,14 +60,18 @@ export function createRdkafkaDriver(cfg: DriverConfig, log: Logger): KafkaDriver
       });
       p.on('event.error', (err) => dlog.warn({ err: err.message }, 'producer error'));
       await connect(p);
+      const send = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
+        await Promise.all(records.map((r) => new Promise<void>((resolve, reject) => {
+          p.produce(topic, null, r.value, r.key ?? undefined, Date.now(), toHeaders(r.headers), (err: unknown) => {
+            if (err) reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `produce to ${topic} failed: ${(err as Error).message}`, { cause: err }));
+            else resolve();
+          });
+        })));
+      };
       return {
-        async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-          await Promise.all(records.map((r) => new Promise<void>((resolve, reject) => {
-            p.produce(topic, null, r.value, r.key ?? undefined, Date.now(), toHeaders(r.headers), (err: unknown) => {
-              if (err) reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `produce to ${topic} failed: ${(err as Error).message}`, { cause: err }));
-              else resolve();
-            });
-          })));
+        send,
+        async sendBatch(batches): Promise<void> {
+          await Promise.all(batches.map((b) => send(b.topic, b.records)));
         },
         disconnect: () => new Promise<void>((resolve) => {
           p.flush(5000, () => p.disconnect(() => resolve()));

@@ -23,9 +23,16 @@ export interface IncomingRecord {
   timestamp: number;
 }
 
+export interface TopicRecords {
+  topic: string;
+  records: readonly OutgoingRecord[];
+}
+
 export interface Producer {
   /** Resolves once every record is acknowledged by all in-sync replicas. */
   send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Several topics in one request where the driver can; records of one topic keep their order. */
+  sendBatch(batches: readonly TopicRecords[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ export interface ConsumerOptions {
   sessionTimeoutMs: number;
   /** Upper bound of records handed to one batch call. */
   maxBatchSize?: number;
+  /** Partitions handled at the same time (each partition's batches stay in order). */
+  partitionConcurrency?: number;
 }
 
 /**

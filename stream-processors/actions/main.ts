@@ -1,12 +1,10 @@
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
-import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
-import { GROUPS } from '../../platform/kafka/topics.js';
+import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { Logger } from '../../platform/log.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
-const GROUP = GROUPS.find((g) => g.id === 'actions');
 
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
 export async function applyAction(pool: PgPool, a: PatientAction, log: Logger): Promise<void> {
@@ -42,16 +40,9 @@ export const actions: ServiceDefinition = {
   name: 'actions',
   description: 'records adherence, consent and escalations from patient.actions',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'actions group is not declared');
     const { cfg, deps } = ctx;
     const [driver, catalogue, publisher, pool] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres()]);
-    const consumer = driver.consumer({
-      groupId: cfg.kafka.topicPrefix + GROUP.id, topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
-      fromBeginning: true, sessionTimeoutMs: cfg.consumer.sessionTimeout,
-    });
-    await startConsumerLoop({
-      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
-      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+    const consumer = await startGroupConsumer(ctx, 'actions', {
       process: async (value, { log }) => applyAction(pool, value as PatientAction, log),
     });
     return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };

@@ -1,10 +1,8 @@
-import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
-import { GROUPS } from '../../platform/kafka/topics.js';
+import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { toEventRow, type EventRow } from './rows.js';
 
-const GROUP = GROUPS.find((g) => g.id === 'analytics-sink');
 
 /**
  * Consumes every data-flow topic and writes one pseudonymous, text-free row per record to
@@ -14,23 +12,11 @@ export const analyticsSink: ServiceDefinition = {
   name: 'analytics-sink',
   description: 'every topic to ClickHouse, pseudonymous and without free text',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'analytics-sink group is not declared');
     const { cfg, deps } = ctx;
     const [driver, clickhouse, catalogue, publisher] = await Promise.all([deps.driver(), deps.clickhouse(), deps.catalogue(), deps.publisher()]);
     const table = `${cfg.clickhouse.database}.events`;
     let pending: EventRow[] = [];
-    const consumer = driver.consumer({
-      groupId: cfg.kafka.topicPrefix + GROUP.id,
-      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
-      fromBeginning: true,
-      sessionTimeoutMs: cfg.consumer.sessionTimeout,
-    });
-    await startConsumerLoop({
-      groupId: GROUP.id,
-      consumer, catalogue, publisher,
-      topicPrefix: cfg.kafka.topicPrefix,
-      log: ctx.log, metrics: ctx.metrics,
-      maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+    const consumer = await startGroupConsumer(ctx, 'analytics-sink', {
       process: async (value, { topic }) => {
         const row = toEventRow(topic, value);
         if (row !== null) pending.push(row);

@@ -1,7 +1,6 @@
 import type { OutboundMessage, PatientAction, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
-import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
-import { GROUPS } from '../../platform/kafka/topics.js';
+import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
 import { PatientDirectory } from '../../platform/stores/patient-directory.js';
@@ -10,7 +9,6 @@ import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
 import type { DialogueInput, Language } from './types.js';
 
-const GROUP = GROUPS.find((g) => g.id === 'dialogue');
 const STATE_TTL_SECONDS = 30 * 86_400;
 
 async function inputOf(m: UnderstoodMessage, keyring: Keyring): Promise<DialogueInput> {
@@ -31,20 +29,11 @@ export const dialogue: ServiceDefinition = {
   name: 'dialogue',
   description: 'workflow runtime: intents and state in, replies and actions out',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'dialogue group is not declared');
     const { cfg, deps } = ctx;
     const [driver, catalogue, publisher, redis, pool, keyring] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
-    const consumer = driver.consumer({
-      groupId: cfg.kafka.topicPrefix + GROUP.id,
-      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
-      fromBeginning: true,
-      sessionTimeoutMs: cfg.consumer.sessionTimeout,
-    });
-    await startConsumerLoop({
-      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
-      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+    const consumer = await startGroupConsumer(ctx, 'dialogue', {
       process: async (value, { topic, log }) => {
         if (topic !== 'chat.intents') return; // patient signals drive workflows once the workflow language lands
         const m = value as UnderstoodMessage;

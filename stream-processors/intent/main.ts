@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import type { InboundMessage, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
-import { startConsumerLoop } from '../../platform/kafka/consumer-loop.js';
-import { GROUPS } from '../../platform/kafka/topics.js';
+import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { repoRoot } from '../../platform/paths.js';
 import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { IntentModel } from '../../platform/nlu/nlu.js';
 
-const GROUP = GROUPS.find((g) => g.id === 'intent');
 
 /** Where the build writes the trained model; the service only loads it, never trains. */
 export function modelPath(): string {
@@ -24,7 +22,6 @@ export const intent: ServiceDefinition = {
   name: 'intent',
   description: 'NLU: intent, language and entities of every inbound message',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    if (GROUP === undefined) throw new CareloopError('CONFIG_INVALID', 'intent group is not declared');
     const { cfg, deps } = ctx;
     let model: IntentModel;
     try {
@@ -34,15 +31,7 @@ export const intent: ServiceDefinition = {
     }
     const [driver, catalogue, publisher, pool, keyring] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
-    const consumer = driver.consumer({
-      groupId: cfg.kafka.topicPrefix + GROUP.id,
-      topics: GROUP.topics.map((t) => cfg.kafka.topicPrefix + t),
-      fromBeginning: true,
-      sessionTimeoutMs: cfg.consumer.sessionTimeout,
-    });
-    await startConsumerLoop({
-      groupId: GROUP.id, consumer, catalogue, publisher, topicPrefix: cfg.kafka.topicPrefix,
-      log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
+    const consumer = await startGroupConsumer(ctx, 'intent', {
       process: async (value) => {
         const m = value as InboundMessage;
         const [text, patient] = await Promise.all([

@@ -10,7 +10,7 @@ import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
 import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster } from './security-commands.js';
-import { seedDemo } from './seed.js';
+import { seedDemo, seedLoadPatients } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
 import { issueSessionToken } from '../platform/auth/session-tokens.js';
@@ -53,11 +53,13 @@ ${SERVICES.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n')}`,
 
 Applies Kafka topics (topics as code), registers every Avro schema with BACKWARD compatibility and
 runs pending PostgreSQL and ClickHouse migrations. Idempotent: a second run changes nothing.`,
-  seed: `Usage: careloop seed
+  seed: `Usage: careloop seed [--load <count>]
 
 Creates (or resets) the demo organisation "Sunrise Family Clinic" with 20 demo patients, their
 medications and schedules, mints a session token for each and writes .stack/demo.json with the keys
-organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, token, label}].`,
+organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, token, label}].
+  --load <count>   instead, create <count> load-test patients (care plans only) and write
+                   .stack/load.json in the same format, for perf/load-harness --demo-file.`,
   token: `Usage: careloop token <patientId> [--org <organizationId>]
 
 Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
@@ -205,7 +207,14 @@ export async function main(argv: string[]): Promise<number> {
       return rotateMaster(configFrom(flags), flags.get('new-key-file') as string | undefined, flags.get('org') as string | undefined);
     }
     case 'seed': {
-      const { flags } = parseArgs(rest, { config: 'value' });
+      const { flags } = parseArgs(rest, { config: 'value', load: 'value' });
+      const load = flags.get('load');
+      if (typeof load === 'string') {
+        const count = Number(load);
+        if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new CareloopError('VALIDATION_FAILED', '--load takes a whole number from 1 to 1000000');
+        console.log(`Wrote ${count} load-test patients to ${await seedLoadPatients(configFrom(flags), count)}`);
+        return 0;
+      }
       const demo = await seedDemo(configFrom(flags));
       console.log(`Seeded ${demo.patients.length} demo patients of ${DEMO_ORGANIZATION.displayName}; wrote .stack/demo.json`);
       return 0;

@@ -95,3 +95,38 @@ export async function seedDemo(cfg: Config): Promise<DemoFile> {
     await deps.close();
   }
 }
+
+/**
+ * Load-test patients of the demo organisation: pseudonymous rows and care plans only (the chat path
+ * never reads the vault), inserted in bulk, with tokens, written to .stack/load.json in the demo
+ * file's format for perf/load-harness.
+ */
+export async function seedLoadPatients(cfg: Config, count: number): Promise<string> {
+  const deps = new Dependencies(cfg, createLogger({ level: 'silent' }));
+  try {
+    const pool = await deps.postgres();
+    await upsertOrganization(pool);
+    const ids = Array.from({ length: count }, (_, i) => `pt_load${String(i + 1).padStart(6, '0')}`);
+    const meds = ['Metformin', 'Lisinopril', 'Atorvastatin', 'Amlodipine', 'Levothyroxine'];
+    await pool.query(
+      `INSERT INTO patients (id, organization_id, preferred_language) SELECT unnest($1::text[]), $2, 'en'
+       ON CONFLICT (id) DO UPDATE SET status = 'active', updated_at = now()`, [ids, DEMO_ORGANIZATION.id]);
+    await pool.query(
+      `INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times)
+       SELECT p || '_m1', p, $2, ($3::text[])[1 + (row_number() OVER () % 5)], '10 mg', ARRAY['08:00'] FROM unnest($1::text[]) AS p
+       ON CONFLICT (id) DO NOTHING`, [ids, DEMO_ORGANIZATION.id, meds]);
+    const secret = sessionSecret(cfg);
+    const patients = await Promise.all(ids.map(async (id) => ({
+      id, label: id, token: await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret),
+    })));
+    const host = cfg.services.host;
+    const file = join(repoRoot(), cfg.stack.dir, 'load.json');
+    writeFileSync(file, JSON.stringify({
+      organizationId: DEMO_ORGANIZATION.id, adminApiKey: '', apiUrl: `http://${host}:${cfg.services.apiPort}`,
+      gatewayUrl: `ws://${host}:${cfg.services.gatewayPort}/v1/chat`, chatPageUrl: `http://${host}:${cfg.services.gatewayPort}/`, patients,
+    }, null, 2) + '\n', { mode: 0o600 });
+    return file;
+  } finally {
+    await deps.close();
+  }
+}

@@ -1,10 +1,8 @@
 import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
-import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { Outbox } from '../../platform/stores/outbox.js';
 import { RouteTable } from '../../platform/stores/routing.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
-
 
 /**
  * WebSocket delivery: queues each web reply in the patient's outbox (Redis stream, still
@@ -15,8 +13,8 @@ export const wsDelivery: ServiceDefinition = {
   name: 'delivery-ws',
   description: 'replies to the gateway instance holding the patient socket (queued while offline)',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { cfg, deps } = ctx;
-    const [driver, catalogue, publisher, redis] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.redis()]);
+    const { deps } = ctx;
+    const [publisher, redis] = await Promise.all([deps.publisher(), deps.redis()]);
     const outbox = new Outbox(redis);
     const routes = new RouteTable(redis);
     const consumer = await startGroupConsumer(ctx, 'delivery-ws', {

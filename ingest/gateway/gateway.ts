@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/errors.js';
 import { recordLogger, type Logger } from '../../platform/log.js';

@@ -83,7 +83,10 @@ export function buildResult(opts: HarnessOptions, url: string, patients: number,
   const m = outcome.metrics;
   const windowS = outcome.windowMs / 1000;
   const notes: string[] = [];
-  if (leftOut.length > 0) notes.push(`left out after the probe: ${leftOut.map((p) => `${p.id} (${p.why})`).join(', ')}`);
+  if (leftOut.length > 0) {
+    const shown = leftOut.slice(0, 5).map((p) => `${p.id} (${p.why})`).join(', ');
+    notes.push(`left out after the probe: ${leftOut.length} patients, e.g. ${shown}${leftOut.length > 5 ? ', …' : ''}`);
+  }
   if (opts.connections > patients) {
     notes.push(`${opts.connections} connections share ${patients} demo patients round-robin; each connection also receives the replies to its patient's other connections (counted as otherMessages, not as its replies)`);
   }

@@ -35,7 +35,7 @@ class Compiler {
   readonly texts: Record<string, Record<string, string[]>> = {};
   private readonly defaultLang: string;
 
-  constructor(private readonly ast: WorkflowAst, private readonly catalog: Catalog) {
+  constructor(ast: WorkflowAst, private readonly catalog: Catalog) {
     this.defaultLang = ast.languages[0]?.name ?? catalog.languages[0] ?? 'en';
     let n = 0;
     // Ids follow source order, so "s3" in a log points at the third statement a reader sees.

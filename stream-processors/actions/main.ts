@@ -1,10 +1,8 @@
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
-import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { Logger } from '../../platform/log.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
-
 
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
 export async function applyAction(pool: PgPool, a: PatientAction, log: Logger): Promise<void> {
@@ -40,8 +38,8 @@ export const actions: ServiceDefinition = {
   name: 'actions',
   description: 'records adherence, consent and escalations from patient.actions',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { cfg, deps } = ctx;
-    const [driver, catalogue, publisher, pool] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres()]);
+    const { deps } = ctx;
+    const pool = await deps.postgres();
     const consumer = await startGroupConsumer(ctx, 'actions', {
       process: async (value, { log }) => applyAction(pool, value as PatientAction, log),
     });

@@ -1,36 +1,37 @@
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { InsertBuffer } from './insert-buffer.js';
 import { toEventRow, type EventRow } from './rows.js';
 
+const LINGER_MS = 1000;
+const MAX_ROWS = 20_000;
 
 /**
  * Consumes every data-flow topic and writes one pseudonymous, text-free row per record to
- * ClickHouse, one insert per batch; offsets are committed only after the insert succeeded.
+ * ClickHouse in inserts of up to a second's worth of rows; offsets are committed only after the
+ * insert holding their rows succeeded.
  */
 export const analyticsSink: ServiceDefinition = {
   name: 'analytics-sink',
   description: 'every topic to ClickHouse, pseudonymous and without free text',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { cfg, deps } = ctx;
-    const [driver, clickhouse, catalogue, publisher] = await Promise.all([deps.driver(), deps.clickhouse(), deps.catalogue(), deps.publisher()]);
+    const clickhouse = await deps.clickhouse();
     const table = `${cfg.clickhouse.database}.events`;
-    let pending: EventRow[] = [];
+    const buffer = new InsertBuffer<EventRow>(async (rows) => {
+      try {
+        await clickhouse.insert({ table, values: rows, format: 'JSONEachRow' });
+      } catch (err) {
+        throw new CareloopError('DEPENDENCY_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
+      }
+    }, LINGER_MS, MAX_ROWS);
     const consumer = await startGroupConsumer(ctx, 'analytics-sink', {
       process: async (value, { topic }) => {
         const row = toEventRow(topic, value);
-        if (row !== null) pending.push(row);
+        if (row !== null) buffer.add(row);
       },
-      afterBatch: async () => {
-        if (pending.length === 0) return;
-        const rows = pending;
-        pending = [];
-        try {
-          await clickhouse.insert({ table, values: rows, format: 'JSONEachRow' });
-        } catch (err) {
-          throw new CareloopError('DEPENDENCY_UNAVAILABLE', `ClickHouse insert failed: ${(err as Error).message}`, { cause: err });
-        }
-      },
+      afterBatch: () => buffer.flush(),
     });
     return {
       name: 'analytics-sink',

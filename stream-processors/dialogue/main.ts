@@ -1,5 +1,4 @@
 import type { OutboundMessage, PatientAction, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
-import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
@@ -29,8 +28,8 @@ export const dialogue: ServiceDefinition = {
   name: 'dialogue',
   description: 'workflow runtime: intents and state in, replies and actions out',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { cfg, deps } = ctx;
-    const [driver, catalogue, publisher, redis, pool, keyring] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
+    const { deps } = ctx;
+    const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
     const consumer = await startGroupConsumer(ctx, 'dialogue', {

@@ -7,7 +7,6 @@ import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { IntentModel } from '../../platform/nlu/nlu.js';
 
-
 /** Where the build writes the trained model; the service only loads it, never trains. */
 export function modelPath(): string {
   return join(repoRoot(), 'dist/models/intent-model.json');
@@ -22,14 +21,14 @@ export const intent: ServiceDefinition = {
   name: 'intent',
   description: 'NLU: intent, language and entities of every inbound message',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { cfg, deps } = ctx;
+    const { deps } = ctx;
     let model: IntentModel;
     try {
       model = await IntentModel.load(modelPath());
     } catch (err) {
       throw new CareloopError('CONFIG_INVALID', `the intent model ${modelPath()} is missing or unreadable; run \`npm run build\` to train it`, { cause: err });
     }
-    const [driver, catalogue, publisher, pool, keyring] = await Promise.all([deps.driver(), deps.catalogue(), deps.publisher(), deps.postgres(), deps.keyring()]);
+    const [publisher, pool, keyring] = await Promise.all([deps.publisher(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const consumer = await startGroupConsumer(ctx, 'intent', {
       process: async (value) => {

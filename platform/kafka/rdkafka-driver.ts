@@ -97,6 +97,9 @@ class RdkafkaConsumer implements Consumer {
       'session.timeout.ms': opts.sessionTimeoutMs,
       'fetch.wait.max.ms': 100,
       'rebalance_cb': true,
+      // With EOF events a fetch returns as soon as the consumer has caught up, instead of waiting
+      // for a quiet gap: without them a steady stream is held back until a batch fills up.
+      'enable.partition.eof': true,
     }, { 'auto.offset.reset': opts.fromBeginning ? 'earliest' : 'latest' });
     this.consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
   }
@@ -130,22 +133,20 @@ class RdkafkaConsumer implements Consumer {
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
+      // Partitions run side by side, each in order; a failed one is rewound, the others committed.
       const batches = byPartition(messages);
-      for (let i = 0; i < batches.length; i++) {
-        const batch = batches[i] as IncomingRecord[];
-        try {
-          await handler(batch);
-          const last = batch[batch.length - 1] as IncomingRecord;
-          this.consumer.commitSync({ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 });
-        } catch (err) {
-          // Leave offsets uncommitted and rewind this and every unprocessed partition: at least once.
-          const first = batch[0] as IncomingRecord;
-          this.log.error({ err: (err as Error).message, topic: first.topic, partition: first.partition }, 'batch failed; seeking back');
-          for (const rest of batches.slice(i)) await this.seek(rest[0] as IncomingRecord);
-          await new Promise((r) => setTimeout(r, 500));
-          break;
-        }
+      const outcomes = await Promise.allSettled(batches.map(async (batch) => {
+        await handler(batch);
+        const last = batch[batch.length - 1] as IncomingRecord;
+        this.consumer.commit({ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 });
+      }));
+      const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ batch: batches[i] as IncomingRecord[], err: o.reason as Error }] : []));
+      for (const { batch, err } of failed) {
+        const first = batch[0] as IncomingRecord;
+        this.log.error({ err: err.message, topic: first.topic, partition: first.partition }, 'batch failed; seeking back');
+        await this.seek(first);
       }
+      if (failed.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
   }
 

@@ -22,7 +22,7 @@ test('with a certificate configured, the API answers over https and the gateway 
     assert.match(proc.output, new RegExp(`https://127\\.0\\.0\\.1:${apiPort}`));
     assert.match(proc.output, new RegExp(`wss://127\\.0\\.0\\.1:${gatewayPort}/v1/chat`));
     const status = await new Promise<number>((resolve, reject) => {
-      get({ host: '127.0.0.1', port: apiPort, path: '/v1/version', ca }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      get({ host: '127.0.0.1', port: apiPort, path: '/openapi.json', ca }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
     });
     assert.equal(status, 200);
     // The TLS handshake succeeds with the CA; the missing token is then refused at the upgrade.

@@ -10,6 +10,7 @@ import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
 import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster } from './security-commands.js';
+import { WORKFLOW_HELP, publishCommand, simulateCommand, validateCommand } from './workflow-commands.js';
 import { seedDemo, seedLoadPatients } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
@@ -24,6 +25,7 @@ Commands:
   prepare                  apply Kafka topics, register Avro schemas, run PostgreSQL and ClickHouse migrations
   seed                     (re)create the demo organisation and its 20 patients; writes .stack/demo.json
   token <patientId>        mint a fresh session token for a patient
+  workflow validate|simulate|publish   check, try and publish an organisation's workflow
   audit verify             check the hash-chained audit log for tampering
   keys rotate-master       re-wrap every data key under a new master key
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
@@ -65,6 +67,7 @@ organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, 
 Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
 (default: the demo organisation). Use it as ?token=… on the chat page or as Authorization: Bearer.`,
   audit: AUDIT_HELP,
+  workflow: WORKFLOW_HELP,
   keys: KEYS_HELP,
   stack: `Usage: careloop stack up|down|status [--only a,b]
 
@@ -195,6 +198,16 @@ export async function main(argv: string[]): Promise<number> {
       const demo = await seedDemo(cfg);
       console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
       return cmdRun(cfg, ['all'], true);
+    }
+    case 'workflow': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', json: 'bool', languages: 'value', org: 'value', by: 'value' });
+      const [verb, a, b] = positional;
+      switch (verb) {
+        case 'validate': return validateCommand(a, flags.has('json'), typeof flags.get('languages') === 'string' ? (flags.get('languages') as string).split(',') : ['en', 'es']);
+        case 'simulate': return simulateCommand(a, b, flags.has('json'));
+        case 'publish': return publishCommand(configFrom(flags), a, flags.get('org') as string | undefined, flags.get('by') as string | undefined);
+        default: throw new CareloopError('VALIDATION_FAILED', 'workflow needs validate, simulate or publish; see careloop workflow --help');
+      }
     }
     case 'audit': {
       const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   VERIFICATION_FAILED: { http: 401, retryable: false },
   LOCKED_OUT: { http: 429, retryable: false },
   SCHEMA_INCOMPATIBLE: { http: 409, retryable: false },
+  WORKFLOW_INVALID: { http: 422, retryable: false },
   SCHEMA_UNKNOWN: { http: 500, retryable: false },
   RECORD_UNDECODABLE: { http: 400, retryable: false },
   RECORD_INVALID: { http: 400, retryable: false },

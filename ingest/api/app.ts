@@ -9,6 +9,7 @@ import { ErrorBody, installCommonHandlers } from '../http.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
+import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
@@ -23,6 +24,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   authenticate(header: string | undefined): Promise<Principal>;
   /** Token buckets per IP (every request) and per credential (authenticated requests). */
   limiter: RateLimiter | null;
+  /** Workflow administration; absent, the workflow routes are not offered. */
+  workflows?: WorkflowRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -69,5 +72,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   registerPatientRoutes(app, opts);
   registerApiKeyRoutes(app, opts);
   registerAuditRoutes(app, opts);
+  if (opts.workflows !== undefined) registerWorkflowRoutes(app, opts.workflows);
   return app;
 }

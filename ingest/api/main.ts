@@ -7,6 +7,10 @@ import { ConversationStore } from '../../platform/stores/conversation-store.js';
 import { outboxKey } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { modelPath } from '../../platform/nlu/model-path.js';
+import { defaultCatalog } from '../../platform/workflow/catalog.js';
+import { WorkflowRepository } from '../../platform/workflow/repository.js';
+import { realUnderstanding } from '../../platform/workflow/understanding.js';
 import { buildApiApp } from './app.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
@@ -16,13 +20,20 @@ export const adminApi: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { cfg, deps } = ctx;
     const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
-    const [security, pool, redis] = await Promise.all([deps.security(), deps.postgres(), deps.redis()]);
+    const [security, pool, redis, publisher] = await Promise.all([deps.security(), deps.postgres(), deps.redis(), deps.publisher()]);
+    const understand = await realUnderstanding([], modelPath()).catch(() => undefined);
+    if (understand === undefined) ctx.log.warn('the intent model is missing: workflow simulation is off until `npm run build`');
     const conversations = new ConversationStore(redis, 1);
     const app = await buildApiApp({
       log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl,
+      workflows: {
+        repo: new WorkflowRepository(pool), publisher,
+        catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
+        ...(understand ? { understand } : {}),
+      },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
         await redis.del(outboxKey(patientId));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IntentModel } from '../nlu/nlu.js';
 import { repoRoot } from '../paths.js';
 import { defaultCatalog, type Catalog } from './catalog.js';
 import type { CompiledWorkflow } from './compiled.js';
@@ -20,15 +19,6 @@ export function mustCompile(source: string, catalog: Catalog = defaultCatalog(['
   return r.workflow;
 }
 
-/** The NLU model the product ships (dist/models/intent-model.json), as a simulator `understand`. */
-export async function realUnderstanding(medications: readonly string[] = []): Promise<SimulationOptions['understand']> {
-  const model = await IntentModel.load(join(repoRoot(), 'dist', 'models', 'intent-model.json'));
-  return async (text, language, now): Promise<Understood> => {
-    const u = await model.understand(text, { locale: language, medications, now });
-    return { intent: u.intent, language: u.language, entities: u.entities.map((e) => ({ type: e.type, value: e.value, text: e.text })) };
-  };
-}
-
 /** A keyword NLU for unit tests: `intent` by first matching keyword, numbers and yes/no as entities. */
 export function keywordUnderstanding(keywords: Record<string, string>): SimulationOptions['understand'] {
   return (text, language) => {
@@ -41,3 +31,5 @@ export function keywordUnderstanding(keywords: Record<string, string>): Simulati
     return { intent, language, entities };
   };
 }
+
+export { realUnderstanding } from './understanding.js';

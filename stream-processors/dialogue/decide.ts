@@ -62,7 +62,10 @@ export function decide(input: DialogueInput, stored: DialogueState | null, ctx: 
 
   try {
     const out = runtime.decide(input, state, ctx);
-    return { replies: out.replies, actions: out.actions, nextState: { ...next, step: out.step, workflowId: runtime.workflowId, workflowVersion: runtime.version }, duplicate: false };
+    return {
+      replies: out.replies, actions: out.actions, duplicate: false,
+      nextState: { ...next, step: out.step, slots: out.slots ?? next.slots, workflowId: out.workflowId ?? runtime.workflowId, workflowVersion: out.workflowVersion ?? runtime.version },
+    };
   } catch (err) {
     const fallback: Reply = { templateId: 'fallback', kind: 'SYSTEM', text: render('fallback', lang, vars), quickReplies: [] };
     return { replies: [fallback], actions: [], nextState: next, duplicate: false, workflowError: err };

@@ -1,4 +1,11 @@
-import type { OutboundMessage, PatientAction, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
+import { randomUUID } from 'node:crypto';
+import type { OutboundMessage, PatientAction, UnderstoodMessage, WorkflowPublished } from '../../schemas/generated/avro-types.js';
+import { normalizeError } from '../../platform/errors.js';
+import type { Consumer } from '../../platform/kafka/types.js';
+import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
+import { WorkflowRepository } from '../../platform/workflow/repository.js';
+import { parseSlots, pinnedVersions, programRuntime } from './programs.js';
+import { WorkflowRegistry } from './workflow-registry.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
@@ -6,9 +13,52 @@ import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
-import type { DialogueInput, Language } from './types.js';
+import type { DialogueInput, Language, WorkflowRuntime } from './types.js';
 
 const STATE_TTL_SECONDS = 30 * 86_400;
+
+/** The organisation's workflows as a runtime, with the versions its conversations in flight need. */
+async function runtimeFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, text: string): Promise<WorkflowRuntime> {
+  const active = registry.activeFor(organizationId);
+  if (active.length === 0) return defaultWorkflow;
+  const pinned = new Map<string, CompiledWorkflow>();
+  for (const p of pinnedVersions(parseSlots(slotsJson), active)) {
+    const wf = await registry.version(organizationId, p.workflowId, p.version);
+    if (wf !== undefined) pinned.set(p.workflowId, wf);
+  }
+  return programRuntime(active, pinned, text, defaultWorkflow);
+}
+
+/** Follows config.workflows with a consumer of this instance's own, so every instance sees every publish. */
+async function followWorkflows(ctx: ServiceContext, registry: WorkflowRegistry): Promise<Consumer> {
+  const [driver, catalogue] = await Promise.all([ctx.deps.driver(), ctx.deps.catalogue()]);
+  const prefix = ctx.cfg.kafka.topicPrefix;
+  const consumer = driver.consumer({ groupId: `${prefix}dialogue-config-${randomUUID()}`, topics: [`${prefix}config.workflows`], fromBeginning: true, sessionTimeoutMs: ctx.cfg.consumer.sessionTimeout });
+  await consumer.start(async (records) => {
+    for (const r of records) {
+      try {
+        registry.apply(await catalogue.decode<WorkflowPublished>(r.value));
+      } catch (err) {
+        ctx.log.error({ code: normalizeError(err).code, offset: r.offset }, 'workflow publication skipped');
+      }
+    }
+  });
+  return consumer;
+}
+
+/** Slots may hold a patient's answers: they rest in Redis sealed with the organisation's key. */
+async function sealSlots(keyring: Keyring, org: string, patient: string, slots: string): Promise<string> {
+  if (slots === '{}' || slots === '') return '{}';
+  const s = await keyring.sealText(org, patient, slots);
+  return `sealed:${s.keyId}:${s.nonce.toString('base64')}:${s.ciphertext.toString('base64')}`;
+}
+
+async function openSlots(keyring: Keyring, org: string, patient: string, stored: string): Promise<string> {
+  if (!stored.startsWith('sealed:')) return stored;
+  const [, keyId, nonce, ct] = /^sealed:(.+):([^:]+):([^:]+)$/.exec(stored) ?? [];
+  if (keyId === undefined || nonce === undefined || ct === undefined) return '{}';
+  return keyring.openText(org, patient, { keyId, nonce: Buffer.from(nonce, 'base64'), ciphertext: Buffer.from(ct, 'base64') });
+}
 
 async function inputOf(m: UnderstoodMessage, keyring: Keyring): Promise<DialogueInput> {
   const entities = m.entities === null ? [] : JSON.parse(await keyring.openText(m.organizationId, m.patientId, m.entities)) as DialogueInput['entities'];
@@ -32,22 +82,28 @@ export const dialogue: ServiceDefinition = {
     const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
+    const registry = new WorkflowRegistry(new WorkflowRepository(pool));
+    await registry.prime();
+    const config = await followWorkflows(ctx, registry);
     const consumer = await startGroupConsumer(ctx, 'dialogue', {
       process: async (value, { topic, log }) => {
         if (topic !== 'chat.intents') return; // patient signals drive workflows once the workflow language lands
         const m = value as UnderstoodMessage;
-        const [input, org, patient, stored] = await Promise.all([
-          inputOf(m, keyring), directory.organization(m.organizationId), directory.patient(m.organizationId, m.patientId), store.get(m.patientId),
+        const [input, text, org, patient, saved] = await Promise.all([
+          inputOf(m, keyring), keyring.openText(m.organizationId, m.patientId, m.text),
+          directory.organization(m.organizationId), directory.patient(m.organizationId, m.patientId), store.get(m.patientId),
         ]);
+        const stored = saved === null ? null : { ...saved, slots: await openSlots(keyring, m.organizationId, m.patientId, saved.slots) };
+        const runtime = await runtimeFor(registry, m.organizationId, stored?.slots ?? '{}', text);
         const result = decide(input, stored, {
           organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now: m.receivedAt,
-        }, defaultWorkflow, patient.status === 'opted_out');
+        }, runtime, patient.status === 'opted_out');
         if (result.duplicate) { log.info('message already handled; replay ignored'); return; }
         if (result.workflowError !== undefined) log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
         const ids = { traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId };
         const outbound: OutboundMessage[] = await Promise.all(result.replies.map(async (r, i) => ({
           ...ids, messageId: replyId(m.messageId, i), channel: m.channel, kind: r.kind, replyTo: m.clientMessageId, createdAt: m.receivedAt,
-          workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion, templateId: r.templateId, variantId: null,
+          workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
           content: await keyring.sealText(m.organizationId, m.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
         })));
         const actions: PatientAction[] = result.actions.map((a, i) => ({
@@ -58,9 +114,9 @@ export const dialogue: ServiceDefinition = {
           publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
           publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
         ]);
-        await store.put(m.patientId, result.nextState);
+        await store.put(m.patientId, { ...result.nextState, slots: await sealSlots(keyring, m.organizationId, m.patientId, result.nextState.slots) });
       },
     });
-    return { name: 'dialogue', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']), stop: () => consumer.stop() };
+    return { name: 'dialogue', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']), stop: async () => { await consumer.stop(); await config.stop(); } };
   },
 };

@@ -33,10 +33,13 @@ export interface Reply {
   kind: 'REPLY' | 'SAFETY' | 'SYSTEM';
   text: string;
   quickReplies: string[];
+  /** Which of the text's variants was said (personalisation learns from it). */
+  variantId?: string;
 }
 
 export interface Action {
-  type: 'record_adherence' | 'set_reminder' | 'escalate' | 'handoff' | 'opt_out' | 'opt_in' | 'custom';
+  /** record_adherence, set_reminder, escalate, handoff, opt_out, opt_in, custom, or a workflow's action. */
+  type: string;
   attributes: Record<string, string>;
 }
 
@@ -53,7 +56,18 @@ export interface Decision {
 export interface WorkflowRuntime {
   readonly workflowId: string;
   readonly version: number;
-  decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext): { replies: Reply[]; actions: Action[]; step: string };
+  decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext): RuntimeOutcome;
+}
+
+export interface RuntimeOutcome {
+  replies: Reply[];
+  actions: Action[];
+  step: string;
+  /** The conversation's slots after this turn (JSON); unchanged when absent. */
+  slots?: string;
+  /** The workflow (and version) that answered, when it was not the runtime itself. */
+  workflowId?: string;
+  workflowVersion?: number;
 }
 
 export function initialState(organizationId: string, runtime: Pick<WorkflowRuntime, 'workflowId' | 'version'>, optedOut = false): DialogueState {

@@ -1,16 +1,11 @@
-import { join } from 'node:path';
 import type { InboundMessage, UnderstoodMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
-import { repoRoot } from '../../platform/paths.js';
+import { modelPath } from '../../platform/nlu/model-path.js';
 import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { IntentModel } from '../../platform/nlu/nlu.js';
 
-/** Where the build writes the trained model; the service only loads it, never trains. */
-export function modelPath(): string {
-  return join(repoRoot(), 'dist/models/intent-model.json');
-}
 
 /**
  * The intent processor: decrypts each inbound message in memory, detects intent, language and

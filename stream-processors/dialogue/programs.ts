@@ -1,0 +1,85 @@
+import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
+import { runWorkflow } from '../../platform/workflow/interpreter.js';
+import type { WorkflowContext, WorkflowState } from '../../platform/workflow/runtime-types.js';
+import { listMedications } from './templates.js';
+import type { DialogueContext, DialogueInput, DialogueState, Reply, WorkflowRuntime } from './types.js';
+
+/** A published workflow of the organisation, as this instance knows it. */
+export interface ActiveWorkflow {
+  workflowId: string;
+  version: number;
+  compiled: CompiledWorkflow;
+  publishedAt: number;
+}
+
+/** What a conversation keeps per workflow, inside the conversation's slots (JSON). */
+export interface ProgramSlots {
+  wf: Record<string, WorkflowState>;
+}
+
+export function parseSlots(json: string): ProgramSlots {
+  try {
+    const v = JSON.parse(json) as Partial<ProgramSlots>;
+    return { wf: v.wf !== undefined && typeof v.wf === 'object' ? v.wf : {} };
+  } catch {
+    return { wf: {} };
+  }
+}
+
+/** In flight: a question or a wait pending. Such a conversation stays on the version it started. */
+export function inFlight(s: WorkflowState | undefined): boolean {
+  return s !== undefined && (s.question !== null || s.sleepers.length > 0);
+}
+
+/** The versions a conversation needs: in-flight ones pinned, the rest the active version. */
+export function pinnedVersions(slots: ProgramSlots, active: readonly ActiveWorkflow[]): Array<{ workflowId: string; version: number }> {
+  return Object.entries(slots.wf)
+    .filter(([id, s]) => inFlight(s) && active.find((a) => a.workflowId === id)?.version !== s.version)
+    .map(([workflowId, s]) => ({ workflowId, version: s.version }));
+}
+
+function order(active: readonly ActiveWorkflow[], slots: ProgramSlots, pinned: ReadonlyMap<string, CompiledWorkflow>): Array<{ id: string; wf: CompiledWorkflow }> {
+  const waiting = Object.entries(slots.wf).filter(([, s]) => s.question !== null).map(([id]) => id);
+  const compiledOf = (id: string): CompiledWorkflow | undefined => pinned.get(id) ?? active.find((a) => a.workflowId === id)?.compiled;
+  const rest = [...active].sort((a, b) => Number(a.workflowId === 'default') - Number(b.workflowId === 'default') || a.workflowId.localeCompare(b.workflowId));
+  const ids = [...waiting, ...rest.map((a) => a.workflowId).filter((id) => !waiting.includes(id))];
+  return ids.flatMap((id) => { const wf = compiledOf(id); return wf === undefined ? [] : [{ id, wf }]; });
+}
+
+function context(input: DialogueInput, ctx: DialogueContext): WorkflowContext {
+  return {
+    now: input.receivedAt,
+    language: input.language,
+    profile: {},
+    variables: {
+      org: ctx.organizationName,
+      emergency: ctx.emergencyNumber,
+      medications: listMedications(ctx.medications.map((m) => (m.dose ? `${m.name} ${m.dose}` : m.name)), input.language),
+    },
+  };
+}
+
+/**
+ * The organisation's published workflows as one runtime: a pending question goes to the workflow
+ * that asked it (on the version it started with); otherwise the first workflow whose trigger matches
+ * handles the message; when none does, the built-in default answers.
+ */
+export function programRuntime(active: readonly ActiveWorkflow[], pinned: ReadonlyMap<string, CompiledWorkflow>, text: string, fallback: WorkflowRuntime): WorkflowRuntime {
+  return {
+    workflowId: 'programs',
+    version: 0,
+    decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext) {
+      const slots = parseSlots(state.slots);
+      const event = { kind: 'message' as const, intent: input.intent, text, language: input.language, entities: input.entities };
+      for (const { id, wf } of order(active, slots, pinned)) {
+        const out = runWorkflow(wf, event, slots.wf[id] ?? null, context(input, ctx));
+        if (!out.handled) continue;
+        if (out.state === null) delete slots.wf[id];
+        else slots.wf[id] = out.state;
+        const replies: Reply[] = out.replies.map((r) => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) }));
+        return { replies, actions: out.actions.map((a) => ({ type: a.type, attributes: a.attributes })), step: out.ended ? 'start' : `${id}:waiting`, slots: JSON.stringify(slots), workflowId: id, workflowVersion: wf.version };
+      }
+      return { ...fallback.decide(input, state, ctx), slots: JSON.stringify(slots) };
+    },
+  };
+}

@@ -206,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
         case 'validate': return validateCommand(a, flags.has('json'), typeof flags.get('languages') === 'string' ? (flags.get('languages') as string).split(',') : ['en', 'es']);
         case 'simulate': return simulateCommand(a, b, flags.has('json'));
         case 'publish': return publishCommand(configFrom(flags), a, flags.get('org') as string | undefined, flags.get('by') as string | undefined);
+        case undefined:
         default: throw new CareloopError('VALIDATION_FAILED', 'workflow needs validate, simulate or publish; see careloop workflow --help');
       }
     }

@@ -126,3 +126,32 @@ test('invalid workflows are refused with their problems; nothing is stored', asy
   const problems = res.json['problems'] as Array<{ code: string; line: number; column: number }>;
   assert.deepEqual([problems[0]?.code, problems[0]?.line], ['WF_UNKNOWN_INTENT', 2]);
 });
+
+test('a patient signal runs the workflow that waits for it: a refill nudge, then the answer goes to that workflow', async () => {
+  const org = tenant.organizationId;
+  const source = readFileSync(join(repoRoot(), 'workflows/library/refill-pickup.flow'), 'utf8');
+  const saved = await call('POST', `/v1/organizations/${org}/workflows`, { source });
+  assert.equal(saved.status, 201, JSON.stringify(saved.json));
+  assert.equal((await call('POST', `/v1/organizations/${org}/workflows/refill-reminder/versions/${saved.json['version'] as number}/publish`)).status, 200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const patient = tenant.patients[23];
+  assert.ok(patient);
+  const client = await ChatClient.connect(gateway, patient.token);
+  try {
+    const publisher = await deps.publisher();
+    const { randomUUID } = await import('node:crypto');
+    await publisher.publish('patient.signals', [{ key: patient.id, value: {
+      signalId: randomUUID(), traceId: randomUUID(), organizationId: org, patientId: patient.id, type: 'refill_due', source: 'test',
+      occurredAt: Date.now(), attributes: { medication: patient.medication, pharmacy: 'Main Street Pharmacy', ready_time: '4 pm' }, payload: null,
+    } }]);
+    await client.waitFor('the nudge and the question', (fs) => fs.filter((f) => f.type === 'message' && f.replyTo === null).length >= 2);
+    const proactive = client.replies().map((f) => f.text ?? '');
+    assert.match(proactive[0] ?? '', new RegExp(patient.medication));
+    assert.match(proactive[1] ?? '', /Main Street Pharmacy/);
+    const yes = client.send('yes');
+    await client.waitFor('the answer', (fs) => fs.some((f) => f.replyTo === yes));
+    assert.equal(replyTo(client, yes), 'Done, pick it up after 4 pm.');
+  } finally {
+    client.close();
+  }
+});

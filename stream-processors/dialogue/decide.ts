@@ -51,7 +51,9 @@ export function decide(input: DialogueInput, stored: DialogueState | null, ctx: 
       nextState: { ...next, optedOut: true, step: 'start' }, duplicate: false,
     };
   }
-  if (input.intent === 'opt_in') {
+  // START (or YES, an SMS opt-in keyword) re-subscribes only a patient who opted out; otherwise it
+  // is an ordinary message, often the answer to a yes/no question.
+  if (input.intent === 'opt_in' && state.optedOut) {
     return {
       replies: [{ templateId: 'opt_in', kind: 'SYSTEM', text: render('opt_in', lang, vars), quickReplies: QUICK_REPLIES['menu']?.[lang] ?? [] }],
       actions: [{ type: 'opt_in', attributes: { channel: input.channel.toLowerCase() } }],

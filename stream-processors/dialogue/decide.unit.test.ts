@@ -56,6 +56,9 @@ describe('dialogue decide', () => {
     assert.equal(start.nextState.optedOut, false);
     assert.equal(start.replies.length, 1);
     assert.deepEqual(decide(input('help'), null, ctx, defaultWorkflow, true).replies, []);
+    const notOptedOut = decide(input('opt_in'), null, ctx, defaultWorkflow, false);
+    assert.deepEqual(notOptedOut.actions, [], 'YES/START from a subscribed patient is an ordinary message');
+    assert.equal(notOptedOut.replies[0]?.templateId, 'already_subscribed');
   });
 
   test('a replayed message produces nothing; reply ids are deterministic per message', () => {

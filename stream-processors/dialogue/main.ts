@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { OutboundMessage, PatientAction, UnderstoodMessage, WorkflowPublished } from '../../schemas/generated/avro-types.js';
+import type { OutboundMessage, PatientAction, PatientSignal, UnderstoodMessage, WorkflowPublished } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
 import type { Consumer } from '../../platform/kafka/types.js';
 import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
-import { parseSlots, pinnedVersions, programRuntime } from './programs.js';
+import { parseSlots, pinnedVersions, programRuntime, runSignal, type ActiveWorkflow } from './programs.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
@@ -13,20 +13,24 @@ import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
-import type { DialogueInput, Language, WorkflowRuntime } from './types.js';
+import { initialState, type DialogueInput, type Language, type WorkflowRuntime } from './types.js';
 
 const STATE_TTL_SECONDS = 30 * 86_400;
 
 /** The organisation's workflows as a runtime, with the versions its conversations in flight need. */
-async function runtimeFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, text: string): Promise<WorkflowRuntime> {
-  const active = registry.activeFor(organizationId);
-  if (active.length === 0) return defaultWorkflow;
+async function pinnedFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, active: readonly ActiveWorkflow[]): Promise<Map<string, CompiledWorkflow>> {
   const pinned = new Map<string, CompiledWorkflow>();
   for (const p of pinnedVersions(parseSlots(slotsJson), active)) {
     const wf = await registry.version(organizationId, p.workflowId, p.version);
     if (wf !== undefined) pinned.set(p.workflowId, wf);
   }
-  return programRuntime(active, pinned, text, defaultWorkflow);
+  return pinned;
+}
+
+async function runtimeFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, text: string): Promise<WorkflowRuntime> {
+  const active = registry.activeFor(organizationId);
+  if (active.length === 0) return defaultWorkflow;
+  return programRuntime(active, await pinnedFor(registry, organizationId, slotsJson, active), text, defaultWorkflow);
 }
 
 /** Follows config.workflows with a consumer of this instance's own, so every instance sees every publish. */
@@ -85,9 +89,40 @@ export const dialogue: ServiceDefinition = {
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
+    /** A signal drives the workflows that wait for it; proactive messages never go to an opted-out patient. */
+    const onSignal = async (s: PatientSignal): Promise<void> => {
+      const [org, patient, saved] = await Promise.all([directory.organization(s.organizationId), directory.patient(s.organizationId, s.patientId), store.get(s.patientId)]);
+      const state = saved ?? initialState(s.organizationId, defaultWorkflow, patient.status === 'opted_out');
+      if (state.recent.includes(s.signalId) || state.optedOut || patient.status !== 'active') return;
+      const slotsJson = await openSlots(keyring, s.organizationId, s.patientId, state.slots);
+      const active = registry.activeFor(s.organizationId);
+      const pinned = await pinnedFor(registry, s.organizationId, slotsJson, active);
+      const language = patient.preferredLanguage === 'es' ? 'es' : 'en';
+      const out = runSignal(active, pinned, slotsJson, { type: s.type, attributes: s.attributes }, language, s.occurredAt, {
+        organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now: s.occurredAt,
+      });
+      const next = { ...state, recent: [...state.recent, s.signalId].slice(-64), slots: out?.slots ?? slotsJson };
+      if (out !== null) {
+        const ids = { traceId: s.traceId, organizationId: s.organizationId, patientId: s.patientId };
+        const outbound: OutboundMessage[] = await Promise.all(out.replies.map(async (r, i) => ({
+          ...ids, messageId: replyId(s.signalId, i), channel: 'WEB' as const, kind: 'PROACTIVE' as const, replyTo: null, createdAt: s.occurredAt,
+          workflowId: out.workflowId, workflowVersion: out.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
+          content: await keyring.sealText(s.organizationId, s.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
+        })));
+        const actions: PatientAction[] = out.actions.map((a, i) => ({
+          ...ids, actionId: replyId(s.signalId, 1000 + i), type: a.type, occurredAt: s.occurredAt, causedBy: s.signalId,
+          workflowId: out.workflowId, workflowVersion: out.workflowVersion, attributes: a.attributes, payload: null,
+        }));
+        await Promise.all([
+          publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
+          publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
+        ]);
+      }
+      await store.put(s.patientId, { ...next, slots: await sealSlots(keyring, s.organizationId, s.patientId, next.slots) });
+    };
     const consumer = await startGroupConsumer(ctx, 'dialogue', {
       process: async (value, { topic, log }) => {
-        if (topic !== 'chat.intents') return; // patient signals drive workflows once the workflow language lands
+        if (topic === 'patient.signals') { await onSignal(value as PatientSignal); return; }
         const m = value as UnderstoodMessage;
         const [input, text, org, patient, saved] = await Promise.all([
           inputOf(m, keyring), keyring.openText(m.organizationId, m.patientId, m.text),

@@ -83,3 +83,36 @@ export function programRuntime(active: readonly ActiveWorkflow[], pinned: Readon
     },
   };
 }
+
+export interface SignalOutcome {
+  replies: Reply[];
+  actions: Array<{ type: string; attributes: Record<string, string> }>;
+  slots: string;
+  workflowId: string | null;
+  workflowVersion: number | null;
+}
+
+/**
+ * A patient signal (a refill became due, an appointment was booked…) runs every published workflow
+ * with a trigger for it; each keeps its own state. Returns null when no workflow handles it.
+ */
+export function runSignal(
+  active: readonly ActiveWorkflow[], pinned: ReadonlyMap<string, CompiledWorkflow>, slotsJson: string,
+  signal: { type: string; attributes: Record<string, string> }, language: DialogueInput['language'], now: number, ctx: DialogueContext,
+): SignalOutcome | null {
+  const slots = parseSlots(slotsJson);
+  const outcome: SignalOutcome = { replies: [], actions: [], slots: slotsJson, workflowId: null, workflowVersion: null };
+  const wctx = context({ receivedAt: now, language } as DialogueInput, ctx);
+  for (const { id, wf } of order(active, { wf: {} }, pinned)) {
+    const out = runWorkflow(wf, { kind: 'signal', type: signal.type, attributes: signal.attributes }, slots.wf[id] ?? null, wctx);
+    if (!out.handled) continue;
+    if (out.state === null) delete slots.wf[id];
+    else slots.wf[id] = out.state;
+    outcome.replies.push(...out.replies.map((r): Reply => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) })));
+    outcome.actions.push(...out.actions);
+    outcome.workflowId ??= id;
+    outcome.workflowVersion ??= wf.version;
+  }
+  if (outcome.workflowId === null) return null;
+  return { ...outcome, slots: JSON.stringify(slots) };
+}

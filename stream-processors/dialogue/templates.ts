@@ -29,6 +29,7 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     es: 'Se ha dado de baja y no recibirá más mensajes de {org}. Responda ALTA para volver a suscribirse.',
   },
   opt_in: { en: 'Welcome back! You will get messages from {org} again.', es: '¡Bienvenido de nuevo! Volverá a recibir mensajes de {org}.' },
+  already_subscribed: { en: 'You are subscribed to messages from {org}. How can I help?', es: 'Está suscrito a los mensajes de {org}. ¿En qué puedo ayudarle?' },
   handoff: {
     en: 'I am connecting you with the care team at {org}. Someone will reply here soon.',
     es: 'Le estoy poniendo en contacto con el equipo de cuidado de {org}. Alguien le responderá aquí pronto.',

@@ -7,6 +7,23 @@ import { caBundle } from '../service/tls.js';
 
 export type PgPool = pg.Pool;
 
+/** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function withTransaction<T>(pool: PgPool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+
 export interface PostgresOptions {
   url: string;
   ssl: boolean;

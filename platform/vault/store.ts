@@ -1,6 +1,10 @@
 import type pg from 'pg';
-import type { PgPool } from '../storage/postgres.js';
+import { withTransaction, type PgPool } from '../storage/postgres.js';
+
 import { FIELD_COLUMNS, IDENTITY_FIELDS, type BlindIndexKind, type IdentityField } from './types.js';
+
+/** Re-exported for the vault's modules: every vault write runs in one transaction. */
+export { withTransaction };
 
 /*
  * Every statement on the vault tables. All of them take the pool or a client as a parameter (the vault
@@ -22,21 +26,6 @@ export interface StoredPatient {
 }
 
 const COLUMNS = IDENTITY_FIELDS.map((f) => FIELD_COLUMNS[f]);
-
-export async function withTransaction<T>(pool: PgPool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 function cellValues(cells: Cells): Array<Buffer | null> {
   return IDENTITY_FIELDS.map((f) => cells[f] ?? null);

@@ -1,5 +1,5 @@
 import { CareloopError } from '../errors.js';
-import type { PgPool } from '../storage/postgres.js';
+import { withTransaction, type PgPool } from '../storage/postgres.js';
 import type { CompiledWorkflow } from './compiled.js';
 
 export interface StoredVersion {
@@ -41,9 +41,7 @@ export class WorkflowRepository {
 
   /** Stores the next version (1, 2, …) of the workflow; concurrent saves get distinct numbers. */
   async createVersion(organizationId: string, workflowId: string, source: string, compiled: CompiledWorkflow, author: string): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`workflow:${organizationId}:${workflowId}`]);
       const { rows } = await client.query<{ next: number }>(
         'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM workflow_versions WHERE organization_id = $1 AND workflow_id = $2', [organizationId, workflowId]);
@@ -51,14 +49,8 @@ export class WorkflowRepository {
       await client.query(
         'INSERT INTO workflow_versions (organization_id, workflow_id, version, source, compiled, author) VALUES ($1, $2, $3, $4, $5, $6)',
         [organizationId, workflowId, version, source, JSON.stringify({ ...compiled, version }), author]);
-      await client.query('COMMIT');
       return version;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async getVersion(organizationId: string, workflowId: string, version: number): Promise<StoredVersion | null> {

@@ -12,6 +12,7 @@ import { repoRoot } from '../../platform/paths.js';
 import type { ChatGateway, SessionClaims } from './gateway.js';
 
 export interface DemoPatient { id: string; token: string; label: string }
+export interface DemoDirectory { organizationId: string; patients: DemoPatient[] }
 
 export interface GatewayAppOptions {
   log: Logger;
@@ -26,7 +27,7 @@ export interface GatewayAppOptions {
   ipLimiter?: RateLimiter | null;
   version?: string;
   /** Demo patients for the chat page; absent in production. */
-  demoPatients?: () => DemoPatient[];
+  demoPatients?: () => DemoDirectory;
 }
 
 function tokenOf(req: FastifyRequest): string | null {
@@ -90,7 +91,7 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
   app.get('/demo/patients', { schema: { hide: true } }, async () => {
     if (opts.demoPatients === undefined) throw new CareloopError('NOT_FOUND', 'demo patients are available in development only');
-    return { patients: opts.demoPatients() };
+    return opts.demoPatients();
   });
   return app;
 }

@@ -8,17 +8,17 @@ import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import { RouteTable, gatewayChannel } from '../../platform/stores/routing.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { listenerTls } from '../../platform/service/tls.js';
-import { buildGatewayApp, type DemoPatient } from './app.js';
+import { buildGatewayApp, type DemoDirectory } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
 
-function demoPatients(stackDir: string): (() => DemoPatient[]) | undefined {
+function demoPatients(stackDir: string): () => DemoDirectory {
   const file = join(repoRoot(), stackDir, 'demo.json');
   return () => {
-    if (!existsSync(file)) return [];
-    const demo = JSON.parse(readFileSync(file, 'utf8')) as { patients: Array<{ id: string; token: string; label?: string }> };
-    return demo.patients.map((p, i) => ({ id: p.id, token: p.token, label: p.label ?? `Demo patient ${i + 1}` }));
+    if (!existsSync(file)) return { organizationId: '', patients: [] };
+    const demo = JSON.parse(readFileSync(file, 'utf8')) as { organizationId: string; patients: Array<{ id: string; token: string; label?: string }> };
+    return { organizationId: demo.organizationId, patients: demo.patients.map((p, i) => ({ id: p.id, token: p.token, label: p.label ?? `Demo patient ${i + 1}` })) };
   };
 }
 

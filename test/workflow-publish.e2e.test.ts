@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepare } from '../platform/bootstrap.js';
@@ -22,7 +24,7 @@ before(async () => {
   api = `http://127.0.0.1:${apiPort}`;
   gateway = `ws://127.0.0.1:${gatewayPort}/v1/chat`;
   await prepare(cfg);
-  tenant = await seedTenant(cfg, 24);
+  tenant = await seedTenant(cfg, 34);
   key = (await (await deps.security()).apiKeys.create(tenant.organizationId, 'org_admin', 'publish test')).token;
   product = await ProductProcess.start(['all'], {
     ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database,
@@ -59,7 +61,7 @@ function replyTo(c: ChatClient, id: string): string | undefined {
 test('publishing a new version under load: nothing lost or answered twice, conversations in flight finish on their version, new ones take the new version within a second', async (t) => {
   const org = tenant.organizationId;
   assert.equal(await saveAndPublish('checkin-v1.flow'), 1);
-  const [inFlight, fresh, ...busy] = await Promise.all(tenant.patients.map((p) => ChatClient.connect(gateway, p.token)));
+  const [inFlight, fresh, ...busy] = await Promise.all(tenant.patients.slice(0, 24).map((p) => ChatClient.connect(gateway, p.token)));
   assert.ok(inFlight && fresh);
   try {
     // A conversation starts on version 1 and waits for its answer.
@@ -78,7 +80,13 @@ test('publishing a new version under load: nothing lost or answered twice, conve
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    await new Promise((r) => setTimeout(r, 1000));
+    // The load harness drives ten more patients through the publish, with its own accounting.
+    const dir = mkdtempSync(join(tmpdir(), 'careloop-harness-'));
+    writeFileSync(join(dir, 'demo.json'), JSON.stringify({ gatewayUrl: gateway, patients: tenant.patients.slice(24).map((p) => ({ id: p.id, token: p.token })) }));
+    const harness = spawn(process.execPath, [join(repoRoot(), 'dist/perf/load-harness.js'), '--demo-file', join(dir, 'demo.json'), '--connections', '10',
+      '--rate', '40', '--warmup', '1', '--duration', '5', '--drain', '15', '--out', join(dir, 'result.json')], { stdio: 'ignore' });
+    const harnessDone = new Promise<number | null>((resolve) => harness.on('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 2500));
     const publishedAt = Date.now();
     assert.equal(await saveAndPublish('checkin-v2.flow'), 2);
     await new Promise((r) => setTimeout(r, Math.max(0, publishedAt + 1000 - Date.now())));
@@ -101,7 +109,11 @@ test('publishing a new version under load: nothing lost or answered twice, conve
       assert.equal(c.frames.filter((f) => f.type === 'error').length, 0);
       total += ids.length;
     }
-    t.diagnostic(`publish under load: ${total} messages from ${busy.length} patients, each answered once`);
+    assert.equal(await harnessDone, 0, 'the load harness completed');
+    const h = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { results: { sent: number; replied: number; lostReplies: number; lostAcks: number; errors: Record<string, number>; duplicateMessages: number } }).results;
+    assert.deepEqual([h.lostReplies, h.lostAcks, h.duplicateMessages, Object.keys(h.errors).length], [0, 0, 0, 0], JSON.stringify(h));
+    assert.equal(h.replied, h.sent);
+    t.diagnostic(`publish under load: ${total} test messages from ${busy.length} patients and ${h.sent} harness messages, each answered once`);
     const list = await call('GET', `/v1/organizations/${org}/workflows`);
     assert.deepEqual((list.json['workflows'] as Array<{ activeVersion: number }>)[0]?.activeVersion, 2);
 

@@ -53,7 +53,13 @@ export function isCareloopError(err: unknown): err is CareloopError {
   return err instanceof CareloopError;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  // PostgreSQL: too many connections, shutting down, connection failures; serialization and deadlock retries
+  '53300', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '40001', '40P01',
+]);
+/** Client errors without a code that still mean "the dependency is busy or gone", not "the record is bad". */
+const TRANSIENT_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|The client is closed|Socket closed unexpectedly|Connection timeout/i;
 
 /** Turns any throw into a CareloopError; network failures become retryable DEPENDENCY_UNAVAILABLE. */
 export function normalizeError(err: unknown): CareloopError {
@@ -67,6 +73,9 @@ export function normalizeError(err: unknown): CareloopError {
     }
     if (sysCode !== undefined && NETWORK_CODES.has(sysCode)) {
       return new CareloopError('DEPENDENCY_UNAVAILABLE', `a dependency is unreachable (${sysCode})`, { cause: err });
+    }
+    if (TRANSIENT_MESSAGES.test(err.message)) {
+      return new CareloopError('DEPENDENCY_UNAVAILABLE', `a dependency is busy or unreachable: ${err.message}`, { cause: err });
     }
     const retriable = (err as { retriable?: unknown }).retriable === true; // kafkajs marks its transient errors so
     return new CareloopError(retriable ? 'DEPENDENCY_UNAVAILABLE' : 'INTERNAL', err.message, { cause: err, retryable: retriable });

@@ -17,6 +17,8 @@ test('network failures and kafkajs transient errors become retryable', () => {
   assert.equal(normalizeError(refused).retryable, true);
   assert.equal(normalizeError(Object.assign(new Error('leader not available'), { retriable: true })).retryable, true);
   assert.equal(normalizeError('a string').code, 'INTERNAL');
+  assert.equal(normalizeError(new Error('timeout exceeded when trying to connect')).retryable, true, 'an exhausted pg pool is transient');
+  assert.equal(normalizeError(Object.assign(new Error('sorry, too many clients already'), { code: '53300' })).code, 'DEPENDENCY_UNAVAILABLE');
   const busy = normalizeError(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', address: '127.0.0.1', port: 3001 }));
   assert.equal(busy.code, 'CONFIG_INVALID');
   assert.match(busy.message, /127\.0\.0\.1:3001 is already in use/);

@@ -167,3 +167,29 @@ test('a patient signal runs the workflow that waits for it: a refill nudge, then
     client.close();
   }
 });
+
+test('a wait arms a timer that the scheduler fires: the workflow resumes where it waited', async () => {
+  const org = tenant.organizationId;
+  const source = readFileSync(join(repoRoot(), 'test/fixtures/timer-check.flow'), 'utf8');
+  const saved = await call('POST', `/v1/organizations/${org}/workflows`, { source });
+  assert.equal(saved.status, 201, JSON.stringify(saved.json));
+  assert.equal((await call('POST', `/v1/organizations/${org}/workflows/timer-check/versions/${saved.json['version'] as number}/publish`)).status, 200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const patient = tenant.patients[22];
+  assert.ok(patient);
+  const client = await ChatClient.connect(gateway, patient.token);
+  try {
+    const id = client.send('thanks');
+    await client.waitFor('the first line', (fs) => fs.some((f) => f.replyTo === id));
+    assert.equal(replyTo(client, id), 'T: noted.');
+    // The fake clock: bring this patient's timer forward instead of waiting a minute.
+    const redis = await deps.redis();
+    const members = (await redis.zRange('timers:workflow', 0, -1)).filter((m) => m.includes(patient.id));
+    assert.equal(members.length, 1, 'one timer armed for the patient');
+    await redis.zAdd('timers:workflow', { score: Date.now(), value: members[0] as string }, { XX: true });
+    await client.waitFor('the line after the wait', (fs) => fs.some((f) => f.type === 'message' && f.text === 'T: a minute later.'), 15_000);
+    assert.equal(client.replies().filter((f) => f.text === 'T: a minute later.').length, 1, 'fired once');
+  } finally {
+    client.close();
+  }
+});

@@ -65,7 +65,7 @@ export function decide(input: DialogueInput, stored: DialogueState | null, ctx: 
   try {
     const out = runtime.decide(input, state, ctx);
     return {
-      replies: out.replies, actions: out.actions, duplicate: false,
+      replies: out.replies, actions: out.actions, duplicate: false, timers: out.timers ?? [],
       nextState: { ...next, step: out.step, slots: out.slots ?? next.slots, workflowId: out.workflowId ?? runtime.workflowId, workflowVersion: out.workflowVersion ?? runtime.version },
     };
   } catch (err) {

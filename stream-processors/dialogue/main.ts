@@ -6,6 +6,7 @@ import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { parseSlots, pinnedVersions, programRuntime, runSignal, type ActiveWorkflow } from './programs.js';
 import { WorkflowRegistry } from './workflow-registry.js';
+import { TimerStore } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
@@ -13,7 +14,7 @@ import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
-import { initialState, type DialogueInput, type Language, type WorkflowRuntime } from './types.js';
+import { initialState, type ArmedTimer, type DialogueInput, type Language, type WorkflowRuntime } from './types.js';
 
 const STATE_TTL_SECONDS = 30 * 86_400;
 
@@ -86,6 +87,9 @@ export const dialogue: ServiceDefinition = {
     const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
+    const timers = new TimerStore(redis);
+    const arm = (org: string, patient: string, armed: readonly ArmedTimer[] | undefined): Promise<void> =>
+      timers.schedule((armed ?? []).map((t) => ({ ...t, organizationId: org, patientId: patient })));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
@@ -117,6 +121,7 @@ export const dialogue: ServiceDefinition = {
           publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
           publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
         ]);
+        await arm(s.organizationId, s.patientId, out.timers);
       }
       await store.put(s.patientId, { ...next, slots: await sealSlots(keyring, s.organizationId, s.patientId, next.slots) });
     };
@@ -149,6 +154,7 @@ export const dialogue: ServiceDefinition = {
           publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
           publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
         ]);
+        await arm(m.organizationId, m.patientId, result.timers);
         await store.put(m.patientId, { ...result.nextState, slots: await sealSlots(keyring, m.organizationId, m.patientId, result.nextState.slots) });
       },
     });

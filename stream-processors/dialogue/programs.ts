@@ -2,7 +2,7 @@ import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { runWorkflow } from '../../platform/workflow/interpreter.js';
 import type { WorkflowContext, WorkflowState } from '../../platform/workflow/runtime-types.js';
 import { listMedications } from './templates.js';
-import type { DialogueContext, DialogueInput, DialogueState, Reply, WorkflowRuntime } from './types.js';
+import type { ArmedTimer, DialogueContext, DialogueInput, DialogueState, Reply, WorkflowRuntime } from './types.js';
 
 /** A published workflow of the organisation, as this instance knows it. */
 export interface ActiveWorkflow {
@@ -77,7 +77,10 @@ export function programRuntime(active: readonly ActiveWorkflow[], pinned: Readon
         if (out.state === null) delete slots.wf[id];
         else slots.wf[id] = out.state;
         const replies: Reply[] = out.replies.map((r) => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) }));
-        return { replies, actions: out.actions.map((a) => ({ type: a.type, attributes: a.attributes })), step: out.ended ? 'start' : `${id}:waiting`, slots: JSON.stringify(slots), workflowId: id, workflowVersion: wf.version };
+        return {
+          replies, actions: out.actions.map((a) => ({ type: a.type, attributes: a.attributes })), step: out.ended ? 'start' : `${id}:waiting`,
+          slots: JSON.stringify(slots), workflowId: id, workflowVersion: wf.version, timers: out.timers.map((t) => ({ workflowId: id, timerId: t.id, at: t.at })),
+        };
       }
       return { ...fallback.decide(input, state, ctx), slots: JSON.stringify(slots) };
     },
@@ -85,6 +88,7 @@ export function programRuntime(active: readonly ActiveWorkflow[], pinned: Readon
 }
 
 export interface SignalOutcome {
+  timers: ArmedTimer[];
   replies: Reply[];
   actions: Array<{ type: string; attributes: Record<string, string> }>;
   slots: string;
@@ -101,15 +105,20 @@ export function runSignal(
   signal: { type: string; attributes: Record<string, string> }, language: DialogueInput['language'], now: number, ctx: DialogueContext,
 ): SignalOutcome | null {
   const slots = parseSlots(slotsJson);
-  const outcome: SignalOutcome = { replies: [], actions: [], slots: slotsJson, workflowId: null, workflowVersion: null };
+  const outcome: SignalOutcome = { replies: [], actions: [], timers: [], slots: slotsJson, workflowId: null, workflowVersion: null };
   const wctx = context({ receivedAt: now, language } as DialogueInput, ctx);
-  for (const { id, wf } of order(active, { wf: {} }, pinned)) {
-    const out = runWorkflow(wf, { kind: 'signal', type: signal.type, attributes: signal.attributes }, slots.wf[id] ?? null, wctx);
+  // A timer goes back to the workflow that armed it, on the version the conversation runs.
+  const timer = signal.type === 'timer' ? { workflowId: signal.attributes['workflow_id'] ?? '', timerId: signal.attributes['timer_id'] ?? '' } : null;
+  const candidates = order(active, { wf: {} }, pinned).filter((c) => timer === null || c.id === timer.workflowId);
+  for (const { id, wf } of candidates) {
+    const event = timer === null ? { kind: 'signal' as const, type: signal.type, attributes: signal.attributes } : { kind: 'timer' as const, timerId: timer.timerId };
+    const out = runWorkflow(wf, event, slots.wf[id] ?? null, wctx);
     if (!out.handled) continue;
     if (out.state === null) delete slots.wf[id];
     else slots.wf[id] = out.state;
     outcome.replies.push(...out.replies.map((r): Reply => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) })));
     outcome.actions.push(...out.actions);
+    outcome.timers.push(...out.timers.map((t) => ({ workflowId: id, timerId: t.id, at: t.at })));
     outcome.workflowId ??= id;
     outcome.workflowVersion ??= wf.version;
   }

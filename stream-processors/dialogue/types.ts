@@ -47,6 +47,7 @@ export interface Decision {
   replies: Reply[];
   actions: Action[];
   nextState: DialogueState;
+  timers?: ArmedTimer[];
 }
 
 /**
@@ -68,6 +69,14 @@ export interface RuntimeOutcome {
   /** The workflow (and version) that answered, when it was not the runtime itself. */
   workflowId?: string;
   workflowVersion?: number;
+  /** Timers the workflow armed (waits, question timeouts, schedules), fired later by the scheduler. */
+  timers?: ArmedTimer[];
+}
+
+export interface ArmedTimer {
+  workflowId: string;
+  timerId: string;
+  at: number;
 }
 
 export function initialState(organizationId: string, runtime: Pick<WorkflowRuntime, 'workflowId' | 'version'>, optedOut = false): DialogueState {

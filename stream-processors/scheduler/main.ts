@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { PatientSignal } from '../../schemas/generated/avro-types.js';
+import { TimerStore } from '../../platform/stores/timers.js';
+import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+
+const POLL_MS = 500;
+
+/**
+ * Fires workflow timers (waits, question timeouts, schedules) when they fall due: each becomes a
+ * `timer` signal on patient.signals, keyed by patient, that the dialogue hands to the workflow
+ * that armed it. Several schedulers may run; each timer fires once.
+ */
+export const scheduler: ServiceDefinition = {
+  name: 'scheduler',
+  description: 'fires workflow timers as patient signals',
+  async start(ctx: ServiceContext): Promise<RunningService> {
+    const [publisher, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.redis()]);
+    const timers = new TimerStore(redis);
+    let busy = false;
+    const tick = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const due = await timers.claimDue(ctx.now());
+        const signals: PatientSignal[] = due.map((t) => ({
+          signalId: `timer:${t.workflowId}:${t.timerId}:${t.patientId}`, traceId: randomUUID(), organizationId: t.organizationId, patientId: t.patientId,
+          type: 'timer', source: 'scheduler', occurredAt: Math.max(t.at, 0), attributes: { workflow_id: t.workflowId, timer_id: t.timerId }, payload: null,
+        }));
+        try {
+          await publisher.publish('patient.signals', signals.map((s) => ({ key: s.patientId, value: s })));
+        } catch (err) {
+          await timers.schedule(due); // not sent: put them back for the next tick
+          throw err;
+        }
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message }, 'timer tick failed; retrying');
+      } finally {
+        busy = false;
+      }
+    };
+    const interval = setInterval(() => { void tick(); }, POLL_MS);
+    return { name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis']), stop: async () => { clearInterval(interval); } };
+  },
+};

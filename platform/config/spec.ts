@@ -104,7 +104,7 @@ export const CONFIG_SPEC = {
 
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
-  'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '6', doc: 'partitions one consumer works on at the same time' },
+  'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },
   'consumer.keyConcurrency': { type: { kind: 'int', min: 1, max: 1024 }, default: '64', doc: 'patients of one batch handled at the same time (each patient still in order)' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
 } as const satisfies Record<string, KeySpec>;

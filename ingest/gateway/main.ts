@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
@@ -37,6 +37,7 @@ export const gateway: ServiceDefinition = {
     const secret = sessionSecret(cfg);
     const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 });
     const outbox = new Outbox(redis);
+    const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }); // three codes per number per 15 minutes
     const routes = new RouteTable(redis);
     const chat = new ChatGateway({
       instanceId, log: ctx.log, outbox, routes, now: ctx.now,
@@ -78,6 +79,8 @@ export const gateway: ServiceDefinition = {
       ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
       verify: {
         verifier: security.verifier,
+        // Keyed by an HMAC of the normalised phone: the number itself never becomes a Redis key.
+        allowCodeRequest: async (organizationId, phone) => codeLimiter.take(`sms:${createHmac('sha256', secret).update(`${organizationId}|${phone.replace(/[^0-9+]/g, '')}`).digest('hex').slice(0, 32)}`),
         async issueToken(organizationId, patientId) {
           const token = await issueSessionToken({ organizationId, patientId, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()));
           return { token, expiresAt: new Date(ctx.now() + cfg.auth.sessionTtl).toISOString() };

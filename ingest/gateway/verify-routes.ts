@@ -11,6 +11,8 @@ export interface VerifyRoutesDeps {
   issueToken(organizationId: string, patientId: string): Promise<{ token: string; expiresAt: string }>;
   /** Sends the one-time code to the phone on file (an SMS record on chat.outbound). */
   sendCode(organizationId: string, patientId: string, code: string, expiresAt: Date): Promise<void>;
+  /** Limits code requests per phone (SMS costs money and can harass); false when over the limit. */
+  allowCodeRequest?(organizationId: string, phone: string): Promise<boolean>;
 }
 
 const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
@@ -49,6 +51,9 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRoutesDep
     schema: { summary: 'Send a one-time code by SMS to the phone on file, if there is one', security: [], body: Type.Object({ ...Common, phone: Phone }, { additionalProperties: false }), response: { 202: Type.Object({ status: Type.Literal('sent_if_registered') }), ...errors } },
   }, async (req, reply) => {
     const b = req.body;
+    if (deps.allowCodeRequest !== undefined && !(await deps.allowCodeRequest(b.organizationId, b.phone))) {
+      throw new CareloopError('RATE_LIMITED', 'too many codes were requested for this number; wait a few minutes');
+    }
     const result: CodeIssueResult = await deps.verifier.issueCode(actor(b.sessionId, req.ip), b.organizationId, { channel: 'web', address: b.sessionId }, b.phone);
     if (result.status === 'locked') throw new CareloopError('LOCKED_OUT', `too many attempts; try again in ${Math.ceil(result.retryAfterMs / 60_000)} minutes`);
     if (result.status === 'issued') await deps.sendCode(b.organizationId, result.patientId, result.code, result.expiresAt);

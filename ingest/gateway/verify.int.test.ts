@@ -7,6 +7,7 @@ import { Dependencies } from '../../platform/service/dependencies.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { buildGatewayApp } from './app.js';
 import { ChatGateway } from './gateway.js';
+import { RateLimiter } from '../../platform/stores/rate-limit.js';
 
 const cfg = testConfig({ 'verification.maxFailures': '3' });
 const deps = new Dependencies(cfg, silentLogger);
@@ -20,6 +21,7 @@ const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`
 
 before(async () => {
   const [pool, security, redis] = [await deps.postgres(), await deps.security(), await deps.redis()];
+  const limiter = new RateLimiter(redis, { capacity: 2, refillPerSecond: 0.001 });
   for (const id of [org, otherOrg]) await pool.query(`INSERT INTO organizations (id, slug, display_name) VALUES ($1, $1, 'Verify Clinic')`, [id]);
   patientId = (await security.vault.createPatient({ kind: 'system', id: 'test' }, org, { givenName: 'Grace', phone, birthDate: '1960-02-03' }, 'operations')).patientId;
   const chat = new ChatGateway({ instanceId: 'gw-test', log: silentLogger, outbox: null as never, routes: null as never, now: Date.now, allow: async () => true, accept: async () => 'accepted', openReply: async () => ({ text: '', quickReplies: [] }) });
@@ -29,9 +31,9 @@ before(async () => {
       verifier: security.verifier,
       issueToken: async (o, p) => ({ token: await issueSessionToken({ organizationId: o, patientId: p, ttlMs: 60_000 }, secret), expiresAt: new Date().toISOString() }),
       sendCode: async (_o, p, code) => { sent.push({ patientId: p, code }); },
+      allowCodeRequest: async (o, ph) => limiter.take(`sms-test:${o}:${ph}`),
     },
   });
-  void redis;
 });
 after(async () => { await app.close(); await deps.close(); });
 
@@ -75,6 +77,9 @@ describe('identity verification before a chat', () => {
     assert.equal(ok.statusCode, 200, ok.body);
     const again = await post('/v1/verify/code/check', { organizationId: org, sessionId, code: code as string });
     assert.equal(again.statusCode, 401, 'a code works once');
+    assert.equal((await post('/v1/verify/code', { organizationId: org, sessionId: randomUUID(), phone })).statusCode, 202, 'a second code is fine');
+    const flood = await post('/v1/verify/code', { organizationId: org, sessionId: randomUUID(), phone });
+    assert.equal(flood.statusCode, 429, 'a third code for the same number within the window is refused, whatever the session');
   });
 
   test('bad bodies are refused with 400 and the gateway publishes its OpenAPI document', async () => {

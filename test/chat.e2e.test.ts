@@ -100,6 +100,25 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
     }
   });
 
+  test('a message resent with the same id (a reconnect before its ack) is stored once: acked each time, answered once', async () => {
+    const p = patient(19);
+    const first = await ChatClient.connect(gatewayUrl, p.token);
+    const id = first.send('thank you');
+    await first.waitFor('ack', (fs) => fs.some((f) => f.type === 'ack' && f.id === id));
+    first.close();
+    const second = await ChatClient.connect(gatewayUrl, p.token);
+    try {
+      second.send('thank you', id);
+      await second.waitFor('ack again', (fs) => fs.some((f) => f.type === 'ack' && f.id === id));
+      await second.waitFor('the reply', (fs) => fs.some((f) => f.type === 'message' && f.replyTo === id), 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const replies = [...first.frames, ...second.frames].filter((f) => f.type === 'message' && f.replyTo === id);
+      assert.equal(new Set(replies.map((f) => f.id)).size, 1, 'one reply, whichever connection showed it');
+    } finally {
+      second.close();
+    }
+  });
+
   test('an emergency gets the organisation\'s emergency number at once; STOP silences everything but START', async () => {
     const client = await ChatClient.connect(gatewayUrl, patient(2).token);
     try {
@@ -126,7 +145,9 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const second = await ChatClient.connect(gatewayUrl, p.token);
     try {
-      await second.waitFor('queued replies', (fs) => ids.every((id) => fs.some((f) => f.replyTo === id)), 30_000);
+      // A reply may still reach the first connection before it closed; together they must hold each once.
+      const answered = (id: string, fs: readonly ServerFrame[]) => fs.some((f) => f.replyTo === id) || first.frames.some((f) => f.type === 'message' && f.replyTo === id);
+      await second.waitFor('queued replies', (fs) => ids.every((id) => answered(id, fs)), 30_000);
       const seen = replyOrder(second.frames).filter((r) => ids.includes(r ?? ''));
       const before = replyOrder(first.frames).filter((r) => ids.includes(r ?? ''));
       assert.deepEqual([...before, ...seen], ids, 'every reply exactly once across both connections, in order');

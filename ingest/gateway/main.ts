@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
+import { CareloopError } from '../../platform/errors.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Outbox } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
@@ -45,7 +46,11 @@ export const gateway: ServiceDefinition = {
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
         const seenKey = `seen:${claims.patientId}:${frame.id}`;
-        if ((await redis.set(seenKey, 'pending', { NX: true, EX: 86_400 })) === null) return 'duplicate';
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: 86_400 })) === null) {
+          // Stored before: ack again. Still being stored by another connection: not yet ackable.
+          if ((await redis.get(seenKey)) === 'done') return 'duplicate';
+          throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
+        }
         try {
           const record: InboundMessage = {
             messageId: randomUUID(), traceId: randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
@@ -53,6 +58,7 @@ export const gateway: ServiceDefinition = {
             text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
           };
           await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record, headers: { 'x-trace-id': record.traceId } }]);
+          await redis.set(seenKey, 'done', { EX: 86_400 });
           return 'accepted';
         } catch (err) {
           await redis.del(seenKey).catch(() => undefined);

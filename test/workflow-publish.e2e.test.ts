@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepare } from '../platform/bootstrap.js';
 import { repoRoot } from '../platform/paths.js';
+import { timerKey } from '../platform/stores/timers.js';
 import { Dependencies } from '../platform/service/dependencies.js';
 import { ChatClient } from './chat-client.js';
 import { silentLogger, testConfig, uniqueId } from './helpers.js';
@@ -184,9 +185,10 @@ test('a wait arms a timer that the scheduler fires: the workflow resumes where i
     assert.equal(replyTo(client, id), 'T: noted.');
     // The fake clock: bring this patient's timer forward instead of waiting a minute.
     const redis = await deps.redis();
-    const members = (await redis.zRange('timers:workflow', 0, -1)).filter((m) => m.includes(patient.id));
+    const key = timerKey(cfg.kafka.topicPrefix);
+    const members = (await redis.zRange(key, 0, -1)).filter((m) => m.includes(patient.id));
     assert.equal(members.length, 1, 'one timer armed for the patient');
-    await redis.zAdd('timers:workflow', { score: Date.now(), value: members[0] as string }, { XX: true });
+    await redis.zAdd(key, { score: Date.now(), value: members[0] as string }, { XX: true });
     await client.waitFor('the line after the wait', (fs) => fs.some((f) => f.type === 'message' && f.text === 'T: a minute later.'), 15_000);
     assert.equal(client.replies().filter((f) => f.text === 'T: a minute later.').length, 1, 'fired once');
   } finally {

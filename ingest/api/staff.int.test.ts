@@ -59,7 +59,7 @@ test('staff OIDC tokens from the configured JWKS: the role decides PHI access, t
 });
 
 test('each credential has its own token bucket: over the burst it gets 429 with Retry-After', async () => {
-  const token = await staff('care_team', org, 'busy-staff');
+  const token = await staff('care_team', org, uniqueId('busy-staff-'));
   const codes: number[] = [];
   for (let i = 0; i < 7; i++) codes.push((await get(`/v1/organizations/${org}`, token)).statusCode);
   assert.deepEqual(codes.slice(0, 5), [200, 200, 200, 200, 200]);

@@ -9,14 +9,17 @@ export interface WorkflowTimer {
   timerId: string;
 }
 
-const KEY = 'timers:workflow';
+/** One set per deployment: its timers feed its own topics (the topic prefix names the deployment). */
+export function timerKey(topicPrefix: string): string {
+  return `timers:workflow:${topicPrefix}`;
+}
 
 /**
  * Due times of workflow timers, in one Redis sorted set shared by every instance (members hold
  * pseudonymous ids only). Any number of schedulers may poll: a timer is fired by whoever removes it.
  */
 export class TimerStore {
-  constructor(private readonly redis: RedisClient, private readonly key = KEY) {}
+  constructor(private readonly redis: RedisClient, private readonly key: string) {}
 
   async schedule(timers: readonly WorkflowTimer[]): Promise<void> {
     if (timers.length === 0) return;

@@ -6,7 +6,7 @@ import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { parseSlots, pinnedVersions, programRuntime, runSignal, type ActiveWorkflow } from './programs.js';
 import { WorkflowRegistry } from './workflow-registry.js';
-import { TimerStore } from '../../platform/stores/timers.js';
+import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
@@ -87,7 +87,7 @@ export const dialogue: ServiceDefinition = {
     const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
-    const timers = new TimerStore(redis);
+    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix));
     const arm = (org: string, patient: string, armed: readonly ArmedTimer[] | undefined): Promise<void> =>
       timers.schedule((armed ?? []).map((t) => ({ ...t, organizationId: org, patientId: patient })));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));

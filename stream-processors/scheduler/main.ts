@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
-import { TimerStore } from '../../platform/stores/timers.js';
+import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
 const POLL_MS = 500;
@@ -15,7 +15,7 @@ export const scheduler: ServiceDefinition = {
   description: 'fires workflow timers as patient signals',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const [publisher, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.redis()]);
-    const timers = new TimerStore(redis);
+    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix));
     let busy = false;
     const tick = async (): Promise<void> => {
       if (busy) return;

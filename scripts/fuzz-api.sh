@@ -32,7 +32,14 @@ log=$(mktemp)
 node dist/cli/main.js run api gateway >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ops_port/health/live" >/dev/null && break; sleep 0.2; done
+# Both listeners open only once every service has started (the ops port opens first): wait for them.
+ready=0
+for _ in $(seq 1 300); do
+  if curl -sf "http://127.0.0.1:$api_port/openapi.json" >/dev/null && curl -sf "http://127.0.0.1:$gw_port/openapi.json" >/dev/null; then ready=1; break; fi
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.2
+done
+if [ "$ready" != 1 ]; then echo "fuzz: the API and gateway did not start; their output:"; tail -30 "$log"; exit 1; fi
 
 status=0
 echo "fuzz: admin API (http://127.0.0.1:$api_port), $max examples per operation"

@@ -16,6 +16,8 @@ function headersToStrings(headers: Record<string, unknown> | undefined): Record<
 
 /** Warnings kafkajs repeats at every start that ask for no action from an operator. */
 const BENIGN = [/^Limiting retries for the idempotent producer/];
+/** Broker answers kafkajs retries by itself (a fresh or rebalancing cluster): a warning, not an error. */
+const TRANSIENT = /coordinator is loading|not the correct coordinator|coordinator is not available|leader not available|no leader|does not host this topic-partition|group is rebalancing/i;
 
 /** kafkajs writes through our logger; its own info chatter stays at debug. */
 function logCreator(log: Logger) {
@@ -23,7 +25,8 @@ function logCreator(log: Logger) {
     const { message, ...extra } = entry;
     const fields = { kafkajs: entry.namespace, ...pickSafe(extra) };
     if (BENIGN.some((re) => re.test(message))) log.debug(fields, message);
-    else if (level === logLevel.ERROR) log.error(fields, message);
+    else if (level === logLevel.ERROR && !TRANSIENT.test(`${message} ${String(extra['error'] ?? '')}`)) log.error(fields, message);
+    else if (level === logLevel.ERROR) log.warn(fields, message);
     else if (level === logLevel.WARN) log.warn(fields, message);
     else log.debug(fields, message);
   };

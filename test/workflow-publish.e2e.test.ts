@@ -44,13 +44,14 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function saveAndPublish(file: string): Promise<number> {
-  const source = readFileSync(join(repoRoot(), 'test/fixtures', file), 'utf8');
+/** Stores a workflow file (a path under the repository) as a new version and publishes it. */
+async function saveAndPublish(path: string): Promise<number> {
+  const source = readFileSync(join(repoRoot(), path), 'utf8');
   const org = tenant.organizationId;
   const saved = await call('POST', `/v1/organizations/${org}/workflows`, { source });
   assert.equal(saved.status, 201, JSON.stringify(saved.json));
   const version = saved.json['version'] as number;
-  const published = await call('POST', `/v1/organizations/${org}/workflows/load-check-in/versions/${version}/publish`);
+  const published = await call('POST', `/v1/organizations/${org}/workflows/${saved.json['workflowId'] as string}/versions/${version}/publish`);
   assert.equal(published.status, 200, JSON.stringify(published.json));
   return version;
 }
@@ -61,7 +62,7 @@ function replyTo(c: ChatClient, id: string): string | undefined {
 
 test('publishing a new version under load: nothing lost or answered twice, conversations in flight finish on their version, new ones take the new version within a second', async (t) => {
   const org = tenant.organizationId;
-  assert.equal(await saveAndPublish('checkin-v1.flow'), 1);
+  assert.equal(await saveAndPublish('test/fixtures/checkin-v1.flow'), 1);
   const [inFlight, fresh, ...busy] = await Promise.all(tenant.patients.slice(0, 24).map((p) => ChatClient.connect(gateway, p.token)));
   assert.ok(inFlight && fresh);
   try {
@@ -89,7 +90,7 @@ test('publishing a new version under load: nothing lost or answered twice, conve
     const harnessDone = new Promise<number | null>((resolve) => harness.on('exit', (code) => resolve(code)));
     await new Promise((r) => setTimeout(r, 2500));
     const publishedAt = Date.now();
-    assert.equal(await saveAndPublish('checkin-v2.flow'), 2);
+    assert.equal(await saveAndPublish('test/fixtures/checkin-v2.flow'), 2);
     await new Promise((r) => setTimeout(r, Math.max(0, publishedAt + 1000 - Date.now())));
 
     const freshHello = fresh.send('hello');
@@ -142,10 +143,7 @@ test('invalid workflows are refused with their problems; nothing is stored', asy
 
 test('a patient signal runs the workflow that waits for it: a refill nudge, then the answer goes to that workflow', async () => {
   const org = tenant.organizationId;
-  const source = readFileSync(join(repoRoot(), 'workflows/library/refill-pickup.flow'), 'utf8');
-  const saved = await call('POST', `/v1/organizations/${org}/workflows`, { source });
-  assert.equal(saved.status, 201, JSON.stringify(saved.json));
-  assert.equal((await call('POST', `/v1/organizations/${org}/workflows/refill-reminder/versions/${saved.json['version'] as number}/publish`)).status, 200);
+  await saveAndPublish('workflows/library/refill-pickup.flow');
   await new Promise((r) => setTimeout(r, 1000));
   const patient = tenant.patients[23];
   assert.ok(patient);
@@ -170,11 +168,7 @@ test('a patient signal runs the workflow that waits for it: a refill nudge, then
 });
 
 test('a wait arms a timer that the scheduler fires: the workflow resumes where it waited', async () => {
-  const org = tenant.organizationId;
-  const source = readFileSync(join(repoRoot(), 'test/fixtures/timer-check.flow'), 'utf8');
-  const saved = await call('POST', `/v1/organizations/${org}/workflows`, { source });
-  assert.equal(saved.status, 201, JSON.stringify(saved.json));
-  assert.equal((await call('POST', `/v1/organizations/${org}/workflows/timer-check/versions/${saved.json['version'] as number}/publish`)).status, 200);
+  await saveAndPublish('test/fixtures/timer-check.flow');
   await new Promise((r) => setTimeout(r, 1000));
   const patient = tenant.patients[22];
   assert.ok(patient);

@@ -14,9 +14,26 @@ import { PatientDirectory } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
-import { initialState, type ArmedTimer, type DialogueInput, type Language, type WorkflowRuntime } from './types.js';
+import { initialState, type Action, type ArmedTimer, type DialogueInput, type Language, type Reply, type WorkflowRuntime } from './types.js';
 
 const STATE_TTL_SECONDS = 30 * 86_400;
+
+/** What one handled message or signal produces. */
+interface Turn {
+  traceId: string; organizationId: string; patientId: string;
+  /** The message or signal id the reply and action ids derive from. */
+  causeId: string;
+  at: number;
+  channel: OutboundMessage['channel'];
+  /** Overrides each reply's kind (proactive messages). */
+  kind?: OutboundMessage['kind'];
+  replyTo: string | null;
+  workflowId: string | null;
+  workflowVersion: number | null;
+  replies: readonly Reply[];
+  actions: readonly Action[];
+  timers?: readonly ArmedTimer[] | undefined;
+}
 
 /** The organisation's workflows as a runtime, with the versions its conversations in flight need. */
 async function pinnedFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, active: readonly ActiveWorkflow[]): Promise<Map<string, CompiledWorkflow>> {
@@ -88,11 +105,27 @@ export const dialogue: ServiceDefinition = {
     const directory = new PatientDirectory(pool);
     const store = new ConversationStore(redis, STATE_TTL_SECONDS);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix));
-    const arm = (org: string, patient: string, armed: readonly ArmedTimer[] | undefined): Promise<void> =>
-      timers.schedule((armed ?? []).map((t) => ({ ...t, organizationId: org, patientId: patient })));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
+    /** Produces a turn's replies and actions (ids derived from the cause, so replays repeat them) and arms its timers. */
+    const emit = async (t: Turn): Promise<void> => {
+      const ids = { traceId: t.traceId, organizationId: t.organizationId, patientId: t.patientId };
+      const outbound: OutboundMessage[] = await Promise.all(t.replies.map(async (r, i) => ({
+        ...ids, messageId: replyId(t.causeId, i), channel: t.channel, kind: t.kind ?? r.kind, replyTo: t.replyTo, createdAt: t.at,
+        workflowId: t.workflowId, workflowVersion: t.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
+        content: await keyring.sealText(t.organizationId, t.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
+      })));
+      const actions: PatientAction[] = t.actions.map((a, i) => ({
+        ...ids, actionId: replyId(t.causeId, 1000 + i), type: a.type, occurredAt: t.at, causedBy: t.causeId,
+        workflowId: t.workflowId, workflowVersion: t.workflowVersion, attributes: a.attributes, payload: null,
+      }));
+      await Promise.all([
+        publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
+        publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
+      ]);
+      await timers.schedule((t.timers ?? []).map((x) => ({ ...x, organizationId: t.organizationId, patientId: t.patientId })));
+    };
     /** A signal drives the workflows that wait for it; proactive messages never go to an opted-out patient. */
     const onSignal = async (s: PatientSignal): Promise<void> => {
       const [org, patient, saved] = await Promise.all([directory.organization(s.organizationId), directory.patient(s.organizationId, s.patientId), store.get(s.patientId)]);
@@ -107,21 +140,11 @@ export const dialogue: ServiceDefinition = {
       });
       const next = { ...state, recent: [...state.recent, s.signalId].slice(-64), slots: out?.slots ?? slotsJson };
       if (out !== null) {
-        const ids = { traceId: s.traceId, organizationId: s.organizationId, patientId: s.patientId };
-        const outbound: OutboundMessage[] = await Promise.all(out.replies.map(async (r, i) => ({
-          ...ids, messageId: replyId(s.signalId, i), channel: 'WEB' as const, kind: 'PROACTIVE' as const, replyTo: null, createdAt: s.occurredAt,
-          workflowId: out.workflowId, workflowVersion: out.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
-          content: await keyring.sealText(s.organizationId, s.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
-        })));
-        const actions: PatientAction[] = out.actions.map((a, i) => ({
-          ...ids, actionId: replyId(s.signalId, 1000 + i), type: a.type, occurredAt: s.occurredAt, causedBy: s.signalId,
-          workflowId: out.workflowId, workflowVersion: out.workflowVersion, attributes: a.attributes, payload: null,
-        }));
-        await Promise.all([
-          publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
-          publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
-        ]);
-        await arm(s.organizationId, s.patientId, out.timers);
+        await emit({
+          traceId: s.traceId, organizationId: s.organizationId, patientId: s.patientId, causeId: s.signalId, at: s.occurredAt,
+          channel: 'WEB', kind: 'PROACTIVE', replyTo: null, workflowId: out.workflowId, workflowVersion: out.workflowVersion,
+          replies: out.replies, actions: out.actions, timers: out.timers,
+        });
       }
       await store.put(s.patientId, { ...next, slots: await sealSlots(keyring, s.organizationId, s.patientId, next.slots) });
     };
@@ -140,21 +163,11 @@ export const dialogue: ServiceDefinition = {
         }, runtime, patient.status === 'opted_out');
         if (result.duplicate) { log.info('message already handled; replay ignored'); return; }
         if (result.workflowError !== undefined) log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
-        const ids = { traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId };
-        const outbound: OutboundMessage[] = await Promise.all(result.replies.map(async (r, i) => ({
-          ...ids, messageId: replyId(m.messageId, i), channel: m.channel, kind: r.kind, replyTo: m.clientMessageId, createdAt: m.receivedAt,
-          workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
-          content: await keyring.sealText(m.organizationId, m.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
-        })));
-        const actions: PatientAction[] = result.actions.map((a, i) => ({
-          ...ids, actionId: replyId(m.messageId, 1000 + i), type: a.type, occurredAt: m.receivedAt, causedBy: m.messageId,
-          workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion, attributes: a.attributes, payload: null,
-        }));
-        await Promise.all([
-          publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
-          publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
-        ]);
-        await arm(m.organizationId, m.patientId, result.timers);
+        await emit({
+          traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId, causeId: m.messageId, at: m.receivedAt,
+          channel: m.channel, replyTo: m.clientMessageId, workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion,
+          replies: result.replies, actions: result.actions, timers: result.timers,
+        });
         await store.put(m.patientId, { ...result.nextState, slots: await sealSlots(keyring, m.organizationId, m.patientId, result.nextState.slots) });
       },
     });

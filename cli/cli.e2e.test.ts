@@ -70,7 +70,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 90_000;
-    while (!out.includes('Careloop is running') && Date.now() < deadline) {
+    while (!out.includes('Ctrl-C stops the services') && Date.now() < deadline) {
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -142,9 +142,9 @@ async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): P
   const log = createLogger({ level: cfg.log.level });
   const proc = await runServices(cfg, log, defs);
   if (banner) {
-    console.log('\nCareloop is running:');
-    for (const e of proc.endpoints) console.log(`  ${e.name.padEnd(14)} ${e.url}`);
-    console.log('\nCtrl-C stops the services; `careloop stack down` stops the stack.');
+    // One write, so a reader of the pipe never sees half the banner.
+    const lines = ['', 'Careloop is running:', ...proc.endpoints.map((e) => `  ${e.name.padEnd(14)} ${e.url}`), '', 'Ctrl-C stops the services; `careloop stack down` stops the stack.'];
+    console.log(lines.join('\n'));
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => { resolve(); };

@@ -32,7 +32,7 @@ export class ProductProcess {
     const child = spawn(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'run', ...services, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ProductProcess(child);
     const deadline = Date.now() + 60_000;
-    while (!p.output.includes('Careloop is running')) {
+    while (!p.output.includes('Ctrl-C stops the services')) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`careloop run ${services.join(' ')} did not start:\n${p.output.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,7 +1,7 @@
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
 import { canonicalContent, GENESIS_HASH } from './chain.js';
-import { validateAuditEvent, type AuditEventInput, type AuditSink } from './types.js';
+import { validateAuditEvent, type AuditEventInput, type AuditSink, type AuditTransaction } from './types.js';
 
 export interface AuditReceipt {
   id: string;
@@ -29,7 +29,8 @@ RETURNING id, seq`;
 export class AuditLog implements AuditSink {
   constructor(private readonly pool: PgPool, private readonly now: () => Date = () => new Date()) {}
 
-  async record(event: AuditEventInput): Promise<AuditReceipt> {
+  async record(event: AuditEventInput, within?: AuditTransaction): Promise<AuditReceipt> {
+    const db = within ?? this.pool;
     validateAuditEvent(event);
     // Millisecond precision: timestamptz stores it exactly, so the verifier rebuilds the same ISO string.
     const at = new Date(this.now().getTime());
@@ -39,16 +40,16 @@ export class AuditLog implements AuditSink {
       [...(event.fields ?? [])], event.resultCount ?? null,
     ];
     for (let attempt = 0; attempt < 2; attempt++) {
-      const { rows } = await this.pool.query<{ id: string; seq: string }>(APPEND, params);
-      const row = rows[0];
+      const { rows } = await db.query(APPEND, params);
+      const row = rows[0] as { id: string; seq: string } | undefined;
       if (row !== undefined) return { id: row.id, seq: Number(row.seq) };
-      await this.startChain(event.organizationId);
+      await this.startChain(db, event.organizationId);
     }
     throw new CareloopError('INTERNAL', 'audit chain head could not be created');
   }
 
-  private async startChain(organizationId: string): Promise<void> {
-    await this.pool.query(
+  private async startChain(db: AuditTransaction, organizationId: string): Promise<void> {
+    await db.query(
       'INSERT INTO audit.chain_heads (organization_id, last_seq, prev_hash, last_hash) VALUES ($1, 0, $2, $2) ON CONFLICT DO NOTHING',
       [organizationId, GENESIS_HASH]);
   }

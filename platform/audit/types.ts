@@ -48,9 +48,15 @@ export interface AuditRow extends AuditEventInput {
   rowHash: Buffer;
 }
 
+/** A database transaction an audit event can join, so the event commits with the write it records. */
+export interface AuditTransaction {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 /** Where audit events go; the vault and the verifier depend on this, not on PostgreSQL. */
 export interface AuditSink {
-  record(event: AuditEventInput): Promise<unknown>;
+  /** With `within`, the event is appended inside that transaction: both commit, or neither. */
+  record(event: AuditEventInput, within?: AuditTransaction): Promise<unknown>;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:@|/-]{0,127}$/;

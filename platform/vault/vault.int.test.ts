@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isCareloopError } from '../errors.js';
+import type { AuditEventInput, AuditSink, AuditTransaction } from '../audit/types.js';
+import { CareloopError, isCareloopError } from '../errors.js';
+import { Vault } from './vault.js';
 import { rawVaultBytes, staff, vaultFixture, type VaultFixture } from './test-support.js';
 import type { PatientIdentity } from './types.js';
 
@@ -105,5 +107,29 @@ describe('vault', () => {
     assert.deepEqual([rows[0]?.['actor_kind'], rows[0]?.['actor_id'], rows[0]?.['actor_ip'], rows[0]?.['actor_service']], ['staff', 'nurse-7', '10.1.2.3', 'api']);
     const text = JSON.stringify(rows);
     for (const canary of CANARIES) assert.ok(!text.includes(canary), `audit holds "${canary}"`);
+  });
+
+  test('a write and its audit event commit together: when the audit append fails, the write is undone', async () => {
+    const org = fx.org();
+    const { patientId } = await fx.vault.createPatient(staff, org, alice, 'treatment');
+    // The real audit log, except that appends joining a transaction fail (the database refusing mid-commit).
+    const failing: AuditSink = {
+      record: (event: AuditEventInput, within?: AuditTransaction) => within === undefined
+        ? fx.audit.record(event)
+        : Promise.reject(new CareloopError('DEPENDENCY_UNAVAILABLE', 'audit append failed')),
+    };
+    const vault = new Vault(fx.pool, fx.keyring, fx.indexKeys, failing);
+    await assert.rejects(vault.createPatient(staff, org, { phone: '+1 555 010 9999' }, 'treatment'), isCode('DEPENDENCY_UNAVAILABLE'));
+    await assert.rejects(vault.updateIdentity(staff, org, patientId, { familyName: 'Changed' }, 'treatment'), isCode('DEPENDENCY_UNAVAILABLE'));
+    await assert.rejects(vault.erasePatient(staff, org, patientId, 'treatment'), isCode('DEPENDENCY_UNAVAILABLE'));
+    assert.deepEqual(await fx.vault.findByPhone(staff, org, '+1 555 010 9999', 'treatment'), [], 'the failed create left no patient');
+    assert.equal((await fx.vault.getIdentity(staff, org, patientId, 'treatment')).familyName, 'Quackenbush', 'the failed update and erase changed nothing');
+    const { rows } = await fx.pool.query<{ action: string; outcome: string; reason: string | null }>(
+      'SELECT action, outcome, reason FROM audit.events WHERE organization_id = $1 ORDER BY seq', [org]);
+    assert.deepEqual(rows.slice(1, 4).map((r) => [r.action, r.outcome, r.reason]), [
+      ['vault.patient.create', 'failure', 'dependency_unavailable'],
+      ['vault.identity.update', 'failure', 'dependency_unavailable'],
+      ['vault.patient.erase', 'failure', 'dependency_unavailable'],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import type { Keyring, RewrapResult } from '../crypto/keyring.js';
 import type { MasterKeyProvider } from '../crypto/master-key.js';
 import type { PgPool } from '../storage/postgres.js';
@@ -27,7 +28,8 @@ function notFound(): CareloopError {
 /**
  * The PHI vault: direct identifiers, each field sealed under a per-patient key that is itself sealed
  * under the organisation's data key. Every call is scoped to one organisation and audited; reads are
- * audited before data is returned, so a failed audit withholds the data.
+ * audited before data is returned, so a failed audit withholds the data; writes are audited in their
+ * own transaction, so a failed audit undoes the write.
  */
 export class Vault {
   constructor(
@@ -37,6 +39,24 @@ export class Vault {
     private readonly audit: AuditSink,
     private readonly opts: VaultOptions = {},
   ) {}
+
+  /**
+   * A write and its audit event commit in one transaction: no write without its record, and a failed
+   * append rolls the write back. A failure is recorded on its own after the rollback.
+   */
+  private async auditedWrite<T>(base: AuditBase, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await store.withTransaction(this.pool, async (client) => {
+        const result = await fn(client);
+        await this.audit.record({ ...base, outcome: 'success' }, client);
+        return result;
+      });
+    } catch (err) {
+      const reason = isCareloopError(err) ? err.code.toLowerCase() : 'internal';
+      await this.audit.record({ ...base, outcome: 'failure', reason });
+      throw err;
+    }
+  }
 
   private async audited<T>(base: AuditBase, fn: () => Promise<T>): Promise<T> {
     let result: T;
@@ -59,14 +79,12 @@ export class Vault {
     const patientId = newPatientId();
     const normal = normalizeIdentity(identity, this.opts.defaultCallingCode);
     const fields = IDENTITY_FIELDS.filter((f) => normal[f] !== undefined);
-    return this.audited({ organizationId, actor, action: 'vault.patient.create', patientId, purpose, fields }, async () => {
-      const key = randomBytes(32);
+    const key = randomBytes(32);
+    return this.auditedWrite({ organizationId, actor, action: 'vault.patient.create', patientId, purpose, fields }, async (client) => {
       const wrapped = await wrapUnderOrgKey(this.keyring, organizationId, key, patientKeyAad(organizationId, patientId));
       const entries = indexEntries(await this.indexKeys.indexKey(organizationId), normal);
-      await store.withTransaction(this.pool, async (client) => {
-        await store.insertPatient(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal), wrapped);
-        await store.replaceIndexes(client, organizationId, patientId, entries);
-      });
+      await store.insertPatient(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal), wrapped);
+      await store.replaceIndexes(client, organizationId, patientId, entries);
       return { patientId };
     });
   }
@@ -82,29 +100,26 @@ export class Vault {
   /** Applies a patch (null removes a field), re-seals the identity and rebuilds its blind indexes. */
   async updateIdentity(actor: Actor, organizationId: string, patientId: string, patch: IdentityPatch, purpose: Purpose): Promise<void> {
     const fields = IDENTITY_FIELDS.filter((f) => f in patch);
-    await this.audited({ organizationId, actor, action: 'vault.identity.update', patientId: this.auditablePatientId(patientId), purpose, fields }, async () => {
+    await this.auditedWrite({ organizationId, actor, action: 'vault.identity.update', patientId: this.auditablePatientId(patientId), purpose, fields }, async (client) => {
       const indexKey = await this.indexKeys.indexKey(organizationId);
-      await store.withTransaction(this.pool, async (client) => {
-        const stored = await store.loadPatient(client, organizationId, patientId, true);
-        if (stored === undefined) throw notFound();
-        const key = await this.patientKey(organizationId, patientId, stored);
-        const merged: Record<string, unknown> = { ...openIdentity(key, organizationId, patientId, stored.cells) };
-        for (const [f, v] of Object.entries(patch)) {
-          if (v === null) delete merged[f];
-          else if (v !== undefined) merged[f] = v;
-        }
-        const normal = normalizeIdentity(merged as PatientIdentity, this.opts.defaultCallingCode);
-        await store.updateCells(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal));
-        await store.replaceIndexes(client, organizationId, patientId, indexEntries(indexKey, normal));
-      });
+      const stored = await store.loadPatient(client, organizationId, patientId, true);
+      if (stored === undefined) throw notFound();
+      const key = await this.patientKey(organizationId, patientId, stored);
+      const merged: Record<string, unknown> = { ...openIdentity(key, organizationId, patientId, stored.cells) };
+      for (const [f, v] of Object.entries(patch)) {
+        if (v === null) delete merged[f];
+        else if (v !== undefined) merged[f] = v;
+      }
+      const normal = normalizeIdentity(merged as PatientIdentity, this.opts.defaultCallingCode);
+      await store.updateCells(client, organizationId, patientId, sealIdentity(key, organizationId, patientId, normal));
+      await store.replaceIndexes(client, organizationId, patientId, indexEntries(indexKey, normal));
     });
   }
 
   /** Crypto-shreds the patient: the key is destroyed, so every copy of the ciphertext is noise. */
   async erasePatient(actor: Actor, organizationId: string, patientId: string, purpose: Purpose): Promise<void> {
-    await this.audited({ organizationId, actor, action: 'vault.patient.erase', patientId: this.auditablePatientId(patientId), purpose }, async () => {
-      const erased = await store.withTransaction(this.pool, (client) => store.erase(client, organizationId, patientId));
-      if (!erased) throw notFound();
+    await this.auditedWrite({ organizationId, actor, action: 'vault.patient.erase', patientId: this.auditablePatientId(patientId), purpose }, async (client) => {
+      if (!(await store.erase(client, organizationId, patientId))) throw notFound();
     });
   }
 

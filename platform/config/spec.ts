@@ -63,6 +63,7 @@ export const CONFIG_SPEC = {
   'clickhouse.database': { type: str, default: 'careloop', doc: 'ClickHouse database' },
   'clickhouse.user': { type: str, default: 'default', doc: 'ClickHouse user' },
   'clickhouse.password': { type: { kind: 'string' }, default: '', doc: 'ClickHouse password' },
+  'clickhouse.retentionMonths': { type: { kind: 'int', min: 0, max: 1200 }, default: '25', doc: 'months of behavioural events kept (whole months, dropped by the analytics sink); 0 keeps everything' },
 
   'services.host': { type: str, default: '127.0.0.1', doc: 'address the product services listen on' },
   'services.opsPort': { type: port, default: '9464', doc: 'health and Prometheus metrics of this process' },

@@ -38,7 +38,7 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s !== '');
 }
 
-function assertIdentifier(name: string): string {
+export function assertIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new CareloopError('CONFIG_INVALID', `"${name}" is not a valid ClickHouse database name`);
   return name;
 }

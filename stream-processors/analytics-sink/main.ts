@@ -1,11 +1,14 @@
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
-import { CareloopError } from '../../platform/errors.js';
+import { CareloopError, normalizeError } from '../../platform/errors.js';
+import { assertIdentifier } from '../../platform/storage/clickhouse.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { InsertBuffer } from './insert-buffer.js';
+import { dropExpiredPartitions } from './retention.js';
 import { toEventRow, type EventRow } from './rows.js';
 
 const LINGER_MS = 1000;
 const MAX_ROWS = 20_000;
+const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * Consumes every data-flow topic and writes one pseudonymous, text-free row per record to
@@ -33,11 +36,23 @@ export const analyticsSink: ServiceDefinition = {
       },
       afterBatch: () => buffer.flush(),
     });
+    const retention = async (): Promise<void> => {
+      if (cfg.clickhouse.retentionMonths === 0) return;
+      try {
+        const report = await dropExpiredPartitions(clickhouse, assertIdentifier(cfg.clickhouse.database), cfg.clickhouse.retentionMonths, new Date(ctx.now()));
+        if (report.dropped.length > 0) ctx.log.info({ dropped: report.dropped, oldestKept: report.oldestKept }, 'analytics retention dropped old months');
+      } catch (err) {
+        ctx.log.warn({ code: normalizeError(err).code }, 'analytics retention failed; retrying in an hour');
+      }
+    };
+    void retention();
+    const retentionTimer = setInterval(() => { void retention(); }, RETENTION_EVERY_MS);
+    retentionTimer.unref();
     return {
       name: 'analytics-sink',
       endpoints: [],
       checks: deps.checks(['kafka', 'registry', 'clickhouse']),
-      stop: () => consumer.stop(),
+      stop: () => { clearInterval(retentionTimer); return consumer.stop(); },
     };
   },
 };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UnderstoodMessage, PatientSignal, DeliveryStatus } from '../../schemas/generated/avro-types.js';
+import { oldestKeptMonth } from './retention.js';
 import { toEventRow } from './rows.js';
 
 const enc = (s: string) => ({ keyId: 'k1', nonce: Buffer.alloc(12), ciphertext: Buffer.from(s) });
@@ -31,4 +32,11 @@ test('signals and delivery receipts become typed events; the config topic is not
   assert.equal(row?.event_type, 'delivery.failed');
   assert.equal(row?.record_id, 'm:FAILED:2', 'each attempt is its own row');
   assert.equal(toEventRow('config.workflows', {}), null);
+});
+
+test('retention keeps whole months: the oldest month kept is `months` months before this one', () => {
+  assert.equal(oldestKeptMonth(new Date('2026-11-24T00:00:00Z'), 25), 202410);
+  assert.equal(oldestKeptMonth(new Date('2026-01-01T00:00:00Z'), 1), 202512);
+  assert.equal(oldestKeptMonth(new Date('2026-12-31T23:59:59Z'), 12), 202512);
+  assert.equal(oldestKeptMonth(new Date('2026-03-10T00:00:00Z'), 0), 202603);
 });

@@ -125,6 +125,7 @@ test('`careloop keys rotate-master` re-wraps an organisation key under a new mas
     const audit = spawnSync(process.execPath, [cli, 'audit', 'verify'], { encoding: 'utf8' });
     assert.equal(audit.status, 0, audit.stderr);
     assert.match(audit.stdout, /audit chain intact: \d+ rows verified/);
+    assert.match(audit.stdout, /anchors match: \d+ organisations? checked against audit\.anchors/);
   } finally {
     await deps.close();
   }

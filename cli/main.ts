@@ -211,9 +211,9 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     case 'audit': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });
+      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', 'no-anchors': 'bool' });
       if (positional[0] !== 'verify') throw new CareloopError('VALIDATION_FAILED', 'audit needs verify; see careloop audit --help');
-      return auditVerify(configFrom(flags), flags.get('org') as string | undefined);
+      return auditVerify(configFrom(flags), flags.get('org') as string | undefined, !flags.has('no-anchors'));
     }
     case 'keys': {
       const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value' });

@@ -1,14 +1,18 @@
 import type { Config } from '../platform/config/config.js';
 import { CareloopError } from '../platform/errors.js';
+import { chainHeads, checkAnchors, readAnchors } from '../platform/audit/anchors.js';
 import { verifyAuditChain } from '../platform/audit/verify.js';
 import { loadMasterKey } from '../platform/crypto/master-key.js';
 import { createLogger } from '../platform/log.js';
 import { Dependencies } from '../platform/service/dependencies.js';
 
-export const AUDIT_HELP = `Usage: careloop audit verify [--org <organizationId>]
+export const AUDIT_HELP = `Usage: careloop audit verify [--org <organizationId>] [--no-anchors]
 
-Walks the hash-chained audit log (every organisation, or one) and checks each row's hash and link.
-Exit code 0 when the chain is intact; 1 with the first broken row and the reason otherwise.`;
+Walks the hash-chained audit log (every organisation, or one) and checks each row's hash and link,
+then checks each chain still holds the row last anchored in the audit.anchors topic (the scheduler
+copies chain heads there every audit.anchorInterval), so a chain rewritten or cut short by someone
+with database rights is caught too. --no-anchors skips that second check (no Kafka needed).
+Exit code 0 when the log is intact; 1 with the first broken row and the reason otherwise.`;
 
 export const KEYS_HELP = `Usage: careloop keys rotate-master --new-key-file <file> [--org <organizationId>]
 
@@ -26,15 +30,27 @@ function withDeps<T>(cfg: Config, fn: (deps: Dependencies) => Promise<T>): Promi
   return fn(deps).finally(() => deps.close());
 }
 
-export async function auditVerify(cfg: Config, organizationId: string | undefined): Promise<number> {
+export async function auditVerify(cfg: Config, organizationId: string | undefined, anchors = true): Promise<number> {
   return withDeps(cfg, async (deps) => {
-    const r = await verifyAuditChain(await deps.postgres(), organizationId === undefined ? {} : { organizationId });
-    if (r.ok) {
-      console.log(`audit chain intact: ${r.rows} rows verified${organizationId ? ` for ${organizationId}` : ''}`);
-      return 0;
+    const pool = await deps.postgres();
+    const r = await verifyAuditChain(pool, organizationId === undefined ? {} : { organizationId });
+    if (!r.ok) {
+      console.error(`audit chain BROKEN at row ${String(r.firstBrokenId)} (${r.reason ?? 'unknown'})${r.organizationId ? ` in organisation ${r.organizationId}` : ''}; ${r.rows} rows verified before it`);
+      return 1;
     }
-    console.error(`audit chain BROKEN at row ${String(r.firstBrokenId)} (${r.reason ?? 'unknown'})${r.organizationId ? ` in organisation ${r.organizationId}` : ''}; ${r.rows} rows verified before it`);
-    return 1;
+    console.log(`audit chain intact: ${r.rows} rows verified${organizationId ? ` for ${organizationId}` : ''}`);
+    if (!anchors) return 0;
+    const topic = `${cfg.kafka.topicPrefix}audit.anchors`;
+    const latest = await readAnchors(cfg.kafka, topic, await deps.catalogue());
+    const a = await checkAnchors(pool, latest, organizationId);
+    if (!a.ok) {
+      console.error(`audit chain REWRITTEN: organisation ${String(a.organizationId)} no longer holds anchored row ${String(a.seq)} as anchored (${String(a.reason)})`);
+      return 1;
+    }
+    console.log(`anchors match: ${a.checked} organisation${a.checked === 1 ? '' : 's'} checked against ${topic}`);
+    const unanchored = (await chainHeads(pool, Date.now())).filter((h) => (organizationId === undefined || h.organizationId === organizationId) && !latest.has(h.organizationId)).length;
+    if (unanchored > 0) console.log(`note: ${unanchored} chain${unanchored === 1 ? ' has' : 's have'} no anchor yet; the scheduler anchors them every audit.anchorInterval`);
+    return 0;
   });
 }
 

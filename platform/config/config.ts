@@ -33,6 +33,7 @@ export interface Config {
   };
   readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
   readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
+  readonly audit: { readonly anchorInterval: Milliseconds };
   readonly consumer: {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;

@@ -103,6 +103,8 @@ export const CONFIG_SPEC = {
   'verification.lockout': { type: duration, default: '15m', doc: 'how long a lockout lasts' },
   'verification.codeTtl': { type: duration, default: '10m', doc: 'lifetime of a one-time code sent by SMS' },
 
+  'audit.anchorInterval': { type: duration, default: '1m', doc: 'how often the scheduler copies audit chain heads to the audit.anchors topic (0s turns anchoring off)' },
+
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
 import { caBundle } from '../service/tls.js';
@@ -38,9 +39,60 @@ export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange
   }
 }
 
-async function applyTopicsOnce(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
-  const kafka = new Kafka({ clientId: 'careloop-admin', brokers: [...opts.brokers], ssl: opts.ssl ? (opts.caFile ? { rejectUnauthorized: true, ca: [caBundle(opts.caFile) as Buffer] } : true) : false, logLevel: logLevel.NOTHING });
+export interface BrokerAccess {
+  brokers: readonly string[];
+  ssl: boolean;
+  caFile?: string;
+}
+
+/** A quiet kafkajs client for administrative work (topics, offsets, one-off reads). */
+export function adminClient(opts: BrokerAccess, clientId = 'careloop-admin'): kafkajs.Kafka {
+  return new Kafka({ clientId, brokers: [...opts.brokers], ssl: opts.ssl ? (opts.caFile ? { rejectUnauthorized: true, ca: [caBundle(opts.caFile) as Buffer] } : true) : false, logLevel: logLevel.NOTHING });
+}
+
+/**
+ * Every record of a topic from its beginning up to its end as it stood when the read began: for
+ * small compacted topics read whole by a command (audit anchors). Leaves no consumer group behind.
+ */
+export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutMs = 30_000): Promise<Array<{ key: Buffer | null; value: Buffer | null }>> {
+  const kafka = adminClient(opts, 'careloop-reader');
   const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `careloop-reader-${randomUUID()}`;
+  try {
+    if (!(await admin.listTopics()).includes(topic)) throw new CareloopError('NOT_FOUND', `topic ${topic} does not exist; run \`careloop prepare\` to create the topics`);
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    if (ends.size === 0) return [];
+    const out: Array<{ key: Buffer | null; value: Buffer | null }> = [];
+    const consumer = kafka.consumer({ groupId });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs);
+        consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition);
+            for (const m of batch.messages) if (end !== undefined && BigInt(m.offset) < end) out.push({ key: m.key, value: m.value });
+            const last = batch.messages.at(-1);
+            if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) ends.delete(batch.partition);
+            if (ends.size === 0) { clearTimeout(timer); resolve(); }
+          },
+        }).catch((err: unknown) => { clearTimeout(timer); reject(err as Error); });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return out;
+  } finally {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function applyTopicsOnce(opts: ApplyTopicsOptions): Promise<TopicChange[]> {
+  const admin = adminClient(opts).admin();
   await admin.connect();
   try {
     const specs = opts.topics ?? allTopics();

@@ -24,6 +24,7 @@ export const TOPICS = [
   { name: 'patient.actions', partitions: 12, valueSchema: 'PatientAction', cleanup: 'delete', retentionMs: 30 * DAY, doc: 'actions the dialogue asks for: record adherence, remind, book, escalate, opt out' },
   { name: 'delivery.status', partitions: 12, valueSchema: 'DeliveryStatus', cleanup: 'delete', retentionMs: 30 * DAY, doc: 'delivery receipts of outbound messages' },
   { name: 'config.workflows', partitions: 1, valueSchema: 'WorkflowPublished', cleanup: 'compact', retentionMs: -1, doc: 'the published workflow version of each organisation, compacted' },
+  { name: 'audit.anchors', partitions: 1, valueSchema: 'AuditAnchor', cleanup: 'compact', retentionMs: -1, doc: 'audit chain heads copied out of PostgreSQL, so a rewritten chain is detectable; compacted by organisation' },
 ] as const satisfies readonly TopicSpec[];
 
 export type TopicName = (typeof TOPICS)[number]['name'];

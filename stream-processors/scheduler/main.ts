@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
+import { AnchorTracker, chainHeads } from '../../platform/audit/anchors.js';
+import { normalizeError } from '../../platform/errors.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
@@ -8,7 +10,8 @@ const POLL_MS = 500;
 /**
  * Fires workflow timers (waits, question timeouts, schedules) when they fall due: each becomes a
  * `timer` signal on patient.signals, keyed by patient, that the dialogue hands to the workflow
- * that armed it. Several schedulers may run; each timer fires once.
+ * that armed it. Several schedulers may run; each timer fires once. It also anchors the audit
+ * chains: every audit.anchorInterval it copies the heads that moved to the audit.anchors topic.
  */
 export const scheduler: ServiceDefinition = {
   name: 'scheduler',
@@ -39,6 +42,33 @@ export const scheduler: ServiceDefinition = {
       }
     };
     const interval = setInterval(() => { void tick(); }, POLL_MS);
-    return { name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis']), stop: async () => { clearInterval(interval); } };
+    const stopAnchoring = ctx.cfg.audit.anchorInterval > 0 ? await startAnchoring(ctx) : () => undefined;
+    return {
+      name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', ...(ctx.cfg.audit.anchorInterval > 0 ? ['postgres' as const] : [])]),
+      stop: async () => { clearInterval(interval); stopAnchoring(); },
+    };
   },
 };
+
+/** Copies moved audit chain heads to audit.anchors now and every audit.anchorInterval. */
+async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
+  const [publisher, pool] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres()]);
+  const tracker = new AnchorTracker();
+  let busy = false;
+  const round = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      const moved = tracker.changed(await chainHeads(pool, ctx.now()));
+      await publisher.publish('audit.anchors', moved.map((a) => ({ key: a.organizationId, value: a })));
+      tracker.markSent(moved);
+    } catch (err) {
+      ctx.log.warn({ code: normalizeError(err).code }, 'audit anchoring failed; retrying next round');
+    } finally {
+      busy = false;
+    }
+  };
+  void round();
+  const timer = setInterval(() => { void round(); }, ctx.cfg.audit.anchorInterval);
+  return () => clearInterval(timer);
+}

@@ -80,6 +80,7 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
       return attrs({ ...base('delivery.status', v.at, v.organizationId, v.patientId, `${v.messageId}:${v.status}:${v.attempt}`), event_type: `delivery.${v.status.toLowerCase()}`, channel: v.channel }, a);
     }
     case 'config.workflows':
+    case 'audit.anchors':
       return null;
   }
   return null;

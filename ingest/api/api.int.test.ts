@@ -75,7 +75,7 @@ describe('admin API', () => {
     const o = orgs[0];
     assert.ok(o);
     const post = (payload: unknown) => app.inject({ method: 'POST', url: `/v1/organizations/${o.id}/patients`, headers: auth(o.admin), payload: payload as Record<string, unknown> });
-    for (const bad of [{ identity: { givenName: 'A', shoeSize: 9 } }, { identity: { birthDate: '10/12/1980' } }, { identity: {}, preferredLanguage: 'fr' }, { identity: {}, extra: true }]) {
+    for (const bad of [{ identity: { givenName: 'A', shoeSize: 9 } }, { identity: { birthDate: '10/12/1980' } }, { identity: {}, preferredLanguage: 'fr' }, { identity: {}, extra: true }, { identity: {}, timezone: 'Mars/Olympus_Mons' }]) {
       const res = await post(bad);
       assert.equal(res.statusCode, 400, JSON.stringify(bad));
       assert.equal((res.json() as { code: string }).code, 'VALIDATION_FAILED');

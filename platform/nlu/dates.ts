@@ -1,17 +1,8 @@
 import * as chrono from 'chrono-node';
 import type { Chrono, ParsingContext, ParsingResult } from 'chrono-node';
+import { utcOffsetMinutes } from '../time/zones.js';
 
 export interface DateMatch { text: string; start: number; end: number; value: string }
-
-/** Minutes east of UTC that `timeZone` (IANA) is at `at`, e.g. -300 for New York in winter. */
-export function utcOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-  }).formatToParts(at);
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60000);
-}
 
 // chrono's Spanish parser reads "a las 3 de la tarde" as 3 a.m. plus a separate "tarde"; this folds the
 // day-part phrase into the time before it, so "mañana a las 5 de la tarde" is 17:00.

@@ -1,5 +1,6 @@
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
+import { effectiveTimeZone } from '../time/zones.js';
 
 export interface Medication {
   id: string;
@@ -20,6 +21,8 @@ export interface PatientProfile {
   id: string;
   organizationId: string;
   preferredLanguage: string;
+  /** The patient's IANA time zone, when known (else the organisation's applies). */
+  timeZone: string | null;
   status: 'active' | 'opted_out' | 'erased';
   medications: Medication[];
 }
@@ -52,16 +55,22 @@ export class PatientDirectory {
     const key = `${organizationId}/${patientId}`;
     const hit = this.patients.get(key);
     if (hit !== undefined && hit.expires > this.now()) return hit.value;
-    const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; status: PatientProfile['status']; meds: Medication[] | null }>(
-      `SELECT p.id, p.organization_id, p.preferred_language, p.status,
+    const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: Medication[] | null }>(
+      `SELECT p.id, p.organization_id, p.preferred_language, p.timezone, p.status,
               (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times) ORDER BY m.created_at, m.id)
                  FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
          FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
     const r = rows[0];
     if (r === undefined) throw new CareloopError('NOT_FOUND', 'patient not found in this organisation');
-    const value: PatientProfile = { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, status: r.status, medications: r.meds ?? [] };
+    const value: PatientProfile = { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, timeZone: r.timezone, status: r.status, medications: r.meds ?? [] };
     this.patients.set(key, { value, expires: this.now() + this.ttlMs });
     return value;
+  }
+
+  /** The zone a patient's times are read in: theirs, else the organisation's, else UTC. */
+  async timeZone(organizationId: string, patientId: string): Promise<string> {
+    const [org, patient] = await Promise.all([this.organization(organizationId), this.patient(organizationId, patientId)]);
+    return effectiveTimeZone(patient.timeZone, org.timezone);
   }
 
   /** Drops a cached patient after a write (opt-out, new medication) in this process. */

@@ -7,6 +7,7 @@ import {
   STATE_FORMAT, type Frame, type WorkflowAction, type WorkflowContext, type WorkflowEvent, type WorkflowOutcome, type WorkflowReply, type WorkflowState,
 } from './runtime-types.js';
 import { armSchedules } from './schedule.js';
+import { effectiveTimeZone, localParts } from '../time/zones.js';
 
 export * from './runtime-types.js';
 
@@ -66,12 +67,13 @@ class Run {
   }
 
   private builtin(name: string): Value {
-    const iso = new Date(this.ctx.now).toISOString();
+    const local = localParts(this.ctx.now, this.timeZone);
+    const two = (n: number): string => String(n).padStart(2, '0');
     switch (name) {
       case 'now': return this.ctx.now;
-      case 'time_of_day': return iso.slice(11, 16);
-      case 'today': return iso.slice(0, 10);
-      case 'weekday': return ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][new Date(this.ctx.now).getUTCDay()] ?? null;
+      case 'time_of_day': return `${two(local.hour)}:${two(local.minute)}`;
+      case 'today': return `${local.year}-${two(local.month)}-${two(local.day)}`;
+      case 'weekday': return ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][local.weekday] ?? null;
       case 'language': return this.ctx.language;
       default: return null;
     }
@@ -81,9 +83,13 @@ class Run {
     return { now: this.ctx.now, lookup: (n) => this.value(n), profile: (n) => this.ctx.profile[n] ?? null };
   }
 
+  /** The zone times are read in: the context's, else a profile field, else UTC (never an unknown name). */
+  get timeZone(): string {
+    return effectiveTimeZone(this.ctx.timeZone, typeof this.ctx.profile['timezone'] === 'string' ? this.ctx.profile['timezone'] : null);
+  }
+
   private text(name: string): string {
-    const tz = typeof this.ctx.profile['timezone'] === 'string' ? this.ctx.profile['timezone'] : 'UTC';
-    try { return display(this.value(name), this.ctx.language, tz); } catch { return display(this.value(name), this.ctx.language, 'UTC'); }
+    return display(this.value(name), this.ctx.language, this.timeZone);
   }
 
   workflowOf(name: string): CompiledWorkflow {
@@ -309,7 +315,7 @@ export function runWorkflow(wf: CompiledWorkflow, event: WorkflowEvent, state: W
     if (wf.format !== COMPILED_FORMAT) throw new WorkflowRuntimeError(`unknown compiled format ${String(wf.format)}`);
     run = new Run(wf, adopt(wf, state), ctx);
     const handled = dispatch(run, event);
-    const timers = [...run.timers, ...armSchedules(wf, run.state, ctx.now, (n) => run?.value(n) ?? null)];
+    const timers = [...run.timers, ...armSchedules(wf, run.state, ctx.now, (n) => run?.value(n) ?? null, run.timeZone)];
     return { replies: run.replies, actions: run.actions, timers, state: keep(run.state) ? run.state : null, handled, ended: run.state.question === null };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -85,6 +85,14 @@ describe('runWorkflow', () => {
     assert.equal(o.ended, false);
     assert.equal(o.handled, true);
   });
+  test('the daily schedule is the patient\'s wall-clock time: 10:30 in Madrid is 09:30 UTC in winter', () => {
+    const o = runWorkflow(FLOW, { kind: 'signal', type: 'refill_due', attributes: { medication: 'Metformin' } }, null, ctx({ timeZone: 'Europe/Madrid' }));
+    const sched = o.timers.find((t) => t.id.startsWith('sched:'));
+    assert.equal(new Date(sched?.at ?? 0).toISOString(), '2026-01-05T09:30:00.000Z');
+    // At 10:00 in New York (15:00 UTC) the next 10:30 is today's, at 15:30 UTC.
+    const ny = runWorkflow(FLOW, { kind: 'signal', type: 'refill_due', attributes: { medication: 'Metformin' } }, null, ctx({ now: Date.parse('2026-01-05T15:00:00Z'), timeZone: 'America/New_York' }));
+    assert.equal(new Date(ny.timers.find((t) => t.id.startsWith('sched:'))?.at ?? 0).toISOString(), '2026-01-05T15:30:00.000Z');
+  });
   test('yes runs its branch: action with attributes, reply, conversation ends', () => {
     const o = runWorkflow(FLOW, yes, start().state, ctx());
     assert.deepEqual(o.actions, [{ type: 'notify_pharmacy', attributes: { medication: 'Metformin' } }]);
@@ -175,6 +183,12 @@ describe('expressions at run time', () => {
     assert.equal(run('time_of_day >= 09:00 and weekday = "monday"'), 'T');
     assert.equal(run('days_until(next_appointment_at) <= 3', { next_appointment_at: '2026-01-07T09:00:00Z' }), 'T');
     assert.equal(run('now + 2 days > next_appointment_at', { next_appointment_at: '2026-01-06T09:00:00Z' }), 'T');
+  });
+  test('the clock reads in the patient\'s time zone: 09:00 Monday UTC is 04:00 Monday in New York and 18:00 in Tokyo', () => {
+    const at = (cond: string, timeZone: string): string => runWorkflow(wf(cond), msg('help', 'help'), null, ctx({ timeZone })).replies[0]?.text ?? '';
+    assert.equal(at('time_of_day < 05:00 and weekday = "monday" and today = "2026-01-05"', 'America/New_York'), 'T');
+    assert.equal(at('time_of_day >= 18:00 and weekday = "monday"', 'Asia/Tokyo'), 'T');
+    assert.equal(at('time_of_day >= 09:00', 'No/Such_Zone'), 'T', 'an unknown zone reads as UTC');
   });
   test('a missing profile field makes comparisons false, not errors', () => {
     assert.equal(run('adherence_30d < 80%'), 'F');

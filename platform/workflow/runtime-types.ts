@@ -11,6 +11,8 @@ export type WorkflowEvent =
 export interface WorkflowContext {
   now: number;
   language: WorkflowLanguage;
+  /** The patient's IANA time zone (else the organisation's): times of day, dates and schedules are read in it. UTC when absent. */
+  timeZone?: string;
   profile: Record<string, string | number | boolean | null>;
   /** Organisation and patient variables: org, emergency, medications, pharmacy … */
   variables: Record<string, string>;

@@ -1,4 +1,5 @@
 import type { CompiledWorkflow } from './compiled.js';
+import { isTimeZone } from '../time/zones.js';
 import { runWorkflow, type WorkflowContext, type WorkflowEvent, type WorkflowLanguage, type WorkflowOutcome, type WorkflowState } from './interpreter.js';
 
 type Entities = Extract<WorkflowEvent, { kind: 'message' }>['entities'];
@@ -31,6 +32,8 @@ export interface Expectation {
 
 export interface Script {
   language: WorkflowLanguage;
+  /** The patient's IANA time zone ('Europe/Madrid'); UTC when absent. */
+  timeZone?: string;
   profile?: WorkflowContext['profile'];
   variables?: Record<string, string>;
   start: string;
@@ -80,12 +83,13 @@ function failures(e: Expectation, turn: Turn, state: WorkflowState | null): stri
 export async function simulate(wf: CompiledWorkflow, script: Script, opts: SimulationOptions): Promise<Transcript> {
   let now = Date.parse(script.start);
   if (!Number.isFinite(now)) throw new Error(`bad start "${script.start}"`);
+  if (script.timeZone !== undefined && !isTimeZone(script.timeZone)) throw new Error(`unknown timeZone "${String(script.timeZone)}" (use an IANA name such as Europe/Madrid)`);
   let state: WorkflowState | null = null;
   let timers: Array<{ id: string; at: number }> = [];
   let turn: Turn = { outcomes: [] };
   const entries: TranscriptEntry[] = [];
   const at = (): string => new Date(now).toISOString();
-  const ctx = (): WorkflowContext => ({ now, language: script.language, profile: script.profile ?? {}, variables: script.variables ?? {}, subworkflows: opts.subworkflows });
+  const ctx = (): WorkflowContext => ({ now, language: script.language, timeZone: script.timeZone, profile: script.profile ?? {}, variables: script.variables ?? {}, subworkflows: opts.subworkflows });
 
   const apply = (event: WorkflowEvent): void => {
     const o = runWorkflow(wf, event, state, ctx());

@@ -5,7 +5,7 @@ import { defaultWorkflow } from './default-workflow.js';
 import { initialState, type DialogueContext, type DialogueInput, type WorkflowRuntime } from './types.js';
 
 const ctx: DialogueContext = {
-  organizationName: 'Sunrise Family Clinic', emergencyNumber: '112', languages: ['en', 'es'], now: 0,
+  organizationName: 'Sunrise Family Clinic', emergencyNumber: '112', languages: ['en', 'es'], now: 0, timeZone: 'UTC',
   medications: [{ id: 'm1', name: 'Metformin', dose: '500 mg', scheduleTimes: ['08:00'] }, { id: 'm2', name: 'Lisinopril', dose: '10 mg', scheduleTimes: ['08:00'] }],
 };
 
@@ -77,6 +77,10 @@ describe('dialogue decide', () => {
     const at = new Date(Date.UTC(2026, 10, 24, 15, 0)).toISOString();
     const d = decide(input('snooze_reminder', { entities: [{ type: 'datetime', value: at, text: 'at 3pm' }] }), null, ctx, defaultWorkflow, false);
     assert.equal(d.actions[0]?.attributes['at'], at);
-    assert.match(d.replies[0]?.text ?? '', /15:00/);
+    assert.match(d.replies[0]?.text ?? '', /at 15:00\./);
+    // The same instant, told to a patient in New York, reads on their clock.
+    const ny = decide(input('snooze_reminder', { entities: [{ type: 'datetime', value: at, text: 'at 10am' }] }), null, { ...ctx, timeZone: 'America/New_York' }, defaultWorkflow, false);
+    assert.equal(ny.actions[0]?.attributes['at'], at);
+    assert.match(ny.replies[0]?.text ?? '', /at 10:00\./);
   });
 });

@@ -1,3 +1,4 @@
+import { localParts } from '../../platform/time/zones.js';
 import { listMedications, QUICK_REPLIES, render, REQUEST_NAMES } from './templates.js';
 import type { Action, DialogueContext, DialogueInput, DialogueState, Language, Reply, WorkflowRuntime } from './types.js';
 
@@ -23,11 +24,13 @@ function adherence(input: DialogueInput, ctx: DialogueContext, taken: boolean): 
   return { replies: [reply('medication_skipped', lang, { medications: names || (lang === 'es' ? 'medicamento' : 'medication') }, 'skipped')], actions };
 }
 
-function snooze(input: DialogueInput): { replies: Reply[]; actions: Action[] } {
+function snooze(input: DialogueInput, ctx: DialogueContext): { replies: Reply[]; actions: Action[] } {
   const when = input.entities.find((e) => e.type === 'datetime');
   const at = when !== undefined && Number.isFinite(Date.parse(when.value)) && Date.parse(when.value) > input.receivedAt
     ? Date.parse(when.value) : input.receivedAt + 3_600_000;
-  const time = new Date(at).toISOString().slice(11, 16) + ' UTC';
+  // The patient's own clock: "15:00", not a UTC time they would have to convert.
+  const local = localParts(at, ctx.timeZone);
+  const time = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
   return { replies: [reply('snooze_reminder', input.language, { time })], actions: [{ type: 'set_reminder', attributes: { at: new Date(at).toISOString(), reason: 'snooze' } }] };
 }
 
@@ -48,7 +51,7 @@ export const defaultWorkflow: WorkflowRuntime = {
       case 'thanks': return one(reply('thanks', lang, vars));
       case 'medication_taken': return { ...adherence(input, ctx, true), step: 'start' };
       case 'medication_skipped': return { ...adherence(input, ctx, false), step: 'asked_skip_reason' };
-      case 'snooze_reminder': return { ...snooze(input), step: 'start' };
+      case 'snooze_reminder': return { ...snooze(input, ctx), step: 'start' };
       case 'human_handoff': return one(reply('handoff', lang, vars), [{ type: 'handoff', attributes: { reason: 'patient_request' } }]);
       case 'side_effect': case 'symptom_report':
         return one(reply('symptom', lang, vars), [{ type: 'escalate', attributes: { priority: 'normal', reason: input.intent } }]);

@@ -10,11 +10,12 @@ import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
-import { PatientDirectory } from '../../platform/stores/patient-directory.js';
+import { PatientDirectory, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
+import { effectiveTimeZone } from '../../platform/time/zones.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
-import { initialState, type Action, type ArmedTimer, type DialogueInput, type Language, type Reply, type WorkflowRuntime } from './types.js';
+import { initialState, type Action, type ArmedTimer, type DialogueContext, type DialogueInput, type Language, type Reply, type WorkflowRuntime } from './types.js';
 
 const STATE_TTL_SECONDS = 30 * 86_400;
 
@@ -96,6 +97,14 @@ async function inputOf(m: UnderstoodMessage, keyring: Keyring): Promise<Dialogue
  * conversation state from Redis, produces replies to chat.outbound and actions to patient.actions,
  * then saves the state. Replays are recognised by message id and produce nothing twice.
  */
+/** What the dialogue knows of the organisation and the patient for one turn; times read in the patient's zone. */
+function dialogueContext(org: OrganizationSettings, patient: PatientProfile, now: number): DialogueContext {
+  return {
+    organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now,
+    timeZone: effectiveTimeZone(patient.timeZone, org.timezone),
+  };
+}
+
 export const dialogue: ServiceDefinition = {
   name: 'dialogue',
   description: 'workflow runtime: intents and state in, replies and actions out',
@@ -135,9 +144,7 @@ export const dialogue: ServiceDefinition = {
       const active = registry.activeFor(s.organizationId);
       const pinned = await pinnedFor(registry, s.organizationId, slotsJson, active);
       const language = patient.preferredLanguage === 'es' ? 'es' : 'en';
-      const out = runSignal(active, pinned, slotsJson, { type: s.type, attributes: s.attributes }, language, s.occurredAt, {
-        organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now: s.occurredAt,
-      });
+      const out = runSignal(active, pinned, slotsJson, { type: s.type, attributes: s.attributes }, language, s.occurredAt, dialogueContext(org, patient, s.occurredAt));
       const next = { ...state, recent: [...state.recent, s.signalId].slice(-64), slots: out?.slots ?? slotsJson };
       if (out !== null) {
         await emit({
@@ -158,9 +165,7 @@ export const dialogue: ServiceDefinition = {
         ]);
         const stored = saved === null ? null : { ...saved, slots: await openSlots(keyring, m.organizationId, m.patientId, saved.slots) };
         const runtime = await runtimeFor(registry, m.organizationId, stored?.slots ?? '{}', text);
-        const result = decide(input, stored, {
-          organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now: m.receivedAt,
-        }, runtime, patient.status === 'opted_out');
+        const result = decide(input, stored, dialogueContext(org, patient, m.receivedAt), runtime, patient.status === 'opted_out');
         if (result.duplicate) { log.info('message already handled; replay ignored'); return; }
         if (result.workflowError !== undefined) log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
         await emit({

@@ -50,6 +50,7 @@ function context(input: DialogueInput, ctx: DialogueContext): WorkflowContext {
   return {
     now: input.receivedAt,
     language: input.language,
+    timeZone: ctx.timeZone,
     profile: {},
     variables: {
       org: ctx.organizationName,

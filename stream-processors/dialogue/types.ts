@@ -26,6 +26,8 @@ export interface DialogueContext {
   languages: readonly string[];
   medications: readonly Medication[];
   now: number;
+  /** The patient's IANA time zone (else the organisation's, else UTC). */
+  timeZone: string;
 }
 
 export interface Reply {

@@ -28,11 +28,13 @@ export const intent: ServiceDefinition = {
     const consumer = await startGroupConsumer(ctx, 'intent', {
       process: async (value) => {
         const m = value as InboundMessage;
-        const [text, patient] = await Promise.all([
+        const [text, patient, timeZone] = await Promise.all([
           keyring.openText(m.organizationId, m.patientId, m.text),
           directory.patient(m.organizationId, m.patientId),
+          directory.timeZone(m.organizationId, m.patientId),
         ]);
-        const u = await model.understand(text, { locale: m.locale, medications: patient.medications.map((x) => x.name), now: new Date(m.receivedAt) });
+        // "tomorrow at 5" means 5 on the patient's clock.
+        const u = await model.understand(text, { locale: m.locale, medications: patient.medications.map((x) => x.name), now: new Date(m.receivedAt), timeZone });
         const entities = u.entities.map((e) => ({ type: e.type, value: e.value, text: e.text }));
         const out: UnderstoodMessage = {
           messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId,

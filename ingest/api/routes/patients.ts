@@ -6,6 +6,7 @@ import { actorOf, requirePermission, type Principal } from '../../../platform/au
 import { issueSessionToken } from '../../../platform/auth/session-tokens.js';
 import { CareloopError } from '../../../platform/errors.js';
 import type { Security } from '../../../platform/service/security.js';
+import { isTimeZone } from '../../../platform/time/zones.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
 import type { PatientIdentity } from '../../../platform/vault/types.js';
 import { errorResponses } from '../../http.js';
@@ -100,6 +101,9 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     const org = req.params.organizationId;
     requirePermission(principal, 'phi:write', org);
     const body: Static<typeof NewPatient> = req.body;
+    if (body.timezone !== undefined && !isTimeZone(body.timezone)) {
+      throw new CareloopError('VALIDATION_FAILED', 'timezone is not a known IANA time zone; use a name such as Europe/Madrid or America/New_York', { details: { field: 'timezone' } });
+    }
     const { rowCount } = await pool.query('SELECT 1 FROM organizations WHERE id = $1', [org]);
     if (rowCount === 0) throw new CareloopError('NOT_FOUND', 'organisation not found');
     const { patientId } = await security.vault.createPatient(actorOf(principal, { ip: req.ip, service: 'api' }), org, body.identity as PatientIdentity, 'operations');

@@ -1,17 +1,29 @@
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
+import { CoalescingWriter } from '../../platform/storage/coalescing-writer.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { Logger } from '../../platform/log.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
+/** Adherence rows of many patients in one INSERT; idempotent by action id (replays change nothing). */
+export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
+  return new CoalescingWriter(async (rows) => {
+    await pool.query(
+      `INSERT INTO adherence_events (id, patient_id, organization_id, medication_id, taken, occurred_at)
+       SELECT id, patient_id, organization_id, NULLIF(medication_id, ''), taken, to_timestamp(occurred_ms / 1000.0)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::float8[])
+           AS r(id, patient_id, organization_id, medication_id, taken, occurred_ms)
+       ON CONFLICT (id) DO NOTHING`,
+      [rows.map((a) => a.actionId), rows.map((a) => a.patientId), rows.map((a) => a.organizationId),
+        rows.map((a) => a.attributes['medication_id'] ?? ''), rows.map((a) => a.attributes['taken'] === 'true'), rows.map((a) => a.occurredAt)]);
+  });
+}
+
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
-export async function applyAction(pool: PgPool, a: PatientAction, log: Logger): Promise<void> {
+export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, log: Logger): Promise<void> {
   switch (a.type) {
     case 'record_adherence':
-      await pool.query(
-        `INSERT INTO adherence_events (id, patient_id, organization_id, medication_id, taken, occurred_at)
-         VALUES ($1, $2, $3, NULLIF($4, ''), $5, to_timestamp($6 / 1000.0)) ON CONFLICT (id) DO NOTHING`,
-        [a.actionId, a.patientId, a.organizationId, a.attributes['medication_id'] ?? '', a.attributes['taken'] === 'true', a.occurredAt]);
+      await adherence.add(a);
       return;
     case 'opt_out': case 'opt_in': {
       const granted = a.type === 'opt_in';
@@ -40,8 +52,9 @@ export const actions: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
     const pool = await deps.postgres();
+    const adherence = adherenceWriter(pool);
     const consumer = await startGroupConsumer(ctx, 'actions', {
-      process: async (value, { log }) => applyAction(pool, value as PatientAction, log),
+      process: async (value, { log }) => applyAction(pool, adherence, value as PatientAction, log),
     });
     return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };
   },

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { LookupCache } from '../cache/lookup-cache.js';
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
 import { open, seal, type Sealed } from './envelope.js';
 import type { MasterKeyProvider } from './master-key.js';
-
-interface CachedKey {
-  keyId: string;
-  key: Buffer;
-  expires: number;
-}
 
 /** keyId of an organisation data key: "<organizationId>/v<version>". */
 export function orgKeyId(organizationId: string, version: number): string {
@@ -51,8 +46,10 @@ interface KeyRow {
  * the newest version; every version stays readable until retired keys are destroyed.
  */
 export class Keyring {
-  private readonly cache = new Map<string, CachedKey>();
-  private readonly active = new Map<string, { keyId: string; expires: number }>();
+  /** Unwrapped data keys by key id, for ttlMs. */
+  private readonly cache: LookupCache<Buffer>;
+  /** Each organisation's current key id, for ttlMs. */
+  private readonly active: LookupCache<string>;
   /** Every master key this process may unwrap with, by id: rows name theirs in master_key_id. */
   private readonly masters = new Map<string, MasterKeyProvider>();
   private master: MasterKeyProvider;
@@ -60,11 +57,13 @@ export class Keyring {
   constructor(
     private readonly pool: PgPool,
     master: MasterKeyProvider,
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    ttlMs: number,
+    now: () => number = Date.now,
   ) {
     this.master = master;
     this.masters.set(master.id, master);
+    this.cache = new LookupCache(ttlMs, 100_000, now);
+    this.active = new LookupCache(ttlMs, 100_000, now);
   }
 
   private context(keyId: string): string {
@@ -73,16 +72,15 @@ export class Keyring {
 
   /** The organisation's current key, created on first use. */
   async activeKey(organizationId: string): Promise<{ keyId: string; key: Buffer }> {
-    const hit = this.active.get(organizationId);
-    if (hit !== undefined && hit.expires > this.now()) return { keyId: hit.keyId, key: await this.keyById(hit.keyId) };
-    let row = await this.latest(organizationId);
-    if (row === undefined) {
-      await this.createVersion(organizationId, 1);
-      row = await this.latest(organizationId);
-    }
-    if (row === undefined) throw new CareloopError('INTERNAL', 'organisation key could not be created');
-    const keyId = orgKeyId(organizationId, row.version);
-    this.active.set(organizationId, { keyId, expires: this.now() + this.ttlMs });
+    const keyId = await this.active.get(organizationId, async () => {
+      let row = await this.latest(organizationId);
+      if (row === undefined) {
+        await this.createVersion(organizationId, 1);
+        row = await this.latest(organizationId);
+      }
+      if (row === undefined) throw new CareloopError('INTERNAL', 'organisation key could not be created');
+      return orgKeyId(organizationId, row.version);
+    });
     return { keyId, key: await this.keyById(keyId) };
   }
 
@@ -109,18 +107,16 @@ export class Keyring {
     return orgKeyId(organizationId, next);
   }
 
-  async keyById(keyId: string): Promise<Buffer> {
-    const hit = this.cache.get(keyId);
-    if (hit !== undefined && hit.expires > this.now()) return hit.key;
-    const { organizationId, version } = parseOrgKeyId(keyId);
-    const { rows } = await this.pool.query<{ wrapped_key: Buffer; master_key_id: string }>(
-      'SELECT wrapped_key, master_key_id FROM vault.organization_keys WHERE organization_id = $1 AND version = $2', [organizationId, version]);
-    const row = rows[0];
-    if (row === undefined) throw new CareloopError('RECORD_INVALID', `unknown data key ${keyId}`);
-    const master = this.masters.get(row.master_key_id) ?? this.master;
-    const key = await master.unwrap(row.wrapped_key, this.context(keyId));
-    this.cache.set(keyId, { keyId, key, expires: this.now() + this.ttlMs });
-    return key;
+  keyById(keyId: string): Promise<Buffer> {
+    return this.cache.get(keyId, async () => {
+      const { organizationId, version } = parseOrgKeyId(keyId);
+      const { rows } = await this.pool.query<{ wrapped_key: Buffer; master_key_id: string }>(
+        'SELECT wrapped_key, master_key_id FROM vault.organization_keys WHERE organization_id = $1 AND version = $2', [organizationId, version]);
+      const row = rows[0];
+      if (row === undefined) throw new CareloopError('RECORD_INVALID', `unknown data key ${keyId}`);
+      const master = this.masters.get(row.master_key_id) ?? this.master;
+      return master.unwrap(row.wrapped_key, this.context(keyId));
+    });
   }
 
   /** Encrypts chat text (or any patient-bound string) with the organisation's current key. */

@@ -1,5 +1,6 @@
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
+import { LookupCache } from '../cache/lookup-cache.js';
 import { effectiveTimeZone } from '../time/zones.js';
 
 export interface Medication {
@@ -27,44 +28,40 @@ export interface PatientProfile {
   medications: Medication[];
 }
 
-interface Entry<T> { value: T; expires: number }
-
 /**
  * Read side of the system of record for the hot path: organisation settings and a patient's care
  * plan, cached in process for a short time (a cache, not state: any instance may serve anyone).
  */
 export class PatientDirectory {
-  private readonly orgs = new Map<string, Entry<OrganizationSettings>>();
-  private readonly patients = new Map<string, Entry<PatientProfile>>();
+  private readonly orgs: LookupCache<OrganizationSettings>;
+  private readonly patients: LookupCache<PatientProfile>;
 
-  constructor(private readonly pool: PgPool, private readonly ttlMs = 30_000, private readonly now: () => number = Date.now) {}
-
-  async organization(id: string): Promise<OrganizationSettings> {
-    const hit = this.orgs.get(id);
-    if (hit !== undefined && hit.expires > this.now()) return hit.value;
-    const { rows } = await this.pool.query<{ id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string }>(
-      'SELECT id, display_name, timezone, languages, emergency_number FROM organizations WHERE id = $1', [id]);
-    const r = rows[0];
-    if (r === undefined) throw new CareloopError('NOT_FOUND', `organisation ${id} does not exist`);
-    const value = { id: r.id, displayName: r.display_name, timezone: r.timezone, languages: r.languages, emergencyNumber: r.emergency_number };
-    this.orgs.set(id, { value, expires: this.now() + this.ttlMs });
-    return value;
+  constructor(private readonly pool: PgPool, ttlMs = 30_000, now: () => number = Date.now, maxPatients = 200_000) {
+    this.orgs = new LookupCache(ttlMs, 10_000, now);
+    this.patients = new LookupCache(ttlMs, maxPatients, now);
   }
 
-  async patient(organizationId: string, patientId: string): Promise<PatientProfile> {
-    const key = `${organizationId}/${patientId}`;
-    const hit = this.patients.get(key);
-    if (hit !== undefined && hit.expires > this.now()) return hit.value;
-    const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: Medication[] | null }>(
-      `SELECT p.id, p.organization_id, p.preferred_language, p.timezone, p.status,
-              (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times) ORDER BY m.created_at, m.id)
-                 FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
-         FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
-    const r = rows[0];
-    if (r === undefined) throw new CareloopError('NOT_FOUND', 'patient not found in this organisation');
-    const value: PatientProfile = { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, timeZone: r.timezone, status: r.status, medications: r.meds ?? [] };
-    this.patients.set(key, { value, expires: this.now() + this.ttlMs });
-    return value;
+  organization(id: string): Promise<OrganizationSettings> {
+    return this.orgs.get(id, async () => {
+      const { rows } = await this.pool.query<{ id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string }>(
+        'SELECT id, display_name, timezone, languages, emergency_number FROM organizations WHERE id = $1', [id]);
+      const r = rows[0];
+      if (r === undefined) throw new CareloopError('NOT_FOUND', `organisation ${id} does not exist`);
+      return { id: r.id, displayName: r.display_name, timezone: r.timezone, languages: r.languages, emergencyNumber: r.emergency_number };
+    });
+  }
+
+  patient(organizationId: string, patientId: string): Promise<PatientProfile> {
+    return this.patients.get(`${organizationId}/${patientId}`, async () => {
+      const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: Medication[] | null }>(
+        `SELECT p.id, p.organization_id, p.preferred_language, p.timezone, p.status,
+                (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times) ORDER BY m.created_at, m.id)
+                   FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
+           FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
+      const r = rows[0];
+      if (r === undefined) throw new CareloopError('NOT_FOUND', 'patient not found in this organisation');
+      return { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, timeZone: r.timezone, status: r.status, medications: r.meds ?? [] };
+    });
   }
 
   /** The zone a patient's times are read in: theirs, else the organisation's, else UTC. */

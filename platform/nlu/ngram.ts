@@ -46,15 +46,41 @@ export function trainNgram(examples: ReadonlyArray<{ text: string; label: string
   return { classes, counts, totals, vocabularySize: vocab.size };
 }
 
+/**
+ * The model ready to score: each seen feature's log-likelihood per class, computed once at load
+ * (scoring then adds numbers instead of taking a logarithm per class and feature of every message).
+ */
+export interface CompiledNgram {
+  classes: string[];
+  /** Feature → log P(feature | class) for every class. */
+  logLikelihood: Map<string, Float64Array>;
+}
+
+export function compileNgram(model: NgramModel): CompiledNgram {
+  const denoms = model.classes.map((_, c) => Math.log((model.totals[c] ?? 0) + ALPHA * model.vocabularySize));
+  const logLikelihood = new Map<string, Float64Array>();
+  for (const table of model.counts) {
+    for (const f of Object.keys(table)) {
+      if (logLikelihood.has(f)) continue;
+      logLikelihood.set(f, Float64Array.from(model.classes, (_, c) => Math.log((model.counts[c]?.[f] ?? 0) + ALPHA) - (denoms[c] ?? 0)));
+    }
+  }
+  return { classes: model.classes, logLikelihood };
+}
+
 /** Class probabilities, best first. Classes are equally likely a priori (the corpus is balanced). */
-export function classifyNgram(model: NgramModel, text: string): Array<{ intent: string; score: number }> {
-  const fs = features(text).filter((f) => model.counts.some((c) => c[f] !== undefined));
-  if (fs.length === 0) return [];
-  const logs = model.classes.map((_, c) => {
-    const table = model.counts[c] ?? {};
-    const denom = Math.log((model.totals[c] ?? 0) + ALPHA * model.vocabularySize);
-    return fs.reduce((sum, f) => sum + Math.log((table[f] ?? 0) + ALPHA) - denom, 0) * (SHARPNESS / fs.length);
-  });
+export function classifyNgram(model: CompiledNgram, text: string): Array<{ intent: string; score: number }> {
+  const k = model.classes.length;
+  const sums = new Float64Array(k);
+  let seen = 0;
+  for (const f of features(text)) {
+    const ll = model.logLikelihood.get(f);
+    if (ll === undefined) continue;
+    seen++;
+    for (let c = 0; c < k; c++) sums[c] = (sums[c] ?? 0) + (ll[c] ?? 0);
+  }
+  if (seen === 0) return [];
+  const logs = Array.from(sums, (sum) => sum * (SHARPNESS / seen));
   const max = Math.max(...logs);
   const exps = logs.map((l) => Math.exp(l - max));
   const z = exps.reduce((a, b) => a + b, 0);

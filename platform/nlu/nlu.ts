@@ -11,7 +11,7 @@ import { createDateParsers, type DateParsers } from './dates.js';
 import { extractEntities, type Entity } from './entities.js';
 import { NONE, isIntentName, type IntentName } from './intents.js';
 import { buildVocabulary, languageGuesser, localeLanguage, LANGUAGES, type Language, type LanguageGuesser, type Vocabulary } from './language.js';
-import { classifyNgram, trainNgram, type NgramModel } from './ngram.js';
+import { classifyNgram, compileNgram, trainNgram, type CompiledNgram, type NgramModel } from './ngram.js';
 import { applyRules } from './rules.js';
 
 export { INTENTS, type IntentName } from './intents.js';
@@ -83,7 +83,7 @@ export class IntentModel {
   private readonly nlp: NlpType;
   private readonly guesser: LanguageGuesser;
   private readonly dates: DateParsers;
-  private readonly ngram: Record<Language, NgramModel>;
+  private readonly ngram: Record<Language, CompiledNgram>;
 
   private constructor(file: ModelFile) {
     this.corpusDigest = file.corpusDigest;
@@ -91,7 +91,7 @@ export class IntentModel {
     this.nlp.fromJSON(file.nlp);
     this.guesser = languageGuesser(file.vocabulary);
     this.dates = createDateParsers();
-    this.ngram = file.ngram;
+    this.ngram = { en: compileNgram(file.ngram.en), es: compileNgram(file.ngram.es) };
   }
 
   /** Loads a model written by train.ts (`dist/models/intent-model.json`). */

@@ -9,7 +9,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (f === undefined) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
     formatters.set(timeZone, f);
   }
@@ -39,24 +39,31 @@ export interface LocalParts {
   weekday: number;
 }
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-
 /** The wall-clock reading in `timeZone` at instant `at` (ms since the epoch). */
 export function localParts(at: number, timeZone: string): LocalParts {
-  const parts = formatter(timeZone).formatToParts(new Date(at));
-  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '0';
+  const d = new Date(at + utcOffsetMinutes(timeZone, new Date(at)) * 60_000);
   return {
-    year: Number(get('year')), month: Number(get('month')), day: Number(get('day')),
-    hour: Number(get('hour')), minute: Number(get('minute')), second: Number(get('second')),
-    weekday: WEEKDAYS.indexOf(get('weekday')),
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay(),
   };
 }
 
+// Offsets change only at transitions, which fall on quarter hours: one Intl call per zone and quarter hour.
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, number>();
+
 /** Minutes east of UTC that `timeZone` is at instant `at`, e.g. -300 for New York in winter. */
 export function utcOffsetMinutes(timeZone: string, at: Date): number {
-  const p = localParts(at.getTime(), timeZone);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60000);
+  const key = `${timeZone}|${Math.floor(at.getTime() / QUARTER_HOUR)}`;
+  const hit = offsets.get(key);
+  if (hit !== undefined) return hit;
+  const parts = formatter(timeZone).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const offset = Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60000);
+  if (offsets.size >= 100_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 /**

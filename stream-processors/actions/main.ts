@@ -20,7 +20,7 @@ export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
 }
 
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
-export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, log: Logger): Promise<void> {
+export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }): Promise<void> {
   switch (a.type) {
     case 'record_adherence':
       await adherence.add(a);
@@ -39,7 +39,7 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
     }
     case 'escalate': case 'handoff':
       // The record on patient.actions is the escalation event; the care-team inbox (admin portal) consumes it.
-      log.warn({ action: a.type, priority: a.attributes['priority'] ?? 'normal', reason: a.attributes['reason'] ?? '' }, 'patient needs the care team');
+      ctx.log.warn({ action: a.type, priority: a.attributes['priority'] ?? 'normal', reason: a.attributes['reason'] ?? '' }, 'patient needs the care team');
       return;
     default:
       return; // reminders and custom actions are handled by their own processors
@@ -54,7 +54,8 @@ export const actions: ServiceDefinition = {
     const pool = await deps.postgres();
     const adherence = adherenceWriter(pool);
     const consumer = await startGroupConsumer(ctx, 'actions', {
-      process: async (value, { log }) => applyAction(pool, adherence, value as PatientAction, log),
+      // The record context's logger is built on first use, so it is passed whole.
+      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc),
     });
     return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };
   },

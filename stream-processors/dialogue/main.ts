@@ -156,7 +156,9 @@ export const dialogue: ServiceDefinition = {
       await store.put(s.patientId, { ...next, slots: await sealSlots(keyring, s.organizationId, s.patientId, next.slots) });
     };
     const consumer = await startGroupConsumer(ctx, 'dialogue', {
-      process: async (value, { topic, log }) => {
+      // rc.log is built on first use: reading it for every record would cost a child logger each.
+      process: async (value, rc) => {
+        const { topic } = rc;
         if (topic === 'patient.signals') { await onSignal(value as PatientSignal); return; }
         const m = value as UnderstoodMessage;
         const [input, text, org, patient, saved] = await Promise.all([
@@ -166,8 +168,8 @@ export const dialogue: ServiceDefinition = {
         const stored = saved === null ? null : { ...saved, slots: await openSlots(keyring, m.organizationId, m.patientId, saved.slots) };
         const runtime = await runtimeFor(registry, m.organizationId, stored?.slots ?? '{}', text);
         const result = decide(input, stored, dialogueContext(org, patient, m.receivedAt), runtime, patient.status === 'opted_out');
-        if (result.duplicate) { log.info('message already handled; replay ignored'); return; }
-        if (result.workflowError !== undefined) log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
+        if (result.duplicate) { rc.log.info('message already handled; replay ignored'); return; }
+        if (result.workflowError !== undefined) rc.log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
         await emit({
           traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId, causeId: m.messageId, at: m.receivedAt,
           channel: m.channel, replyTo: m.clientMessageId, workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion,

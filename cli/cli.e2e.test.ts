@@ -100,7 +100,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
   assert.equal(await exited, 0, 'a clean shutdown');
 });
 
-test('`careloop keys rotate-master` re-wraps an organisation key under a new master key; `careloop audit verify` checks the chain', async () => {
+test('`careloop keys rotate-master` re-wraps an organisation key under a new master key, `keys rotate-org` rotates it; `careloop audit verify` checks the chain', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { randomBytes } = await import('node:crypto');
@@ -122,6 +122,14 @@ test('`careloop keys rotate-master` re-wraps an organisation key under a new mas
     assert.match(r.stdout, /1 data keys re-wrapped/);
     const onlyNew = new Keyring(await deps.postgres(), new LocalMasterKey(newKey), 60_000);
     assert.equal(await onlyNew.openText(org, 'p1', sealed), 'CANARY rotation text', 'the new master key alone reads the re-wrapped key');
+    const rotated = spawnSync(process.execPath, [cli, 'keys', 'rotate-org', '--org', org], { encoding: 'utf8' });
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.match(rotated.stdout, new RegExp(`organisation key rotated: now ${org}/v2`));
+    const resumed = spawnSync(process.execPath, [cli, 'keys', 'rotate-org', '--org', org, '--resume'], { encoding: 'utf8' });
+    assert.match(resumed.stdout, /rotation complete/);
+    assert.equal(await onlyNew.openText(org, 'p1', sealed), 'CANARY rotation text', 'text sealed under the old version still opens');
+    const noOrg = spawnSync(process.execPath, [cli, 'keys', 'rotate-org'], { encoding: 'utf8' });
+    assert.deepEqual([noOrg.status, /VALIDATION_FAILED: rotate-org needs --org/.test(noOrg.stderr)], [1, true], noOrg.stderr);
     const audit = spawnSync(process.execPath, [cli, 'audit', 'verify'], { encoding: 'utf8' });
     assert.equal(audit.status, 0, audit.stderr);
     assert.match(audit.stdout, /audit chain intact: \d+ rows verified/);

@@ -9,7 +9,7 @@ import { parseArgs } from './args.js';
 import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
-import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster } from './security-commands.js';
+import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster, rotateOrganization } from './security-commands.js';
 import { WORKFLOW_HELP, publishCommand, simulateCommand, validateCommand } from './workflow-commands.js';
 import { seedDemo, seedLoadPatients } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
@@ -28,6 +28,7 @@ Commands:
   workflow validate|simulate|publish   check, try and publish an organisation's workflow
   audit verify             check the hash-chained audit log for tampering
   keys rotate-master       re-wrap every data key under a new master key
+  keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -216,8 +217,9 @@ export async function main(argv: string[]): Promise<number> {
       return auditVerify(configFrom(flags), flags.get('org') as string | undefined, !flags.has('no-anchors'));
     }
     case 'keys': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value' });
-      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master; see careloop keys --help');
+      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value', resume: 'bool' });
+      if (positional[0] === 'rotate-org') return rotateOrganization(configFrom(flags), flags.get('org') as string | undefined, flags.has('resume'));
+      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master or rotate-org; see careloop keys --help');
       return rotateMaster(configFrom(flags), flags.get('new-key-file') as string | undefined, flags.get('org') as string | undefined);
     }
     case 'seed': {

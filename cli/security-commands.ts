@@ -23,7 +23,16 @@ Re-wraps every organisation data key under a new master key, without downtime:
      this command first, since processes that still use the old key keep reading old-wrapped rows;
   3. run this command; it prints how many keys it re-wrapped and is safe to run again;
   4. once every process runs with the new key, drop crypto.previousMasterKeyFile and retire the old key.
---org limits the run to one organisation (a staged rollout).`;
+--org limits the run to one organisation (a staged rollout).
+
+Usage: careloop keys rotate-org --org <organizationId> [--resume]
+
+Rotates one organisation's data key: a new key version seals everything from now on, and every
+patient key and the blind-index key of the organisation are re-wrapped under it, while the services
+keep running. Older versions stay (marked retired) to read what was sealed under them (Kafka records,
+conversation state) until that data has aged out. Processes pick the new version up within
+crypto.keyCacheTtl; run again with --resume after that to re-wrap keys they made meanwhile (it prints
+0 when nothing is left). Audited as vault.keys.rotate.`;
 
 function withDeps<T>(cfg: Config, fn: (deps: Dependencies) => Promise<T>): Promise<T> {
   const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
@@ -64,5 +73,17 @@ export async function rotateMaster(cfg: Config, newKeyFile: string | undefined, 
     if (r.failed.length > 0) console.error(`failed organisations: ${r.failed.join(', ')}; run the command again`);
     console.log('next: run every process with crypto.masterKeyFile set to the new key, then drop crypto.previousMasterKeyFile');
     return r.failed.length === 0 ? 0 : 1;
+  });
+}
+
+export async function rotateOrganization(cfg: Config, organizationId: string | undefined, resume: boolean): Promise<number> {
+  if (organizationId === undefined) throw new CareloopError('VALIDATION_FAILED', 'rotate-org needs --org <organizationId>; see careloop keys --help');
+  return withDeps(cfg, async (deps) => {
+    const { vault } = await deps.security();
+    const r = await vault.rotateOrganizationKey({ kind: 'system', id: 'careloop-cli' }, organizationId, { resume });
+    console.log(`organisation key ${resume ? 'rotation resumed' : 'rotated'}: now ${r.keyId}; ${r.patientKeys} patient keys re-wrapped${r.indexKey ? ', and the blind-index key' : ''}`);
+    if (resume && r.patientKeys === 0 && !r.indexKey) console.log('rotation complete: every key of the organisation is under the new version');
+    else console.log(`next: after crypto.keyCacheTtl (${Math.round(cfg.crypto.keyCacheTtl / 1000)} s) run \`careloop keys rotate-org --org ${organizationId} --resume\` until it re-wraps 0`);
+    return 0;
   });
 }

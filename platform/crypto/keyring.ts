@@ -107,6 +107,19 @@ export class Keyring {
     return orgKeyId(organizationId, next);
   }
 
+  /** The id of the organisation's newest key version, read from the database (not the cache). */
+  async currentKeyId(organizationId: string): Promise<string> {
+    const row = await this.latest(organizationId);
+    if (row === undefined) throw new CareloopError('NOT_FOUND', `organisation ${organizationId} has no data key yet`);
+    return orgKeyId(organizationId, row.version);
+  }
+
+  /** Marks the organisation's versions older than keyId retired: kept to read old data, never used to seal. */
+  async retireVersionsBefore(organizationId: string, keyId: string): Promise<void> {
+    const { version } = parseOrgKeyId(keyId);
+    await this.pool.query('UPDATE vault.organization_keys SET retired_at = now() WHERE organization_id = $1 AND version < $2 AND retired_at IS NULL', [organizationId, version]);
+  }
+
   keyById(keyId: string): Promise<Buffer> {
     return this.cache.get(keyId, async () => {
       const { organizationId, version } = parseOrgKeyId(keyId);

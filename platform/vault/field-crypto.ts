@@ -32,10 +32,15 @@ export function openField(key: Buffer, organizationId: string, patientId: string
   return open(key, unpack(stored, 'patient'), fieldAad(organizationId, patientId, field)).toString('utf8');
 }
 
+/** Seals a key under a given organisation data key (its id and the unwrapped key). */
+export function sealUnder(orgKey: Buffer, keyId: string, key: Buffer, aad: string): Buffer {
+  return pack(seal(orgKey, keyId, key, aad));
+}
+
 /** Seals a key (a patient key, an index key) under the organisation's current data key. */
 export async function wrapUnderOrgKey(keyring: Keyring, organizationId: string, key: Buffer, aad: string): Promise<{ wrapped: Buffer; keyId: string }> {
   const { keyId, key: orgKey } = await keyring.activeKey(organizationId);
-  return { wrapped: pack(seal(orgKey, keyId, key, aad)), keyId };
+  return { wrapped: sealUnder(orgKey, keyId, key, aad), keyId };
 }
 
 export async function unwrapUnderOrgKey(keyring: Keyring, organizationId: string, wrapped: Buffer, keyId: string, aad: string): Promise<Buffer> {

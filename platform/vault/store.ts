@@ -100,3 +100,37 @@ export async function erase(client: pg.PoolClient, organizationId: string, patie
   await client.query('DELETE FROM vault.verification_codes WHERE patient_id = $1 AND organization_id = $2', [patientId, organizationId]);
   return true;
 }
+
+export interface WrappedKeyRow {
+  /** The patient id, or '' for the organisation's index key. */
+  owner: string;
+  wrappedKey: Buffer;
+  wrappingKeyId: string;
+}
+
+/** Patient keys of the organisation not yet wrapped by `keyId`, after `afterPatientId`, in id order. */
+export async function keysNotWrappedBy(q: Queryable, organizationId: string, keyId: string, afterPatientId: string, limit: number): Promise<WrappedKeyRow[]> {
+  const { rows } = await q.query<{ patient_id: string; wrapped_key: Buffer; wrapping_key_id: string }>(
+    `SELECT patient_id, wrapped_key, wrapping_key_id FROM vault.patient_keys
+      WHERE organization_id = $1 AND wrapping_key_id <> $2 AND patient_id > $3 ORDER BY patient_id LIMIT $4`,
+    [organizationId, keyId, afterPatientId, limit]);
+  return rows.map((r) => ({ owner: r.patient_id, wrappedKey: r.wrapped_key, wrappingKeyId: r.wrapping_key_id }));
+}
+
+/** The organisation's index key row when it is not yet wrapped by `keyId`. */
+export async function indexKeyNotWrappedBy(q: Queryable, organizationId: string, keyId: string): Promise<WrappedKeyRow | undefined> {
+  const { rows } = await q.query<{ wrapped_key: Buffer; wrapping_key_id: string }>(
+    'SELECT wrapped_key, wrapping_key_id FROM vault.organization_index_keys WHERE organization_id = $1 AND wrapping_key_id <> $2', [organizationId, keyId]);
+  const r = rows[0];
+  return r === undefined ? undefined : { owner: '', wrappedKey: r.wrapped_key, wrappingKeyId: r.wrapping_key_id };
+}
+
+/** Swaps a wrapped key only if it is still wrapped as read (compare-and-set): safe beside other writers. */
+export async function replaceWrappedKey(q: Queryable, organizationId: string, row: WrappedKeyRow, wrapped: Buffer, keyId: string): Promise<boolean> {
+  const { rowCount } = row.owner === ''
+    ? await q.query('UPDATE vault.organization_index_keys SET wrapped_key = $1, wrapping_key_id = $2 WHERE organization_id = $3 AND wrapping_key_id = $4',
+      [wrapped, keyId, organizationId, row.wrappingKeyId])
+    : await q.query('UPDATE vault.patient_keys SET wrapped_key = $1, wrapping_key_id = $2 WHERE organization_id = $3 AND patient_id = $4 AND wrapping_key_id = $5',
+      [wrapped, keyId, organizationId, row.owner, row.wrappingKeyId]);
+  return rowCount === 1;
+}

@@ -100,4 +100,59 @@ describe('vault keys', () => {
     for (const key of candidates) assert.throws(() => openField(key, org, patientId, 'familyName', row.family_name as Buffer));
     assert.equal((await fx.vault.getIdentity(staff, org, other, 'treatment')).familyName, 'Family2', 'other patients and the organisation key are untouched');
   });
+
+  test('organisation key rotation re-wraps every patient key and the index key under a new version while reads go on; old data stays readable', async () => {
+    const org = fx.org();
+    // A process of its own (earlier tests swap the fixture's master key).
+    const master = new LocalMasterKey(randomBytes(32));
+    const keyring = new Keyring(fx.pool, master, 60_000);
+    const vault = new Vault(fx.pool, keyring, new OrgIndexKeys(fx.pool, keyring, 60_000), new AuditLog(fx.pool));
+    const patients: Array<{ id: string; identity: PatientIdentity }> = [];
+    for (let i = 0; i < 7; i++) patients.push({ id: (await vault.createPatient(staff, org, person(40 + i), 'treatment')).patientId, identity: person(40 + i) });
+    const before = await keyring.sealText(org, 'pt_chat', 'CANARY sealed before the rotation');
+    assert.equal(before.keyId, orgKeyId(org, 1));
+
+    // A process that cached v1 as the current version just before the rotation.
+    const stale = new Keyring(fx.pool, master, 60_000);
+    assert.equal((await stale.activeKey(org)).keyId, orgKeyId(org, 1));
+    const reader = otherProcess(fx, [master]); // another process, reading all along
+    let rotating = true;
+    let reads = 0;
+    const readLoop = (async () => {
+      while (rotating || reads < patients.length) {
+        for (const p of patients) {
+          assert.equal((await reader.getIdentity(staff, org, p.id, 'operations')).familyName, p.identity.familyName);
+          reads++;
+        }
+      }
+    })();
+    const result = await vault.rotateOrganizationKey({ kind: 'system', id: 'test' }, org, { batchSize: 3 });
+    rotating = false;
+    await readLoop;
+    assert.deepEqual(result, { keyId: orgKeyId(org, 2), patientKeys: 7, indexKey: true });
+
+    const { rows } = await fx.pool.query<{ wrapping_key_id: string; n: string }>(
+      'SELECT wrapping_key_id, count(*) AS n FROM vault.patient_keys WHERE organization_id = $1 GROUP BY 1', [org]);
+    assert.deepEqual(rows.map((r) => [r.wrapping_key_id, Number(r.n)]), [[orgKeyId(org, 2), 7]], 'every patient key is under the new version');
+    const retired = await fx.pool.query<{ version: number; retired: boolean }>('SELECT version, retired_at IS NOT NULL AS retired FROM vault.organization_keys WHERE organization_id = $1 ORDER BY version', [org]);
+    assert.deepEqual(retired.rows.map((r) => [r.version, r.retired]), [[1, true], [2, false]]);
+
+    // Everything still works: identities, blind-index lookups, text sealed before; new text uses v2.
+    for (const p of patients) assert.equal((await vault.getIdentity(staff, org, p.id, 'treatment')).givenName, p.identity.givenName);
+    assert.deepEqual(await vault.findByPhone(staff, org, person(43).phone as string, 'treatment'), [patients[3]?.id]);
+    assert.equal(await keyring.openText(org, 'pt_chat', before), 'CANARY sealed before the rotation');
+    assert.equal((await keyring.sealText(org, 'pt_chat', 'after')).keyId, orgKeyId(org, 2));
+
+    // A patient created by a process that still had v1 cached is picked up by --resume, without a new version.
+    const late = await new Vault(fx.pool, stale, new OrgIndexKeys(fx.pool, stale, 60_000), new AuditLog(fx.pool)).createPatient(staff, org, person(49), 'treatment');
+    assert.ok(late.patientId);
+    const resumed = await vault.rotateOrganizationKey({ kind: 'system', id: 'test' }, org, { resume: true });
+    assert.equal(resumed.keyId, orgKeyId(org, 2));
+    assert.deepEqual(resumed, { keyId: orgKeyId(org, 2), patientKeys: 1, indexKey: false });
+    assert.deepEqual(await vault.rotateOrganizationKey({ kind: 'system', id: 'test' }, org, { resume: true }), { keyId: orgKeyId(org, 2), patientKeys: 0, indexKey: false }, 'a rerun finds nothing left');
+
+    const audit = await fx.pool.query<{ action: string; purpose: string; outcome: string; result_count: number }>(
+      "SELECT action, purpose, outcome, result_count FROM audit.events WHERE organization_id = $1 AND action = 'vault.keys.rotate' ORDER BY seq", [org]);
+    assert.deepEqual(audit.rows.map((r) => [r.purpose, r.outcome, r.result_count]), [['security', 'success', 7], ['security', 'success', 1], ['security', 'success', 0]]);
+  });
 });

@@ -5,7 +5,7 @@ import type { MasterKeyProvider } from '../crypto/master-key.js';
 import type { PgPool } from '../storage/postgres.js';
 import type { Actor, AuditEventInput, AuditSink, Purpose } from '../audit/types.js';
 import { CareloopError, isCareloopError } from '../errors.js';
-import { patientKeyAad, unwrapUnderOrgKey, wrapUnderOrgKey } from './field-crypto.js';
+import { indexKeyAad, patientKeyAad, sealUnder, unwrapUnderOrgKey, wrapUnderOrgKey } from './field-crypto.js';
 import { indexEntries, openIdentity, sealIdentity } from './identity-cells.js';
 import { blindDigest, type BlindIndexKeyProvider } from './index-keys.js';
 import { isPatientId, newPatientId } from './ids.js';
@@ -19,6 +19,15 @@ export interface VaultOptions {
 }
 
 type AuditBase = Omit<AuditEventInput, 'outcome' | 'reason' | 'resultCount'>;
+
+export interface OrgKeyRotation {
+  /** The new data key version, e.g. "org_1/v2". */
+  keyId: string;
+  /** Patient keys re-wrapped by this run (a rerun re-wraps only what is left). */
+  patientKeys: number;
+  /** Whether this run re-wrapped the blind-index key. */
+  indexKey: boolean;
+}
 
 function notFound(): CareloopError {
   // The same answer for unknown, erased and other organisations' patients: no hint either way.
@@ -169,6 +178,49 @@ export class Vault {
    */
   rotateMasterKey(newMaster: MasterKeyProvider, opts: { organizationIds?: readonly string[]; batchSize?: number } = {}): Promise<RewrapResult> {
     return this.keyring.rewrapOrganizationKeys(newMaster, opts);
+  }
+
+  /**
+   * Rotates one organisation's data key: a new version seals everything new, and every patient key
+   * and the blind-index key are re-wrapped under it (each row by compare-and-set, so reads and writes
+   * go on meanwhile and a rerun resumes). Older versions stay readable for data sealed under them
+   * (Kafka records, conversation state) and are marked retired. Audited as a security event.
+   */
+  async rotateOrganizationKey(actor: Actor, organizationId: string, opts: { batchSize?: number; resume?: boolean } = {}): Promise<OrgKeyRotation> {
+    const base: AuditBase = { organizationId, actor, action: 'vault.keys.rotate', patientId: null, purpose: 'security' };
+    try {
+      // resume: no new version; finish re-wrapping under the current one (keys that processes still
+      // holding the old version in their cache wrapped meanwhile, or a run that stopped half way).
+      const current = await this.keyring.currentKeyId(organizationId); // NOT_FOUND: an organisation without keys has nothing to rotate
+      const keyId = opts.resume === true ? current : await this.keyring.rotateOrganizationKey(organizationId);
+      const result = await this.rewrapUnder(organizationId, keyId, opts.batchSize ?? 500);
+      await this.keyring.retireVersionsBefore(organizationId, keyId);
+      await this.audit.record({ ...base, outcome: 'success', resultCount: result.patientKeys });
+      return result;
+    } catch (err) {
+      await this.audit.record({ ...base, outcome: 'failure', reason: isCareloopError(err) ? err.code.toLowerCase() : 'internal' });
+      throw err;
+    }
+  }
+
+  private async rewrapUnder(organizationId: string, keyId: string, batchSize: number): Promise<OrgKeyRotation> {
+    const newKey = await this.keyring.keyById(keyId);
+    const rewrap = async (row: store.WrappedKeyRow): Promise<boolean> => {
+      const aad = row.owner === '' ? indexKeyAad(organizationId) : patientKeyAad(organizationId, row.owner);
+      const key = await unwrapUnderOrgKey(this.keyring, organizationId, row.wrappedKey, row.wrappingKeyId, aad);
+      return store.replaceWrappedKey(this.pool, organizationId, row, sealUnder(newKey, keyId, key, aad), keyId);
+    };
+    const result: OrgKeyRotation = { keyId, patientKeys: 0, indexKey: false };
+    for (let after = ''; ;) {
+      const rows = await store.keysNotWrappedBy(this.pool, organizationId, keyId, after, batchSize);
+      for (const row of rows) if (await rewrap(row)) result.patientKeys++;
+      const last = rows[rows.length - 1];
+      if (last === undefined) break;
+      after = last.owner;
+    }
+    const index = await store.indexKeyNotWrappedBy(this.pool, organizationId, keyId);
+    if (index !== undefined) result.indexKey = await rewrap(index);
+    return result;
   }
 
   /** A caller-supplied id goes into the audit log only if it has the shape of a pseudonymous id. */

@@ -6,6 +6,7 @@ import { isCareloopError } from '../errors.js';
 import { repoRoot } from '../paths.js';
 import { createPgPool, migratePostgres } from '../storage/postgres.js';
 import { AuditLog } from './audit-log.js';
+import { asAuditOwner } from './test-support.js';
 import type { AuditEventInput } from './types.js';
 import { verifyAuditChain } from './verify.js';
 
@@ -22,25 +23,8 @@ async function ids(org: string): Promise<string[]> {
   return (await pool.query<{ id: string }>('SELECT id FROM audit.events WHERE organization_id = $1 ORDER BY seq', [org])).rows.map((r) => r.id);
 }
 
-/**
- * Changes a row the way someone with owner rights could: the append-only trigger is disabled inside
- * one transaction (the owner may; session_replication_role needs a superuser), then re-enabled.
- */
-async function asOwner(sql: string, params: unknown[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('ALTER TABLE audit.events DISABLE TRIGGER events_append_only');
-    await client.query(sql, params);
-    await client.query('ALTER TABLE audit.events ENABLE TRIGGER events_append_only');
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+/** Changes rows the way someone with owner rights on the table could. */
+const asOwner = (sql: string, params: unknown[]): Promise<void> => asAuditOwner(pool, [[sql, params]]);
 
 describe('audit log', () => {
   const log = new AuditLog(pool);

@@ -7,10 +7,11 @@ import { allTopics } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
 import { createMetrics } from '../../platform/service/metrics.js';
-import { migratePostgres, type PgPool } from '../../platform/storage/postgres.js';
+import { migratePostgres } from '../../platform/storage/postgres.js';
 import { checkAnchors, readAnchors } from '../../platform/audit/anchors.js';
 import { AuditLog } from '../../platform/audit/audit-log.js';
 import { canonicalContent, chainHash } from '../../platform/audit/chain.js';
+import { asAuditOwner } from '../../platform/audit/test-support.js';
 import type { AuditEventInput } from '../../platform/audit/types.js';
 import { verifyAuditChain } from '../../platform/audit/verify.js';
 
@@ -23,24 +24,7 @@ const event = (organizationId: string, i: number): AuditEventInput => ({
   patientId: `pt_${String(i).padStart(22, '0')}`, purpose: 'treatment', outcome: 'success', fields: ['givenName'],
 });
 
-/** Changes the audit tables the way their owner could: both append-only triggers off for one transaction. */
-async function asOwner(pool: PgPool, statements: ReadonlyArray<[string, unknown[]]>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('ALTER TABLE audit.events DISABLE TRIGGER events_append_only');
-    await client.query('ALTER TABLE audit.chain_heads DISABLE TRIGGER chain_heads_forward_only');
-    for (const [sql, params] of statements) await client.query(sql, params);
-    await client.query('ALTER TABLE audit.events ENABLE TRIGGER events_append_only');
-    await client.query('ALTER TABLE audit.chain_heads ENABLE TRIGGER chain_heads_forward_only');
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+const asOwner = asAuditOwner;
 
 test('the scheduler anchors audit chain heads in Kafka; a chain rewritten or cut short in the database verifies on its own but fails against its anchor', async () => {
   cleanups.push(await createTestTopics(cfg, allTopics().filter((t) => t.name === 'audit.anchors' || t.name === 'patient.signals')));

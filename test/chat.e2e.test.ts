@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { prepare } from '../platform/bootstrap.js';
+import { connectRedis } from '../platform/storage/redis.js';
 import { ChatClient, type ServerFrame } from './chat-client.js';
 import { testConfig, uniqueId } from './helpers.js';
 import { cleanupRun, freePort, ProductProcess, seedTenant, type TestTenant } from './product.js';
 
-const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_') });
+// Its own Redis namespace too: every service must honour redis.keyPrefix for the chat to work.
+const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_'), 'redis.keyPrefix': `${uniqueId('chat')}:` });
 let env: NodeJS.ProcessEnv;
 let gatewayUrl: string;
 let edge: ProductProcess;
@@ -20,7 +22,7 @@ before(async () => {
   const [gatewayPort, apiPort, opsPort] = [await freePort(), await freePort(), await freePort()];
   env = {
     ...process.env,
-    CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database,
+    CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database, CARELOOP_REDIS_KEY_PREFIX: cfg.redis.keyPrefix,
     CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_OPS_PORT: String(opsPort),
     CARELOOP_CONSUMER_SESSION_TIMEOUT: '6s', CARELOOP_GATEWAY_RATE_LIMIT_BURST: '1000', CARELOOP_LOG_LEVEL: 'warn',
   };
@@ -179,6 +181,17 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
       }
     } finally {
       for (const c of clients) c.close();
+    }
+  });
+
+  test('every Redis key this run left for its patients carries the deployment\'s redis.keyPrefix', async () => {
+    const redis = await connectRedis({ url: cfg.redis.url, name: 'careloop-test' });
+    try {
+      const keys = (await Promise.all(tenant.patients.slice(0, 5).map((p) => redis.keys(`*${p.id}*`)))).flat();
+      assert.ok(keys.some((k) => k.startsWith(`${cfg.redis.keyPrefix}conversation:`)), keys.join(', '));
+      assert.deepEqual(keys.filter((k) => !k.startsWith(cfg.redis.keyPrefix)), []);
+    } finally {
+      await redis.quit();
     }
   });
 });

@@ -179,7 +179,7 @@ test('a wait arms a timer that the scheduler fires: the workflow resumes where i
     assert.equal(replyTo(client, id), 'T: noted.');
     // The fake clock: bring this patient's timer forward instead of waiting a minute.
     const redis = await deps.redis();
-    const key = timerKey(cfg.kafka.topicPrefix);
+    const key = timerKey(cfg.kafka.topicPrefix, cfg.redis.keyPrefix);
     const members = (await redis.zRange(key, 0, -1)).filter((m) => m.includes(patient.id));
     assert.equal(members.length, 1, 'one timer armed for the patient');
     await redis.zAdd(key, { score: Date.now(), value: members[0] as string }, { XX: true });

@@ -15,8 +15,8 @@ export const wsDelivery: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
     const [publisher, redis] = await Promise.all([deps.publisher(), deps.redis()]);
-    const outbox = new Outbox(redis);
-    const routes = new RouteTable(redis);
+    const outbox = new Outbox(redis, ctx.cfg.redis.keyPrefix);
+    const routes = new RouteTable(redis, ctx.cfg.redis.keyPrefix);
     const consumer = await startGroupConsumer(ctx, 'delivery-ws', {
       process: async (value) => {
         const m = value as OutboundMessage;

@@ -23,11 +23,11 @@ export const adminApi: ServiceDefinition = {
     const [security, pool, redis, publisher] = await Promise.all([deps.security(), deps.postgres(), deps.redis(), deps.publisher()]);
     const understand = await realUnderstanding([], modelPath()).catch(() => undefined);
     if (understand === undefined) ctx.log.warn('the intent model is missing: workflow simulation is off until `npm run build`');
-    const conversations = new ConversationStore(redis, 1);
+    const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
     const app = await buildApiApp({
       log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
-      limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
+      limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl,
       workflows: {
         repo: new WorkflowRepository(pool), publisher,
@@ -36,7 +36,7 @@ export const adminApi: ServiceDefinition = {
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del(outboxKey(patientId));
+        await redis.del(outboxKey(patientId, cfg.redis.keyPrefix));
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

@@ -36,16 +36,17 @@ export const gateway: ServiceDefinition = {
     const instanceId = randomUUID();
     const [publisher, redis, keyring, security] = await Promise.all([deps.publisher(), deps.redis(), deps.keyring(), deps.security()]);
     const secret = sessionSecret(cfg);
-    const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 });
-    const outbox = new Outbox(redis);
-    const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }); // three codes per number per 15 minutes
-    const routes = new RouteTable(redis);
+    const prefix = cfg.redis.keyPrefix;
+    const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 }, Date.now, prefix);
+    const outbox = new Outbox(redis, prefix);
+    const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
+    const routes = new RouteTable(redis, prefix);
     const chat = new ChatGateway({
       instanceId, log: ctx.log, outbox, routes, now: ctx.now,
       allow: (patientId) => limiter.take(`patient:${patientId}`),
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
-        const seenKey = `seen:${claims.patientId}:${frame.id}`;
+        const seenKey = `${prefix}seen:${claims.patientId}:${frame.id}`;
         if ((await redis.set(seenKey, 'pending', { NX: true, EX: 86_400 })) === null) {
           // Stored before: ack again. Still being stored by another connection: not yet ackable.
           if ((await redis.get(seenKey)) === 'done') return 'duplicate';
@@ -72,7 +73,7 @@ export const gateway: ServiceDefinition = {
     const subscriber = redis.duplicate();
     subscriber.on('error', () => undefined);
     await subscriber.connect();
-    await subscriber.subscribe(gatewayChannel(instanceId), (patientId) => { void chat.drain(patientId); });
+    await subscriber.subscribe(gatewayChannel(instanceId, prefix), (patientId) => { void chat.drain(patientId); });
     const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
     const cleanup = async (): Promise<void> => {
       clearInterval(heartbeat);
@@ -82,7 +83,7 @@ export const gateway: ServiceDefinition = {
     const app = await buildGatewayApp({
       log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
       verifyToken: async (token) => verifySessionToken(token, secret, new Date(ctx.now())),
-      ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }),
+      ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, prefix),
       verify: {
         verifier: security.verifier,
         // Keyed by an HMAC of the normalised phone: the number itself never becomes a Redis key.

@@ -21,7 +21,7 @@ export interface Config {
   };
   readonly registry: { readonly url: string };
   readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number; readonly caFile: string };
-  readonly redis: { readonly url: string };
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string; readonly retentionMonths: number };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly previousMasterKeyFile: string; readonly keyCacheTtl: Milliseconds };

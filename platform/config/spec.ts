@@ -58,6 +58,7 @@ export const CONFIG_SPEC = {
   'postgres.poolMax': { type: { kind: 'int', min: 1, max: 500 }, default: '10', doc: 'connections per process' },
 
   'redis.url': { type: { kind: 'url', protocols: ['redis:', 'rediss:'] }, doc: 'Redis URL; rediss:// turns TLS on (default: the local stack)' },
+  'redis.keyPrefix': { type: { kind: 'string' }, default: '', doc: "prefix of every Redis key and pub/sub channel (e.g. 'staging:'), so deployments can share one Redis" },
 
   'clickhouse.url': { type: { kind: 'url', protocols: ['http:', 'https:'] }, doc: 'ClickHouse HTTP URL (default: the local stack)' },
   'clickhouse.database': { type: str, default: 'careloop', doc: 'ClickHouse database' },

@@ -25,27 +25,31 @@ interface StoredState extends Entity {
   optedOut: boolean; recent: string[]; turn: number; slots: string; updatedAt: Date;
 }
 
-const schema = new Schema<StoredState>(
-  'conversation',
-  {
-    organizationId: { type: 'string' },
-    workflowId: { type: 'string' },
-    workflowVersion: { type: 'number' },
-    step: { type: 'string' },
-    optedOut: { type: 'boolean' },
-    recent: { type: 'string[]', separator: ',' },
-    turn: { type: 'number' },
-    slots: { type: 'string' },
-    updatedAt: { type: 'date' },
-  },
-  { dataStructure: 'HASH' },
-);
+/** The HASH schema; its name is the key prefix (`<redis.keyPrefix>conversation:<patientId>`). */
+function schemaFor(prefix: string): Schema<StoredState> {
+  return new Schema<StoredState>(
+    `${prefix}conversation`,
+    {
+      organizationId: { type: 'string' },
+      workflowId: { type: 'string' },
+      workflowVersion: { type: 'number' },
+      step: { type: 'string' },
+      optedOut: { type: 'boolean' },
+      recent: { type: 'string[]', separator: ',' },
+      turn: { type: 'number' },
+      slots: { type: 'string' },
+      updatedAt: { type: 'date' },
+    },
+    { dataStructure: 'HASH' },
+  );
+}
 
 export class ConversationStore {
   private readonly repo: Repository<StoredState>;
 
-  constructor(client: RedisClient, private readonly ttlSeconds: number, private readonly now: () => number = Date.now) {
-    this.repo = new Repository(schema, client as never);
+  /** prefix: redis.keyPrefix, so deployments sharing a Redis keep apart. */
+  constructor(client: RedisClient, private readonly ttlSeconds: number, private readonly now: () => number = Date.now, prefix = '') {
+    this.repo = new Repository(schemaFor(prefix), client as never);
   }
 
   async get(patientId: string): Promise<ConversationState | null> {

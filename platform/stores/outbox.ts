@@ -24,8 +24,8 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
 end
 return false`;
 
-export function outboxKey(patientId: string): string {
-  return `outbox:${patientId}`;
+export function outboxKey(patientId: string, prefix = ''): string {
+  return `${prefix}outbox:${patientId}`;
 }
 
 /**
@@ -34,12 +34,13 @@ export function outboxKey(patientId: string): string {
  * queued reply on reconnect.
  */
 export class Outbox {
-  constructor(private readonly redis: RedisClient) {}
+  /** prefix: redis.keyPrefix, so deployments sharing a Redis keep apart. */
+  constructor(private readonly redis: RedisClient, private readonly prefix = '') {}
 
   /** Returns false when the message was already queued (a duplicate). */
   async enqueue(patientId: string, e: Omit<OutboxEntry, 'streamId'>): Promise<boolean> {
     const res = await this.redis.eval(ENQUEUE, {
-      keys: [outboxKey(patientId), `queued:${e.messageId}`],
+      keys: [outboxKey(patientId, this.prefix), `${this.prefix}queued:${e.messageId}`],
       arguments: [String(DEDUPE_TTL_SECONDS), String(MAX_QUEUED), e.messageId, e.replyTo ?? '', e.organizationId,
         e.content.keyId, e.content.nonce.toString('base64'), e.content.ciphertext.toString('base64'), String(OUTBOX_TTL_SECONDS)],
     });
@@ -49,7 +50,7 @@ export class Outbox {
   /** Queued entries after `afterId` (exclusive), oldest first. */
   async read(patientId: string, afterId = '-', count = 100): Promise<OutboxEntry[]> {
     const start = afterId === '-' ? '-' : `(${afterId}`;
-    const rows = await this.redis.xRange(outboxKey(patientId), start, '+', { COUNT: count });
+    const rows = await this.redis.xRange(outboxKey(patientId, this.prefix), start, '+', { COUNT: count });
     return rows.map((r) => ({
       streamId: r.id,
       messageId: r.message['m'] ?? '',
@@ -60,6 +61,6 @@ export class Outbox {
   }
 
   async remove(patientId: string, streamIds: readonly string[]): Promise<void> {
-    if (streamIds.length > 0) await this.redis.xDel(outboxKey(patientId), [...streamIds]);
+    if (streamIds.length > 0) await this.redis.xDel(outboxKey(patientId, this.prefix), [...streamIds]);
   }
 }

@@ -21,10 +21,10 @@ return ok`;
 
 /** Per-key token buckets shared by every instance (keys are pseudonymous ids or IP hashes). */
 export class RateLimiter {
-  constructor(private readonly redis: RedisClient, private readonly bucket: TokenBucket, private readonly now: () => number = Date.now) {}
+  constructor(private readonly redis: RedisClient, private readonly bucket: TokenBucket, private readonly now: () => number = Date.now, private readonly prefix = '') {}
 
   async take(key: string): Promise<boolean> {
-    const res = await this.redis.eval(TAKE, { keys: [`rl:${key}`], arguments: [String(this.bucket.capacity), String(this.bucket.refillPerSecond), String(this.now())] });
+    const res = await this.redis.eval(TAKE, { keys: [`${this.prefix}rl:${key}`], arguments: [String(this.bucket.capacity), String(this.bucket.refillPerSecond), String(this.now())] });
     return res === 1;
   }
 }

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testConfig, uniqueId } from '../../test/helpers.js';
 import { connectRedis, type RedisClient } from '../storage/redis.js';
+import { ConversationStore } from './conversation-store.js';
 import { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limit.js';
 import { RouteTable } from './routing.js';
+import { TimerStore, timerKey } from './timers.js';
 
 const cfg = testConfig();
 let redis: RedisClient;
@@ -22,6 +24,34 @@ describe('Redis stores', () => {
     now += 1000;
     assert.equal(await limiter.take(key), true, 'one token back after a second');
     assert.equal(await limiter.take(key), false);
+  });
+
+  test('two deployments with their own redis.keyPrefix share a Redis without seeing each other; every key carries the prefix', async () => {
+    const [a, b] = [uniqueId('depa') + ':', uniqueId('depb') + ':'];
+    const patient = uniqueId('pt_');
+    const message = uniqueId('m');
+    const state = { organizationId: 'org', workflowId: 'default', workflowVersion: 1, step: 'start', optedOut: false, recent: [message], turn: 1, slots: '{}' };
+    // Deployment a writes everything a patient's conversation leaves in Redis.
+    assert.equal(await new Outbox(redis, a).enqueue(patient, { messageId: message, replyTo: null, organizationId: 'org', content: sealed('x') }), true);
+    await new ConversationStore(redis, 60, Date.now, a).put(patient, state);
+    await new RouteTable(redis, a).attach(patient, 'gw-1');
+    const limiterA = new RateLimiter(redis, { capacity: 1, refillPerSecond: 0.001 }, Date.now, a);
+    assert.equal(await limiterA.take(patient), true);
+    await new TimerStore(redis, timerKey('t.', a)).schedule([{ at: 1, organizationId: 'org', patientId: patient, workflowId: 'w', timerId: 'x' }]);
+    // Deployment b sees none of it, and the same message id is new to it.
+    assert.deepEqual(await new Outbox(redis, b).read(patient), []);
+    assert.equal(await new ConversationStore(redis, 60, Date.now, b).get(patient), null);
+    assert.deepEqual(await new RouteTable(redis, b).instancesOf(patient), []);
+    assert.equal(await new RateLimiter(redis, { capacity: 1, refillPerSecond: 0.001 }, Date.now, b).take(patient), true, "b's bucket is its own");
+    assert.deepEqual(await new TimerStore(redis, timerKey('t.', b)).claimDue(Date.now()), []);
+    assert.equal(await new Outbox(redis, b).enqueue(patient, { messageId: message, replyTo: null, organizationId: 'org', content: sealed('x') }), true);
+    // While a still has it all.
+    assert.equal((await new ConversationStore(redis, 60, Date.now, a).get(patient))?.turn, 1);
+    assert.equal(await limiterA.take(patient), false);
+    assert.equal((await new TimerStore(redis, timerKey('t.', a)).claimDue(Date.now())).length, 1);
+    const keys = await redis.keys(`*${patient}*`);
+    assert.ok(keys.length >= 4 && keys.every((k) => k.startsWith(a) || k.startsWith(b)), keys.join(', '));
+    assert.ok((await redis.keys(`*${message}*`)).every((k) => k.startsWith(a) || k.startsWith(b)));
   });
 
   test('the outbox keeps order, drops a duplicate message id, and removes what was sent', async () => {

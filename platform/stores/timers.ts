@@ -10,8 +10,8 @@ export interface WorkflowTimer {
 }
 
 /** One set per deployment: its timers feed its own topics (the topic prefix names the deployment). */
-export function timerKey(topicPrefix: string): string {
-  return `timers:workflow:${topicPrefix}`;
+export function timerKey(topicPrefix: string, redisPrefix = ''): string {
+  return `${redisPrefix}timers:workflow:${topicPrefix}`;
 }
 
 /**

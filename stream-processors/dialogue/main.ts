@@ -112,8 +112,8 @@ export const dialogue: ServiceDefinition = {
     const { deps } = ctx;
     const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
     const directory = new PatientDirectory(pool);
-    const store = new ConversationStore(redis, STATE_TTL_SECONDS);
-    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix));
+    const store = new ConversationStore(redis, STATE_TTL_SECONDS, Date.now, ctx.cfg.redis.keyPrefix);
+    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     await registry.prime();
     const config = await followWorkflows(ctx, registry);

@@ -18,7 +18,7 @@ export const scheduler: ServiceDefinition = {
   description: 'fires workflow timers as patient signals',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const [publisher, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.redis()]);
-    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix));
+    const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     let busy = false;
     const tick = async (): Promise<void> => {
       if (busy) return;

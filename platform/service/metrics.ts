@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The process's Prometheus registry and the metrics every consumer loop shares. Labels are
@@ -9,6 +9,9 @@ export interface Metrics {
   recordsProcessed: Counter<'group' | 'topic' | 'outcome'>;
   recordDuration: Histogram<'group' | 'topic'>;
   recordsProduced: Counter<'topic'>;
+  /** Background tasks (audit_anchor, analytics_retention): when each last succeeded, and its failures. */
+  taskLastSuccess: Gauge<'task'>;
+  taskFailures: Counter<'task'>;
 }
 
 export function createMetrics(defaults = true): Metrics {
@@ -33,6 +36,18 @@ export function createMetrics(defaults = true): Metrics {
       name: 'careloop_records_produced_total',
       help: 'Kafka records produced',
       labelNames: ['topic'],
+      registers: [registry],
+    }),
+    taskLastSuccess: new Gauge({
+      name: 'careloop_task_last_success_timestamp_seconds',
+      help: 'When a background task (audit_anchor, analytics_retention) last succeeded; alert when it falls behind',
+      labelNames: ['task'],
+      registers: [registry],
+    }),
+    taskFailures: new Counter({
+      name: 'careloop_task_failures_total',
+      help: 'Failed runs of a background task (audit_anchor, analytics_retention)',
+      labelNames: ['task'],
       registers: [registry],
     }),
   };

@@ -41,7 +41,9 @@ export const analyticsSink: ServiceDefinition = {
       try {
         const report = await dropExpiredPartitions(clickhouse, assertIdentifier(cfg.clickhouse.database), cfg.clickhouse.retentionMonths, new Date(ctx.now()));
         if (report.dropped.length > 0) ctx.log.info({ dropped: report.dropped, oldestKept: report.oldestKept }, 'analytics retention dropped old months');
+        ctx.metrics.taskLastSuccess.set({ task: 'analytics_retention' }, ctx.now() / 1000);
       } catch (err) {
+        ctx.metrics.taskFailures.inc({ task: 'analytics_retention' });
         ctx.log.warn({ code: normalizeError(err).code }, 'analytics retention failed; retrying in an hour');
       }
     };

@@ -36,7 +36,8 @@ test('the scheduler anchors audit chain heads in Kafka; a chain rewritten or cut
   const log = new AuditLog(pool);
   for (let i = 1; i <= 5; i++) await log.record(event(org, i));
 
-  const service = await scheduler.start({ cfg, log: silentLogger, metrics: createMetrics(false), deps, now: Date.now });
+  const metrics = createMetrics(false);
+  const service = await scheduler.start({ cfg, log: silentLogger, metrics, deps, now: Date.now });
   cleanups.push(() => service.stop());
   const topic = `${cfg.kafka.topicPrefix}audit.anchors`;
   const catalogue = await deps.catalogue();
@@ -45,6 +46,8 @@ test('the scheduler anchors audit chain heads in Kafka; a chain rewritten or cut
     return latest.get(org)?.seq === 5 ? latest : undefined;
   }, 60_000, 'the anchor of the new chain');
   assert.deepEqual(await checkAnchors(pool, anchors, org), { ok: true, checked: 1 });
+  const lastSuccess = (await metrics.taskLastSuccess.get()).values.find((v) => v.labels['task'] === 'audit_anchor')?.value ?? 0;
+  assert.ok(Math.abs(lastSuccess - Date.now() / 1000) < 60, `the last-success gauge is recent (${lastSuccess})`);
 
   // A sixth event moves the head; the next round anchors it.
   await log.record(event(org, 6));

@@ -62,7 +62,9 @@ async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
       const moved = tracker.changed(await chainHeads(pool, ctx.now()));
       await publisher.publish('audit.anchors', moved.map((a) => ({ key: a.organizationId, value: a })));
       tracker.markSent(moved);
+      ctx.metrics.taskLastSuccess.set({ task: 'audit_anchor' }, ctx.now() / 1000);
     } catch (err) {
+      ctx.metrics.taskFailures.inc({ task: 'audit_anchor' });
       ctx.log.warn({ code: normalizeError(err).code }, 'audit anchoring failed; retrying next round');
     } finally {
       busy = false;

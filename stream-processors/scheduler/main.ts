@@ -15,7 +15,7 @@ const POLL_MS = 500;
  */
 export const scheduler: ServiceDefinition = {
   name: 'scheduler',
-  description: 'fires workflow timers as patient signals',
+  description: 'fires workflow timers as patient signals; anchors the audit chains in Kafka',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const [publisher, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.redis()]);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));

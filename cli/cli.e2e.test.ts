@@ -100,7 +100,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
   assert.equal(await exited, 0, 'a clean shutdown');
 });
 
-test('`careloop keys rotate-master` re-wraps an organisation key under a new master key, `keys rotate-org` rotates it; `careloop audit verify` checks the chain', async () => {
+test('`careloop keys rotate-master` re-wraps an organisation key under a new master key, `keys rotate-org` rotates it, `keys destroy-retired` shreds the old version; `careloop audit verify` checks the chain', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { randomBytes } = await import('node:crypto');
@@ -128,12 +128,16 @@ test('`careloop keys rotate-master` re-wraps an organisation key under a new mas
     const resumed = spawnSync(process.execPath, [cli, 'keys', 'rotate-org', '--org', org, '--resume'], { encoding: 'utf8' });
     assert.match(resumed.stdout, /rotation complete/);
     assert.equal(await onlyNew.openText(org, 'p1', sealed), 'CANARY rotation text', 'text sealed under the old version still opens');
+    const destroyed = spawnSync(process.execPath, [cli, 'keys', 'destroy-retired', '--org', org, '--older-than', '0s', '--force'], { encoding: 'utf8' });
+    assert.equal(destroyed.status, 0, destroyed.stderr);
+    assert.match(destroyed.stdout, new RegExp(`destroyed 1 retired key version: ${org}/v1`));
+    await assert.rejects(new Keyring(await deps.postgres(), new LocalMasterKey(newKey), 0).openText(org, 'p1', sealed), /unknown data key/, 'text sealed under the destroyed version is noise');
     const noOrg = spawnSync(process.execPath, [cli, 'keys', 'rotate-org'], { encoding: 'utf8' });
     assert.deepEqual([noOrg.status, /VALIDATION_FAILED: rotate-org needs --org/.test(noOrg.stderr)], [1, true], noOrg.stderr);
     // This organisation's chain only: other tests tamper with (and restore) their own chains meanwhile.
     const audit = spawnSync(process.execPath, [cli, 'audit', 'verify', '--org', org], { encoding: 'utf8' });
     assert.equal(audit.status, 0, audit.stderr);
-    assert.match(audit.stdout, new RegExp(`audit chain intact: 2 rows verified for ${org}`), 'the two rotate-org runs were audited');
+    assert.match(audit.stdout, new RegExp(`audit chain intact: 3 rows verified for ${org}`), 'the two rotate-org runs and the destroy were audited');
     assert.match(audit.stdout, /anchors match: \d+ organisations? checked against audit\.anchors/);
   } finally {
     await deps.close();

@@ -9,7 +9,7 @@ import { parseArgs } from './args.js';
 import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
-import { AUDIT_HELP, KEYS_HELP, auditVerify, rotateMaster, rotateOrganization } from './security-commands.js';
+import { AUDIT_HELP, KEYS_HELP, auditVerify, destroyRetired, rotateMaster, rotateOrganization } from './security-commands.js';
 import { WORKFLOW_HELP, publishCommand, simulateCommand, validateCommand } from './workflow-commands.js';
 import { seedDemo, seedLoadPatients } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
@@ -29,6 +29,7 @@ Commands:
   audit verify             check the hash-chained audit log for tampering
   keys rotate-master       re-wrap every data key under a new master key
   keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
+  keys destroy-retired     destroy an organisation's long-retired key versions (crypto-shreds old data)
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -217,9 +218,10 @@ export async function main(argv: string[]): Promise<number> {
       return auditVerify(configFrom(flags), flags.get('org') as string | undefined, !flags.has('no-anchors'));
     }
     case 'keys': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value', resume: 'bool' });
+      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value', resume: 'bool', 'older-than': 'value', force: 'bool' });
+      if (positional[0] === 'destroy-retired') return destroyRetired(configFrom(flags), flags.get('org') as string | undefined, flags.get('older-than') as string | undefined, flags.has('force'));
       if (positional[0] === 'rotate-org') return rotateOrganization(configFrom(flags), flags.get('org') as string | undefined, flags.has('resume'));
-      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master or rotate-org; see careloop keys --help');
+      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master, rotate-org or destroy-retired; see careloop keys --help');
       return rotateMaster(configFrom(flags), flags.get('new-key-file') as string | undefined, flags.get('org') as string | undefined);
     }
     case 'seed': {

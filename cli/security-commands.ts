@@ -1,4 +1,4 @@
-import type { Config } from '../platform/config/config.js';
+import { parseDuration, type Config } from '../platform/config/config.js';
 import { CareloopError } from '../platform/errors.js';
 import { chainHeads, checkAnchors, readAnchors } from '../platform/audit/anchors.js';
 import { verifyAuditChain } from '../platform/audit/verify.js';
@@ -32,7 +32,14 @@ patient key and the blind-index key of the organisation are re-wrapped under it,
 keep running. Older versions stay (marked retired) to read what was sealed under them (Kafka records,
 conversation state) until that data has aged out. Processes pick the new version up within
 crypto.keyCacheTtl; run again with --resume after that to re-wrap keys they made meanwhile (it prints
-0 when nothing is left). Audited as vault.keys.rotate.`;
+0 when nothing is left). Audited as vault.keys.rotate.
+
+Usage: careloop keys destroy-retired --org <organizationId> [--older-than 31d] [--force]
+
+Destroys the organisation's key versions retired longer ago than --older-than (default 31d, beyond
+the longest topic retention): what was sealed under them becomes unreadable (crypto-shredding of old
+data). Refused while a patient key is still wrapped by such a version (finish rotate-org --resume
+first); shorter ages need --force. Audited as vault.keys.destroy.`;
 
 function withDeps<T>(cfg: Config, fn: (deps: Dependencies) => Promise<T>): Promise<T> {
   const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
@@ -73,6 +80,23 @@ export async function rotateMaster(cfg: Config, newKeyFile: string | undefined, 
     if (r.failed.length > 0) console.error(`failed organisations: ${r.failed.join(', ')}; run the command again`);
     console.log('next: run every process with crypto.masterKeyFile set to the new key, then drop crypto.previousMasterKeyFile');
     return r.failed.length === 0 ? 0 : 1;
+  });
+}
+
+const LONGEST_RETENTION_MS = 31 * 86_400_000; // the longest topic retention (30 days), and a day
+
+export async function destroyRetired(cfg: Config, organizationId: string | undefined, olderThan: string | undefined, force: boolean): Promise<number> {
+  if (organizationId === undefined) throw new CareloopError('VALIDATION_FAILED', 'destroy-retired needs --org <organizationId>; see careloop keys --help');
+  const age = parseDuration(olderThan ?? '31d');
+  if (age === undefined) throw new CareloopError('VALIDATION_FAILED', `--older-than must be a duration such as 31d or 12h; got "${String(olderThan)}"`);
+  if (age < LONGEST_RETENTION_MS && !force) {
+    throw new CareloopError('VALIDATION_FAILED', `--older-than ${String(olderThan)} is shorter than the longest topic retention (31d): Kafka records sealed under those keys would become unreadable; add --force if that is what you want`);
+  }
+  return withDeps(cfg, async (deps) => {
+    const { vault } = await deps.security();
+    const destroyed = await vault.destroyRetiredKeys({ kind: 'system', id: 'careloop-cli' }, organizationId, new Date(Date.now() - age));
+    console.log(destroyed.length === 0 ? 'no retired key versions old enough to destroy' : `destroyed ${destroyed.length} retired key version${destroyed.length === 1 ? '' : 's'}: ${destroyed.join(', ')}`);
+    return 0;
   });
 }
 

@@ -51,6 +51,14 @@ export interface ConfigSources {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** "500ms", "30s", "5m", "1h", "31d" → milliseconds; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  const unit = m?.[2];
+  if (m === null || unit === undefined) return undefined;
+  return Math.round(Number(m[1]) * (DURATION_UNITS[unit] ?? 1));
+}
+
 function bad(key: string, source: string, why: string): CareloopError {
   return new CareloopError('CONFIG_INVALID', `config key "${key}" (${source}) ${why}`, { details: { key, source } });
 }
@@ -81,10 +89,9 @@ function parseValue(key: string, type: KeyType, raw: unknown, source: string): u
       return Object.freeze(items);
     }
     case 'duration': {
-      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-      const unit = m?.[2];
-      if (m === null || unit === undefined) throw bad(key, source, `must be a duration such as 500ms, 30s, 5m, 1h; got "${text}"`);
-      return Math.round(Number(m[1]) * (DURATION_UNITS[unit] ?? 1));
+      const ms = parseDuration(text);
+      if (ms === undefined) throw bad(key, source, `must be a duration such as 500ms, 30s, 5m, 1h; got "${text}"`);
+      return ms;
     }
     case 'url': {
       let url: URL;

@@ -154,5 +154,18 @@ describe('vault keys', () => {
     const audit = await fx.pool.query<{ action: string; purpose: string; outcome: string; result_count: number }>(
       "SELECT action, purpose, outcome, result_count FROM audit.events WHERE organization_id = $1 AND action = 'vault.keys.rotate' ORDER BY seq", [org]);
     assert.deepEqual(audit.rows.map((r) => [r.purpose, r.outcome, r.result_count]), [['security', 'success', 7], ['security', 'success', 1], ['security', 'success', 0]]);
+
+    // Destroying the retired version: refused while a key still hangs off it, then old data is noise.
+    const v1Patient = await new Vault(fx.pool, stale, new OrgIndexKeys(fx.pool, stale, 60_000), new AuditLog(fx.pool)).createPatient(staff, org, person(48), 'treatment');
+    await assert.rejects(vault.destroyRetiredKeys({ kind: 'system', id: 'test' }, org, new Date(Date.now() + 1000)), isCode('CONFLICT'));
+    await vault.rotateOrganizationKey({ kind: 'system', id: 'test' }, org, { resume: true });
+    assert.deepEqual(await vault.destroyRetiredKeys({ kind: 'system', id: 'test' }, org, new Date(Date.now() - 86_400_000)), [], 'nothing retired a day ago');
+    assert.deepEqual(await vault.destroyRetiredKeys({ kind: 'system', id: 'test' }, org, new Date(Date.now() + 1000)), [orgKeyId(org, 1)]);
+    await assert.rejects(keyring.openText(org, 'pt_chat', before), isCode('RECORD_INVALID'), 'text sealed under v1 is unreadable now');
+    assert.equal((await vault.getIdentity(staff, org, v1Patient.patientId, 'treatment')).givenName, person(48).givenName, 'patients re-wrapped under v2 read as ever');
+    for (const p of patients) assert.equal((await reader.getIdentity(staff, org, p.id, 'treatment')).givenName, p.identity.givenName);
+    const destroyAudit = await fx.pool.query<{ outcome: string; reason: string | null; result_count: number | null }>(
+      "SELECT outcome, reason, result_count FROM audit.events WHERE organization_id = $1 AND action = 'vault.keys.destroy' ORDER BY seq", [org]);
+    assert.deepEqual(destroyAudit.rows.map((r) => [r.outcome, r.reason, r.result_count]), [['failure', 'conflict', null], ['success', null, 0], ['success', null, 1]]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Keyring, RewrapResult } from '../crypto/keyring.js';
+import { orgKeyId, type Keyring, type RewrapResult } from '../crypto/keyring.js';
 import type { MasterKeyProvider } from '../crypto/master-key.js';
 import type { PgPool } from '../storage/postgres.js';
 import type { Actor, AuditEventInput, AuditSink, Purpose } from '../audit/types.js';
@@ -197,6 +197,43 @@ export class Vault {
       await this.keyring.retireVersionsBefore(organizationId, keyId);
       await this.audit.record({ ...base, outcome: 'success', resultCount: result.patientKeys });
       return result;
+    } catch (err) {
+      await this.audit.record({ ...base, outcome: 'failure', reason: isCareloopError(err) ? err.code.toLowerCase() : 'internal' });
+      throw err;
+    }
+  }
+
+  /**
+   * Destroys the organisation's key versions retired before `retiredBefore`: whatever was sealed
+   * under them (old Kafka records, expired conversation state) becomes unreadable noise. Refused
+   * while any patient key or the index key is still wrapped by such a version (finish the rotation
+   * with resume first). Audited as a security event.
+   */
+  async destroyRetiredKeys(actor: Actor, organizationId: string, retiredBefore: Date): Promise<string[]> {
+    const base: AuditBase = { organizationId, actor, action: 'vault.keys.destroy', patientId: null, purpose: 'security' };
+    try {
+      const destroyed = await store.withTransaction(this.pool, async (client) => {
+        const { rows } = await client.query<{ version: number }>(
+          'SELECT version FROM vault.organization_keys WHERE organization_id = $1 AND retired_at IS NOT NULL AND retired_at < $2 ORDER BY version FOR UPDATE',
+          [organizationId, retiredBefore]);
+        const ids = rows.map((r) => orgKeyId(organizationId, r.version));
+        if (ids.length === 0) {
+          await this.audit.record({ ...base, outcome: 'success', resultCount: 0 }, client);
+          return [];
+        }
+        const { rows: inUse } = await client.query<{ n: string }>(
+          `SELECT (SELECT count(*) FROM vault.patient_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2))
+                + (SELECT count(*) FROM vault.organization_index_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2)) AS n`,
+          [organizationId, ids]);
+        if (Number(inUse[0]?.n ?? 0) > 0) {
+          throw new CareloopError('CONFLICT', `${String(inUse[0]?.n)} keys are still wrapped by a retired version; finish the rotation (keys rotate-org --resume) first`);
+        }
+        await client.query('DELETE FROM vault.organization_keys WHERE organization_id = $1 AND version = ANY($2)', [organizationId, rows.map((r) => r.version)]);
+        await this.audit.record({ ...base, outcome: 'success', resultCount: ids.length }, client);
+        return ids;
+      });
+      this.keyring.clearCache();
+      return destroyed;
     } catch (err) {
       await this.audit.record({ ...base, outcome: 'failure', reason: isCareloopError(err) ? err.code.toLowerCase() : 'internal' });
       throw err;

@@ -7,6 +7,9 @@ import type { RouteTable } from '../../platform/stores/routing.js';
 import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
 import { frameId, parseFrame, type MessageFrame, type ServerMessageFrame } from './frames.js';
 
+/** Replies read from a patient's outbox at a time. */
+const OUTBOX_PAGE = 100;
+
 export interface SessionClaims {
   organizationId: string;
   patientId: string;
@@ -93,7 +96,7 @@ export class ChatGateway {
       for (;;) {
         const sockets = this.registry.socketsOf(patientId);
         if (sockets.length === 0) return;
-        const entries = await this.ports.outbox.read(patientId);
+        const entries = await this.ports.outbox.read(patientId, '-', OUTBOX_PAGE);
         if (entries.length === 0) return;
         const delivered: string[] = [];
         for (const e of entries) {
@@ -110,7 +113,9 @@ export class ChatGateway {
           delivered.push(e.streamId);
         }
         await this.ports.outbox.remove(patientId, delivered);
-        if (delivered.length < entries.length) return;
+        // A short page was the whole queue: anything queued since comes with its own nudge, whose
+        // drain runs after this one (drains of a patient are serialised), so no second read is needed.
+        if (delivered.length < entries.length || entries.length < OUTBOX_PAGE) return;
       }
     });
   }

@@ -15,7 +15,7 @@ export const wsDelivery: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
     const [publisher, redis] = await Promise.all([deps.publisher(), deps.redis()]);
-    const outbox = new Outbox(redis, ctx.cfg.redis.keyPrefix);
+    const outbox = new Outbox(redis, ctx.cfg.redis.keyPrefix, ctx.cfg.delivery.dedupeWindow / 1000);
     const routes = new RouteTable(redis, ctx.cfg.redis.keyPrefix);
     const consumer = await startGroupConsumer(ctx, 'delivery-ws', {
       process: async (value) => {

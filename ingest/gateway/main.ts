@@ -37,6 +37,7 @@ export const gateway: ServiceDefinition = {
     const [publisher, redis, keyring, security] = await Promise.all([deps.publisher(), deps.redis(), deps.keyring(), deps.security()]);
     const secret = sessionSecret(cfg);
     const prefix = cfg.redis.keyPrefix;
+    const resendWindowSeconds = Math.max(60, Math.round(cfg.gateway.resendWindow / 1000));
     const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 }, Date.now, prefix);
     const outbox = new Outbox(redis, prefix);
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
@@ -47,7 +48,7 @@ export const gateway: ServiceDefinition = {
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
         const seenKey = `${prefix}seen:${claims.patientId}:${frame.id}`;
-        if ((await redis.set(seenKey, 'pending', { NX: true, EX: 86_400 })) === null) {
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: resendWindowSeconds })) === null) {
           // Stored before: ack again. Still being stored by another connection: not yet ackable.
           if ((await redis.get(seenKey)) === 'done') return 'duplicate';
           throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
@@ -59,7 +60,7 @@ export const gateway: ServiceDefinition = {
             text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
           };
           await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record, headers: { 'x-trace-id': record.traceId } }]);
-          await redis.set(seenKey, 'done', { EX: 86_400 });
+          await redis.set(seenKey, 'done', { EX: resendWindowSeconds });
           return 'accepted';
         } catch (err) {
           await redis.del(seenKey).catch(() => undefined);

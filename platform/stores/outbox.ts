@@ -12,7 +12,8 @@ export interface OutboxEntry {
 }
 
 const OUTBOX_TTL_SECONDS = 7 * 86_400;
-const DEDUPE_TTL_SECONDS = 2 * 86_400;
+/** How long a queued reply id is remembered by default (delivery.dedupeWindow). */
+const DEDUPE_TTL_SECONDS = 6 * 3600;
 const MAX_QUEUED = 1000;
 
 // Adds the entry unless this message id was queued before: a replayed Kafka record never queues twice.
@@ -35,13 +36,13 @@ export function outboxKey(patientId: string, prefix = ''): string {
  */
 export class Outbox {
   /** prefix: redis.keyPrefix, so deployments sharing a Redis keep apart. */
-  constructor(private readonly redis: RedisClient, private readonly prefix = '') {}
+  constructor(private readonly redis: RedisClient, private readonly prefix = '', private readonly dedupeTtlSeconds = DEDUPE_TTL_SECONDS) {}
 
   /** Returns false when the message was already queued (a duplicate). */
   async enqueue(patientId: string, e: Omit<OutboxEntry, 'streamId'>): Promise<boolean> {
     const res = await this.redis.eval(ENQUEUE, {
       keys: [outboxKey(patientId, this.prefix), `${this.prefix}queued:${e.messageId}`],
-      arguments: [String(DEDUPE_TTL_SECONDS), String(MAX_QUEUED), e.messageId, e.replyTo ?? '', e.organizationId,
+      arguments: [String(Math.max(60, Math.round(this.dedupeTtlSeconds))), String(MAX_QUEUED), e.messageId, e.replyTo ?? '', e.organizationId,
         e.content.keyId, e.content.nonce.toString('base64'), e.content.ciphertext.toString('base64'), String(OUTBOX_TTL_SECONDS)],
     });
     return typeof res === 'string';

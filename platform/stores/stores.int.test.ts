@@ -60,6 +60,8 @@ describe('Redis stores', () => {
     const ids = [uniqueId('m'), uniqueId('m'), uniqueId('m')];
     for (const id of ids) assert.equal(await outbox.enqueue(patient, { messageId: id, replyTo: 'c1', organizationId: 'org', content: sealed(id) }), true);
     assert.equal(await outbox.enqueue(patient, { messageId: ids[0] as string, replyTo: 'c1', organizationId: 'org', content: sealed('again') }), false);
+    const ttl = await redis.ttl(`queued:${ids[0] as string}`);
+    assert.ok(ttl > 6 * 3600 - 60 && ttl <= 6 * 3600, `a queued id is remembered for delivery.dedupeWindow (6 h by default), not longer: ${ttl}`);
     const queued = await outbox.read(patient);
     assert.deepEqual(queued.map((e) => e.messageId), ids);
     assert.deepEqual(queued[0]?.content.ciphertext, Buffer.from(ids[0] as string));

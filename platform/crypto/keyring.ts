@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import { LookupCache } from '../cache/lookup-cache.js';
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
@@ -112,6 +113,19 @@ export class Keyring {
     const row = await this.latest(organizationId);
     if (row === undefined) throw new CareloopError('NOT_FOUND', `organisation ${organizationId} has no data key yet`);
     return orgKeyId(organizationId, row.version);
+  }
+
+  /** Versions of the organisation retired before `before`, locked in the caller's transaction. */
+  async lockRetiredVersions(tx: pg.PoolClient, organizationId: string, before: Date): Promise<number[]> {
+    const { rows } = await tx.query<{ version: number }>(
+      'SELECT version FROM vault.organization_keys WHERE organization_id = $1 AND retired_at IS NOT NULL AND retired_at < $2 ORDER BY version FOR UPDATE',
+      [organizationId, before]);
+    return rows.map((r) => r.version);
+  }
+
+  /** Destroys key versions (in the caller's transaction); callers clear the cache after commit. */
+  async deleteVersions(tx: pg.PoolClient, organizationId: string, versions: readonly number[]): Promise<void> {
+    if (versions.length > 0) await tx.query('DELETE FROM vault.organization_keys WHERE organization_id = $1 AND version = ANY($2)', [organizationId, [...versions]]);
   }
 
   /** Marks the organisation's versions older than keyId retired: kept to read old data, never used to seal. */

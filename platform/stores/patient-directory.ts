@@ -28,6 +28,11 @@ export interface PatientProfile {
   medications: Medication[];
 }
 
+/** The one rule for the zone a patient's times are read in: theirs, else the organisation's, else UTC. */
+export function patientTimeZone(patient: Pick<PatientProfile, 'timeZone'>, org: Pick<OrganizationSettings, 'timezone'>): string {
+  return effectiveTimeZone(patient.timeZone, org.timezone);
+}
+
 /**
  * Read side of the system of record for the hot path: organisation settings and a patient's care
  * plan, cached in process for a short time (a cache, not state: any instance may serve anyone).
@@ -64,10 +69,10 @@ export class PatientDirectory {
     });
   }
 
-  /** The zone a patient's times are read in: theirs, else the organisation's, else UTC. */
+  /** patientTimeZone of a patient, looked up. */
   async timeZone(organizationId: string, patientId: string): Promise<string> {
     const [org, patient] = await Promise.all([this.organization(organizationId), this.patient(organizationId, patientId)]);
-    return effectiveTimeZone(patient.timeZone, org.timezone);
+    return patientTimeZone(patient, org);
   }
 
   /** Drops a cached patient after a write (opt-out, new medication) in this process. */

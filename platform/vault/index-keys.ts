@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.js';
+import { LookupCache } from '../cache/lookup-cache.js';
 import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
 import { indexKeyAad, unwrapUnderOrgKey, wrapUnderOrgKey } from './field-crypto.js';
@@ -23,18 +24,22 @@ export function blindDigest(key: Buffer, kind: string, value: string): Buffer {
  * the organisation keys. Cached briefly, like data keys.
  */
 export class OrgIndexKeys implements BlindIndexKeyProvider {
-  private readonly cache = new Map<string, { key: Buffer; expires: number }>();
+  private readonly cache: LookupCache<Buffer>;
 
   constructor(
     private readonly pool: PgPool,
     private readonly keyring: Keyring,
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new LookupCache(ttlMs, 100_000, now);
+  }
 
-  async indexKey(organizationId: string): Promise<Buffer> {
-    const hit = this.cache.get(organizationId);
-    if (hit !== undefined && hit.expires > this.now()) return hit.key;
+  indexKey(organizationId: string): Promise<Buffer> {
+    return this.cache.get(organizationId, () => this.loadOrCreate(organizationId));
+  }
+
+  private async loadOrCreate(organizationId: string): Promise<Buffer> {
     let row = await this.load(organizationId);
     if (row === undefined) {
       const made = await wrapUnderOrgKey(this.keyring, organizationId, randomBytes(32), indexKeyAad(organizationId));
@@ -45,9 +50,7 @@ export class OrgIndexKeys implements BlindIndexKeyProvider {
       row = await this.load(organizationId);
     }
     if (row === undefined) throw new CareloopError('INTERNAL', 'blind index key could not be created');
-    const key = await unwrapUnderOrgKey(this.keyring, organizationId, row.wrapped_key, row.wrapping_key_id, indexKeyAad(organizationId));
-    this.cache.set(organizationId, { key, expires: this.now() + this.ttlMs });
-    return key;
+    return unwrapUnderOrgKey(this.keyring, organizationId, row.wrapped_key, row.wrapping_key_id, indexKeyAad(organizationId));
   }
 
   private async load(organizationId: string): Promise<{ wrapped_key: Buffer; wrapping_key_id: string } | undefined> {

@@ -134,3 +134,12 @@ export async function replaceWrappedKey(q: Queryable, organizationId: string, ro
       [wrapped, keyId, organizationId, row.owner, row.wrappingKeyId]);
   return rowCount === 1;
 }
+
+/** Patient keys and the index key of the organisation still wrapped by one of `keyIds`. */
+export async function countKeysWrappedBy(q: Queryable, organizationId: string, keyIds: readonly string[]): Promise<number> {
+  const { rows } = await q.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM vault.patient_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2))
+          + (SELECT count(*) FROM vault.organization_index_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2)) AS n`,
+    [organizationId, [...keyIds]]);
+  return Number(rows[0]?.n ?? 0);
+}

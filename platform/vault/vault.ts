@@ -213,22 +213,11 @@ export class Vault {
     const base: AuditBase = { organizationId, actor, action: 'vault.keys.destroy', patientId: null, purpose: 'security' };
     try {
       const destroyed = await store.withTransaction(this.pool, async (client) => {
-        const { rows } = await client.query<{ version: number }>(
-          'SELECT version FROM vault.organization_keys WHERE organization_id = $1 AND retired_at IS NOT NULL AND retired_at < $2 ORDER BY version FOR UPDATE',
-          [organizationId, retiredBefore]);
-        const ids = rows.map((r) => orgKeyId(organizationId, r.version));
-        if (ids.length === 0) {
-          await this.audit.record({ ...base, outcome: 'success', resultCount: 0 }, client);
-          return [];
-        }
-        const { rows: inUse } = await client.query<{ n: string }>(
-          `SELECT (SELECT count(*) FROM vault.patient_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2))
-                + (SELECT count(*) FROM vault.organization_index_keys WHERE organization_id = $1 AND wrapping_key_id = ANY($2)) AS n`,
-          [organizationId, ids]);
-        if (Number(inUse[0]?.n ?? 0) > 0) {
-          throw new CareloopError('CONFLICT', `${String(inUse[0]?.n)} keys are still wrapped by a retired version; finish the rotation (keys rotate-org --resume) first`);
-        }
-        await client.query('DELETE FROM vault.organization_keys WHERE organization_id = $1 AND version = ANY($2)', [organizationId, rows.map((r) => r.version)]);
+        const versions = await this.keyring.lockRetiredVersions(client, organizationId, retiredBefore);
+        const ids = versions.map((v) => orgKeyId(organizationId, v));
+        const inUse = ids.length === 0 ? 0 : await store.countKeysWrappedBy(client, organizationId, ids);
+        if (inUse > 0) throw new CareloopError('CONFLICT', `${inUse} keys are still wrapped by a retired version; finish the rotation (keys rotate-org --resume) first`);
+        await this.keyring.deleteVersions(client, organizationId, versions);
         await this.audit.record({ ...base, outcome: 'success', resultCount: ids.length }, client);
         return ids;
       });

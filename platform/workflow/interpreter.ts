@@ -67,13 +67,14 @@ class Run {
   }
 
   private builtin(name: string): Value {
-    const local = localParts(this.ctx.now, this.timeZone);
+    // The wall clock is read only by the clock built-ins, not for every name that falls through.
+    const local = (): ReturnType<typeof localParts> => localParts(this.ctx.now, this.timeZone);
     const two = (n: number): string => String(n).padStart(2, '0');
     switch (name) {
       case 'now': return this.ctx.now;
-      case 'time_of_day': return `${two(local.hour)}:${two(local.minute)}`;
-      case 'today': return `${local.year}-${two(local.month)}-${two(local.day)}`;
-      case 'weekday': return ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][local.weekday] ?? null;
+      case 'time_of_day': { const l = local(); return `${two(l.hour)}:${two(l.minute)}`; }
+      case 'today': { const l = local(); return `${l.year}-${two(l.month)}-${two(l.day)}`; }
+      case 'weekday': return ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][local().weekday] ?? null;
       case 'language': return this.ctx.language;
       default: return null;
     }

@@ -10,8 +10,7 @@ import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
-import { PatientDirectory, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
-import { effectiveTimeZone } from '../../platform/time/zones.js';
+import { PatientDirectory, patientTimeZone, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { decide, replyId } from './decide.js';
 import { defaultWorkflow } from './default-workflow.js';
@@ -101,7 +100,7 @@ async function inputOf(m: UnderstoodMessage, keyring: Keyring): Promise<Dialogue
 function dialogueContext(org: OrganizationSettings, patient: PatientProfile, now: number): DialogueContext {
   return {
     organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now,
-    timeZone: effectiveTimeZone(patient.timeZone, org.timezone),
+    timeZone: patientTimeZone(patient, org),
   };
 }
 

@@ -74,9 +74,4 @@ export class PatientDirectory {
     const [org, patient] = await Promise.all([this.organization(organizationId), this.patient(organizationId, patientId)]);
     return patientTimeZone(patient, org);
   }
-
-  /** Drops a cached patient after a write (opt-out, new medication) in this process. */
-  forget(organizationId: string, patientId: string): void {
-    this.patients.delete(`${organizationId}/${patientId}`);
-  }
 }

@@ -5,7 +5,7 @@ export interface DemoPatientSeed {
   language: 'en' | 'es';
   birthDate: string;
   phone: string;
-  medications: Array<{ name: string; dose: string; times: string[] }>;
+  medications: Array<{ name: string; dose: string; times: string[]; instructions: string }>;
 }
 
 export const DEMO_ORGANIZATION = {
@@ -15,9 +15,14 @@ export const DEMO_ORGANIZATION = {
   timezone: 'America/New_York',
   languages: ['en', 'es'],
   emergencyNumber: '911',
+  crisisNumber: '988',
+  poisonControlNumber: '1-800-222-1222',
+  careTeamContact: 'Sunrise pharmacy, +1 555 010 0199',
 };
 
-const m = (name: string, dose: string, ...times: string[]) => ({ name, dose, times });
+const HOW_OFTEN = ['', 'once a day', 'twice a day', 'three times a day'];
+// The prescription's own words, as the assistant quotes them when asked about changing a dose.
+const m = (name: string, dose: string, ...times: string[]) => ({ name, dose, times, instructions: `${dose} ${HOW_OFTEN[times.length] ?? `${times.length} times a day`}, at ${times.join(' and ')}` });
 
 export const DEMO_PATIENTS: DemoPatientSeed[] = [
   { given: 'Maria', family: 'Gonzalez', language: 'es', birthDate: '1958-03-14', phone: '+15550100101', medications: [m('Metformin', '500 mg', '08:00', '20:00')] },

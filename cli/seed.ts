@@ -30,9 +30,11 @@ export function demoFilePath(cfg: Config): string {
 async function upsertOrganization(pool: PgPool): Promise<void> {
   const o = DEMO_ORGANIZATION;
   await pool.query(
-    `INSERT INTO organizations (id, slug, display_name, timezone, languages, emergency_number) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, timezone = EXCLUDED.timezone, languages = EXCLUDED.languages, emergency_number = EXCLUDED.emergency_number`,
-    [o.id, o.slug, o.displayName, o.timezone, o.languages, o.emergencyNumber]);
+    `INSERT INTO organizations (id, slug, display_name, timezone, languages, emergency_number, crisis_number, poison_control_number, care_team_contact)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, timezone = EXCLUDED.timezone, languages = EXCLUDED.languages, emergency_number = EXCLUDED.emergency_number,
+       crisis_number = EXCLUDED.crisis_number, poison_control_number = EXCLUDED.poison_control_number, care_team_contact = EXCLUDED.care_team_contact`,
+    [o.id, o.slug, o.displayName, o.timezone, o.languages, o.emergencyNumber, o.crisisNumber, o.poisonControlNumber, o.careTeamContact]);
 }
 
 /** The demo patient's pseudonymous id: found in the vault by phone, or enrolled there. */
@@ -47,8 +49,8 @@ async function enrol(security: Security, pool: PgPool, p: DemoPatientSeed): Prom
   await pool.query('DELETE FROM patient_medications WHERE patient_id = $1', [id]);
   for (const [j, med] of p.medications.entries()) {
     await pool.query(
-      'INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times) VALUES ($1, $2, $3, $4, $5, $6)',
-      [`${id}_m${j + 1}`, id, org, med.name, med.dose, med.times]);
+      'INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, instructions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [`${id}_m${j + 1}`, id, org, med.name, med.dose, med.times, med.instructions]);
   }
   return id;
 }

@@ -102,11 +102,34 @@ describe('admin API', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing', headers: auth(o.admin) })).statusCode, 404);
   });
 
+  test('the organisation\'s safety settings: defaults, an admin changes them, an analyst may not, bad values are refused', async () => {
+    const o = orgs[0];
+    assert.ok(o);
+    const url = `/v1/organizations/${o.id}`;
+    const before = (await app.inject({ method: 'GET', url, headers: auth(o.admin) })).json() as Record<string, unknown>;
+    assert.deepEqual([before['emergencyNumber'], before['crisisNumber'], before['poisonControlNumber'], before['careTeamContact']], ['911', '988', '1-800-222-1222', '']);
+    const patch = { crisisNumber: '024', careTeamContact: 'Pharmacy desk, +1 555 0100', fallbackText: { en: 'Please call the clinic.' } };
+    const changed = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: patch });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.deepEqual((changed.json() as Record<string, unknown>)['fallbackText'], { en: 'Please call the clinic.' });
+    const after = (await app.inject({ method: 'GET', url, headers: auth(o.admin) })).json() as Record<string, unknown>;
+    assert.equal(after['crisisNumber'], '024');
+    assert.equal(after['careTeamContact'], 'Pharmacy desk, +1 555 0100');
+    assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.analyst), payload: patch })).statusCode, 403);
+    const badZone = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { timezone: 'Mars/Olympus' } });
+    assert.deepEqual([badZone.statusCode, (badZone.json() as { code: string }).code], [400, 'VALIDATION_FAILED']);
+    assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { emergencyNumbr: '1' } })).statusCode, 400, 'unknown keys are refused');
+    assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: {} })).statusCode, 400, 'an empty change is refused');
+  });
+
   test('tenancy: every route called with one organisation\'s credentials on the other\'s ids is refused', async (t) => {
     const [a, b] = orgs;
     assert.ok(a && b);
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-    const bodies: Record<string, unknown> = { '/v1/organizations/{organizationId}/patients': { identity: { givenName: 'X' } }, '/v1/organizations/{organizationId}/api-keys': { name: 'k', role: 'org_admin' } };
+    const bodies: Record<string, unknown> = {
+      '/v1/organizations/{organizationId}/patients': { identity: { givenName: 'X' } }, '/v1/organizations/{organizationId}/api-keys': { name: 'k', role: 'org_admin' },
+      '/v1/organizations/{organizationId}': { crisisNumber: '000' },
+    };
     let tried = 0;
     for (const [attacker, victim] of [[a, b], [b, a]] as const) {
       for (const [path, methods] of Object.entries(doc.paths)) {
@@ -114,7 +137,7 @@ describe('admin API', () => {
         for (const method of Object.keys(methods)) {
           const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any');
           for (const token of [attacker.admin, attacker.analyst]) {
-            const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && method === 'post' ? { payload: bodies[path] as Record<string, unknown> } : {}) });
+            const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && (method === 'post' || method === 'patch') ? { payload: bodies[path] as Record<string, unknown> } : {}) });
             tried += 1;
             assert.ok([403, 404].includes(res.statusCode), `${method} ${url} with the other organisation's key: ${res.statusCode} ${res.body}`);
             assert.ok(!res.body.includes('CANARY'), 'nothing of the other organisation leaks');

@@ -8,6 +8,7 @@ import { ErrorBody, installCommonHandlers } from '../http.js';
 import { installPrincipal } from './principal.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerOrganizationRoutes } from './routes/organization.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
 
@@ -51,6 +52,7 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/v1/version', { schema: { summary: 'The API version', response: { 200: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] } } } },
     async () => ({ name: 'careloop', version: opts.version }));
+  registerOrganizationRoutes(app, opts.pool);
   registerPatientRoutes(app, opts);
   registerApiKeyRoutes(app, opts);
   registerAuditRoutes(app, opts);

@@ -1,7 +1,7 @@
 export const ROLES = ['org_admin', 'care_team', 'analyst', 'partner'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PERMISSIONS = ['phi:read', 'phi:write', 'workflow:publish', 'analytics:read', 'reports:read', 'audit:read', 'api_keys:manage'] as const;
+export const PERMISSIONS = ['phi:read', 'phi:write', 'workflow:publish', 'analytics:read', 'reports:read', 'audit:read', 'api_keys:manage', 'settings:manage'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /**

@@ -8,6 +8,8 @@ export interface Medication {
   name: string;
   dose: string;
   scheduleTimes: string[];
+  /** The prescription's own instructions ("1 tablet twice a day with food"); '' when not known. */
+  instructions: string;
 }
 
 export interface OrganizationSettings {
@@ -16,6 +18,13 @@ export interface OrganizationSettings {
   timezone: string;
   languages: string[];
   emergencyNumber: string;
+  /** Crisis line for suicidal thoughts and self-harm (988 in the US). */
+  crisisNumber: string;
+  poisonControlNumber: string;
+  /** Pharmacist or care-team contact the assistant gives for medication questions ('' when none). */
+  careTeamContact: string;
+  /** The organisation's own text for when a workflow fails, per language. */
+  fallbackText: Record<string, string>;
 }
 
 export interface PatientProfile {
@@ -26,6 +35,21 @@ export interface PatientProfile {
   timeZone: string | null;
   status: 'active' | 'opted_out' | 'erased';
   medications: Medication[];
+}
+
+/** The organisations columns the directory and the admin API read, and their mapping. */
+export const ORGANIZATION_COLUMNS = 'id, display_name, timezone, languages, emergency_number, crisis_number, poison_control_number, care_team_contact, fallback_text';
+
+export interface OrganizationRow {
+  id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string;
+  crisis_number: string; poison_control_number: string; care_team_contact: string; fallback_text: Record<string, string> | null;
+}
+
+export function organizationOf(r: OrganizationRow): OrganizationSettings {
+  return {
+    id: r.id, displayName: r.display_name, timezone: r.timezone, languages: r.languages, emergencyNumber: r.emergency_number,
+    crisisNumber: r.crisis_number, poisonControlNumber: r.poison_control_number, careTeamContact: r.care_team_contact, fallbackText: r.fallback_text ?? {},
+  };
 }
 
 /** The one rule for the zone a patient's times are read in: theirs, else the organisation's, else UTC. */
@@ -48,11 +72,10 @@ export class PatientDirectory {
 
   organization(id: string): Promise<OrganizationSettings> {
     return this.orgs.get(id, async () => {
-      const { rows } = await this.pool.query<{ id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string }>(
-        'SELECT id, display_name, timezone, languages, emergency_number FROM organizations WHERE id = $1', [id]);
+      const { rows } = await this.pool.query<OrganizationRow>(`SELECT ${ORGANIZATION_COLUMNS} FROM organizations WHERE id = $1`, [id]);
       const r = rows[0];
       if (r === undefined) throw new CareloopError('NOT_FOUND', `organisation ${id} does not exist`);
-      return { id: r.id, displayName: r.display_name, timezone: r.timezone, languages: r.languages, emergencyNumber: r.emergency_number };
+      return organizationOf(r);
     });
   }
 
@@ -60,7 +83,7 @@ export class PatientDirectory {
     return this.patients.get(`${organizationId}/${patientId}`, async () => {
       const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: Medication[] | null }>(
         `SELECT p.id, p.organization_id, p.preferred_language, p.timezone, p.status,
-                (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times) ORDER BY m.created_at, m.id)
+                (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times, 'instructions', m.instructions) ORDER BY m.created_at, m.id)
                    FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
            FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
       const r = rows[0];

@@ -40,7 +40,7 @@ export const DEFAULT_PROFILE_TYPES: Record<string, ValueType> = {
 };
 
 /** Variables the host puts in WorkflowContext.variables for every organisation. */
-export const DEFAULT_VARIABLES = ['org', 'emergency', 'medications', 'pharmacy', 'patient_name'] as const;
+export const DEFAULT_VARIABLES = ['org', 'emergency', 'crisis', 'poison_control', 'care_team', 'medications', 'pharmacy', 'patient_name'] as const;
 
 /** The product's catalog for an organisation speaking `languages` (no org templates or sub-workflows yet). */
 export function defaultCatalog(languages: readonly string[] = ['en', 'es']): Catalog {

@@ -1,26 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { OutboundMessage, PatientAction, PatientSignal, UnderstoodMessage, WorkflowPublished } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
 import type { Consumer } from '../../platform/kafka/types.js';
+import type { Logger } from '../../platform/log.js';
 import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
-import { parseSlots, pinnedVersions, programRuntime, runSignal, type ActiveWorkflow } from './programs.js';
-import { WorkflowRegistry } from './workflow-registry.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
 import { PatientDirectory, patientTimeZone, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
-import { decide, replyId } from './decide.js';
+import { dosingInstruction, dosingQuestion } from '../../platform/safety/dosing.js';
+import { loadEmergencyDetector } from '../../platform/safety/emergency.js';
+import { emergencyModelPath } from '../../platform/safety/model-path.js';
+import { Conversations } from './conversations.js';
 import { defaultWorkflow } from './default-workflow.js';
-import { initialState, type Action, type ArmedTimer, type DialogueContext, type DialogueInput, type Language, type Reply, type WorkflowRuntime } from './types.js';
+import { replyId } from './ids.js';
+import { pinnedVersions, type Programs } from './programs.js';
+import type { SafetyKit } from './safety-layer.js';
+import { of, turn, type TurnResult } from './turn.js';
+import type { Conversation, DialogueContext, Language, MessageEvent, Problem, SignalEvent, TurnEvent } from './types.js';
+import { WorkflowRegistry } from './workflow-registry.js';
 
+/** A conversation untouched for a month is forgotten (its workflows' waits are long over by then). */
 const STATE_TTL_SECONDS = 30 * 86_400;
 
-/** What one handled message or signal produces. */
-interface Turn {
-  traceId: string; organizationId: string; patientId: string;
+/** What the turn's records carry besides its outcomes. */
+interface Envelope {
+  traceId: string;
   /** The message or signal id the reply and action ids derive from. */
   causeId: string;
   at: number;
@@ -28,27 +37,6 @@ interface Turn {
   /** Overrides each reply's kind (proactive messages). */
   kind?: OutboundMessage['kind'];
   replyTo: string | null;
-  workflowId: string | null;
-  workflowVersion: number | null;
-  replies: readonly Reply[];
-  actions: readonly Action[];
-  timers?: readonly ArmedTimer[] | undefined;
-}
-
-/** The organisation's workflows as a runtime, with the versions its conversations in flight need. */
-async function pinnedFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, active: readonly ActiveWorkflow[]): Promise<Map<string, CompiledWorkflow>> {
-  const pinned = new Map<string, CompiledWorkflow>();
-  for (const p of pinnedVersions(parseSlots(slotsJson), active)) {
-    const wf = await registry.version(organizationId, p.workflowId, p.version);
-    if (wf !== undefined) pinned.set(p.workflowId, wf);
-  }
-  return pinned;
-}
-
-async function runtimeFor(registry: WorkflowRegistry, organizationId: string, slotsJson: string, text: string): Promise<WorkflowRuntime> {
-  const active = registry.activeFor(organizationId);
-  if (active.length === 0) return defaultWorkflow;
-  return programRuntime(active, await pinnedFor(registry, organizationId, slotsJson, active), text, defaultWorkflow);
 }
 
 /** Follows config.workflows with a consumer of this instance's own, so every instance sees every publish. */
@@ -68,113 +56,120 @@ async function followWorkflows(ctx: ServiceContext, registry: WorkflowRegistry):
   return consumer;
 }
 
-/** Slots may hold a patient's answers: they rest in Redis sealed with the organisation's key. */
-async function sealSlots(keyring: Keyring, org: string, patient: string, slots: string): Promise<string> {
-  if (slots === '{}' || slots === '') return '{}';
-  const s = await keyring.sealText(org, patient, slots);
-  return `sealed:${s.keyId}:${s.nonce.toString('base64')}:${s.ciphertext.toString('base64')}`;
+/** The organisation's published workflows, with the versions its conversations in flight need. */
+async function programsFor(registry: WorkflowRegistry, organizationId: string, conv: Conversation | null): Promise<Programs> {
+  const active = registry.activeFor(organizationId);
+  const pinned = new Map<string, CompiledWorkflow>();
+  for (const p of pinnedVersions(conv?.slots ?? { wf: {} }, active)) {
+    const wf = await registry.version(organizationId, p.workflowId, p.version);
+    if (wf !== undefined) pinned.set(p.workflowId, wf);
+  }
+  return { active, pinned };
 }
 
-async function openSlots(keyring: Keyring, org: string, patient: string, stored: string): Promise<string> {
-  if (!stored.startsWith('sealed:')) return stored;
-  const [, keyId, nonce, ct] = /^sealed:(.+):([^:]+):([^:]+)$/.exec(stored) ?? [];
-  if (keyId === undefined || nonce === undefined || ct === undefined) return '{}';
-  return keyring.openText(org, patient, { keyId, nonce: Buffer.from(nonce, 'base64'), ciphertext: Buffer.from(ct, 'base64') });
-}
-
-async function inputOf(m: UnderstoodMessage, keyring: Keyring): Promise<DialogueInput> {
-  const entities = m.entities === null ? [] : JSON.parse(await keyring.openText(m.organizationId, m.patientId, m.entities)) as DialogueInput['entities'];
-  return {
-    messageId: m.messageId, clientMessageId: m.clientMessageId, organizationId: m.organizationId, patientId: m.patientId,
-    channel: m.channel, intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
-    entities, receivedAt: m.receivedAt,
-  };
-}
-
-/**
- * The dialogue processor: runs the patient's workflow on each understood message with the
- * conversation state from Redis, produces replies to chat.outbound and actions to patient.actions,
- * then saves the state. Replays are recognised by message id and produce nothing twice.
- */
 /** What the dialogue knows of the organisation and the patient for one turn; times read in the patient's zone. */
-function dialogueContext(org: OrganizationSettings, patient: PatientProfile, now: number): DialogueContext {
+function dialogueContext(org: OrganizationSettings, patient: PatientProfile): DialogueContext {
   return {
-    organizationName: org.displayName, emergencyNumber: org.emergencyNumber, languages: org.languages, medications: patient.medications, now,
+    organizationName: org.displayName, emergencyNumber: org.emergencyNumber, crisisNumber: org.crisisNumber, poisonControlNumber: org.poisonControlNumber,
+    careTeamContact: org.careTeamContact, fallbackText: org.fallbackText, languages: org.languages, medications: patient.medications,
     timeZone: patientTimeZone(patient, org),
   };
 }
 
+async function messageEvent(m: UnderstoodMessage, keyring: Keyring): Promise<MessageEvent> {
+  const [text, entities] = await Promise.all([
+    keyring.openText(m.organizationId, m.patientId, m.text),
+    m.entities === null ? '[]' : keyring.openText(m.organizationId, m.patientId, m.entities),
+  ]);
+  return {
+    kind: 'message', messageId: m.messageId, clientMessageId: m.clientMessageId, organizationId: m.organizationId, patientId: m.patientId,
+    channel: m.channel, intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
+    text, entities: JSON.parse(entities) as MessageEvent['entities'], receivedAt: m.receivedAt,
+  };
+}
+
+function signalEvent(s: PatientSignal, patient: PatientProfile): SignalEvent {
+  return {
+    kind: 'signal', signalId: s.signalId, organizationId: s.organizationId, patientId: s.patientId, type: s.type, attributes: s.attributes,
+    language: patient.preferredLanguage === 'es' ? 'es' : 'en', occurredAt: s.occurredAt,
+  };
+}
+
+/** A problem is never silent: logged with its code and where in the workflow, and counted. */
+function reportProblems(problems: readonly Problem[], log: () => Logger, counter: Counter<'code'>): void {
+  for (const p of problems) {
+    counter.inc({ code: p.code });
+    log().error({ code: p.code, workflowId: p.workflowId, workflowVersion: p.workflowVersion, step: p.step, line: p.line, reason: p.message }, 'dialogue problem');
+  }
+}
+
+/**
+ * The dialogue processor: load (directory, conversation, workflows) → turn (pure: safety layer,
+ * published workflows, default) → emit (replies to chat.outbound, actions to patient.actions, timers,
+ * problems logged and counted), then save the conversation. Replays produce nothing twice.
+ */
 export const dialogue: ServiceDefinition = {
   name: 'dialogue',
-  description: 'workflow runtime: intents and state in, replies and actions out',
+  description: 'safety layer and workflow runtime: intents and signals in, replies, actions and timers out',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
-    const [publisher, redis, pool, keyring] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring()]);
+    const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
     const directory = new PatientDirectory(pool);
-    const store = new ConversationStore(redis, STATE_TTL_SECONDS, Date.now, ctx.cfg.redis.keyPrefix);
+    const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
+    const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
+    const problems = new Counter({
+      name: 'careloop_dialogue_problems_total', help: 'Turns with a problem: a workflow failing at run time (WF_RUNTIME), a reply replaced for giving dosing advice (DOSING_ADVICE_BLOCKED)',
+      labelNames: ['code'] as const, registers: [ctx.metrics.registry],
+    });
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
-    /** Produces a turn's replies and actions (ids derived from the cause, so replays repeat them) and arms its timers. */
-    const emit = async (t: Turn): Promise<void> => {
-      const ids = { traceId: t.traceId, organizationId: t.organizationId, patientId: t.patientId };
-      const outbound: OutboundMessage[] = await Promise.all(t.replies.map(async (r, i) => ({
-        ...ids, messageId: replyId(t.causeId, i), channel: t.channel, kind: t.kind ?? r.kind, replyTo: t.replyTo, createdAt: t.at,
-        workflowId: t.workflowId, workflowVersion: t.workflowVersion, templateId: r.templateId, variantId: r.variantId ?? null,
-        content: await keyring.sealText(t.organizationId, t.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
+
+    const emit = async (event: TurnEvent, env: Envelope, result: TurnResult): Promise<void> => {
+      const ids = { traceId: env.traceId, organizationId: event.organizationId, patientId: event.patientId };
+      const workflow = { workflowId: result.answeredBy?.workflowId ?? null, workflowVersion: result.answeredBy?.workflowVersion ?? null };
+      const outbound: OutboundMessage[] = await Promise.all(of(result.outcomes, 'reply').map(async ({ reply: r }, i) => ({
+        ...ids, ...workflow, messageId: replyId(env.causeId, i), channel: env.channel, kind: env.kind ?? r.kind, replyTo: env.replyTo, createdAt: env.at,
+        templateId: r.templateId, variantId: r.variantId ?? null,
+        content: await keyring.sealText(event.organizationId, event.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
       })));
-      const actions: PatientAction[] = t.actions.map((a, i) => ({
-        ...ids, actionId: replyId(t.causeId, 1000 + i), type: a.type, occurredAt: t.at, causedBy: t.causeId,
-        workflowId: t.workflowId, workflowVersion: t.workflowVersion, attributes: a.attributes, payload: null,
+      const actions: PatientAction[] = of(result.outcomes, 'action').map(({ action: a }, i) => ({
+        ...ids, ...workflow, actionId: replyId(env.causeId, 1000 + i), type: a.type, occurredAt: env.at, causedBy: env.causeId, attributes: a.attributes, payload: null,
       }));
       await Promise.all([
         publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
         publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
       ]);
-      await timers.schedule((t.timers ?? []).map((x) => ({ ...x, organizationId: t.organizationId, patientId: t.patientId })));
+      await timers.schedule(of(result.outcomes, 'timer').map(({ timer }) => ({ ...timer, organizationId: event.organizationId, patientId: event.patientId })));
     };
-    /** A signal drives the workflows that wait for it; proactive messages never go to an opted-out patient. */
-    const onSignal = async (s: PatientSignal): Promise<void> => {
-      const [org, patient, saved] = await Promise.all([directory.organization(s.organizationId), directory.patient(s.organizationId, s.patientId), store.get(s.patientId)]);
-      const state = saved ?? initialState(s.organizationId, defaultWorkflow, patient.status === 'opted_out');
-      if (state.recent.includes(s.signalId) || state.optedOut || patient.status !== 'active') return;
-      const slotsJson = await openSlots(keyring, s.organizationId, s.patientId, state.slots);
-      const active = registry.activeFor(s.organizationId);
-      const pinned = await pinnedFor(registry, s.organizationId, slotsJson, active);
-      const language = patient.preferredLanguage === 'es' ? 'es' : 'en';
-      const out = runSignal(active, pinned, slotsJson, { type: s.type, attributes: s.attributes }, language, s.occurredAt, dialogueContext(org, patient, s.occurredAt));
-      const next = { ...state, recent: [...state.recent, s.signalId].slice(-64), slots: out?.slots ?? slotsJson };
-      if (out !== null) {
-        await emit({
-          traceId: s.traceId, organizationId: s.organizationId, patientId: s.patientId, causeId: s.signalId, at: s.occurredAt,
-          channel: 'WEB', kind: 'PROACTIVE', replyTo: null, workflowId: out.workflowId, workflowVersion: out.workflowVersion,
-          replies: out.replies, actions: out.actions, timers: out.timers,
-        });
-      }
-      await store.put(s.patientId, { ...next, slots: await sealSlots(keyring, s.organizationId, s.patientId, next.slots) });
+
+    const handle = async (event: TurnEvent, env: Envelope, log: () => Logger): Promise<void> => {
+      const [org, patient, conversation] = await Promise.all([
+        directory.organization(event.organizationId), directory.patient(event.organizationId, event.patientId), conversations.load(event.organizationId, event.patientId),
+      ]);
+      const result = turn(event, {
+        conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
+        ctx: dialogueContext(org, patient), programs: await programsFor(registry, event.organizationId, conversation), builtIn: defaultWorkflow, safety,
+      });
+      if (result.duplicate) { log().info('already handled; replay ignored'); return; }
+      reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);
+      await emit(event, env, result);
+      await conversations.save(event.organizationId, event.patientId, result.next);
     };
+
     const consumer = await startGroupConsumer(ctx, 'dialogue', {
       // rc.log is built on first use: reading it for every record would cost a child logger each.
       process: async (value, rc) => {
-        const { topic } = rc;
-        if (topic === 'patient.signals') { await onSignal(value as PatientSignal); return; }
+        const log = (): Logger => rc.log;
+        if (rc.topic === 'patient.signals') {
+          const s = value as PatientSignal;
+          const patient = await directory.patient(s.organizationId, s.patientId);
+          await handle(signalEvent(s, patient), { traceId: s.traceId, causeId: s.signalId, at: s.occurredAt, channel: 'WEB', kind: 'PROACTIVE', replyTo: null }, log);
+          return;
+        }
         const m = value as UnderstoodMessage;
-        const [input, text, org, patient, saved] = await Promise.all([
-          inputOf(m, keyring), keyring.openText(m.organizationId, m.patientId, m.text),
-          directory.organization(m.organizationId), directory.patient(m.organizationId, m.patientId), store.get(m.patientId),
-        ]);
-        const stored = saved === null ? null : { ...saved, slots: await openSlots(keyring, m.organizationId, m.patientId, saved.slots) };
-        const runtime = await runtimeFor(registry, m.organizationId, stored?.slots ?? '{}', text);
-        const result = decide(input, stored, dialogueContext(org, patient, m.receivedAt), runtime, patient.status === 'opted_out');
-        if (result.duplicate) { rc.log.info('message already handled; replay ignored'); return; }
-        if (result.workflowError !== undefined) rc.log.error({ err: (result.workflowError as Error).message }, 'workflow failed; safety layer answered');
-        await emit({
-          traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId, causeId: m.messageId, at: m.receivedAt,
-          channel: m.channel, replyTo: m.clientMessageId, workflowId: result.nextState.workflowId, workflowVersion: result.nextState.workflowVersion,
-          replies: result.replies, actions: result.actions, timers: result.timers,
-        });
-        await store.put(m.patientId, { ...result.nextState, slots: await sealSlots(keyring, m.organizationId, m.patientId, result.nextState.slots) });
+        await handle(await messageEvent(m, keyring), { traceId: m.traceId, causeId: m.messageId, at: m.receivedAt, channel: m.channel, replyTo: m.clientMessageId }, log);
       },
     });
     return { name: 'dialogue', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']), stop: async () => { await consumer.stop(); await config.stop(); } };

@@ -1,8 +1,8 @@
 import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { runWorkflow } from '../../platform/workflow/interpreter.js';
-import type { WorkflowContext, WorkflowState } from '../../platform/workflow/runtime-types.js';
-import { listMedications } from './templates.js';
-import type { ArmedTimer, DialogueContext, DialogueInput, DialogueState, Reply, WorkflowRuntime } from './types.js';
+import type { WorkflowContext, WorkflowEvent, WorkflowOutcome, WorkflowState } from '../../platform/workflow/runtime-types.js';
+import { listMedications, render } from './templates.js';
+import type { Answerer, DialogueContext, Language, Outcome, ProgramSlots, Reply } from './types.js';
 
 /** A published workflow of the organisation, as this instance knows it. */
 export interface ActiveWorkflow {
@@ -12,15 +12,17 @@ export interface ActiveWorkflow {
   publishedAt: number;
 }
 
-/** What a conversation keeps per workflow, inside the conversation's slots (JSON). */
-export interface ProgramSlots {
-  wf: Record<string, WorkflowState>;
+/** The organisation's published workflows, with the older versions its conversations in flight still run. */
+export interface Programs {
+  active: readonly ActiveWorkflow[];
+  pinned: ReadonlyMap<string, CompiledWorkflow>;
 }
 
+/** Reads stored slots; anything unreadable is an empty conversation (never a crash of the turn). */
 export function parseSlots(json: string): ProgramSlots {
   try {
     const v = JSON.parse(json) as Partial<ProgramSlots>;
-    return { wf: v.wf !== undefined && typeof v.wf === 'object' ? v.wf : {} };
+    return { wf: v.wf !== undefined && v.wf !== null && typeof v.wf === 'object' ? v.wf : {} };
   } catch {
     return { wf: {} };
   }
@@ -38,91 +40,96 @@ export function pinnedVersions(slots: ProgramSlots, active: readonly ActiveWorkf
     .map(([workflowId, s]) => ({ workflowId, version: s.version }));
 }
 
-function order(active: readonly ActiveWorkflow[], slots: ProgramSlots, pinned: ReadonlyMap<string, CompiledWorkflow>): Array<{ id: string; wf: CompiledWorkflow }> {
+/** Who hears a message first: the workflow waiting for an answer, then the rest by id, `default` last. */
+function order(programs: Programs, slots: ProgramSlots): Array<{ id: string; wf: CompiledWorkflow }> {
   const waiting = Object.entries(slots.wf).filter(([, s]) => s.question !== null).map(([id]) => id);
-  const compiledOf = (id: string): CompiledWorkflow | undefined => pinned.get(id) ?? active.find((a) => a.workflowId === id)?.compiled;
-  const rest = [...active].sort((a, b) => Number(a.workflowId === 'default') - Number(b.workflowId === 'default') || a.workflowId.localeCompare(b.workflowId));
+  const compiledOf = (id: string): CompiledWorkflow | undefined => programs.pinned.get(id) ?? programs.active.find((a) => a.workflowId === id)?.compiled;
+  const rest = [...programs.active].sort((a, b) => Number(a.workflowId === 'default') - Number(b.workflowId === 'default') || a.workflowId.localeCompare(b.workflowId));
   const ids = [...waiting, ...rest.map((a) => a.workflowId).filter((id) => !waiting.includes(id))];
   return ids.flatMap((id) => { const wf = compiledOf(id); return wf === undefined ? [] : [{ id, wf }]; });
 }
 
-function context(input: DialogueInput, ctx: DialogueContext): WorkflowContext {
+/** The workflow context of one turn: the patient's language and zone, the organisation's variables. */
+export function workflowContext(language: Language, now: number, ctx: DialogueContext): WorkflowContext {
   return {
-    now: input.receivedAt,
-    language: input.language,
-    timeZone: ctx.timeZone,
-    profile: {},
+    now, language, timeZone: ctx.timeZone, profile: {},
     variables: {
-      org: ctx.organizationName,
-      emergency: ctx.emergencyNumber,
-      medications: listMedications(ctx.medications.map((m) => (m.dose ? `${m.name} ${m.dose}` : m.name)), input.language),
+      org: ctx.organizationName, emergency: ctx.emergencyNumber, crisis: ctx.crisisNumber, poison_control: ctx.poisonControlNumber, care_team: ctx.careTeamContact,
+      medications: listMedications(ctx.medications.map((m) => (m.dose ? `${m.name} ${m.dose}` : m.name)), language),
     },
   };
 }
 
-/**
- * The organisation's published workflows as one runtime: a pending question goes to the workflow
- * that asked it (on the version it started with); otherwise the first workflow whose trigger matches
- * handles the message; when none does, the built-in default answers.
- */
-export function programRuntime(active: readonly ActiveWorkflow[], pinned: ReadonlyMap<string, CompiledWorkflow>, text: string, fallback: WorkflowRuntime): WorkflowRuntime {
-  return {
-    workflowId: 'programs',
-    version: 0,
-    decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext) {
-      const slots = parseSlots(state.slots);
-      const event = { kind: 'message' as const, intent: input.intent, text, language: input.language, entities: input.entities };
-      for (const { id, wf } of order(active, slots, pinned)) {
-        const out = runWorkflow(wf, event, slots.wf[id] ?? null, context(input, ctx));
-        if (!out.handled) continue;
-        if (out.state === null) delete slots.wf[id];
-        else slots.wf[id] = out.state;
-        const replies: Reply[] = out.replies.map((r) => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) }));
-        return {
-          replies, actions: out.actions.map((a) => ({ type: a.type, attributes: a.attributes })), step: out.ended ? 'start' : `${id}:waiting`,
-          slots: JSON.stringify(slots), workflowId: id, workflowVersion: wf.version, timers: out.timers.map((t) => ({ workflowId: id, timerId: t.id, at: t.at })),
-        };
-      }
-      return { ...fallback.decide(input, state, ctx), slots: JSON.stringify(slots) };
-    },
-  };
+/** A program's answer: what it produced (attributed to it) and where the conversation stands. */
+export interface ProgramRun { outcomes: Outcome[]; slots: ProgramSlots; answeredBy: Answerer | null; waiting: boolean }
+
+function outcomesOf(id: string, wf: CompiledWorkflow, out: WorkflowOutcome): Outcome[] {
+  const origin = { workflowId: id, workflowVersion: wf.version };
+  return [
+    ...out.replies.map((r): Outcome => ({
+      kind: 'reply', origin,
+      reply: { templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) },
+    })),
+    ...out.actions.map((a): Outcome => ({ kind: 'action', action: { type: a.type, attributes: a.attributes } })),
+    ...out.timers.map((t): Outcome => ({ kind: 'timer', timer: { workflowId: id, timerId: t.id, at: t.at } })),
+  ];
 }
 
-export interface SignalOutcome {
-  timers: ArmedTimer[];
-  replies: Reply[];
-  actions: Array<{ type: string; attributes: Record<string, string> }>;
-  slots: string;
-  workflowId: string | null;
-  workflowVersion: number | null;
+/** A workflow's run-time failure as a problem, located at its step and source line. */
+function problemOf(id: string, wf: CompiledWorkflow, error: NonNullable<WorkflowOutcome['error']>): Outcome {
+  const line = error.step === null ? null : wf.steps[error.step]?.line ?? null;
+  return { kind: 'problem', problem: { code: error.code, message: error.message, workflowId: id, workflowVersion: wf.version, step: error.step, line } };
+}
+
+/** The organisation's own words for "something went wrong", else the built-in ones. */
+export function fallbackReply(language: Language, ctx: DialogueContext): Reply {
+  const own = ctx.fallbackText[language] ?? ctx.fallbackText.en;
+  const text = own !== undefined && own.trim() !== '' ? own : render('workflow_problem', language, { org: ctx.organizationName });
+  return { templateId: 'workflow_problem', kind: 'SYSTEM', text, quickReplies: [] };
+}
+
+function store(slots: ProgramSlots, id: string, state: WorkflowState | null): void {
+  if (state === null) delete slots.wf[id];
+  else slots.wf[id] = state;
 }
 
 /**
- * A patient signal (a refill became due, an appointment was booked…) runs every published workflow
- * with a trigger for it; each keeps its own state. Returns null when no workflow handles it.
+ * A message goes to the workflow waiting for its answer (on the version it started), else to the
+ * first whose trigger matches. A workflow that fails is reported and answered with the fallback text;
+ * its conversation is dropped so the patient is not stuck on a broken question. Null: none handled it.
  */
-export function runSignal(
-  active: readonly ActiveWorkflow[], pinned: ReadonlyMap<string, CompiledWorkflow>, slotsJson: string,
-  signal: { type: string; attributes: Record<string, string> }, language: DialogueInput['language'], now: number, ctx: DialogueContext,
-): SignalOutcome | null {
-  const slots = parseSlots(slotsJson);
-  const outcome: SignalOutcome = { replies: [], actions: [], timers: [], slots: slotsJson, workflowId: null, workflowVersion: null };
-  const wctx = context({ receivedAt: now, language } as DialogueInput, ctx);
-  // A timer goes back to the workflow that armed it, on the version the conversation runs.
-  const timer = signal.type === 'timer' ? { workflowId: signal.attributes['workflow_id'] ?? '', timerId: signal.attributes['timer_id'] ?? '' } : null;
-  const candidates = order(active, { wf: {} }, pinned).filter((c) => timer === null || c.id === timer.workflowId);
-  for (const { id, wf } of candidates) {
-    const event = timer === null ? { kind: 'signal' as const, type: signal.type, attributes: signal.attributes } : { kind: 'timer' as const, timerId: timer.timerId };
-    const out = runWorkflow(wf, event, slots.wf[id] ?? null, wctx);
+export function runMessage(programs: Programs, slots: ProgramSlots, event: Extract<WorkflowEvent, { kind: 'message' }>, wctx: WorkflowContext, ctx: DialogueContext): ProgramRun | null {
+  const next: ProgramSlots = { wf: { ...slots.wf } };
+  for (const { id, wf } of order(programs, next)) {
+    const out = runWorkflow(wf, event, next.wf[id] ?? null, wctx);
+    const answeredBy = { workflowId: id, workflowVersion: wf.version };
+    if (out.error !== undefined) {
+      store(next, id, null);
+      return { outcomes: [problemOf(id, wf, out.error), { kind: 'reply', origin: answeredBy, reply: fallbackReply(event.language, ctx) }], slots: next, answeredBy, waiting: false };
+    }
     if (!out.handled) continue;
-    if (out.state === null) delete slots.wf[id];
-    else slots.wf[id] = out.state;
-    outcome.replies.push(...out.replies.map((r): Reply => ({ templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) })));
-    outcome.actions.push(...out.actions);
-    outcome.timers.push(...out.timers.map((t) => ({ workflowId: id, timerId: t.id, at: t.at })));
-    outcome.workflowId ??= id;
-    outcome.workflowVersion ??= wf.version;
+    store(next, id, out.state);
+    return { outcomes: outcomesOf(id, wf, out), slots: next, answeredBy, waiting: !out.ended };
   }
-  if (outcome.workflowId === null) return null;
-  return { ...outcome, slots: JSON.stringify(slots) };
+  return null;
+}
+
+/**
+ * A signal runs every published workflow with a trigger for it (a timer only the one that armed it),
+ * each on its own state. Failures are reported; the others still run.
+ */
+export function runSignal(programs: Programs, slots: ProgramSlots, signal: { type: string; attributes: Record<string, string> }, wctx: WorkflowContext): ProgramRun {
+  const next: ProgramSlots = { wf: { ...slots.wf } };
+  const timer = signal.type === 'timer' ? { workflowId: signal.attributes['workflow_id'] ?? '', timerId: signal.attributes['timer_id'] ?? '' } : null;
+  const event: WorkflowEvent = timer === null ? { kind: 'signal', type: signal.type, attributes: signal.attributes } : { kind: 'timer', timerId: timer.timerId };
+  const run: ProgramRun = { outcomes: [], slots: next, answeredBy: null, waiting: false };
+  for (const { id, wf } of order(programs, { wf: {} }).filter((c) => timer === null || c.id === timer.workflowId)) {
+    const out = runWorkflow(wf, event, next.wf[id] ?? null, wctx);
+    if (out.error !== undefined) { run.outcomes.push(problemOf(id, wf, out.error)); continue; }
+    if (!out.handled) continue;
+    store(next, id, out.state);
+    run.outcomes.push(...outcomesOf(id, wf, out));
+    run.answeredBy ??= { workflowId: id, workflowVersion: wf.version };
+  }
+  return run;
 }

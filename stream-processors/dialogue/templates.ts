@@ -35,8 +35,28 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     es: 'Le estoy poniendo en contacto con el equipo de cuidado de {org}. Alguien le responderá aquí pronto.',
   },
   emergency: {
-    en: 'If this is an emergency, call {emergency} now. I have alerted your care team.',
-    es: 'Si es una emergencia, llame al {emergency} ahora. He avisado a su equipo de cuidado.',
+    en: 'This may be an emergency: call {emergency} now, or ask someone near you to call. Do not wait for a reply here. I have alerted your care team.',
+    es: 'Esto puede ser una emergencia: llame al {emergency} ahora, o pida a alguien cercano que llame. No espere una respuesta aquí. He avisado a su equipo de cuidado.',
+  },
+  emergency_self_harm: {
+    en: 'I am so sorry you are going through this, and I am glad you told me. Please call or text {crisis} now to talk with someone, day or night. If you are in danger right now, call {emergency}. I have let your care team know.',
+    es: 'Siento mucho que esté pasando por esto y me alegra que me lo haya dicho. Llame o escriba al {crisis} ahora para hablar con alguien, de día o de noche. Si está en peligro ahora mismo, llame al {emergency}. He avisado a su equipo de cuidado.',
+  },
+  emergency_poisoning: {
+    en: 'Call Poison Control at {poison} now. If the person is not awake, has trouble breathing or is having a seizure, call {emergency}. I have alerted your care team.',
+    es: 'Llame a Toxicología al {poison} ahora. Si la persona no está despierta, le cuesta respirar o tiene convulsiones, llame al {emergency}. He avisado a su equipo de cuidado.',
+  },
+  dosing_prescription: {
+    en: 'Your prescription for {medication} says: {instructions}. Please do not change how you take it without checking first: ask your pharmacist or care team{contact}. I have passed your question on.',
+    es: 'Su receta de {medication} dice: {instructions}. No cambie cómo lo toma sin consultarlo antes: pregunte a su farmacéutico o a su equipo de cuidado{contact}. He pasado su pregunta.',
+  },
+  dosing_ask: {
+    en: 'I cannot advise on changing a dose. Please ask your pharmacist or care team{contact}: they can tell you what is safe for you. I have passed your question on.',
+    es: 'No puedo aconsejarle sobre cambiar una dosis. Pregunte a su farmacéutico o a su equipo de cuidado{contact}: le dirán qué es seguro para usted. He pasado su pregunta.',
+  },
+  workflow_problem: {
+    en: 'Sorry, something went wrong on my side and I could not finish that. Please try again in a moment, or say "talk to someone" to reach the team at {org}.',
+    es: 'Perdón, algo falló de mi lado y no pude terminar. Inténtelo de nuevo en un momento, o diga "hablar con alguien" para contactar al equipo de {org}.',
   },
   symptom: {
     en: 'I am sorry you are feeling that way. I have let your care team know. If it gets worse or you feel unsafe, call {emergency}.',
@@ -56,6 +76,7 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
 export const QUICK_REPLIES: Record<string, Record<Language, string[]>> = {
   menu: { en: ['I took my medication', 'Remind me later', 'Talk to someone'], es: ['Ya tomé mi medicamento', 'Recuérdame más tarde', 'Hablar con alguien'] },
   skipped: { en: ['Side effects', 'I forgot', 'Talk to someone'], es: ['Efectos secundarios', 'Se me olvidó', 'Hablar con alguien'] },
+  dosing: { en: ['Talk to someone'], es: ['Hablar con alguien'] },
   none: { en: [], es: [] },
 };
 

@@ -1,10 +1,12 @@
 import type { ConversationState } from '../../platform/stores/conversation-store.js';
 import type { Medication } from '../../platform/stores/patient-directory.js';
+import type { WorkflowState } from '../../platform/workflow/runtime-types.js';
 
 export type Language = 'en' | 'es';
 
-/** What the dialogue reacts to: an understood patient message (signals join with the workflow issue). */
-export interface DialogueInput {
+/** An understood patient message, with its text opened: the safety layer and the workflows read it. */
+export interface MessageEvent {
+  kind: 'message';
   messageId: string;
   clientMessageId: string | null;
   organizationId: string;
@@ -13,19 +15,51 @@ export interface DialogueInput {
   intent: string;
   confidence: number;
   language: Language;
+  text: string;
   entities: Array<{ type: string; value: string; text: string }>;
   receivedAt: number;
 }
 
-/** Conversation state of one patient; lives in Redis, never in process memory. */
-export type DialogueState = ConversationState;
+/** A patient signal (a refill due, a workflow timer firing…): it starts or resumes workflows. */
+export interface SignalEvent {
+  kind: 'signal';
+  signalId: string;
+  organizationId: string;
+  patientId: string;
+  type: string;
+  attributes: Record<string, string>;
+  /** The patient's language, as the directory knows it (signals carry no text to detect it from). */
+  language: Language;
+  occurredAt: number;
+}
 
-export interface DialogueContext {
-  organizationName: string;
+/** What one turn reacts to: messages and signals take the same path. */
+export type TurnEvent = MessageEvent | SignalEvent;
+
+/** What a conversation keeps per published workflow; serialised (and sealed) only by the conversation store. */
+export interface ProgramSlots {
+  wf: Record<string, WorkflowState>;
+}
+
+/** Conversation state of one patient as the turn sees it: slots typed, not a JSON string. */
+export type Conversation = Omit<ConversationState, 'slots'> & { slots: ProgramSlots };
+
+/** Who to send a patient to, per organisation: the safety replies and the dosing answer name them. */
+export interface SafetyContacts {
   emergencyNumber: string;
+  /** Crisis line for suicidal thoughts and self-harm (988 in the US). */
+  crisisNumber: string;
+  poisonControlNumber: string;
+  /** The pharmacist or care team's contact for medication questions ('' when the organisation gave none). */
+  careTeamContact: string;
+}
+
+export interface DialogueContext extends SafetyContacts {
+  organizationName: string;
   languages: readonly string[];
   medications: readonly Medication[];
-  now: number;
+  /** The organisation's own text for when a workflow fails, per language; the built-in one otherwise. */
+  fallbackText: Partial<Record<Language, string>>;
   /** The patient's IANA time zone (else the organisation's, else UTC). */
   timeZone: string;
 }
@@ -45,42 +79,40 @@ export interface Action {
   attributes: Record<string, string>;
 }
 
-export interface Decision {
-  replies: Reply[];
-  actions: Action[];
-  nextState: DialogueState;
-  timers?: ArmedTimer[];
-}
-
-/**
- * The narrow interface between the dialogue processor and a workflow: the built-in default
- * workflow implements it today; the workflow language's runtime implements it next.
- */
-export interface WorkflowRuntime {
-  readonly workflowId: string;
-  readonly version: number;
-  decide(input: DialogueInput, state: DialogueState, ctx: DialogueContext): RuntimeOutcome;
-}
-
-export interface RuntimeOutcome {
-  replies: Reply[];
-  actions: Action[];
-  step: string;
-  /** The conversation's slots after this turn (JSON); unchanged when absent. */
-  slots?: string;
-  /** The workflow (and version) that answered, when it was not the runtime itself. */
-  workflowId?: string;
-  workflowVersion?: number;
-  /** Timers the workflow armed (waits, question timeouts, schedules), fired later by the scheduler. */
-  timers?: ArmedTimer[];
-}
-
 export interface ArmedTimer {
   workflowId: string;
   timerId: string;
   at: number;
 }
 
-export function initialState(organizationId: string, runtime: Pick<WorkflowRuntime, 'workflowId' | 'version'>, optedOut = false): DialogueState {
-  return { organizationId, workflowId: runtime.workflowId, workflowVersion: runtime.version, step: 'start', optedOut, recent: [], turn: 0, slots: '{}' };
+/** Something that went wrong in a turn and must be seen: logged with its location and counted. */
+export interface Problem {
+  code: 'WF_RUNTIME' | 'DOSING_ADVICE_BLOCKED';
+  message: string;
+  workflowId: string | null;
+  workflowVersion: number | null;
+  step: string | null;
+  /** The workflow source line of the step, when known. */
+  line: number | null;
+}
+
+/** Everything a turn produces, as one tagged list: nothing a turn decides can fall off on the way out. */
+export type Outcome =
+  | { kind: 'reply'; reply: Reply; origin?: Answerer }
+  | { kind: 'action'; action: Action }
+  | { kind: 'timer'; timer: ArmedTimer }
+  | { kind: 'problem'; problem: Problem };
+
+/** The workflow that answered (for the records' workflowId/version), when one did. */
+export interface Answerer { workflowId: string; workflowVersion: number }
+
+/** A built-in conversation (the default workflow): what answers when no published workflow does. */
+export interface BuiltInWorkflow {
+  readonly workflowId: string;
+  readonly version: number;
+  decide(event: MessageEvent, ctx: DialogueContext): { replies: Reply[]; actions: Action[] };
+}
+
+export function initialConversation(organizationId: string, optedOut = false): Conversation {
+  return { organizationId, workflowId: 'default', workflowVersion: 1, step: 'start', optedOut, recent: [], turn: 0, slots: { wf: {} } };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { actorOf, requirePermission, type Principal } from '../../../platform/auth/principal.js';
+import { actorOf, requirePermission } from '../../../platform/auth/principal.js';
 import { issueSessionToken } from '../../../platform/auth/session-tokens.js';
 import { CareloopError } from '../../../platform/errors.js';
 import type { Security } from '../../../platform/service/security.js';
@@ -43,6 +43,8 @@ const Medication = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   dose: Type.String({ maxLength: 50, default: '' }),
   times: Type.Array(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), { maxItems: 12, default: [] }),
+  /** The prescription's own instructions, which the assistant quotes when asked about changing a dose. */
+  instructions: Type.String({ maxLength: 300, default: '' }),
 }, { additionalProperties: false });
 
 const NewPatient = Type.Object({
@@ -53,10 +55,6 @@ const NewPatient = Type.Object({
 }, { additionalProperties: false });
 
 const PatientSummary = Type.Object({ id: Type.String(), status: Type.String(), preferredLanguage: Type.String() });
-
-function requireOrg(principal: Principal, organizationId: string): void {
-  if (principal.organizationId !== organizationId) throw new CareloopError('FORBIDDEN', 'not allowed for this organisation');
-}
 
 async function requirePatient(pool: PgPool, organizationId: string, patientId: string): Promise<{ status: string; preferred_language: string }> {
   const { rows } = await pool.query<{ status: string; preferred_language: string }>(
@@ -69,17 +67,6 @@ async function requirePatient(pool: PgPool, organizationId: string, patientId: s
 export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { pool, security } = deps;
-
-  r.get('/v1/organizations/:organizationId', {
-    schema: { summary: 'The organisation\'s settings', params: OrgParams, response: { 200: Type.Object({ id: Type.String(), displayName: Type.String(), timezone: Type.String(), languages: Type.Array(Type.String()), emergencyNumber: Type.String() }), ...errorResponses } },
-  }, async (req) => {
-    requireOrg(principalOf(req), req.params.organizationId);
-    const { rows } = await pool.query<{ id: string; display_name: string; timezone: string; languages: string[]; emergency_number: string }>(
-      'SELECT id, display_name, timezone, languages, emergency_number FROM organizations WHERE id = $1', [req.params.organizationId]);
-    const o = rows[0];
-    if (o === undefined) throw new CareloopError('NOT_FOUND', 'organisation not found');
-    return { id: o.id, displayName: o.display_name, timezone: o.timezone, languages: o.languages, emergencyNumber: o.emergency_number };
-  });
 
   r.get('/v1/organizations/:organizationId/patients', {
     schema: {
@@ -111,8 +98,8 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     const { patientId } = await security.vault.createPatient(actorOf(principal, { ip: req.ip, service: 'api' }), org, body.identity as PatientIdentity, 'operations');
     await pool.query('INSERT INTO patients (id, organization_id, preferred_language, timezone) VALUES ($1, $2, $3, $4)', [patientId, org, body.preferredLanguage, body.timezone ?? null]);
     for (const m of body.medications) {
-      await pool.query('INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times) VALUES ($1, $2, $3, $4, $5, $6)',
-        [`med_${randomUUID()}`, patientId, org, m.name, m.dose, m.times]);
+      await pool.query('INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, instructions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [`med_${randomUUID()}`, patientId, org, m.name, m.dose, m.times, m.instructions]);
     }
     return reply.code(201).send({ patientId });
   });
@@ -125,9 +112,9 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     requirePermission(principal, 'phi:read', org);
     const p = await requirePatient(pool, org, patientId);
     const identity = await security.vault.getIdentity(actorOf(principal, { ip: req.ip, service: 'api' }), org, patientId, 'treatment');
-    const meds = await pool.query<{ name: string; dose: string; schedule_times: string[] }>(
-      'SELECT name, dose, schedule_times FROM patient_medications WHERE patient_id = $1 AND active ORDER BY created_at, id', [patientId]);
-    return { id: patientId, status: p.status, preferredLanguage: p.preferred_language, identity, medications: meds.rows.map((m) => ({ name: m.name, dose: m.dose, times: m.schedule_times })) };
+    const meds = await pool.query<{ name: string; dose: string; schedule_times: string[]; instructions: string }>(
+      'SELECT name, dose, schedule_times, instructions FROM patient_medications WHERE patient_id = $1 AND active ORDER BY created_at, id', [patientId]);
+    return { id: patientId, status: p.status, preferredLanguage: p.preferred_language, identity, medications: meds.rows.map((m) => ({ name: m.name, dose: m.dose, times: m.schedule_times, instructions: m.instructions })) };
   });
 
   r.delete('/v1/organizations/:organizationId/patients/:patientId', {

@@ -1,0 +1,82 @@
+import type { EmergencyCategory } from './categories.js';
+
+/**
+ * English emergency phrasings, matched against one clause of folded, typo-corrected words
+ * (apostrophes dropped: "cant", "wont", "hes"). Each pattern is a situation happening now; negation,
+ * distance, questions and figures of speech are judged afterwards by context.ts.
+ */
+export type Lexicon = ReadonlyArray<readonly [EmergencyCategory, RegExp]>;
+
+// Who can be in trouble: the patient or someone with them ("my dad just collapsed").
+const WHO = String.raw`(?:i|im|i am|ive|he|hes|she|shes|they|theyre|my \w+(?: \w+)?|someone|somebody|a (?:man|woman|person|guy|lady|kid|child|boy|girl)|the (?:baby|kid|child|patient|man|woman)|husband|wife|mom|mum|dad|son|daughter|grandma|grandpa|baby)`;
+const NOW = String.raw`(?:just |suddenly |again |still |now |literally )?`;
+const SEVERE = String.raw`(?:a lot|alot|heavily|badly|bad|so much|too much|nonstop|non stop|everywhere|wont stop|will not stop|doesnt stop|isnt stopping|not stopping|cant stop|cannot stop|wont quit|like crazy|profusely|really bad|uncontrollably)`;
+
+export const LEXICON_EN: Lexicon = [
+  ['cardiac', /\bchest\b(?: \w+){0,4} (?:pain|pains|hurts?|hurting|ache|aching|pressure|tight|tightness|crushing|squeezing|squeezed|heavy|heaviness|burning|sharp|stabbing|weight|elephant|exploding)\b/],
+  ['cardiac', /\b(?:pain|pains|pressure|tightness|tight|crushing|squeezing|heaviness|weight|ache|elephant|sitting)\b(?: \w+){0,4} (?:chest|heart)\b/],
+  ['cardiac', /\b(?:heart attack|cardiac arrest|heartattack)\b/],
+  ['cardiac', /\b(?:left arm|jaw)\b(?: \w+){0,5} (?:pain|hurts?|numb|tingling|aching)\b.*\b(?:sweat|sweating|sweaty|nause\w*|dizzy|short of breath|chest)\b/],
+  ['cardiac', /\bpain\b(?: \w+){0,4} (?:spreading|radiating|going|moving|shooting) (?:down|to|into|up) (?:my |his |her )?(?:left arm|arm|jaw|neck|back)\b/],
+  ['cardiac', /\b(?:heart|pulse)\b(?: \w+){0,3} (?:racing|pounding|beating (?:so )?fast|skipping|stopped|irregular|fluttering)\b.*\b(?:faint|pass out|passing out|dizzy|chest|cant breathe|black out|blacking out)\b/],
+  ['cardiac', /\b(?:no pulse|heart stopped|heart has stopped|heart isnt beating)\b/],
+  ['stroke', /\b(?:having|had|is having|think .{0,20}) (?:a )?stroke\b/],
+  ['stroke', /\bstroke (?:symptoms|signs)\b(?! of)/],
+  ['stroke', /\bface\b(?: \w+){0,3} (?:drooping|droopy|droops|drooped|sagging|crooked|numb|fallen|dropped|lopsided|twisted)\b/],
+  ['stroke', /\b(?:one side|half) of (?:my |his |her |the )?(?:face|body|mouth)\b(?: \w+){0,3} (?:numb|weak|drooping|droopy|not moving|wont move|cant move|dead|paralyzed|paralysed|fallen)\b/],
+  ['stroke', /\b(?:cant|cannot|can not|unable to|couldnt|not able to) (?:move|lift|feel|raise) (?:my |his |her )?(?:left |right )?(?:arm|leg|side|hand|face)\b/],
+  ['stroke', /\b(?:slurred|slurring|slurry|garbled) (?:speech|words|talking)?|\b(?:speech|words|talking) (?:is |are )?(?:slurred|slurring|garbled)|\bslurring\b/],
+  ['stroke', /\b(?:cant|cannot|can not|unable to|not able to) (?:talk|speak|get (?:my|his|her) words out|find (?:my|his|her) words)\b(?! (?:to|with|right now to|english|spanish))/],
+  ['stroke', /\b(?:worst|thunderclap) headache\b/],
+  ['stroke', /\bsudden(?:ly)?\b(?: \w+){0,3} (?:numb|numbness|weakness|weak|confused|confusion|blind|lost (?:my |his |her )?vision|cant see|double vision)\b/],
+  ['breathing', /\b(?:cant|cannot|can not|couldnt|unable to|not able to|struggling to|hard to|difficult to|trouble|difficulty|hardly|barely|fighting to) (?:breathe|breath|breathing|catch (?:my|his|her|their) breath|get air|get (?:any |enough )?air)\b/],
+  ['breathing', /\b(?:not|isnt|stopped|wasnt|no longer|arent) breathing\b/],
+  ['breathing', /\b(?:choking|gasping|suffocating|drowning|chocking|gasping for air|cant get air)\b/],
+  ['breathing', /\b(?:lips|face|skin|fingers|he|she|baby|hes|shes) (?:\w+ )?(?:turning|turned|going|is|are) (?:blue|purple|grey|gray)\b/],
+  ['breathing', /\b(?:short(?:ness)? of breath|out of breath|breathless)\b(?: \w+){0,4} (?:at rest|sitting|lying|cant talk|cant speak|getting worse|worse|badly|severe|really bad|even resting)\b/],
+  ['breathing', /\b(?:severe(?:ly)?|very|really|so|extremely) (?:short of breath|breathless|out of breath)\b/],
+  ['breathing', /\b(?:asthma attack|inhaler (?:is not|isnt|not|doesnt|wont) (?:working|help\w*))\b/],
+  ['allergy', /\b(?:throat|tongue|lips?|mouth|face|airway)\b(?: \w+){0,3} (?:is |are |feels |feel )?(?:closing|swelling|swollen|swelled|tight|tightening|closing up|puffing up|blowing up)\b/],
+  ['allergy', /\b(?:anaphyla\w*|anafilax\w*|epipen|epi pen|allergic shock)\b/],
+  ['allergy', /\b(?:allergic reaction|reaction to|allergic to|after eating|stung|bee sting|peanut)\b.*\b(?:swell\w*|hives|cant breathe|throat|tongue|dizzy|faint|wheez\w*|breath\w*)\b/],
+  ['allergy', /\bhives\b.*\b(?:breath\w*|throat|tongue|dizzy|faint|swell\w*)\b/],
+  ['bleeding', new RegExp(String.raw`\b(?:bleeding|bleeds|bleed|bled|blood|gushing|spurting|pouring)\b(?: \w+){0,3} ${SEVERE}\b`)],
+  ['bleeding', /\b(?:vomiting|throwing up|puking|coughing up|coughing|spitting up|vomited|threw up|peeing|pooping) (?:up )?(?:blood|bloody)\b/],
+  ['bleeding', /\b(?:blood (?:everywhere|all over|gushing|spurting|pouring|soaking)|soaked (?:in|with|through) blood|pool of blood|hemorrhag\w*|haemorrhag\w*)\b/],
+  ['bleeding', /\b(?:deep|big|bad) (?:cut|gash|wound|laceration)\b.*\b(?:bleed\w*|blood)\b/],
+  ['bleeding', /\b(?:cut|stabbed|shot)\b(?: \w+){0,4} (?:bleed\w*|blood)\b/],
+  ['bleeding', /\b(?:black|tarry|bloody) (?:stool|stools|poop)\b.*\b(?:dizzy|faint|weak)\b/],
+  ['poisoning', /\boverdos\w*\b|\bod(?:d|ed|ing)? on\b/],
+  ['poisoning', /\b(?:took|taken|take|swallowed|ate|had|taking|popped|downed|he took|she took) (?:way |like |all )?(?:too many|too much|a (?:whole|full) (?:bottle|pack|box)|the (?:whole|entire) (?:bottle|pack|box)|an entire (?:bottle|pack|box)|all (?:of )?(?:my|his|her|the) (?:pills|tablets|meds|medication|sleeping pills|painkillers)|a bunch of (?:pills|tablets))\b/],
+  ['poisoning', /\b(?:swallowed|drank|ate|drinking|eaten|drunk|ingested|licked|chewed|got into)\b(?: \w+){0,4} (?:bleach|detergent|pods?|cleaner|cleaning|ammonia|antifreeze|drano|lye|chemicals?|poison|pesticide|rat poison|weed killer|paint thinner|gasoline|petrol|kerosene|battery|batteries|mothballs|lighter fluid|mouthwash|nail polish remover|laundry|dishwasher)\b/],
+  ['poisoning', /\b(?:bleach|ammonia|chemicals?) (?:fumes|and ammonia|gas)\b|\bcarbon monoxide\b|\bpoison(?:ed|ing)\b(?! ivy| oak)/],
+  ['poisoning', /\b(?:double|twice|two doses of|extra|second) (?:\w+ )?(?:insulin|dose of insulin|shot of insulin)\b.*\b(?:shak\w*|sweat\w*|dizzy|confus\w*|faint\w*|pass\w* out|blurry|weak|drowsy|sleepy|low)\b/],
+  ['poisoning', /\b(?:insulin)\b.*\b(?:twice|double|two times|by mistake|wrong dose|too much)\b.*\b(?:shak\w*|sweat\w*|dizzy|confus\w*|faint\w*|pass\w* out|blurry|weak|drowsy|low)\b/],
+  ['poisoning', /\b(?:kid|child|son|daughter|toddler|baby|he|she)\b(?: \w+){0,3} (?:swallowed|ate|drank|got into)\b(?: \w+){0,4} (?:pills|tablets|medicine|meds|bottle|gummies)\b/],
+  ['unconscious', /\b(?:passed out|fainted|blacked out|collapsed|keeled over|lost consciousness|fell unconscious|went limp|dropped to the (?:floor|ground))\b(?: \w+){0,6} (?:hit|hitting|bang\w*|bleed\w*|cant|wont|not|isnt|blood|head|floor|stairs|still|again)\b/],
+  ['unconscious', new RegExp(String.raw`\b${WHO} ${NOW}(?:has |have )?(?:collapsed|collapse|keeled over|lost consciousness)\b`)],
+  ['unconscious', /\b(?:unconscious|unresponsive|not responding|not responsive|wont respond|doesnt respond|isnt responding|cant wake|wont wake|not waking|cannot wake|cant be woken|wont come to|not waking up|unable to wake)\b/],
+  ['unconscious', new RegExp(String.raw`\b${WHO} ${NOW}(?:passed out|fainted|blacked out)\b(?! (?:last|a few|years|once|when))`)],
+  ['seizure', /\b(?:having|had|is having|in) (?:a )?(?:seizure|seizures|fit|convulsion|convulsions)\b|\b(?:seizing|convulsing|convulsions|seizure)\b(?! (?:meds|medication|medicine|pills|free|plan|diary))/],
+  ['seizure', /\b(?:shaking|jerking|twitching) (?:all over|uncontrollably|and (?:wont|not|cant) (?:respond|stop)|on the floor)\b|\beyes rolled back\b/],
+  ['glycaemia', /\b(?:sugar|glucose|bg|bs|blood sugar|reading|meter)\b(?: \w+){0,3} (?:is |was |at |of |reads |read |says |showing |shows |only |down to |dropped to |went to |of only |is only |just )*(?:[1-4]\d|5[0-4]|[2-9]\d\d|\d{4})\b(?! (?:mmol|pills|mg|minutes|min|hours|days))/],
+  ['glycaemia', /\b(?:sugar|glucose)\b(?: \w+){0,3} (?:is |at |of |reads |says )*(?:1\.\d|2\.\d|3[,. ]?[0-4]?|[1-2]|3[3-9](?:[.,]\d)?) mmol\b|\b(?:sugar|glucose)\b(?: \w+){0,3} (?:3[3-9]|[4-9]\d) mmol\b/],
+  ['glycaemia', /\b(?:sugar|glucose|hypo|hypoglycemi\w*|hypoglycaemi\w*|diabetic)\b.*\b(?:confus\w*|cant think|passing out|pass out|passed out|fainting|shaking|shaky|trembling|sweating|sweaty|seizure|wont wake|cant wake|drowsy|slurring|not making sense|fruity|vomiting|throwing up|breathing fast)\b/],
+  ['glycaemia', /\b(?:confus\w*|shaking|shaky|trembling|sweating|sweaty|dizzy|passing out|cant think)\b.*\b(?:sugar|glucose|hypo)\b(?: \w+){0,3} (?:low|dropping|crash\w*|tanking|tanked|high|very high|through the roof|off the charts)\b/],
+  ['glycaemia', /\b(?:diabetic (?:coma|ketoacidosis|emergency)|dka|ketoacidosis|ketones? (?:high|large|are high))\b/],
+  ['self_harm', /\b(?:suicid\w*|kill(?:ing)? (?:my ?self|myself)|end(?:ing)? (?:my|it all|it|this) (?:own )?(?:life|all)?|take (?:my|his|her) own life|taking my (?:own )?life|end it all|end my life|end things)\b/],
+  ['self_harm', /\b(?:want|wanna|going|gonna|wish|ready|plan|planning|deserve|about) (?:to )?(?:die|be dead|disappear forever|not exist|not wake up|stop living|be gone)\b/],
+  ['self_harm', /\b(?:dont|do not|dont really|no longer|dont even) (?:want|wanna|wish) (?:to )?(?:live|be alive|be here|wake up|exist|go on|keep going|continue)\b/],
+  ['self_harm', /\b(?:wont|will not|wont be|not going to|no longer) (?:be )?(?:a )?(?:burden|problem|trouble|bother)(?: to (?:anyone|you|them|my family))? (?:much|for much|for long|any ?more|any longer|soon)\b|\bwont be (?:around|here|a burden) (?:much|for|any|soon|long|to)/],
+  ['self_harm', /\b(?:better off without me|better off if i (?:was|were) (?:gone|dead)|no (?:reason|point) (?:to|in) (?:live|living|go on|going on|being alive)|cant go on (?:like this|anymore|any more)?|cant do this anymore|nothing to live for|wish i (?:was|were) dead|wish i (?:wasnt|was not) (?:here|alive|born)|not be here tomorrow|goodbye forever|saying goodbye to everyone|giving away my (?:things|stuff|belongings)|written (?:my |a )?(?:goodbye|suicide) (?:note|letter)|last (?:message|goodbye))\b/],
+  ['self_harm', /\b(?:cut(?:ting)?|hurt(?:ing)?|harm(?:ing)?|burn(?:ing)?|stab(?:bing)?|starve|starving) (?:my ?self|myself)\b|\bself harm\w*\b/],
+  ['self_harm', /\b(?:pills|rope|gun|bridge|jump|noose)\b.*\b(?:end it|end my life|kill myself|never wake|be over|do it tonight|not wake up|to die)\b/],
+  ['child_harm', /\b(?:hits?|hitting|hit|beats?|beating|beat|kicks?|kicked|punch\w*|burn\w*|chok\w*|shak\w*|touch\w*|abus\w*|molest\w*|hurts?|hurting|rap\w*|threaten\w*|strangl\w*) (?:my|the|our|her|his) (?:\w+ )?(?:son|daughter|kid|kids|child|children|baby|babies|toddler|grandson|granddaughter|boy|girl|infant|newborn)\b/],
+  ['child_harm', /\b(?:son|daughter|kid|child|baby|toddler|grandson|granddaughter|boy|girl)\b(?: \w+){0,4} (?:is being|was|got|been|being) (?:abused|hit|beaten|molested|touched|hurt|burned|shaken|kicked|raped|choked|threatened)\b/],
+  ['child_harm', /\b(?:want|going|gonna|afraid i (?:will|might|could)|scared i (?:will|might)|urge) (?:to )?(?:hurt|harm|kill|shake|hit|drown|smother) (?:my|the) (?:\w+ )?(?:baby|son|daughter|kid|kids|child|children|toddler|newborn)\b/],
+  ['child_harm', /\b(?:child|kid|baby|son|daughter) (?:abuse|neglect)\b|\bshaken baby\b|\b(?:abusing|molesting) (?:a |my |the )?(?:child|kid|son|daughter|baby)\b/],
+  ['child_harm', /\b(?:bruises|burns|marks|welts) (?:on|all over) (?:my|the) (?:son|daughter|kid|child|baby|toddler)\b.*\b(?:he|she|they|boyfriend|husband|father|dad|mom|stepdad|babysitter) (?:did|does|hits|hit|beats)\b/],
+  ['pregnancy', /\b(?:pregnant|pregnancy|weeks along)\b.*\b(?:bleed\w*|blood|gush\w*|leak\w*|water broke|contractions|cramp\w*|severe pain|terrible pain|pain|headache|blurry|vision|swell\w*|seizure|fits?|baby (?:not|isnt|stopped|hasnt) mov\w*|not moving|fell|fall|faint\w*)\b/],
+  ['pregnancy', /\b(?:bleed\w*|blood|contractions|water broke|cramp\w*|severe pain)\b.*\b(?:pregnant|weeks pregnant|pregnancy|\d+ weeks)\b/],
+  ['pregnancy', /\b(?:water (?:has )?broke(?:n)?|waters (?:have )?broken|baby (?:is not|isnt|stopped|hasnt|has not|not|doesnt) (?:moving|kicking|moved|kicked)|no (?:fetal|baby) movement|placenta|umbilical cord|cord is (?:out|coming)|baby is coming|giving birth|in labou?r|labou?r pains|eclampsia|preeclampsia|pre eclampsia|ectopic)\b/],
+];

@@ -24,12 +24,17 @@ export interface EmergencyModel {
 }
 export const EMERGENCY_MODEL_FORMAT = 'careloop-emergency-model/1';
 
-// Chosen on the tuning set: low enough that the classifier catches what the rules miss, high enough
-// that ordinary symptom reports do not page anyone.
-export const DEFAULT_THRESHOLD = 0.6;
+// Chosen by 5-fold cross-validation on the tuning set (classifier alone: recall ~0.55, false alarms ~0.05 at 0.7);
+// it only speaks where no rule matched, so its false alarms are a share of the few messages left.
+export const DEFAULT_THRESHOLD = 0.7;
 // Messages longer than this are read by the rules in full but classified on their start only.
 const MAX_CLASSIFIED_CHARS = 600;
 const SAFE = 'safe';
+const MIN_CLASSIFIED_WORDS = 3;
+
+function wordCount(text: string): number {
+  return text.split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '').length;
+}
 
 /** Trains the classifier part; deterministic for the same examples. */
 export function trainEmergencyModel(examples: readonly EmergencyExample[], threshold = DEFAULT_THRESHOLD): EmergencyModel {
@@ -51,6 +56,8 @@ export function emergencyDetector(model: EmergencyModel): EmergencyDetector {
       if (outcome.kind === 'hit') return { category: outcome.category, source: 'rule', score: 1 };
       // A phrase the rules set aside (negated, long ago, a question, a figure of speech) stays safe.
       if (outcome.kind === 'vetoed') return null;
+      // One or two words ("STOP", "ok thanks") give the n-grams too little to go on; the rules read them.
+      if (wordCount(text) < MIN_CLASSIFIED_WORDS) return null;
       const scores = classify(model.classifier, text.slice(0, MAX_CLASSIFIED_CHARS));
       const alarm = 1 - (scores.get(SAFE) ?? 0);
       if (alarm < model.threshold) return null;
@@ -61,6 +68,17 @@ export function emergencyDetector(model: EmergencyModel): EmergencyDetector {
         if (s > best) { best = s; category = c; }
       }
       return { category, source: 'classifier', score: Math.round(alarm * 1000) / 1000 };
+    },
+  };
+}
+
+/** The rules alone, with no trained part: for tools and tests that have no model file at hand. */
+export function rulesOnlyDetector(): EmergencyDetector {
+  const rules = new EmergencyRules();
+  return {
+    assess(text: string): EmergencyFinding | null {
+      const outcome = rules.match(text);
+      return outcome.kind === 'hit' ? { category: outcome.category, source: 'rule', score: 1 } : null;
     },
   };
 }

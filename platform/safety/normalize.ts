@@ -8,7 +8,7 @@
 export interface Clause { text: string; question: boolean }
 
 export function foldText(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[’‘`´']/g, '');
+  return text.replace(/[\u{1F602}\u{1F923}\u{1F606}\u{1F605}\u{1F639}]/gu, ' lol ').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[’‘`´']/g, '');
 }
 
 // Clause breaks: sentence punctuation, and words that turn the sentence ("but my chest hurts now").
@@ -42,7 +42,7 @@ export class Speller {
   private readonly memo = new Map<string, string>();
   private readonly all: readonly string[];
 
-  constructor(vocabulary: readonly string[], private readonly keep: ReadonlySet<string>) {
+  constructor(vocabulary: readonly string[], private readonly keep: ReadonlySet<string>, private readonly stems: readonly string[] = []) {
     this.all = [...new Set(vocabulary)].sort();
     for (const w of this.all) {
       const list = this.byFirst.get(w[0] ?? '') ?? [];
@@ -52,7 +52,7 @@ export class Speller {
   }
 
   correct(word: string): string {
-    if (word.length < 5 || this.keep.has(word) || /\d/.test(word)) return word;
+    if (word.length < 5 || this.keep.has(word) || /\d/.test(word) || this.stems.some((s) => word.startsWith(s))) return word;
     const hit = this.memo.get(word);
     if (hit !== undefined) return hit;
     const out = this.nearest(word);
@@ -62,14 +62,14 @@ export class Speller {
 
   private nearest(word: string): string {
     if (this.all.includes(word)) return word;
-    // One typo anywhere for words of 5+ letters; two only for 8+ letters sharing the first letter.
-    const max = word.length >= 8 ? 2 : 1;
+    // One typo anywhere for words of 5+ letters; two only for 10+ letters sharing the first letter.
+    const max = word.length >= 10 ? 2 : 1;
     let best = word;
     let bestD = max + 1;
     const pool = max === 2 ? (this.byFirst.get(word[0] ?? '') ?? []) : this.all;
     for (const v of pool) {
       if (v.length < 5) continue;
-      const limit = Math.min(max, v.length >= 8 ? 2 : 1);
+      const limit = Math.min(max, v.length >= 10 ? 2 : 1);
       const d = typoDistance(word, v, limit);
       if (d <= limit && d < bestD) { best = v; bestD = d; }
     }

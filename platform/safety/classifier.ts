@@ -26,7 +26,7 @@ export function classifierFeatures(text: string): string[] {
 }
 
 export interface TrainOptions { epochs: number; learningRate: number; l2: number; seed: number }
-export const DEFAULT_TRAINING: TrainOptions = { epochs: 30, learningRate: 0.2, l2: 1e-5, seed: 7 };
+export const DEFAULT_TRAINING: TrainOptions = { epochs: 15, learningRate: 0.2, l2: 1e-5, seed: 7 };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -47,11 +47,11 @@ function softmax(z: Float64Array): Float64Array {
 }
 
 /** Trains on labelled texts; classes are sorted so the model does not depend on example order. */
-export function trainClassifier(examples: ReadonlyArray<{ text: string; label: string }>, opts: TrainOptions = DEFAULT_TRAINING): ClassifierModel {
+export function trainClassifier(examples: ReadonlyArray<{ text: string; label: string; weight?: number }>, opts: TrainOptions = DEFAULT_TRAINING): ClassifierModel {
   const sorted = [...examples].sort((a, b) => a.text.localeCompare(b.text) || a.label.localeCompare(b.label));
   const classes = [...new Set(sorted.map((e) => e.label))].sort();
   const k = classes.length;
-  const rows = sorted.map((e) => ({ f: classifierFeatures(e.text), y: classes.indexOf(e.label) }));
+  const rows = sorted.map((e) => ({ f: classifierFeatures(e.text), y: classes.indexOf(e.label), weight: e.weight ?? 1 }));
   const weights = new Map<string, Float64Array>();
   const bias = new Float64Array(k);
   const random = mulberry32(opts.seed);
@@ -69,10 +69,10 @@ export function trainClassifier(examples: ReadonlyArray<{ text: string; label: s
       for (const f of row.f) { const w = weights.get(f); if (w !== undefined) for (let c = 0; c < k; c++) z[c] = (z[c] ?? 0) + (w[c] ?? 0); }
       const p = softmax(z);
       // Scaled by the feature count so long messages do not take bigger steps.
-      const step = rate / Math.sqrt(row.f.length);
+      const step = (rate * row.weight) / Math.sqrt(row.f.length);
       for (let c = 0; c < k; c++) {
         const g = (p[c] ?? 0) - (c === row.y ? 1 : 0);
-        bias[c] = (bias[c] ?? 0) - rate * g * 0.1;
+        bias[c] = (bias[c] ?? 0) - rate * row.weight * g * 0.1;
         for (const f of row.f) {
           let w = weights.get(f);
           if (w === undefined) { w = new Float64Array(k); weights.set(f, w); }

@@ -70,10 +70,11 @@ const FIGURATIVE = [
   /\b(?:me muero (?:de|por)|me moria de|muert[oa] de (?:risa|hambre|sueno|cansancio|frio|calor|ganas|aburrimiento|miedo|verguenza)|casi me da un infarto|me va a dar un infarto|me dio un infarto (?:de|cuando vi|al ver)|me quito el aliento|te quita el aliento|me ahogo de calor|me ahogo en (?:trabajo|deudas|papeles)|ahogad[oa] en (?:trabajo|deudas))\b/,
 ];
 
+const FIGURATIVE_ALL = FIGURATIVE.map((r) => new RegExp(r.source, 'g'));
+
 export function figurativeSpans(clause: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (const r of FIGURATIVE) {
-    const g = new RegExp(r.source, 'g');
+  for (const g of FIGURATIVE_ALL) {
     for (const m of clause.matchAll(g)) out.push([m.index, m.index + m[0].length]);
   }
   return out;

@@ -26,7 +26,20 @@ export async function loadExamples(path: string): Promise<EmergencyExample[]> {
   });
 }
 
-export async function loadTrainingExamples(dir = evalDir()): Promise<EmergencyExample[]> {
+/**
+ * Training examples: the tuning and dev sets, plus every line of the intent corpus whose intent is
+ * not 'emergency' as a safe message (greetings, refills, mild symptoms and side effects: what
+ * patients write most days). Corpus lines labelled 'emergency' carry no category and are left out.
+ */
+export async function loadTrainingExamples(dir = evalDir(), corpusDir = join(repoRoot(), 'platform', 'nlu', 'corpus')): Promise<EmergencyExample[]> {
   const sets = await Promise.all(TRAINING_FILES.map((f) => loadExamples(join(dir, f))));
-  return sets.flat();
+  const everyday: EmergencyExample[] = [];
+  for (const lang of ['en', 'es'] as const) {
+    const corpus = JSON.parse(await readFile(join(corpusDir, `${lang}.json`), 'utf8')) as Record<string, string[]>;
+    for (const [intent, lines] of Object.entries(corpus)) {
+      if (intent === 'emergency') continue;
+      for (const text of lines) everyday.push({ text, lang, label: 'safe', kind: 'corpus' });
+    }
+  }
+  return [...sets.flat(), ...everyday];
 }

@@ -69,11 +69,11 @@ export class EmergencyRules {
   }
 }
 
-/** The whole words (5+ letters) the patterns spell out, the targets of typo correction; stems ("bleed\w*") excluded. */
+/** The whole words (4+ letters) the patterns spell out, the targets of typo correction; stems ("bleed\w*") excluded. */
 export function lexiconWords(lexicon: Lexicon): string[] {
   const out = new Set<string>();
   for (const [, re] of lexicon) {
-    for (const m of re.source.matchAll(/(?<![\\a-z])([a-z]{5,})(?![a-z]|\\w|\*)/g)) out.add(m[1] ?? '');
+    for (const m of re.source.matchAll(/(?<![\\a-z])([a-z]{4,})(?![a-z]|\\w|\*)/g)) out.add(m[1] ?? '');
   }
   out.delete('');
   return [...out].sort();

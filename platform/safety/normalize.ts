@@ -41,9 +41,11 @@ export class Speller {
   private readonly byFirst = new Map<string, string[]>();
   private readonly memo = new Map<string, string>();
   private readonly all: readonly string[];
+  private readonly short: ReadonlySet<string>;
 
   constructor(vocabulary: readonly string[], private readonly keep: ReadonlySet<string>, private readonly stems: readonly string[] = []) {
-    this.all = [...new Set(vocabulary)].sort();
+    this.all = [...new Set(vocabulary)].filter((w) => w.length >= 5).sort();
+    this.short = new Set(vocabulary.filter((w) => w.length === 4));
     for (const w of this.all) {
       const list = this.byFirst.get(w[0] ?? '') ?? [];
       list.push(w);
@@ -52,12 +54,23 @@ export class Speller {
   }
 
   correct(word: string): string {
+    if (word.length === 4) return this.swapped(word);
     if (word.length < 5 || this.keep.has(word) || /\d/.test(word) || this.stems.some((s) => word.startsWith(s))) return word;
     const hit = this.memo.get(word);
     if (hit !== undefined) return hit;
     const out = this.nearest(word);
     if (this.memo.size < 50_000) this.memo.set(word, out);
     return out;
+  }
+
+  /** Four-letter words are corrected only for two swapped letters ("pian" → "pain"): any other edit makes another word. */
+  private swapped(word: string): string {
+    if (this.keep.has(word) || this.short.has(word)) return word;
+    for (let i = 0; i + 1 < word.length; i++) {
+      const w = word.slice(0, i) + (word[i + 1] ?? '') + (word[i] ?? '') + word.slice(i + 2);
+      if (this.short.has(w)) return w;
+    }
+    return word;
   }
 
   private nearest(word: string): string {

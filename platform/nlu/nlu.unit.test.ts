@@ -101,8 +101,9 @@ test('an emergency overrides the classifier with confidence 1', async () => {
 
 test('an emergency the detector does not see is not one: the old keyword list no longer decides', async () => {
   const model = await modelPromise;
-  // "dying to" is figurative; the old list matched "want to die" inside it.
-  assert.notEqual((await model.understand('i want to diet before my surgery', opts())).intent, 'emergency');
+  // The old list flagged both: "going to die" in a joke, "took too many" of anything.
+  assert.notEqual((await model.understand("i'm going to die if i eat one more salad lol", opts())).intent, 'emergency');
+  assert.notEqual((await model.understand('i took too many photos at the party', opts())).intent, 'emergency');
   assert.notEqual((await model.understand('no chest pain today, took my pills', opts())).intent, 'emergency');
   assert.equal(applyRules('no chest pain today', await detectorPromise), null);
   assert.equal(applyRules('STOP', await detectorPromise)?.intent, 'opt_out');

@@ -67,6 +67,7 @@ export async function publishCommand(cfg: Config, file: string | undefined, orga
     const admin = {
       repo: new WorkflowRepository(pool), publisher: await deps.publisher(),
       catalogFor: async () => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
+      now: () => new Date(),
     };
     const saved = await saveWorkflow(admin, org, source, `cli:${by ?? process.env['USER'] ?? 'unknown'}`);
     if (!saved.ok) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Dependencies } from '../../platform/service/dependencies.js';
 import type { Security } from '../../platform/service/security.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
+import { verifySessionToken } from '../../platform/auth/session-tokens.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { buildApiApp } from './app.js';
 
@@ -13,6 +14,9 @@ const deps = new Dependencies(cfg, silentLogger);
 let app: FastifyInstance;
 let pool: PgPool;
 let security: Security;
+// The API's clock: fixed, so a session token's expiry is checked to the second.
+const NOW = new Date('2031-05-01T12:00:00.000Z');
+const sessionSecret = randomBytes(32);
 const orgs: Array<{ id: string; admin: string; analyst: string; patientId: string }> = [];
 
 async function makeOrg(): Promise<(typeof orgs)[number]> {
@@ -31,7 +35,7 @@ before(async () => {
   app = await buildApiApp({
     log: silentLogger, version: 'test', bodyLimit: 16_384, limiter: null,
     authenticate: (h) => security.authenticator.authenticate(h), security, pool,
-    sessionSecret: randomBytes(32), sessionTtlMs: 60_000, forgetConversation: async () => undefined,
+    sessionSecret, sessionTtlMs: 60_000, now: () => NOW, forgetConversation: async () => undefined,
   });
   orgs.push(await makeOrg(), await makeOrg());
 });
@@ -69,6 +73,17 @@ describe('admin API', () => {
     const audit = await app.inject({ method: 'GET', url: `/v1/organizations/${o.id}/audit/verify`, headers: auth(o.admin) });
     assert.equal((audit.json() as { ok: boolean }).ok, true);
     assert.ok((audit.json() as { rows: number }).rows >= 2, 'the enrolment and the read were audited');
+  });
+
+  test('a session token expires at the injected clock plus the session ttl, as the response says', async () => {
+    const o = orgs[0];
+    assert.ok(o);
+    const res = await app.inject({ method: 'POST', url: `/v1/organizations/${o.id}/patients/${o.patientId}/session-tokens`, headers: auth(o.admin) });
+    assert.equal(res.statusCode, 201, res.body);
+    const body = res.json() as { token: string; expiresAt: string };
+    assert.equal(body.expiresAt, '2031-05-01T12:01:00.000Z');
+    const claims = await verifySessionToken(body.token, sessionSecret, NOW);
+    assert.deepEqual([claims.organizationId, claims.patientId, claims.expiresAt.toISOString()], [o.id, o.patientId, body.expiresAt]);
   });
 
   test('bad input gets 400 with a stable code; unknown fields are rejected; bodies are bounded', async () => {

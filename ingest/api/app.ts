@@ -1,20 +1,15 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../platform/auth/principal.js';
-import { CareloopError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
 import { ErrorBody, installCommonHandlers } from '../http.js';
+import { installPrincipal } from './principal.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
-
-declare module 'fastify' {
-  interface FastifyRequest { principal: Principal | null }
-  interface FastifyContextConfig { public?: boolean }
-}
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -30,11 +25,6 @@ export interface ApiAppOptions extends PatientRoutesDeps {
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
 
-export function principalOf(req: FastifyRequest): Principal {
-  if (req.principal === null) throw new CareloopError('UNAUTHENTICATED', 'credentials are required');
-  return req.principal;
-}
-
 /**
  * The admin and integration HTTP API, built apart from listen() so tests use inject(). Every route
  * but /openapi.json needs credentials (an API key or a staff OIDC token) and is scoped to the
@@ -47,7 +37,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     bodyLimit: opts.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.decorateRequest('principal', null);
   installCommonHandlers(app, opts.limiter);
   await app.register(swagger, {
     openapi: {
@@ -58,14 +47,7 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     },
   });
   app.addSchema(ErrorBody);
-  // Credentials are checked before the body is parsed or validated: no schema detail leaks to strangers.
-  app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.config.public === true || req.routeOptions.url === undefined) return;
-    req.principal = await opts.authenticate(req.headers.authorization);
-    if (opts.limiter !== null && !(await opts.limiter.take(`cred:${req.principal.kind}:${req.principal.id}`))) {
-      throw new CareloopError('RATE_LIMITED', 'too many requests with this credential; slow down');
-    }
-  });
+  installPrincipal(app, opts);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/v1/version', { schema: { summary: 'The API version', response: { 200: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] } } } },
     async () => ({ name: 'careloop', version: opts.version }));

@@ -28,9 +28,9 @@ export const adminApi: ServiceDefinition = {
       log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
-      security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl,
+      security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
       workflows: {
-        repo: new WorkflowRepository(pool), publisher,
+        repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
         catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
         ...(understand ? { understand } : {}),
       },

@@ -30,7 +30,7 @@ before(async () => {
   patientId = (await security.vault.createPatient({ kind: 'system', id: 'test' }, org, { givenName: 'Ada', phone: '+15550109876' }, 'operations')).patientId;
   await pool.query('INSERT INTO patients (id, organization_id) VALUES ($1, $2)', [patientId, org]);
   app = await buildApiApp({
-    log: silentLogger, version: 'test', bodyLimit: 16_384, security, pool, sessionSecret: randomBytes(32), sessionTtlMs: 60_000,
+    log: silentLogger, version: 'test', bodyLimit: 16_384, security, pool, sessionSecret: randomBytes(32), sessionTtlMs: 60_000, now: () => new Date(),
     authenticate: (h) => security.authenticator.authenticate(h), forgetConversation: async () => undefined,
     limiter: new RateLimiter(redis, { capacity: 5, refillPerSecond: 0.001 }),
   });

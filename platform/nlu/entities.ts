@@ -1,3 +1,4 @@
+import { openingYesNo } from '../lexicon/yes-no.js';
 import { findDates, type DateParsers } from './dates.js';
 import { tokenize, type Token } from './text.js';
 
@@ -55,21 +56,13 @@ export function findMedications(tokens: readonly Token[], text: string, medicati
   return found;
 }
 
-const YES = new Set(['yes', 'yeah', 'yep', 'yup', 'sure', 'ok', 'okay', 'si', 'claro']);
-const NO = new Set(['no', 'nope', 'nah']);
-// Single letters are answers only on their own ("y" is also Spanish for "and").
-const YES_ALONE = new Set([...YES, 'y']);
-const NO_ALONE = new Set([...NO, 'n']);
-
-/** A yes/no answer: the whole message, or the word it opens with ("yes i took it", "no, se me olvidó"). */
-export function findYesNo(tokens: readonly Token[]): Entity[] {
+/** A yes/no answer: the lexicon phrase the message opens with ("yes i took it", "todavía no"). */
+export function findYesNo(tokens: readonly Token[], text: string): Entity[] {
+  const match = openingYesNo(tokens.map((t) => t.folded));
   const first = tokens[0];
-  if (first === undefined) return [];
-  const alone = tokens.length === 1;
-  const isYes = alone ? YES_ALONE.has(first.folded) : YES.has(first.folded);
-  const isNo = alone ? NO_ALONE.has(first.folded) : NO.has(first.folded);
-  if (!isYes && !isNo) return [];
-  return [{ type: 'yes_no', value: isYes ? 'yes' : 'no', text: first.text, start: first.start, end: first.end }];
+  const last = match === null ? undefined : tokens[match.words - 1];
+  if (match === null || first === undefined || last === undefined) return [];
+  return [{ type: 'yes_no', value: match.value, text: text.slice(first.start, last.end), start: first.start, end: last.end }];
 }
 
 const NUMBER_WORDS: ReadonlyMap<string, number> = new Map([
@@ -105,6 +98,6 @@ export function extractEntities(parsers: DateParsers, text: string, opts: Entity
   const dates: Entity[] = findDates(parsers, opts.language, text, opts.now, opts.timeZone).map((d) => ({ type: 'datetime', ...d }));
   const meds = findMedications(tokens, text, opts.medications);
   const taken = [...dates, ...meds];
-  const rest = [...findYesNo(tokens), ...findNumbers(tokens, text)].filter((e) => !taken.some((t) => overlaps(t, e)));
+  const rest = [...findYesNo(tokens, text), ...findNumbers(tokens, text)].filter((e) => !taken.some((t) => overlaps(t, e)));
   return [...taken, ...rest].sort((a, b) => a.start - b.start || a.end - b.end);
 }

@@ -10,6 +10,8 @@ export interface WorkflowAdminDeps {
   publisher: Publisher;
   /** The catalog the organisation's workflows are checked against (its languages, templates). */
   catalogFor(organizationId: string): Promise<Catalog>;
+  /** The clock: one reading stamps both the topic record and the publication history. */
+  now(): Date;
 }
 
 export type SaveResult =
@@ -33,12 +35,12 @@ export async function saveWorkflow(deps: WorkflowAdminDeps, organizationId: stri
 export async function publishWorkflow(deps: WorkflowAdminDeps, organizationId: string, workflowId: string, version: number, by: string, kind: Publication['kind']): Promise<Publication> {
   const stored = await deps.repo.getVersion(organizationId, workflowId, version);
   if (stored === null) throw new CareloopError('NOT_FOUND', `workflow ${workflowId} has no version ${version}`);
-  const publishedAt = Date.now();
+  const publishedAt = deps.now();
   await deps.publisher.publish('config.workflows', [{
     key: `${organizationId}/${workflowId}`,
-    value: { organizationId, workflowId, version, publishedAt, publishedBy: by, checksum: checksum(stored.compiled), compiled: JSON.stringify(stored.compiled) },
+    value: { organizationId, workflowId, version, publishedAt: publishedAt.getTime(), publishedBy: by, checksum: checksum(stored.compiled), compiled: JSON.stringify(stored.compiled) },
   }]);
-  return deps.repo.recordPublication({ organizationId, workflowId, version, kind, publishedBy: by });
+  return deps.repo.recordPublication({ organizationId, workflowId, version, kind, publishedBy: by, publishedAt });
 }
 
 /** A line diff of two sources ("-" removed, "+" added, " " kept), for reviewing a change. */

@@ -1,3 +1,4 @@
+import { foldWords, openingYesNo } from '../lexicon/yes-no.js';
 import type { CAnswer } from './compiled.js';
 import type { WorkflowEvent } from './runtime-types.js';
 
@@ -8,8 +9,6 @@ export function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}:]+/gu, ' ').trim();
 }
 
-const YES = new Set(['yes', 'y', 'yeah', 'yep', 'sure', 'ok', 'okay', 'si', 'claro', 'vale', 'of course', 'please do']);
-const NO = new Set(['no', 'n', 'nope', 'nah', 'not now', 'not yet', 'no thanks', 'no gracias', 'todavia no', 'aun no', 'ahora no']);
 const ORDINALS: Record<string, number> = {
   first: 1, second: 2, third: 3, fourth: 4, primero: 1, primera: 1, segundo: 2, segunda: 2, tercero: 3, tercera: 3, cuarto: 4, cuarta: 4,
 };
@@ -18,8 +17,9 @@ function entity(msg: Message, type: string): string | undefined {
   return msg.entities.find((e) => e.type === type)?.value;
 }
 
+// The NLU's yes_no entity first; without one (a message the NLU never saw), the same lexicon and rule.
 function yesNo(msg: Message): ReadAnswer {
-  const v = entity(msg, 'yes_no') ?? (YES.has(fold(msg.text)) ? 'yes' : NO.has(fold(msg.text)) ? 'no' : undefined);
+  const v = entity(msg, 'yes_no') ?? openingYesNo(foldWords(msg.text))?.value;
   return v === 'yes' || v === 'no' ? { ok: true, key: v, value: v } : { ok: false };
 }
 

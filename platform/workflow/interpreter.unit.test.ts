@@ -4,7 +4,7 @@ import { defaultCatalog } from './catalog.js';
 import { checksum, compileWorkflow } from './compiler.js';
 import { COMPILED_FORMAT, type CompiledWorkflow } from './compiled.js';
 import { runWorkflow, type WorkflowContext, type WorkflowEvent, type WorkflowState } from './interpreter.js';
-import { mustCompile } from './testing.js';
+import { mustCompile } from './test-support.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const ctx = (over: Partial<WorkflowContext> = {}): WorkflowContext => ({ now: T0, language: 'en', profile: {}, variables: { org: 'Acme' }, ...over });

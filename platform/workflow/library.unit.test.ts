@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { defaultCatalog } from './catalog.js';
 import { compileWorkflow } from './compiler.js';
 import { formatTranscript, simulate, type Script, type SimulationOptions } from './simulator.js';
-import { librarySource, mustCompile, realUnderstanding } from './testing.js';
+import { librarySource, mustCompile, realUnderstanding } from './test-support.js';
 
 const LIBRARY = ['default', 'medication-adherence', 'refill-pickup', 'appointment-booking', 'post-discharge', 'onboarding'];
 const VARIABLES = { org: 'Riverside Clinic', emergency: '911', pharmacy: 'Main St Pharmacy' };

@@ -69,13 +69,14 @@ export class WorkflowRepository {
     return rows.map((r) => ({ workflowId: r.workflow_id, name: r.name, latestVersion: r.latest, activeVersion: r.active }));
   }
 
-  async recordPublication(p: Omit<Publication, 'publishedAt'>): Promise<Publication> {
-    const { rows } = await this.pool.query<{ published_at: Date }>(
-      `INSERT INTO workflow_publications (organization_id, workflow_id, version, kind, published_by) VALUES ($1, $2, $3, $4, $5) RETURNING published_at`,
-      [p.organizationId, p.workflowId, p.version, p.kind, p.publishedBy]);
-    await this.pool.query('UPDATE workflow_versions SET published_at = COALESCE(published_at, now()) WHERE organization_id = $1 AND workflow_id = $2 AND version = $3',
-      [p.organizationId, p.workflowId, p.version]);
-    return { ...p, publishedAt: rows[0]?.published_at ?? new Date() };
+  /** Records a publication at the caller's clock reading (the same instant the topic record carries). */
+  async recordPublication(p: Publication): Promise<Publication> {
+    await this.pool.query(
+      'INSERT INTO workflow_publications (organization_id, workflow_id, version, kind, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [p.organizationId, p.workflowId, p.version, p.kind, p.publishedBy, p.publishedAt]);
+    await this.pool.query('UPDATE workflow_versions SET published_at = COALESCE(published_at, $4) WHERE organization_id = $1 AND workflow_id = $2 AND version = $3',
+      [p.organizationId, p.workflowId, p.version, p.publishedAt]);
+    return p;
   }
 
   /** The active version of every published workflow, for a dialogue instance starting up. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defaultCatalog } from './catalog.js';
 import { formatTranscript, parseAdvance, simulate } from './simulator.js';
-import { keywordUnderstanding, mustCompile } from './testing.js';
+import { keywordUnderstanding, mustCompile } from './test-support.js';
 
 const WF = mustCompile(`workflow "s" version 1
 languages en

@@ -5,7 +5,7 @@ import { requirePermission } from '../../../platform/auth/principal.js';
 import { ROLES } from '../../../platform/auth/roles.js';
 import type { Security } from '../../../platform/service/security.js';
 import { errorResponses } from '../../http.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Id, OrgParams } from './common.js';
 
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));

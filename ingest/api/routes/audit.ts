@@ -5,7 +5,7 @@ import { requirePermission } from '../../../platform/auth/principal.js';
 import { verifyAuditChain } from '../../../platform/audit/verify.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
 import { errorResponses } from '../../http.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { OrgParams } from './common.js';
 
 /** Verifies the organisation's hash-chained audit log (tampering shows as the first broken row). */

@@ -10,7 +10,7 @@ import { isTimeZone } from '../../../platform/time/zones.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
 import type { PatientIdentity } from '../../../platform/vault/types.js';
 import { errorResponses } from '../../http.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Id, OrgParams, PatientParams } from './common.js';
 
 export interface PatientRoutesDeps {
@@ -18,6 +18,8 @@ export interface PatientRoutesDeps {
   pool: PgPool;
   sessionSecret: Uint8Array;
   sessionTtlMs: number;
+  /** The clock: session tokens expire relative to it. */
+  now(): Date;
   /** Forgets a patient's conversation state and queued replies (erasure). */
   forgetConversation(patientId: string): Promise<void>;
 }
@@ -148,7 +150,9 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     const { organizationId: org, patientId } = req.params;
     requirePermission(principalOf(req), 'phi:write', org);
     await requirePatient(pool, org, patientId);
-    const token = await issueSessionToken({ organizationId: org, patientId, ttlMs: deps.sessionTtlMs }, deps.sessionSecret);
-    return reply.code(201).send({ token, expiresAt: new Date(Date.now() + deps.sessionTtlMs).toISOString() });
+    // One clock reading for the token's expiry and the one we report, so they cannot disagree.
+    const now = deps.now();
+    const token = await issueSessionToken({ organizationId: org, patientId, ttlMs: deps.sessionTtlMs }, deps.sessionSecret, now);
+    return reply.code(201).send({ token, expiresAt: new Date(now.getTime() + deps.sessionTtlMs).toISOString() });
   });
 }

@@ -8,7 +8,7 @@ import { compileWorkflow } from '../../../platform/workflow/compiler.js';
 import type { Problem } from '../../../platform/workflow/problems.js';
 import { simulate, type Script, type SimulationOptions } from '../../../platform/workflow/simulator.js';
 import { errorResponses } from '../../http.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Id, OrgParams } from './common.js';
 
 export interface WorkflowRoutesDeps extends WorkflowAdminDeps {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { foldWords, openingYesNo } from '../lexicon/yes-no.js';
 import { join } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { defaultCatalog, type Catalog } from './catalog.js';
@@ -25,8 +26,9 @@ export function keywordUnderstanding(keywords: Record<string, string>): Simulati
     const lower = text.toLowerCase();
     const intent = Object.entries(keywords).find(([k]) => lower.includes(k))?.[1] ?? 'fallback';
     const entities: Understood['entities'] = [];
-    const yn = /^(yes|no|si|sí)\b/.exec(lower)?.[1];
-    if (yn !== undefined) entities.push({ type: 'yes_no', value: yn === 'no' ? 'no' : 'yes', text: yn });
+    const words = foldWords(text);
+    const yn = openingYesNo(words);
+    if (yn !== null) entities.push({ type: 'yes_no', value: yn.value, text: words.slice(0, yn.words).join(' ') });
     for (const m of text.matchAll(/\d+(?:\.\d+)?/g)) entities.push({ type: 'number', value: m[0], text: m[0] });
     return { intent, language, entities };
   };

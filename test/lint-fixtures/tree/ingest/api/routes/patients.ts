@@ -1,0 +1,5 @@
+import { principalOf } from '../app.js'; // lint-expect: import-x/no-cycle
+
+export function registerPatientRoutes(): string[] {
+  return [principalOf({ principal: null })];
+}

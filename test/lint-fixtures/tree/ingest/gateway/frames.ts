@@ -1,0 +1,3 @@
+export function frame(text: string): string {
+  return JSON.stringify({ text });
+}

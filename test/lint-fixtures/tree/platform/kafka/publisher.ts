@@ -1,0 +1,1 @@
+export interface Publisher { publish(topic: string): Promise<void> }

@@ -1,0 +1,3 @@
+export function isYes(text: string): boolean {
+  return text.trim().toLowerCase() === 'yes';
+}

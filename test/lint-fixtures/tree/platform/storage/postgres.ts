@@ -1,0 +1,1 @@
+export interface PgPool { query(sql: string): Promise<unknown> }

@@ -1,0 +1,3 @@
+export function uniqueId(prefix: string): string {
+  return `${prefix}1`;
+}

@@ -13,7 +13,8 @@ import { extractEntities, type Entity } from './entities.js';
 import { NONE, isIntentName, type IntentName } from './intents.js';
 import { buildVocabulary, languageGuesser, localeLanguage, LANGUAGES, type Language, type LanguageGuesser, type Vocabulary } from './language.js';
 import { classifyNgram, compileNgram, trainNgram, type CompiledNgram, type NgramModel } from './ngram.js';
-import { loadEmergencyDetector, rulesOnlyDetector, type EmergencyDetector, type EmergencyFinding } from '../safety/emergency.js';
+import { rulesOnlyDetector, type EmergencyDetector, type EmergencyFinding } from '../safety/emergency.js';
+import { loadEmergencyDetector } from '../safety/model-file.js';
 import { applyRules } from './rules.js';
 
 export { INTENTS, type IntentName } from './intents.js';

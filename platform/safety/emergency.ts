@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { CareloopError } from '../errors.js';
 import { EMERGENCY_CATEGORIES, isEmergencyCategory, type EmergencyCategory } from './categories.js';
 import { classify, trainClassifier, type ClassifierModel } from './classifier.js';
@@ -97,9 +96,4 @@ export function parseEmergencyModel(serialized: string): EmergencyModel {
     throw new CareloopError('CONFIG_INVALID', `emergency model is not in format ${EMERGENCY_MODEL_FORMAT}; rebuild it (npm run build)`);
   }
   return file as EmergencyModel;
-}
-
-/** Reads dist/models/emergency-model.json (written at build time by train.ts). */
-export async function loadEmergencyDetector(path: string): Promise<EmergencyDetector> {
-  return emergencyDetector(parseEmergencyModel(await readFile(path, 'utf8')));
 }

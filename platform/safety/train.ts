@@ -1,15 +1,10 @@
 /* eslint-disable no-console -- a build-time CLI: what it wrote goes to the person running the build. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../paths.js';
 import { loadTrainingExamples } from './dataset.js';
 import { trainEmergencyModel } from './emergency.js';
-
-/** Where the build writes the emergency model, beside the intent model. */
-export function emergencyModelPath(): string {
-  return join(repoRoot(), 'dist/models/emergency-model.json');
-}
+import { emergencyModelPath } from './model-file.js';
 
 /** `node dist/platform/safety/train.js [out.json]`: trains on the tuning and dev sets and writes the model. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -42,9 +42,10 @@ const testSupportZone = {
 
 // The pure libraries: the workflow language, the NLU core, the safety rules, the lexicons. Their I/O
 // edges are named here: the workflow store and publisher (PostgreSQL, Kafka), the NLU's model,
-// corpus and training files.
+// corpus and training files, the safety model file and its build-time training.
 const PURE = at('platform/workflow/**/*.ts', 'platform/nlu/**/*.ts', 'platform/safety/**/*.ts', 'platform/lexicon/**/*.ts');
-const PURE_EDGES = at('platform/workflow/repository.ts', 'platform/workflow/admin.ts', 'platform/nlu/nlu.ts', 'platform/nlu/corpus.ts', 'platform/nlu/train.ts');
+const PURE_EDGES = at('platform/workflow/repository.ts', 'platform/workflow/admin.ts', 'platform/nlu/nlu.ts', 'platform/nlu/corpus.ts', 'platform/nlu/train.ts',
+  'platform/safety/model-file.ts', 'platform/safety/dataset.ts', 'platform/safety/train.ts');
 const pureZone = {
   target: '.',
   from: dirs('platform/storage', 'platform/stores', 'platform/kafka'),

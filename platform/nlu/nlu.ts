@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import core from '@nlpjs/core';
 import nlpPkg from '@nlpjs/nlp';
 import type { Nlp as NlpType } from '@nlpjs/nlp';
@@ -12,12 +13,21 @@ import { extractEntities, type Entity } from './entities.js';
 import { NONE, isIntentName, type IntentName } from './intents.js';
 import { buildVocabulary, languageGuesser, localeLanguage, LANGUAGES, type Language, type LanguageGuesser, type Vocabulary } from './language.js';
 import { classifyNgram, compileNgram, trainNgram, type CompiledNgram, type NgramModel } from './ngram.js';
+import { rulesOnlyDetector, type EmergencyDetector, type EmergencyFinding } from '../safety/emergency.js';
+import { loadEmergencyDetector } from '../safety/model-file.js';
 import { applyRules } from './rules.js';
 
 export { INTENTS, type IntentName } from './intents.js';
 export type { Entity } from './entities.js';
 
-export interface Understanding { intent: IntentName; confidence: number; language: Language; entities: Entity[] }
+export interface Understanding {
+  intent: IntentName;
+  confidence: number;
+  language: Language;
+  entities: Entity[];
+  /** Present when intent is 'emergency': the category the safety detector found. */
+  emergency?: EmergencyFinding;
+}
 
 export interface UnderstandOptions {
   /** The client's locale ('es', 'es-MX'); null or a language we do not serve means "detect". */
@@ -84,8 +94,10 @@ export class IntentModel {
   private readonly guesser: LanguageGuesser;
   private readonly dates: DateParsers;
   private readonly ngram: Record<Language, CompiledNgram>;
+  private readonly emergency: EmergencyDetector;
 
-  private constructor(file: ModelFile) {
+  private constructor(file: ModelFile, emergency: EmergencyDetector) {
+    this.emergency = emergency;
     this.corpusDigest = file.corpusDigest;
     this.nlp = newNlp();
     this.nlp.fromJSON(file.nlp);
@@ -94,36 +106,44 @@ export class IntentModel {
     this.ngram = { en: compileNgram(file.ngram.en), es: compileNgram(file.ngram.es) };
   }
 
-  /** Loads a model written by train.ts (`dist/models/intent-model.json`). */
-  static async load(modelPath: string): Promise<IntentModel> {
-    return IntentModel.fromJSON(await readFile(modelPath, 'utf8'));
+  /**
+   * Loads a model written by train.ts (`dist/models/intent-model.json`) and the emergency detector
+   * the build writes beside it (`emergency-model.json`, platform/safety/train.ts).
+   */
+  static async load(modelPath: string, emergencyModelPath = join(dirname(modelPath), 'emergency-model.json')): Promise<IntentModel> {
+    const [serialized, detector] = await Promise.all([readFile(modelPath, 'utf8'), loadEmergencyDetector(emergencyModelPath)]);
+    return IntentModel.fromJSON(serialized, detector);
   }
 
-  static fromJSON(serialized: string): IntentModel {
+  /** Without a detector, the emergency rules alone (no classifier) decide emergencies. */
+  static fromJSON(serialized: string, emergency: EmergencyDetector = rulesOnlyDetector()): IntentModel {
     const file = JSON.parse(serialized) as Partial<ModelFile>;
     if (file.format !== MODEL_FORMAT || file.vocabulary === undefined || file.ngram === undefined || file.nlp === undefined || typeof file.corpusDigest !== 'string') {
       throw new CareloopError('CONFIG_INVALID', `intent model is not in format ${MODEL_FORMAT}; retrain it with train.js`);
     }
-    return new IntentModel(file as ModelFile);
+    return new IntentModel(file as ModelFile, emergency);
   }
 
   /**
-   * Intent, language and entities of one patient message. Safety rules (SMS keywords, emergencies)
+   * Intent, language and entities of one patient message. Safety rules (emergencies, SMS keywords)
    * come first and report confidence 1; otherwise `confidence` is the classifier's top score, also
-   * when that score was too low and the answer is 'fallback'.
+   * when that score was too low and the answer is 'fallback'. Only the emergency detector says
+   * 'emergency': when the classifier's best guess is 'emergency' but the detector did not fire,
+   * its next guess is taken (the detector is measured for recall and false alarms, the classifier is not).
    */
   async understand(text: string, opts: UnderstandOptions): Promise<Understanding> {
-    const rule = applyRules(text);
+    const rule = applyRules(text, this.emergency);
     const language = localeLanguage(opts.locale) ?? rule?.language ?? (await this.detectLanguage(text));
     const entities = extractEntities(this.dates, text, { language, medications: opts.medications, now: opts.now, timeZone: opts.timeZone });
+    if (rule?.emergency !== undefined) return { intent: 'emergency', confidence: 1, language, entities, emergency: rule.emergency };
     if (rule !== null) return { intent: rule.intent, confidence: 1, language, entities };
-    const top = await this.classify(language, text);
+    const top = await this.classify(language, text, 'emergency');
     const intent = top.score < FALLBACK_THRESHOLD ? 'fallback' : top.intent;
     return { intent, confidence: top.score, language, entities };
   }
 
-  /** The classifier alone (no rules, no threshold): what evaluate.ts measures. */
-  async classify(language: Language, text: string): Promise<Scored> {
+  /** The classifier alone (no rules, no threshold): what evaluate.ts measures. `exclude` is never the answer. */
+  async classify(language: Language, text: string, exclude?: IntentName): Promise<Scored> {
     const input = text.slice(0, MAX_CLASSIFIED_CHARS);
     if (input.trim() === '') return { intent: 'fallback', score: 1 };
     const result = await this.nlp.classify(language, input);
@@ -137,7 +157,7 @@ export class IntentModel {
     }
     let best: Scored = { intent: 'fallback', score: 0 };
     for (const [intent, score] of [...scores].sort((a, b) => a[0].localeCompare(b[0]))) {
-      if (score > best.score && isIntentName(intent)) best = { intent, score };
+      if (score > best.score && isIntentName(intent) && intent !== exclude) best = { intent, score };
     }
     return best;
   }

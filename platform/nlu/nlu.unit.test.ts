@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isEmergency, smsKeyword } from './rules.js';
+import { applyRules, smsKeyword } from './rules.js';
+import { loadTrainingExamples } from '../safety/dataset.js';
+import { emergencyDetector, trainEmergencyModel, type EmergencyDetector } from '../safety/emergency.js';
 import { extractEntities, editDistance } from './entities.js';
 import { createDateParsers } from './dates.js';
 import { localeLanguage } from './language.js';
@@ -13,6 +15,10 @@ import { IntentModel, trainModel, type UnderstandOptions } from './nlu.js';
 const NOW = new Date('2025-03-12T10:00:00Z');
 const parsers = createDateParsers();
 const opts = (over: Partial<UnderstandOptions> = {}): UnderstandOptions => ({ locale: null, medications: [], now: NOW, ...over });
+
+// The real emergency detector, trained from the shipped tuning and dev sets (under a second).
+const detectorPromise: Promise<EmergencyDetector> = loadTrainingExamples().then((ex) => emergencyDetector(trainEmergencyModel(ex)));
+const isEmergency = async (text: string): Promise<boolean> => (await detectorPromise).assess(text) !== null;
 
 // A tiny corpus is enough to exercise rules, language handling and entities around the classifier.
 async function tinyModel(): Promise<IntentModel> {
@@ -26,7 +32,7 @@ async function tinyModel(): Promise<IntentModel> {
       greeting: ['hola', 'buenos días', 'buenas tardes'], medication_taken: ['ya tomé mis pastillas', 'me la tomé', 'sí ya me la tomé'],
       book_appointment: ['quiero una cita', 'necesito ver al doctor'], None: ['qué tiempo hace', 'cuéntame un chiste'],
     }));
-    return IntentModel.fromJSON(await trainModel(dir));
+    return IntentModel.fromJSON(await trainModel(dir), await detectorPromise);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -52,7 +58,7 @@ test('given a keyword message, understand answers with confidence 1 and the keyw
   assert.equal((await model.understand('Cancel', opts())).intent, 'opt_out');
 });
 
-test('emergencies are found inside longer messages, in English', () => {
+test('emergencies are found inside longer messages, in English', async () => {
   for (const t of [
     'hi, i took my pills this morning but now i have chest pain and feel sweaty',
     "I can't breathe properly since an hour ago, what do I do",
@@ -62,10 +68,10 @@ test('emergencies are found inside longer messages, in English', () => {
     'i think i took too many pills by mistake',
     'pretty sure this is an overdose',
     'my chest hurts a lot',
-  ]) assert.equal(isEmergency(t), true, t);
+  ]) assert.equal(await isEmergency(t), true, t);
 });
 
-test('emergencies are found inside longer messages, in Spanish', () => {
+test('emergencies are found inside longer messages, in Spanish', async () => {
   for (const t of [
     'hola, desde la mañana tengo dolor de pecho y sudo mucho',
     'No puedo respirar bien, ayuda',
@@ -75,12 +81,12 @@ test('emergencies are found inside longer messages, in Spanish', () => {
     'creo que es una sobredosis',
     'me duele mucho el pecho',
     'quiero quitarme la vida',
-  ]) assert.equal(isEmergency(t), true, t);
+  ]) assert.equal(await isEmergency(t), true, t);
 });
 
-test('ordinary messages are not emergencies', () => {
+test('ordinary messages are not emergencies', async () => {
   for (const t of ['i took my pills', 'this headache is killing me', 'my chest x-ray appointment', 'ya me tomé las pastillas', 'cancel my appointment']) {
-    assert.equal(isEmergency(t), false, t);
+    assert.equal(await isEmergency(t), false, t);
   }
 });
 
@@ -90,6 +96,17 @@ test('an emergency overrides the classifier with confidence 1', async () => {
   assert.equal(u.intent, 'emergency');
   assert.equal(u.confidence, 1);
   assert.equal((await model.understand('hola, tengo dolor de pecho', opts())).intent, 'emergency');
+  assert.equal(u.emergency?.category, 'cardiac');
+});
+
+test('an emergency the detector does not see is not one: the old keyword list no longer decides', async () => {
+  const model = await modelPromise;
+  // The old list flagged both: "going to die" in a joke, "took too many" of anything.
+  assert.notEqual((await model.understand("i'm going to die if i eat one more salad lol", opts())).intent, 'emergency');
+  assert.notEqual((await model.understand('i took too many photos at the party', opts())).intent, 'emergency');
+  assert.notEqual((await model.understand('no chest pain today, took my pills', opts())).intent, 'emergency');
+  assert.equal(applyRules('no chest pain today', await detectorPromise), null);
+  assert.equal(applyRules('STOP', await detectorPromise)?.intent, 'opt_out');
 });
 
 test('dates are resolved relative to now in English', () => {

@@ -2,6 +2,7 @@ import type { Arg, AskStmt, DurationNode, Expr, Pos, Stmt, TextRef, Trigger, Wor
 import type { Catalog, ValueType } from './catalog.js';
 import { BUILTIN_TYPES, typeOfExpr, validTime, type ExprScope } from './check-expr.js';
 import { DURATION_UNITS, durationMs } from './functions.js';
+import { dosingInstruction } from '../safety/dosing.js';
 import { byPosition, problem, type Problem } from './problems.js';
 
 /** Intents the dialogue's safety layer answers before any workflow runs: a trigger on them never fires. */
@@ -96,6 +97,16 @@ class Checker {
     }
   }
 
+  /** Nothing the workflow says may tell the patient to change a dose (every variant, every language). */
+  private dosing(texts: readonly string[], at: Pos): void {
+    for (const t of texts) {
+      const phrase = dosingInstruction(t);
+      if (phrase !== null) {
+        this.report(problem('WF_DOSING_ADVICE', at, `"${phrase}" tells the patient to change a dose; quote the prescription ("Your prescription says: {instruction}") or refer them to the pharmacist or care team`));
+      }
+    }
+  }
+
   private languagesCovered(langs: ReadonlyArray<{ lang: string; pos: Pos }>, at: Pos, what: string): void {
     for (const l of langs) {
       if (!this.catalog.languages.includes(l.lang)) this.report(problem('WF_UNKNOWN_LANGUAGE', l.pos, `the organisation does not speak "${l.lang}"`));
@@ -111,7 +122,7 @@ class Checker {
     }
     for (const t of this.ast.texts) {
       this.languagesCovered(t.parts, t.id.pos, `text "${t.id.name}"`);
-      for (const p of t.parts) this.placeholders(p.variants, p.pos);
+      for (const p of t.parts) { this.placeholders(p.variants, p.pos); this.dosing(p.variants, p.pos); }
     }
   }
 
@@ -119,7 +130,7 @@ class Checker {
     if (ref.kind === 'inline') {
       const parts = ref.parts.map((p) => ({ lang: p.lang ?? this.defaultLang, pos: p.pos }));
       this.languagesCovered(parts, ref.pos, 'this text');
-      for (const p of ref.parts) this.placeholders(p.variants, p.pos);
+      for (const p of ref.parts) { this.placeholders(p.variants, p.pos); this.dosing(p.variants, p.pos); }
       return;
     }
     if (this.localTexts.has(ref.id)) { this.usedTexts.add(ref.id); return; }
@@ -128,6 +139,7 @@ class Checker {
     const missing = this.catalog.languages.filter((l) => (template[l] ?? []).length === 0);
     if (missing.length > 0) this.report(problem('WF_MISSING_TRANSLATION', ref.pos, `template "${ref.id}" has no ${missing.join(', ')} wording`));
     this.placeholders(Object.values(template).flat(), ref.pos);
+    this.dosing(Object.values(template).flat(), ref.pos);
   }
 
   private duration(d: DurationNode): void {

@@ -91,6 +91,19 @@ describe('checkWorkflow: each mistake has its code, line and column', () => {
     assert.ok(r.ok);
     assert.deepEqual(r.warnings.map((p) => [p.code, p.severity, p.line]), [['WF_UNUSED_TEXT', 'warning', 3]]);
   });
+  test('WF_DOSING_ADVICE: a say that changes a dose, in any variant or language, blocks publishing', () => {
+    assert.deepEqual(only('on intent help\n  say "Time for your pill" | "Take two tablets tonight" es: "Es hora"\nend\n'), [['WF_DOSING_ADVICE', 4, 7]]);
+    assert.deepEqual(only('on intent help\n  say "Ok" es: "Deje de tomar la metformina"\nend\n'), [['WF_DOSING_ADVICE', 4, 12]]);
+    const decl = `text advice\n  en: "You can double your dose"\n  es: "Puede tomar el doble"\nend\non intent help\n  say advice\nend\n`;
+    assert.deepEqual(only(decl), [['WF_DOSING_ADVICE', 4, 3], ['WF_DOSING_ADVICE', 5, 3]]);
+    const r = compileWorkflow(`${HEADER}on intent help\n  say "Skip tonight's dose" es: "Omita la dosis"\nend\n`, catalog());
+    assert.ok(!r.ok);
+    assert.ok(r.problems.every((p) => p.code === 'WF_DOSING_ADVICE' && p.severity === 'error'));
+  });
+  test('WF_DOSING_ADVICE spares the prescription quoted, warnings and questions', () => {
+    assert.deepEqual(only('on intent help\n  say "Your prescription says: take 2 tablets twice a day" es: "Su receta dice: tome 2 tabletas"\nend\n'), []);
+    assert.deepEqual(only('on intent help\n  say "Do not double up. Did you take your 8:00 dose?" es: "No tome dosis dobles"\nend\n'), []);
+  });
   test('a correct workflow has no problems; slots, profile fields, variables and builtins are defined', () => {
     const src = 'on signal refill_due with medication\n  ask ok: "Get {medication} from {pharmacy}?" es: "¿{medication}?" as yes_no\n  when yes\n    set due = now + 2 days\n  when no\n  end\n  if ok is yes and adherence_30d >= 80% and time_of_day > 08:00 and days_until(due) < 3\n    emit x with n = 1\n  end\nend\n';
     assert.deepEqual(problemsOf(src), []);

@@ -1,0 +1,59 @@
+/* eslint-disable no-console -- the quality gate prints its figures so CI logs show them even when it passes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { evalDir, HELDOUT_FILE, loadExamples, loadTrainingExamples } from './dataset.js';
+import { emergencyDetector, trainEmergencyModel, type EmergencyDetector, type EmergencyExample } from './emergency.js';
+
+// The gate: on the held-out half (never used for rules, thresholds or training) the detector must
+// find 99% of emergencies and raise at most 3% false alarms, per language.
+const MIN_RECALL = 0.99;
+const MAX_FALSE_ALARMS = 0.03;
+
+interface Figures { recall: number; falseAlarms: number; emergencies: number; safe: number; missed: EmergencyExample[]; alarms: EmergencyExample[] }
+
+function measure(detector: EmergencyDetector, items: readonly EmergencyExample[]): Figures {
+  const emergencies = items.filter((i) => i.label === 'emergency');
+  const safe = items.filter((i) => i.label === 'safe');
+  const missed = emergencies.filter((i) => detector.assess(i.text) === null);
+  const alarms = safe.filter((i) => detector.assess(i.text) !== null);
+  return {
+    recall: emergencies.length === 0 ? 1 : 1 - missed.length / emergencies.length,
+    falseAlarms: safe.length === 0 ? 0 : alarms.length / safe.length,
+    emergencies: emergencies.length, safe: safe.length, missed, alarms,
+  };
+}
+
+const line = (name: string, lang: string, f: Figures): string =>
+  `${name} ${lang}: recall ${(f.recall * 100).toFixed(1)}% (${f.emergencies - f.missed.length}/${f.emergencies}), false alarms ${(f.falseAlarms * 100).toFixed(1)}% (${f.alarms.length}/${f.safe})`;
+
+const detectorPromise = loadTrainingExamples().then((ex) => emergencyDetector(trainEmergencyModel(ex)));
+
+test('tuning and dev sets: figures, with every miss and false alarm printed', async () => {
+  const detector = await detectorPromise;
+  for (const file of ['emergency-tuning.json', 'emergency-dev.json']) {
+    const items = await loadExamples(join(evalDir(), file));
+    for (const lang of ['en', 'es'] as const) {
+      const f = measure(detector, items.filter((i) => i.lang === lang));
+      console.log(line(file, lang, f));
+      for (const m of f.missed) console.log(`  missed [${m.category ?? '?'}] ${m.text}`);
+      for (const a of f.alarms) console.log(`  false alarm [${a.kind ?? '?'}] ${a.text}`);
+    }
+  }
+});
+
+test('held-out set: recall >= 0.99 and false alarms <= 0.03 per language (aggregates only)', async () => {
+  const detector = await detectorPromise;
+  const items = await loadExamples(join(evalDir(), HELDOUT_FILE));
+  const started = performance.now();
+  const failures: string[] = [];
+  for (const lang of ['en', 'es'] as const) {
+    const f = measure(detector, items.filter((i) => i.lang === lang));
+    // Aggregates only: the held-out texts stay unseen by whoever reads the log.
+    console.log(line('held-out', lang, f));
+    if (f.recall < MIN_RECALL) failures.push(`${lang} recall ${f.recall.toFixed(3)} < ${MIN_RECALL}`);
+    if (f.falseAlarms > MAX_FALSE_ALARMS) failures.push(`${lang} false alarms ${f.falseAlarms.toFixed(3)} > ${MAX_FALSE_ALARMS}`);
+  }
+  console.log(`held-out: ${((performance.now() - started) / items.length).toFixed(3)} ms per message`);
+  assert.deepEqual(failures, []);
+});

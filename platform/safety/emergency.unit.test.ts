@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTrainingExamples } from './dataset.js';
+import { emergencyDetector, parseEmergencyModel, rulesOnlyDetector, trainEmergencyModel, type EmergencyCategory } from './emergency.js';
+import { typoDistance } from './normalize.js';
+
+const detectorPromise = loadTrainingExamples().then((ex) => emergencyDetector(trainEmergencyModel(ex)));
+
+async function category(text: string): Promise<EmergencyCategory | null> {
+  return (await detectorPromise).assess(text)?.category ?? null;
+}
+
+test('negated, long past, resolved and asked-about conditions are not emergencies', async () => {
+  for (const t of [
+    'no chest pain today', 'the pressure in my chest went away on Friday', 'I had a stroke in 2019', 'what are the signs of a stroke?',
+    'I do not have any trouble breathing', 'how do you recognise a heart attack?', 'my mother died of a heart attack in 1998',
+    'no tengo dolor de pecho', 'la presión en el pecho se me quitó el viernes', 'tuve un derrame hace cinco años', '¿cuáles son los síntomas de un infarto?',
+    'nunca he tenido convulsiones', 'qué hago si alguien se está ahogando?',
+  ]) assert.equal(await category(t), null, t);
+});
+
+test('figures of speech are not emergencies', async () => {
+  for (const t of [
+    "I'm dying to see my grandkids", "you're killing it", 'this traffic is killing me', 'my heart skipped a beat lol',
+    'i laughed so hard i couldnt breathe 😂', 'me muero de risa', 'me muero de ganas de verte', 'casi me da un infarto con la cuenta de la luz',
+  ]) assert.equal(await category(t), null, t);
+});
+
+test('someone else in danger is an emergency, and a situation now overrides one in the past', async () => {
+  assert.equal(await category('my dad just collapsed'), 'unconscious');
+  assert.equal(await category('mi papá se desmayó y no despierta'), 'unconscious');
+  assert.equal(await category('I had a stroke in 2019 and now my face is drooping'), 'stroke');
+  assert.equal(await category('no chest pain yesterday but now my chest hurts a lot'), 'cardiac');
+  assert.equal(await category("I won't be a burden much longer"), 'self_harm');
+  assert.equal(await category('ya no seré una carga por mucho tiempo'), 'self_harm');
+  assert.equal(await category('took double my insulin and now im shaky and sweaty'), 'poisoning');
+  assert.equal(await category('estoy embarazada y estoy sangrando mucho'), 'pregnancy');
+});
+
+test('typos and missing accents are read as meant', async () => {
+  assert.equal(await category('i cant breth'), 'breathing');
+  assert.equal(await category('i have chest pian and sweating'), 'cardiac');
+  assert.equal(await category('my son is having a siezure'), 'seizure');
+  assert.equal(await category('no puedo respirr'), 'breathing');
+  assert.equal(await category('me duele mucho el pexho'), 'cardiac');
+  assert.equal(await category('TENGO DOLOR DE PECHO'), 'cardiac');
+  assert.equal(typoDistance('chest', 'cehst', 1), 1);
+});
+
+test('the rules alone answer with score 1; the model round-trips through JSON; a model in another format is refused', async () => {
+  assert.deepEqual(rulesOnlyDetector().assess('my chest hurts'), { category: 'cardiac', source: 'rule', score: 1 });
+  const model = trainEmergencyModel(await loadTrainingExamples());
+  const again = emergencyDetector(parseEmergencyModel(JSON.stringify(model)));
+  assert.deepEqual(again.assess('i think something is really wrong with my chest'), emergencyDetector(model).assess('i think something is really wrong with my chest'));
+  assert.throws(() => parseEmergencyModel('{"format":"other"}'), { code: 'CONFIG_INVALID' });
+});

@@ -6,7 +6,7 @@ import type { Conversation, DialogueContext, Language, MessageEvent, Outcome, Re
 /** The clinical safety checks the turn runs; passed in, so tests and the service use the same ones. */
 export interface SafetyKit {
   emergency: EmergencyDetector;
-  dosingQuestion(text: string): DosingQuestion | null;
+  dosingQuestion(text: string, medications: readonly string[]): DosingQuestion | null;
   /** The phrase of a reply that tells the patient to change a dose, or null. */
   dosingInstruction(text: string): string | null;
 }
@@ -39,8 +39,8 @@ export function emergencyOutcomes(category: EmergencyCategory | null, lang: Lang
 }
 
 /** The medication a dosing question is about: the one named, else the patient's only one. */
-function prescriptionFor(event: MessageEvent, ctx: DialogueContext): { name: string; instructions: string } | null {
-  const named = event.entities.find((e) => e.type === 'medication')?.value.toLowerCase();
+function prescriptionFor(event: MessageEvent, ctx: DialogueContext, asked: string | null): { name: string; instructions: string } | null {
+  const named = (event.entities.find((e) => e.type === 'medication')?.value ?? asked ?? undefined)?.toLowerCase();
   const meds = named === undefined ? ctx.medications : ctx.medications.filter((m) => m.name.toLowerCase() === named);
   const med = meds.length === 1 ? meds[0] : undefined;
   if (med === undefined || med.instructions.trim() === '') return null;
@@ -51,8 +51,8 @@ function prescriptionFor(event: MessageEvent, ctx: DialogueContext): { name: str
  * The answer to a question about changing a dose: what the prescription says when we know it,
  * otherwise where to ask. Never advice of our own.
  */
-export function dosingAnswer(event: MessageEvent, ctx: DialogueContext): Reply {
-  const rx = prescriptionFor(event, ctx);
+export function dosingAnswer(event: MessageEvent, ctx: DialogueContext, asked: string | null = null): Reply {
+  const rx = prescriptionFor(event, ctx, asked);
   const vars = { ...varsOf(ctx), medication: rx?.name ?? '', instructions: rx?.instructions ?? '' };
   const templateId = rx === null ? 'dosing_ask' : 'dosing_prescription';
   return { templateId, kind: 'SAFETY', text: render(templateId, event.language, vars), quickReplies: QUICK_REPLIES['dosing']?.[event.language] ?? [] };
@@ -69,6 +69,15 @@ export function safetyLayer(event: MessageEvent, conv: Conversation, ctx: Dialog
   if (finding !== null || event.intent === 'emergency') {
     return { outcomes: emergencyOutcomes(finding?.category ?? null, lang, ctx), optedOut: conv.optedOut };
   }
+  // A question about a dose is never an opt-out, whatever the classifier guessed ("¿debería bajarle
+  // la dosis?" is not BAJA); the keyword STOP is no question, so it still opts out below.
+  const dosing = conv.optedOut ? null : kit.dosingQuestion(event.text, ctx.medications.map((m) => m.name));
+  if (dosing !== null) {
+    return {
+      outcomes: [{ kind: 'reply', reply: dosingAnswer(event, ctx, dosing.medication) }, { kind: 'action', action: { type: 'escalate', attributes: { priority: 'normal', reason: 'dosing_question', question: dosing.kind } } }],
+      optedOut: false,
+    };
+  }
   const vars = varsOf(ctx);
   if (event.intent === 'opt_out') {
     return { outcomes: [say('opt_out', 'SYSTEM', lang, vars), { kind: 'action', action: { type: 'opt_out', attributes: { channel: event.channel.toLowerCase() } } }], optedOut: true };
@@ -82,13 +91,6 @@ export function safetyLayer(event: MessageEvent, conv: Conversation, ctx: Dialog
     };
   }
   if (conv.optedOut) return { outcomes: [], optedOut: true };
-  const dosing = kit.dosingQuestion(event.text);
-  if (dosing !== null) {
-    return {
-      outcomes: [{ kind: 'reply', reply: dosingAnswer(event, ctx) }, { kind: 'action', action: { type: 'escalate', attributes: { priority: 'normal', reason: 'dosing_question', question: dosing.kind } } }],
-      optedOut: false,
-    };
-  }
   return null;
 }
 

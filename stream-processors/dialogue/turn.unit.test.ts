@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { dosingInstruction, dosingQuestion } from '../../platform/safety/dosing.js';
-import { loadEmergencyDetector } from '../../platform/safety/emergency.js';
-import { emergencyModelPath } from '../../platform/safety/model-path.js';
+import { emergencyModelPath, loadEmergencyDetector } from '../../platform/safety/model-file.js';
 import { defaultCatalog } from '../../platform/workflow/catalog.js';
 import { librarySource, mustCompile } from '../../platform/workflow/test-support.js';
 import { defaultWorkflow } from './default-workflow.js';
@@ -96,6 +95,13 @@ describe('the safety layer comes first', () => {
     assert.deepEqual(actions(r).map(([t, a]) => [t, a['reason']]), [['escalate', 'dosing_question']]);
   });
 
+  test('regression: a dosing question the classifier read as opt_out ("bajarle la dosis" ~ BAJA) does not unsubscribe the patient', () => {
+    const r = run(message('opt_out', '¿debería bajarle la dosis a mi metformina?', { language: 'es', entities: [{ type: 'medication', value: 'Metformin', text: 'metformina' }] }));
+    assert.equal(r.next.optedOut, false);
+    assert.equal(of(r.outcomes, 'reply')[0]?.reply.templateId, 'dosing_prescription');
+    assert.ok(!actions(r).some(([t]) => t === 'opt_out'));
+  });
+
   test('given a dosing question about a medication without instructions, then the patient is sent to the pharmacist', () => {
     const r = run(message('fallback', 'should I double my lisinopril?', { entities: [{ type: 'medication', value: 'Lisinopril', text: 'lisinopril' }] }));
     assert.equal(of(r.outcomes, 'reply')[0]?.reply.templateId, 'dosing_ask');
@@ -120,7 +126,10 @@ describe('published workflows, then the default', () => {
   });
 
   test('a workflow\'s say that gives dosing instructions is replaced by the dosing answer and reported', () => {
-    const bad = active('workflow "Bad" version 1\nlanguages en, es\non intent medication_skipped\n  say "No problem, just take two tablets tonight to catch up." es: "No pasa nada, tome dos pastillas esta noche."\nend\n', 'bad');
+    // The checker refuses such a text at publish time (WF_DOSING_ADVICE); this one was published before
+    // the rule existed, so the compiled form carries it and only the run-time guard stands in the way.
+    const bad = active('workflow "Bad" version 1\nlanguages en, es\non intent medication_skipped\n  say "No problem." es: "No pasa nada."\nend\n', 'bad');
+    for (const texts of Object.values(bad.compiled.texts)) { texts['en'] = ['No problem, just take two tablets tonight to catch up.']; texts['es'] = ['No pasa nada, tome dos pastillas esta noche.']; }
     const r = run(message('medication_skipped', 'I missed my dose'), { programs: { active: [bad], pinned: new Map() } });
     assert.doesNotMatch(texts(r).join(' '), /two tablets/);
     assert.equal(of(r.outcomes, 'reply')[0]?.reply.kind, 'SAFETY');

@@ -64,15 +64,17 @@ test(`held-out emergencies typed into the chat each get the safety reply within 
         const item = items[i] as EvalItem;
         const sent = Date.now();
         const id = c.send(item.text);
-        await c.waitFor('the safety reply', (fs) => fs.some((f) => f.type === 'message' && f.replyTo === id), 10_000);
-        latencies.push(Date.now() - sent);
+        // A missed emergency may get no reply at all (a patient who was unsubscribed): give up after 5 s.
+        const answered = await c.waitFor('a reply', (fs) => fs.some((f) => f.type === 'message' && f.replyTo === id), 5_000).then(() => true, () => false);
+        if (answered) latencies.push(Date.now() - sent);
         const reply = c.frames.find((f) => f.type === 'message' && f.replyTo === id);
         if (!(reply?.text ?? '').includes(tenant.emergencyNumber)) missed.push(i);
       }
     }));
     latencies.sort((a, b) => a - b);
     t.diagnostic(`safety e2e: ${items.length} emergencies, reply latency p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies[latencies.length - 1]} ms, missed ${missed.length}`);
-    assert.deepEqual(missed, [], 'every emergency gets the safety reply with the emergency number');
+    // Held-out items are never printed (nothing may be tuned on them): only how many were missed.
+    assert.equal(missed.length, 0, `${missed.length} of ${items.length} held-out emergencies did not get the safety reply`);
     assert.ok((latencies[latencies.length - 1] ?? Infinity) <= DEADLINE_MS, `slowest safety reply ${latencies[latencies.length - 1]} ms`);
 
     const deps = new Dependencies(cfg, silentLogger);
@@ -82,9 +84,9 @@ test(`held-out emergencies typed into the chat each get the safety reply within 
         const recs = await readTopicToEnd(cfg.kafka, `${cfg.kafka.topicPrefix}patient.actions`);
         const actions = await Promise.all(recs.map((r) => catalogue.decode<PatientAction>(r.value)));
         const found = actions.filter((a) => a.type === 'escalate' && a.attributes['priority'] === 'urgent');
-        return found.length >= items.length ? found : undefined;
+        return found.length >= items.length - missed.length ? found : undefined;
       }, 30_000, 'an urgent escalation per emergency');
-      assert.equal(urgent.length, items.length);
+      assert.equal(urgent.length, items.length - missed.length);
       assert.ok(urgent.every((a) => a.attributes['category'] !== undefined), 'each escalation names its category');
     } finally {
       await deps.close();

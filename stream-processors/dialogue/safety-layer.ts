@@ -79,6 +79,11 @@ export function safetyLayer(event: MessageEvent, conv: Conversation, ctx: Dialog
     };
   }
   const vars = varsOf(ctx);
+  // Only the keyword (STOP, BAJA… as the whole message, confidence 1) unsubscribes at once; a sentence
+  // the classifier reads as opting out is confirmed first, so a misread never silences a patient.
+  if (event.intent === 'opt_out' && event.confidence < 1 && !conv.optedOut) {
+    return { outcomes: [say('opt_out_confirm', 'SYSTEM', lang, vars, QUICK_REPLIES['opt_out_confirm']?.[lang] ?? [])], optedOut: false };
+  }
   if (event.intent === 'opt_out') {
     return { outcomes: [say('opt_out', 'SYSTEM', lang, vars), { kind: 'action', action: { type: 'opt_out', attributes: { channel: event.channel.toLowerCase() } } }], optedOut: true };
   }

@@ -28,6 +28,10 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     en: 'You are unsubscribed and will not get more messages from {org}. Reply START to subscribe again.',
     es: 'Se ha dado de baja y no recibirá más mensajes de {org}. Responda ALTA para volver a suscribirse.',
   },
+  opt_out_confirm: {
+    en: 'Do you want to stop all messages from {org}, including medication reminders? Reply STOP to confirm. If you only want fewer messages or none at night, tell me when suits you.',
+    es: '¿Quiere dejar de recibir todos los mensajes de {org}, también los recordatorios de medicación? Responda BAJA para confirmar. Si solo quiere menos mensajes o ninguno por la noche, dígame cuándo le viene bien.',
+  },
   opt_in: { en: 'Welcome back! You will get messages from {org} again.', es: '¡Bienvenido de nuevo! Volverá a recibir mensajes de {org}.' },
   already_subscribed: { en: 'You are subscribed to messages from {org}. How can I help?', es: 'Está suscrito a los mensajes de {org}. ¿En qué puedo ayudarle?' },
   handoff: {
@@ -77,6 +81,7 @@ export const QUICK_REPLIES: Record<string, Record<Language, string[]>> = {
   menu: { en: ['I took my medication', 'Remind me later', 'Talk to someone'], es: ['Ya tomé mi medicamento', 'Recuérdame más tarde', 'Hablar con alguien'] },
   skipped: { en: ['Side effects', 'I forgot', 'Talk to someone'], es: ['Efectos secundarios', 'Se me olvidó', 'Hablar con alguien'] },
   dosing: { en: ['Talk to someone'], es: ['Hablar con alguien'] },
+  opt_out_confirm: { en: ['STOP', 'Keep my messages'], es: ['BAJA', 'Seguir recibiendo'] },
   none: { en: [], es: [] },
 };
 

@@ -65,7 +65,7 @@ describe('the safety layer comes first', () => {
   });
 
   test('given an opted-out patient, an emergency still gets the safety reply and the patient stays opted out', () => {
-    const stop = run(message('opt_out', 'STOP'));
+    const stop = run(message('opt_out', 'STOP', { confidence: 1 }));
     assert.equal(stop.next.optedOut, true);
     const r = run(message('emergency', 'I want to kill myself'), { conversation: stop.next });
     assert.equal(of(r.outcomes, 'reply')[0]?.reply.kind, 'SAFETY');
@@ -73,7 +73,7 @@ describe('the safety layer comes first', () => {
   });
 
   test('STOP is confirmed, then silence until START; opted out on record starts silent', () => {
-    const stop = run(message('opt_out', 'STOP'));
+    const stop = run(message('opt_out', 'STOP', { confidence: 1 }));
     assert.deepEqual(actions(stop).map(([t]) => t), ['opt_out']);
     const silent = run(message('greeting', 'hi'), { conversation: stop.next });
     assert.deepEqual(silent.outcomes, []);
@@ -93,6 +93,15 @@ describe('the safety layer comes first', () => {
     assert.match(reply?.text ?? '', /Metformin 500 mg says: 1 tablet twice a day with meals/);
     assert.match(reply?.text ?? '', /Sunrise pharmacy, 555-0100/);
     assert.deepEqual(actions(r).map(([t, a]) => [t, a['reason']]), [['escalate', 'dosing_question']]);
+  });
+
+  test('a sentence the classifier reads as opting out is confirmed first; the keyword STOP unsubscribes at once', () => {
+    const asked = run(message('opt_out', 'please stop sending me these messages', { confidence: 0.8 }));
+    assert.equal(asked.next.optedOut, false);
+    assert.deepEqual(of(asked.outcomes, 'reply').map((o) => o.reply.templateId), ['opt_out_confirm']);
+    assert.deepEqual(actions(asked), []);
+    const confirmed = run(message('opt_out', 'STOP', { confidence: 1 }), { conversation: asked.next });
+    assert.equal(confirmed.next.optedOut, true);
   });
 
   test('regression: a dosing question the classifier read as opt_out ("bajarle la dosis" ~ BAJA) does not unsubscribe the patient', () => {
@@ -159,7 +168,7 @@ describe('signals and replays', () => {
     assert.deepEqual(run(signal('refill_due')).outcomes, []);
     const refill = active(librarySource('refill-pickup'), 'refill');
     const programs = { active: [refill], pinned: new Map() };
-    const optedOut: Conversation = { ...run(message('opt_out', 'STOP')).next };
+    const optedOut: Conversation = { ...run(message('opt_out', 'STOP', { confidence: 1 })).next };
     assert.deepEqual(run(signal('refill_due', { medication: 'x' }), { conversation: optedOut, programs }).outcomes, []);
     assert.deepEqual(run(signal('refill_due', { medication: 'x' }), { patientActive: false, programs }).outcomes, []);
   });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Counter } from 'prom-client';
 import type { OutboundMessage, PatientAction, PatientSignal, UnderstoodMessage, WorkflowPublished } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
 import type { Consumer } from '../../platform/kafka/types.js';
@@ -17,10 +16,11 @@ import { emergencyModelPath, loadEmergencyDetector } from '../../platform/safety
 import { Conversations } from './conversations.js';
 import { defaultWorkflow } from './default-workflow.js';
 import { replyId } from './ids.js';
+import { problemCounter, reportProblems } from './problems.js';
 import { pinnedVersions, type Programs } from './programs.js';
 import type { SafetyKit } from './safety-layer.js';
 import { of, turn, type TurnResult } from './turn.js';
-import type { Conversation, DialogueContext, Language, MessageEvent, Problem, SignalEvent, TurnEvent } from './types.js';
+import type { Conversation, DialogueContext, Language, MessageEvent, SignalEvent, TurnEvent } from './types.js';
 import { WorkflowRegistry } from './workflow-registry.js';
 
 /** A conversation untouched for a month is forgotten (its workflows' waits are long over by then). */
@@ -94,14 +94,6 @@ function signalEvent(s: PatientSignal, patient: PatientProfile): SignalEvent {
   };
 }
 
-/** A problem is never silent: logged with its code and where in the workflow, and counted. */
-function reportProblems(problems: readonly Problem[], log: () => Logger, counter: Counter<'code'>): void {
-  for (const p of problems) {
-    counter.inc({ code: p.code });
-    log().error({ code: p.code, workflowId: p.workflowId, workflowVersion: p.workflowVersion, step: p.step, line: p.line, reason: p.message }, 'dialogue problem');
-  }
-}
-
 /**
  * The dialogue processor: load (directory, conversation, workflows) → turn (pure: safety layer,
  * published workflows, default) → emit (replies to chat.outbound, actions to patient.actions, timers,
@@ -118,10 +110,7 @@ export const dialogue: ServiceDefinition = {
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
-    const problems = new Counter({
-      name: 'careloop_dialogue_problems_total', help: 'Turns with a problem: a workflow failing at run time (WF_RUNTIME), a reply replaced for giving dosing advice (DOSING_ADVICE_BLOCKED)',
-      labelNames: ['code'] as const, registers: [ctx.metrics.registry],
-    });
+    const problems = problemCounter(ctx.metrics.registry);
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
 

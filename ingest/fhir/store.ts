@@ -117,7 +117,7 @@ export async function upsertCarePlan(q: pg.ClientBase, org: string, ms: readonly
 }
 
 /** Sealed resources of one organisation, by type, in id order (export, read). */
-export async function sealedResources(q: pg.ClientBase, org: string, type: string, opts: { ids?: readonly string[]; patientId?: string; after?: string; limit: number }): Promise<Array<{ id: string; keyId: string; sealed: Buffer; patientId: string | null }>> {
+export async function sealedResources(q: pg.ClientBase | pg.Pool, org: string, type: string, opts: { ids?: readonly string[]; patientId?: string; after?: string; limit: number }): Promise<Array<{ id: string; keyId: string; sealed: Buffer; patientId: string | null }>> {
   const { rows } = await q.query<{ id: string; key_id: string; sealed: Buffer; patient_id: string | null }>(
     `SELECT id, key_id, sealed, patient_id FROM care.resources
       WHERE organization_id = $1 AND resource_type = $2 AND ($3::text[] IS NULL OR id = ANY($3)) AND ($4::text IS NULL OR patient_id = $4) AND id > $5

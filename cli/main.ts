@@ -10,6 +10,7 @@ import { printError, progressPrinter } from './output.js';
 import { SERVICES, findService } from './services.js';
 import { runTests } from './test-command.js';
 import { AUDIT_HELP, KEYS_HELP, auditVerify, destroyRetired, rotateMaster, rotateOrganization } from './security-commands.js';
+import { IMPORT_HELP, importFhirCommand } from './fhir-command.js';
 import { WORKFLOW_HELP, publishCommand, simulateCommand, validateCommand } from './workflow-commands.js';
 import { seedDemo, seedLoadPatients } from './seed.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
@@ -26,6 +27,7 @@ Commands:
   seed                     (re)create the demo organisation and its 20 patients; writes .stack/demo.json
   token <patientId>        mint a fresh session token for a patient
   workflow validate|simulate|publish   check, try and publish an organisation's workflow
+  import fhir <file|dir>... --org <id>  import FHIR R4 Bundles and NDJSON (validated, matched, rejects explained)
   audit verify             check the hash-chained audit log for tampering
   keys rotate-master       re-wrap every data key under a new master key
   keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
@@ -69,6 +71,7 @@ organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, 
 Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
 (default: the demo organisation). Use it as ?token=… on the chat page or as Authorization: Bearer.`,
   audit: AUDIT_HELP,
+  import: IMPORT_HELP,
   workflow: WORKFLOW_HELP,
   keys: KEYS_HELP,
   stack: `Usage: careloop stack up|down|status [--only a,b]
@@ -211,6 +214,11 @@ export async function main(argv: string[]): Promise<number> {
         case undefined:
         default: throw new CareloopError('VALIDATION_FAILED', 'workflow needs validate, simulate or publish; see careloop workflow --help');
       }
+    }
+    case 'import': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', 'dry-run': 'bool', rejects: 'value', concurrency: 'value', 'unit-size': 'value', 'no-signals': 'bool', json: 'bool' });
+      if (positional[0] !== 'fhir') throw new CareloopError('VALIDATION_FAILED', 'import needs fhir; see careloop import --help');
+      return importFhirCommand(configFrom(flags), positional.slice(1), flags);
     }
     case 'audit': {
       const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', 'no-anchors': 'bool' });

@@ -11,6 +11,7 @@ import { registerAuditRoutes } from './routes/audit.js';
 import { registerOrganizationRoutes } from './routes/organization.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
+import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -22,6 +23,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   limiter: RateLimiter | null;
   /** Workflow administration; absent, the workflow routes are not offered. */
   workflows?: WorkflowRoutesDeps;
+  /** The FHIR R4 read API under /fhir/R4; absent, it is not offered. */
+  fhir?: FhirRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -57,5 +60,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   registerApiKeyRoutes(app, opts);
   registerAuditRoutes(app, opts);
   if (opts.workflows !== undefined) registerWorkflowRoutes(app, opts.workflows);
+  if (opts.fhir !== undefined) await registerFhirRoutes(app, opts.fhir);
   return app;
 }

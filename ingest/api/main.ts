@@ -34,6 +34,7 @@ export const adminApi: ServiceDefinition = {
         catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
         ...(understand ? { understand } : {}),
       },
+      fhir: { pool, keyring: await deps.keyring(), vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date() },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
         await redis.del(outboxKey(patientId, cfg.redis.keyPrefix));

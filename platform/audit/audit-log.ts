@@ -48,6 +48,27 @@ export class AuditLog implements AuditSink {
     throw new CareloopError('INTERNAL', 'audit chain head could not be created');
   }
 
+  /**
+   * Appends many events of one organisation in one round trip (audit.append_many loops the same
+   * chain step server-side): a batch import audits each identity write without a query per event.
+   */
+  async recordMany(organizationId: string, events: readonly AuditEventInput[], within?: AuditTransaction): Promise<number> {
+    if (events.length === 0) return 0;
+    const db = within ?? this.pool;
+    const at = new Date(this.now().getTime());
+    for (const e of events) {
+      validateAuditEvent(e);
+      if (e.organizationId !== organizationId) throw new CareloopError('INTERNAL', 'recordMany takes events of one organisation');
+    }
+    const col = <T>(f: (e: AuditEventInput) => T): T[] => events.map(f);
+    await db.query(
+      'SELECT audit.append_many($1, $2::bytea[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[])',
+      [organizationId, col((e) => canonicalContent(e, at)), col(() => at), col((e) => e.actor.kind), col((e) => e.actor.id), col((e) => e.actor.ip ?? null),
+        col((e) => e.actor.service ?? null), col((e) => e.action), col((e) => e.patientId), col((e) => e.purpose), col((e) => e.outcome),
+        col((e) => e.reason ?? null), col((e) => [...(e.fields ?? [])].join(',')), col((e) => e.resultCount ?? null)]);
+    return events.length;
+  }
+
   private async startChain(db: AuditTransaction, organizationId: string): Promise<void> {
     await db.query(
       'INSERT INTO audit.chain_heads (organization_id, last_seq, prev_hash, last_hash) VALUES ($1, 0, $2, $2) ON CONFLICT DO NOTHING',

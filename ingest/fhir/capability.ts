@@ -1,0 +1,28 @@
+import { IMPORTED_TYPES } from './rules.js';
+
+/** Search parameters per type, exactly those the read API answers. */
+export const SEARCHABLE: Readonly<Record<string, readonly string[]>> = {
+  Patient: ['identifier'],
+  MedicationRequest: ['patient', 'subject'],
+  MedicationDispense: ['patient', 'subject'],
+  Appointment: ['patient'],
+};
+
+const DOCS: Record<string, string> = { patient: 'reference', subject: 'reference', identifier: 'token' };
+
+/** The CapabilityStatement: what this server does, nothing more (read for every imported type). */
+export function capabilityStatement(version: string, now: Date): Record<string, unknown> {
+  return {
+    resourceType: 'CapabilityStatement', status: 'active', date: now.toISOString().slice(0, 10), kind: 'instance',
+    software: { name: 'Careloop', version }, implementation: { description: 'Careloop FHIR R4 read API' },
+    fhirVersion: '4.0.1', format: ['application/fhir+json'],
+    rest: [{
+      mode: 'server',
+      security: { description: 'Bearer API key or staff OIDC token; every request is scoped to the caller\'s organisation and every read is audited.' },
+      resource: IMPORTED_TYPES.map((type) => ({
+        type, interaction: [{ code: 'read' }, ...(SEARCHABLE[type] ? [{ code: 'search-type' }] : [])],
+        ...(SEARCHABLE[type] ? { searchParam: (SEARCHABLE[type] ?? []).map((name) => ({ name, type: DOCS[name] ?? 'token' })) } : {}),
+      })),
+    }],
+  };
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { carePlanMedication, project, signalOf } from './project.js';
+import { EntryScanner } from './readers.js';
+import { canonicalJson, parseReference, referenceSites } from './references.js';
+import { oversizedString, ruleIssues } from './rules.js';
+import { progressLine } from './progress.js';
+
+describe('Bundle scanner', () => {
+  test('finds each top-level entry across chunk boundaries, whatever the strings hold', () => {
+    const bundle = JSON.stringify({ resourceType: 'Bundle', type: 'batch', meta: { tag: [{ code: '"entry": [' }] }, entry: [{ resource: { resourceType: 'Patient', id: 'a', name: [{ text: 'x}]{' }] } }, { resource: { resourceType: 'Slot', id: 'b' } }] });
+    for (const size of [1, 3, 7, 1000]) {
+      const s = new EntryScanner(1_000_000);
+      const out: Array<string | null> = [];
+      for (let i = 0; i < bundle.length; i += size) out.push(...s.push(bundle.slice(i, i + size)));
+      assert.equal(s.finish(), undefined);
+      assert.equal(s.resourceType, 'Bundle');
+      assert.deepEqual(out.map((e) => (JSON.parse(e ?? 'null') as { resource: { id: string } }).resource.id), ['a', 'b'], `chunk ${size}`);
+    }
+  });
+
+  test('an entry over the limit comes out as null; a cut file is reported', () => {
+    const s = new EntryScanner(50);
+    assert.deepEqual(s.push(JSON.stringify({ resourceType: 'Bundle', entry: [{ resource: { text: 'y'.repeat(100) } }, { resource: {} }] })).map((e) => e === null), [true, false]);
+    const cut = new EntryScanner(50);
+    cut.push('{"resourceType": "Bundle", "entry": [{"resource": {');
+    assert.equal(cut.finish()?.code, 'structure');
+  });
+});
+
+describe('references', () => {
+  test('urn, literal, conditional and external references are told apart', () => {
+    assert.deepEqual(parseReference('urn:uuid:1-2'), { kind: 'urn', key: 'urn:uuid:1-2' });
+    assert.deepEqual(parseReference('Patient/123'), { kind: 'literal', type: 'Patient', id: '123' });
+    assert.deepEqual(parseReference('Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|999'), { kind: 'conditional', type: 'Practitioner', system: 'http://hl7.org/fhir/sid/us-npi', value: '999' });
+    assert.equal(parseReference('https://other.example/fhir/Patient/1').kind, 'other');
+    assert.equal(parseReference('#contained').kind, 'other');
+  });
+
+  test('sites are found with their path, contained resources left alone', () => {
+    const sites = referenceSites({ resourceType: 'Appointment', participant: [{ actor: { reference: 'Patient/1' } }], contained: [{ subject: { reference: 'Patient/2' } }] }, 'Appointment');
+    assert.deepEqual(sites.map((s) => [s.path, s.reference]), [['Appointment.participant[0].actor', 'Patient/1']]);
+  });
+
+  test('canonical JSON does not depend on key order', () => {
+    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
+  });
+});
+
+describe('rules', () => {
+  test('the codes we act on and the elements we need', () => {
+    assert.deepEqual(ruleIssues('MedicationRequest', { status: 'taking', intent: 'order', subject: {}, medicationCodeableConcept: {} }).map((i) => i.code), ['code-invalid']);
+    assert.deepEqual(ruleIssues('MedicationDispense', { status: 'completed', medicationCodeableConcept: {} }).map((i) => i.expression?.[0]), ['MedicationDispense.subject']);
+    assert.equal(ruleIssues('MedicationRequest', { status: 'active', intent: 'order', subject: {}, medicationReference: {}, dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'days' } } }] })[0]?.code, 'code-invalid');
+    assert.equal(oversizedString({ a: [{ b: 'x'.repeat(11) }] }, 10, 'R'), 'R.a[0].b');
+  });
+});
+
+describe('projection', () => {
+  const mr = { resourceType: 'MedicationRequest', id: 'mr_1', status: 'active', intent: 'order', subject: { reference: 'Patient/pt_1' }, medicationCodeableConcept: { text: 'Metformin 500 MG' },
+    dosageInstruction: [{ text: 'with food', timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }] };
+
+  test('a prescription becomes a timing row without its name, and a care-plan line with it', () => {
+    const p = project('MedicationRequest', mr);
+    assert.equal(p?.table, 'medication_requests');
+    assert.equal(p?.patientId, 'pt_1');
+    assert.ok(!JSON.stringify(p).includes('Metformin'));
+    assert.deepEqual(carePlanMedication(mr, 'pt_1'), { id: 'mr_1', patientId: 'pt_1', name: 'Metformin 500 MG', dose: '1 tablet', times: ['08:00', '20:00'], instructions: 'with food', active: true });
+  });
+
+  test('signals: started, then stopped', () => {
+    assert.equal(signalOf('MedicationRequest', mr, 'created', null)?.type, 'medication_started');
+    assert.equal(signalOf('MedicationRequest', { ...mr, status: 'stopped' }, 'updated', 'active')?.type, 'medication_stopped');
+    assert.equal(signalOf('Appointment', { id: 'a', status: 'booked' }, 'created', null)?.type, 'appointment_booked');
+  });
+
+  test('progress: a bar on a TTY, a plain line otherwise', () => {
+    const p = { bytesDone: 50, bytesTotal: 100, resources: 1000, rejected: 2, elapsedMs: 10_000 };
+    assert.match(progressLine(p, true), /^\[#{15}\.{15}\]  50\.0%  1000 resources  100\/s  2 rejected  elapsed 0:10  ETA 0:10$/);
+    assert.ok(!progressLine(p, false).includes('['));
+  });
+});

@@ -1,0 +1,264 @@
+import type pg from 'pg';
+import type { Actor } from '../../platform/audit/types.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
+import { seal } from '../../platform/crypto/envelope.js';
+import { pack } from '../../platform/vault/field-crypto.js';
+import { randomBase62, newPatientId } from '../../platform/vault/ids.js';
+import { blindDigest, type BlindIndexKeyProvider } from '../../platform/vault/index-keys.js';
+import type { VaultBatch } from '../../platform/vault/batch.js';
+import { withTransaction, type PgPool } from '../../platform/storage/postgres.js';
+import { checkEntry, duplicateIssue, type Candidate, type CheckLimits } from './check.js';
+import { issue, rejectOutcome, type OperationOutcome, type OutcomeIssue } from './outcome.js';
+import { carePlanMedication, project, signalOf } from './project.js';
+import type { Unit } from './readers.js';
+import { canonicalJson, parseReference, referenceSites, sourceKey } from './references.js';
+import { ID_PREFIX, isImportedType, type ImportedType } from './rules.js';
+import type { FhirSchema } from './schema.js';
+import * as store from './store.js';
+
+export type Change = 'created' | 'updated' | 'unchanged' | 'rejected';
+export type Counts = Record<string, Record<Change | 'ignored', number>>;
+
+export interface ImportSignal {
+  patientId: string;
+  type: string;
+  attributes: Record<string, string>;
+  occurredAt: Date;
+}
+
+export interface ImporterDeps {
+  pool: PgPool;
+  keyring: Keyring;
+  indexKeys: BlindIndexKeyProvider;
+  vault: VaultBatch;
+  schema: FhirSchema;
+  /** Where the facts go (patient.signals); called after the unit's transaction commits. */
+  emit(organizationId: string, signals: readonly ImportSignal[]): Promise<void>;
+  now(): Date;
+}
+
+export interface ImportOptions {
+  organizationId: string;
+  actor: Actor;
+  dryRun: boolean;
+  limits: CheckLimits;
+}
+
+interface Planned {
+  c: Candidate;
+  id: string;
+  existing: store.ExistingResource | undefined;
+  sourceDigest: Buffer | null;
+  identifierDigests: Buffer[];
+  stored?: Record<string, unknown>;
+  contentDigest?: Buffer;
+}
+
+export interface UnitResult {
+  rejects: OperationOutcome[];
+}
+
+const hex = (b: Buffer): string => b.toString('hex');
+
+/** Imports units: checks each resource, resolves references, matches, writes one unit per transaction. */
+export class FhirImporter {
+  readonly counts: Counts = {};
+
+  constructor(private readonly deps: ImporterDeps, private readonly opts: ImportOptions) {}
+
+  private count(type: string, change: Change | 'ignored', n = 1): void {
+    const c = this.counts[type] ?? (this.counts[type] = { created: 0, updated: 0, unchanged: 0, rejected: 0, ignored: 0 });
+    c[change] += n;
+  }
+
+  async importUnit(unit: Unit): Promise<UnitResult> {
+    const org = this.opts.organizationId;
+    const rejects: OperationOutcome[] = [];
+    const rejectedKeys = new Set<string>();
+    const reject = (index: number, issues: OutcomeIssue[], type?: string, id?: string, keys: Array<string | null> = []): void => {
+      this.count(type !== undefined && isImportedType(type) ? type : (type ?? 'unknown'), 'rejected');
+      rejects.push(rejectOutcome({ file: unit.file, index, ...(type !== undefined ? { resourceType: type } : {}), ...(id !== undefined ? { id } : {}) }, issues));
+      for (const k of keys) if (k !== null) rejectedKeys.add(k);
+    };
+    const ignoredUrls = new Set<string>();
+    const seen = new Set<string>();
+    const candidates: Candidate[] = [];
+    for (const e of unit.entries) {
+      const checked = checkEntry(e, this.deps.schema, this.opts.limits);
+      if (checked.kind === 'ignored') { this.count(checked.type, 'ignored'); if (checked.fullUrl !== null) ignoredUrls.add(checked.fullUrl); continue; }
+      if (checked.kind === 'rejected') {
+        const keys = [e.fullUrl ?? null, checked.type !== undefined && checked.id !== undefined ? sourceKey(checked.type, checked.id) : null];
+        reject(checked.index, checked.issues, checked.type, checked.id, unit.kind === 'bundle' ? keys : []);
+        continue;
+      }
+      const dup = unit.kind === 'bundle' ? duplicateIssue(checked.candidate, seen) : undefined;
+      if (dup !== undefined) { reject(e.index, [dup], checked.candidate.type, checked.candidate.sourceId ?? undefined); continue; }
+      candidates.push(checked.candidate);
+    }
+    if (candidates.length === 0) return { rejects };
+    const indexKey = await this.deps.indexKeys.indexKey(org);
+    return withTransaction(this.deps.pool, async (client) => {
+      const planned = await this.match(client, org, indexKey, candidates);
+      const unresolved = await this.resolve(client, org, indexKey, planned, ignoredUrls, rejectedKeys);
+      const ok: Planned[] = [];
+      for (const p of planned) {
+        const problem = unresolved.get(p);
+        if (problem !== undefined) reject(p.c.index, [problem], p.c.type, p.c.sourceId ?? undefined);
+        else ok.push(p);
+      }
+      const changed = ok.filter((p) => {
+        p.contentDigest = blindDigest(indexKey, 'fhir-content', canonicalJson(p.stored));
+        const same = p.existing !== undefined && p.existing.contentDigest.equals(p.contentDigest);
+        if (same) this.count(p.c.type, 'unchanged');
+        return !same;
+      });
+      if (this.opts.dryRun) {
+        for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
+        await client.query('ROLLBACK; BEGIN');
+        return { rejects };
+      }
+      const signals = await this.write(client, org, changed);
+      for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
+      return { rejects, signals };
+    }).then(async (r) => {
+      const signals = (r as { signals?: ImportSignal[] }).signals ?? [];
+      if (signals.length > 0) await this.deps.emit(org, signals);
+      return { rejects: r.rejects };
+    });
+  }
+
+  /** Our id for each candidate: the resource already imported (by source id or identifier), or a new one. */
+  private async match(client: pg.ClientBase, org: string, indexKey: Buffer, cs: readonly Candidate[]): Promise<Planned[]> {
+    const planned: Planned[] = [];
+    for (const c of cs) {
+      const sourceDigest = c.sourceId === null ? null : blindDigest(indexKey, 'fhir-source', sourceKey(c.type, c.sourceId));
+      const identifierDigests = c.type === 'Patient'
+        ? await this.deps.vault.identifierDigests(org, c.identifiers)
+        : c.identifiers.map((i) => blindDigest(indexKey, `fhir-identifier:${c.type}`, `${i.system}|${i.value}`));
+      planned.push({ c, id: '', existing: undefined, sourceDigest, identifierDigests });
+    }
+    const bySource = await store.bySourceDigest(client, org, planned.flatMap((p) => (p.sourceDigest ? [p.sourceDigest] : [])));
+    const patientDigests = planned.filter((p) => p.c.type === 'Patient').flatMap((p) => p.identifierDigests);
+    const patients = patientDigests.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, patientDigests, 'operations') : new Map<string, string>();
+    const others = await store.byIdentifierDigest(client, org, planned.filter((p) => p.c.type !== 'Patient').flatMap((p) => p.identifierDigests));
+    const matchedIds: string[] = [];
+    for (const p of planned) {
+      const src = p.sourceDigest ? bySource.get(hex(p.sourceDigest)) : undefined;
+      if (src !== undefined && src.type === p.c.type) { p.existing = src; p.id = src.id; continue; }
+      const byIdent = p.identifierDigests.map((d) => (p.c.type === 'Patient' ? patients : others).get(hex(d))).find((x) => x !== undefined);
+      if (byIdent !== undefined) { p.id = byIdent; matchedIds.push(byIdent); continue; }
+      p.id = p.c.type === 'Patient' ? newPatientId() : `${ID_PREFIX[p.c.type]}_${randomBase62(22)}`;
+    }
+    const found = await store.byIds(client, org, matchedIds);
+    for (const p of planned) if (p.existing === undefined && found.has(p.id)) p.existing = found.get(p.id);
+    // A patient matched in the vault but never imported as FHIR still exists: it is updated, not created.
+    for (const p of planned) if (p.existing === undefined && matchedIds.includes(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };
+    return planned;
+  }
+
+  /**
+   * Rewrites every reference to our ids: within the unit (urn:uuid fullUrls, Type/id, conditional
+   * identifiers), else what earlier imports stored. Returns the candidates left with a dangling one.
+   */
+  private async resolve(client: pg.ClientBase, org: string, indexKey: Buffer, planned: Planned[], ignoredUrls: ReadonlySet<string>, rejectedKeys: ReadonlySet<string>): Promise<Map<Planned, OutcomeIssue>> {
+    const local = new Map<string, string>();
+    for (const p of planned) {
+      const ours = `${p.c.type}/${p.id}`;
+      if (p.c.fullUrl !== null) local.set(p.c.fullUrl, ours);
+      if (p.c.sourceId !== null) local.set(sourceKey(p.c.type, p.c.sourceId), ours);
+      for (const i of p.c.identifiers) local.set(`${p.c.type}?${i.system}|${i.value}`, ours);
+    }
+    const pendingSource = new Map<string, Buffer>();
+    const pendingIdent = new Map<string, { type: string; digest: Buffer; system: string; value: string }>();
+    const work: Array<{ p: Planned; site: ReturnType<typeof referenceSites>[number]; key: string }> = [];
+    const problems = new Map<Planned, OutcomeIssue>();
+    for (const p of planned) {
+      const copy = structuredClone(p.c.resource);
+      copy['id'] = p.id;
+      delete copy['meta'];
+      p.stored = copy;
+      for (const site of referenceSites(copy, p.c.type)) {
+        const t = parseReference(site.reference);
+        if (t.kind === 'other') continue;
+        if (t.kind === 'urn') {
+          if (rejectedKeys.has(t.key)) { problems.set(p, issue('processing', `${site.path} refers to an entry of this Bundle that was rejected`, site.path)); continue; }
+          const hit = local.get(t.key);
+          if (hit !== undefined) site.holder['reference'] = hit;
+          else if (!ignoredUrls.has(t.key)) problems.set(p, issue('not-found', `${site.path} refers to ${t.key.slice(0, 80)}, which is not in this Bundle`, site.path));
+          continue;
+        }
+        if (!isImportedType(t.type)) continue;
+        const key = t.kind === 'literal' ? sourceKey(t.type, t.id) : `${t.type}?${t.system}|${t.value}`;
+        if (rejectedKeys.has(key)) { problems.set(p, issue('processing', `${site.path} refers to ${key.slice(0, 80)}, which was rejected`, site.path)); continue; }
+        const hit = local.get(key);
+        if (hit !== undefined) { site.holder['reference'] = hit; continue; }
+        if (t.kind === 'literal') pendingSource.set(key, blindDigest(indexKey, 'fhir-source', key));
+        else {
+          const digest = t.type === 'Patient' ? (await this.deps.vault.identifierDigests(org, [{ system: t.system, value: t.value }]))[0] as Buffer
+            : blindDigest(indexKey, `fhir-identifier:${t.type}`, `${t.system}|${t.value}`);
+          pendingIdent.set(key, { type: t.type, digest, system: t.system, value: t.value });
+        }
+        work.push({ p, site, key });
+      }
+    }
+    if (work.length > 0) {
+      const bySource = await store.bySourceDigest(client, org, [...pendingSource.values()]);
+      const identPatients = [...pendingIdent.values()].filter((i) => i.type === 'Patient').map((i) => i.digest);
+      const patients = identPatients.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, identPatients, 'operations') : new Map<string, string>();
+      const others = await store.byIdentifierDigest(client, org, [...pendingIdent.values()].filter((i) => i.type !== 'Patient').map((i) => i.digest));
+      for (const { p, site, key } of work) {
+        const src = pendingSource.get(key);
+        const ident = pendingIdent.get(key);
+        const type = key.split(/[/?]/, 1)[0] as string;
+        const hit = src !== undefined ? bySource.get(hex(src))?.id : ident !== undefined ? (ident.type === 'Patient' ? patients : others).get(hex(ident.digest)) : undefined;
+        if (hit !== undefined) site.holder['reference'] = `${type}/${hit}`;
+        else if (!problems.has(p)) problems.set(p, issue('not-found', `${site.path} refers to ${key.slice(0, 120)}, which is neither in this file nor imported before (dangling reference)`, site.path));
+      }
+    }
+    // A resource referring to one rejected in this pass is rejected too (nothing half-imported).
+    for (let changed = true; changed;) {
+      changed = false;
+      const bad = new Set([...problems.keys()].map((p) => `${p.c.type}/${p.id}`));
+      for (const p of planned) {
+        if (problems.has(p) || p.stored === undefined) continue;
+        const hit = referenceSites(p.stored, p.c.type).find((s) => bad.has(s.reference));
+        if (hit !== undefined) { problems.set(p, issue('processing', `${hit.path} refers to a resource that was rejected`, hit.path)); changed = true; }
+      }
+    }
+    return problems;
+  }
+
+  private async write(client: pg.ClientBase, org: string, changed: readonly Planned[]): Promise<ImportSignal[]> {
+    const { keyId, key } = await this.deps.keyring.activeKey(org);
+    const patients = changed.filter((p) => p.c.type === 'Patient');
+    await this.deps.vault.write(client, this.opts.actor, org, patients.map((p) => ({ patientId: p.id, identity: p.c.identity?.identity ?? {}, existing: p.existing !== undefined })), 'operations');
+    await store.insertPatients(client, org, patients.map((p) => ({ id: p.id, language: p.c.identity?.language ?? 'en', existing: p.existing !== undefined })));
+    const projections = changed.flatMap((p) => { const x = project(p.c.type, p.stored ?? {}); return x ? [x] : []; });
+    const patientOf = new Map(projections.map((x) => [String(x.row['id']), x.patientId]));
+    await store.upsertResources(client, org, changed.map((p) => {
+      const json = JSON.stringify(p.stored);
+      const patientId = p.c.type === 'Patient' ? p.id : patientOf.get(p.id) ?? null;
+      return { type: p.c.type, id: p.id, sourceDigest: p.sourceDigest, contentDigest: p.contentDigest ?? Buffer.alloc(0), patientId, keyId, sealed: pack(seal(key, keyId, json, careAad(org, p.c.type, p.id))) };
+    }));
+    await store.upsertIdentifiers(client, org, changed.filter((p) => p.c.type !== 'Patient').flatMap((p) => p.identifierDigests.map((digest) => ({ type: p.c.type, digest, id: p.id }))));
+    await store.upsertProjections(client, org, projections);
+    const meds = changed.filter((p) => p.c.type === 'MedicationRequest').flatMap((p) => { const pid = patientOf.get(p.id); return pid ? [carePlanMedication(p.stored ?? {}, pid)] : []; });
+    await store.upsertCarePlan(client, org, meds);
+    const now = this.deps.now();
+    const signals: ImportSignal[] = [];
+    for (const p of changed) {
+      const patientId = p.c.type === 'Patient' ? p.id : patientOf.get(p.id);
+      if (patientId === undefined || patientId === null) continue;
+      const s = signalOf(p.c.type, p.stored ?? {}, p.existing ? 'updated' : 'created', p.existing?.status ?? null);
+      if (s !== null) signals.push({ patientId, type: s.type, attributes: { ...s.attributes, resourceType: p.c.type }, occurredAt: s.occurredAt !== null ? new Date(s.occurredAt) : now });
+    }
+    return signals;
+  }
+}
+
+/** Binds a sealed resource to its organisation, type and id: a copied cell does not open elsewhere. */
+export function careAad(organizationId: string, type: string, id: string): string {
+  return `careloop:care:${organizationId}:${type}:${id}`;
+}
+
+export type { ImportedType };

@@ -19,7 +19,8 @@ Usage: scripts/check-chart.sh [--install-only | --render-only]
   Installs, once, into .stack/tools/: helm $HELM_VERSION and kubeconform $KUBECONFORM_VERSION (go install,
   a few minutes the first time), kubernetes-validate $KUBE_VALIDATE_VERSION (pip --target; its Kubernetes
   JSON schemas, made loadable offline in .stack/tools/k8s-schemas/). Then: helm lint; helm template
-  for the default values and each charts/careloop/examples/*.yaml into dist/chart/<name>.yaml; and
+  for the default values and each charts/careloop/examples/*.yaml into dist/chart/<name>.yaml
+  (and <name>.json); and
   kubeconform -strict on all of them (Kubernetes v$KUBE_VERSION, KEDA, ServiceMonitor).
   --install-only   only the installs (the chart test calls this)
   --render-only    lint and render, no kubeconform
@@ -86,6 +87,8 @@ render() { # name [values file]
   say "helm template $1${2:+ (-f ${2#"$root"/})} -> ${file#"$root"/}"
   "$helm" template careloop "$chart" --namespace careloop --kube-version "$KUBE_VERSION" ${2:+-f "$2"} > "$file"
   rendered+=("$file")
+  # A JSON copy (a list of objects) for tests that assert on the rendered manifests.
+  PYTHONPATH="$tools/k8s-validate" python3 -c 'import json, sys, yaml; json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d], open(sys.argv[2], "w"))' "$file" "${file%.yaml}.json"
 }
 render default
 for values in "$chart"/examples/*.yaml; do

@@ -18,7 +18,7 @@ const root = repoRoot();
 const renderDir = mkdtempSync(join(tmpdir(), 'careloop-chart-'));
 let checkOutput = '';
 const renders: Record<string, K8s[]> = {};
-const RENDERS = ['default', 'production'];
+const RENDERS = ['default', 'production', 'capacity-8m'];
 
 before(() => {
   // Installs helm, kubeconform and the schemas into .stack/tools on first use (a few minutes, cached).

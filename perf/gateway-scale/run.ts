@@ -135,8 +135,13 @@ async function main(): Promise<void> {
     const rss = (): number => pids.reduce((n, p) => n + procSample(p).rssBytes, 0);
     const baseRss = rss();
     log(`${servers.length} server process(es) up, base RSS ${(baseRss / 1048576).toFixed(1)} MB`);
-    const tokensFile = `/tmp/${run}-client-tokens.json`;
-    writeFileSync(tokensFile, JSON.stringify(tokens.map((t) => ({ token: t.token }))));
+    // Each server holds its own patients (patient i on server i mod K): a patient's sockets share a
+    // pod, since a reply leaves the outbox at the first instance that delivers it.
+    const tokenFiles = servers.map((_, k) => {
+      const file = `/tmp/${run}-client-tokens-${k}.json`;
+      writeFileSync(file, JSON.stringify(tokens.filter((_, i) => i % servers.length === k).map((t) => ({ token: t.token }))));
+      return file;
+    });
     // Whole clients per server, each under its file limit: server k gets N/K sessions.
     const perServer = Math.ceil(N / servers.length);
     const clientsPerServer = Math.ceil(perServer / PER_CLIENT);
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
       const count = Math.max(0, Math.min(Math.ceil(perServer / clientsPerServer), N - c * Math.ceil(perServer / clientsPerServer)));
       // Each client process talks to one server, so its sockets share a process as patients do.
       const server = servers[Math.floor(c / clientsPerServer)] as Server;
-      const child = fork(join(root, 'dist/perf/gateway-scale/client.js'), ['--url', server.url, '--kind', target, '--connections', String(count), '--tokens', tokensFile, '--offset', String(c * Math.ceil(perServer / clientsPerServer)), '--address-base', String(2 + c)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(join(root, 'dist/perf/gateway-scale/client.js'), ['--url', server.url, '--kind', target, '--connections', String(count), '--tokens', tokenFiles[Math.floor(c / clientsPerServer)] as string, '--offset', String((c % clientsPerServer) * Math.ceil(perServer / clientsPerServer)), '--address-base', String(2 + c)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const entry = { child, counts: { opened: 0, failed: 0, received: 0 } };
       child.on('message', (m) => { entry.counts = m as Counts; });
       clients.push(entry);

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { Gauge } from 'prom-client';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
@@ -70,6 +71,11 @@ export const gateway: ServiceDefinition = {
       async openReply(organizationId, patientId, content) {
         return JSON.parse(await keyring.openText(organizationId, patientId, content)) as { text: string; quickReplies: string[] };
       },
+    });
+    // Sockets per pod: the gateway's autoscaling metric (the chart's HPA, via the Prometheus adapter).
+    new Gauge({
+      name: 'careloop_gateway_connections', help: 'open patient WebSockets on this gateway process', registers: [ctx.metrics.registry],
+      collect() { this.set(chat.registry.size); },
     });
     const subscriber = redis.duplicate();
     subscriber.on('error', () => undefined);

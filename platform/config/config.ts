@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { CareloopError } from '../errors.js';
+import { didYouMean } from '../text/did-you-mean.js';
 import { CONFIG_SPEC, envName, type ConfigKey, type KeyType } from './spec.js';
 
 export type Milliseconds = number;
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production';
+  readonly debug: boolean;
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly stack: {
     readonly dir: string; readonly host: string;
@@ -126,10 +128,12 @@ function flattenFile(obj: unknown, file: string, prefix = ''): Map<string, unkno
   return out;
 }
 
+const SEE_KEYS = '; run `careloop config --help` for the list of keys';
+
 function suggest(key: string): string {
   const lower = key.toLowerCase();
-  const near = Object.keys(CONFIG_SPEC).find((k) => k.toLowerCase() === lower || k.toLowerCase().endsWith('.' + lower.split('.').pop()));
-  return near ? `; did you mean "${near}"?` : '; run `careloop config --help` for the list of keys';
+  const sameLeaf = Object.keys(CONFIG_SPEC).find((k) => k.toLowerCase() === lower || k.toLowerCase().endsWith('.' + lower.split('.').pop()));
+  return sameLeaf !== undefined ? `; did you mean "${sameLeaf}"?` : didYouMean(key, Object.keys(CONFIG_SPEC), SEE_KEYS);
 }
 
 function readFile(path: string): unknown {
@@ -171,7 +175,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const known = new Map(Object.keys(CONFIG_SPEC).map((k) => [envName(k), k]));
   for (const name of Object.keys(env)) {
     if (name.startsWith('CARELOOP_') && name !== 'CARELOOP_CONFIG' && !known.has(name)) {
-      throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown environment variable ${name}; run \`careloop config --help\` for the list of keys`, { details: { key: name } });
+      throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown environment variable ${name}${didYouMean(name, known.keys(), SEE_KEYS)}`, { details: { key: name } });
     }
   }
   const raw = new Map<string, { value: unknown; source: string }>();

@@ -27,7 +27,8 @@ const duration = { kind: 'duration' } as const;
 export const CONFIG_SPEC = {
   'env': { type: { kind: 'enum', values: ['development', 'test', 'production'] }, default: 'development', doc: 'deployment kind; production refuses development secrets' },
   'log.level': { type: { kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, default: 'info', doc: 'pino log level' },
-  'log.pretty': { type: bool, default: 'false', doc: 'reserved: logs are always JSON; pipe them through pino-pretty to read them' },
+  'log.pretty': { type: bool, default: 'false', doc: 'human-readable, coloured log lines (pino-pretty, a development dependency) instead of JSON; development only' },
+  'debug': { type: bool, default: 'false', doc: 'CARELOOP_DEBUG=1: the CLI prints the stack of unexpected errors, and services log at debug level' },
 
   'stack.dir': { type: str, default: '.stack', doc: 'where the local stack keeps data, logs and pid files (relative to the repository)' },
   'stack.host': { type: str, default: '127.0.0.1', doc: 'the address the local stack listens on' },

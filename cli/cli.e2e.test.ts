@@ -128,7 +128,11 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
     for (const dep of ['kafka', 'registry', 'postgres', 'redis', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
     assert.match(out, new RegExp(`chat page\\s+http://127\\.0\\.0\\.1:${gatewayPort}/`));
     assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);
-    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v1/version`)).status, 401, 'credentials are required');
+    const open = await fetch(`http://127.0.0.1:${apiPort}/v1/version`);
+    assert.equal(open.status, 200, '/v1/version is public');
+    assert.equal(((await open.json()) as { version: string }).version, JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).version);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v1/organizations/org_demo/patients`)).status, 401, 'credentials are required elsewhere');
+    assert.match(await (await fetch(`http://127.0.0.1:${apiPort}/docs`)).text(), /openapi\.json/, 'the reference page');
     const demo = JSON.parse(readFileSync(join(repoRoot(), cfgDir(), 'demo.json'), 'utf8')) as { adminApiKey: string; patients: unknown[] };
     assert.equal(demo.patients.length, 20);
     const version = await fetch(`http://127.0.0.1:${apiPort}/v1/version`, { headers: { authorization: `Bearer ${demo.adminApiKey}` } });

@@ -10,6 +10,9 @@ export const errorResponses = {
   400: Type.Ref('Error'), 401: Type.Ref('Error'), 403: Type.Ref('Error'), 404: Type.Ref('Error'), 413: Type.Ref('Error'), 429: Type.Ref('Error'),
 } as const;
 
+/** The errors a public route (no credentials) can answer. */
+export const publicErrorResponses = { 400: Type.Ref('Error'), 413: Type.Ref('Error'), 429: Type.Ref('Error') } as const;
+
 /** Maps fastify's own errors (validation, body size, bad JSON) onto our codes; never a stack trace. */
 export function httpError(err: unknown): ReturnType<typeof toHttpError> {
   const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/service/metrics.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
 import { Type } from '@sinclair/typebox';
 import { ErrorBody, installCommonHandlers, publicErrorResponses } from '../http.js';
@@ -18,6 +19,8 @@ import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workfl
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
   version: string;
+  /** The process's metrics: HTTP requests and durations are counted when given. */
+  metrics?: Metrics;
   https?: { cert: Buffer; key: Buffer } | null;
   bodyLimit: number;
   authenticate(header: string | undefined): Promise<Principal>;
@@ -41,7 +44,7 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     bodyLimit: opts.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  installCommonHandlers(app, opts.limiter);
+  installCommonHandlers(app, opts.limiter, opts.metrics === undefined ? undefined : { server: 'api', metrics: opts.metrics });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

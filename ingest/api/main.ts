@@ -25,7 +25,7 @@ export const adminApi: ServiceDefinition = {
     if (understand === undefined) ctx.log.warn('the intent model is missing: workflow simulation is off until `npm run build`');
     const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
     const app = await buildApiApp({
-      log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
+      log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
+import type { Metrics } from '../../platform/service/metrics.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
 import { Type } from '@sinclair/typebox';
 import { ErrorBody, installCommonHandlers, publicErrorResponses } from '../http.js';
@@ -30,6 +31,8 @@ export interface DemoDirectory { organizationId: string; patients: DemoPatient[]
 export interface GatewayAppOptions {
   log: Logger;
   gateway: ChatGateway;
+  /** The process's metrics: HTTP requests and durations are counted when given. */
+  metrics?: Metrics;
   verifyToken(token: string): Promise<SessionClaims>;
   maxFrameBytes: number;
   /** Certificate and key: the gateway listens with TLS (https, wss) when given. */
@@ -78,7 +81,7 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
       components: { securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'a patient session token' } } },
     },
   });
-  installCommonHandlers(app, opts.ipLimiter ?? null);
+  installCommonHandlers(app, opts.ipLimiter ?? null, opts.metrics === undefined ? undefined : { server: 'gateway', metrics: opts.metrics });
   app.addSchema(ErrorBody);
   installApiDescription(app, GATEWAY_OPERATIONS, 'gateway');
   const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/errors.js';
 import { recordLogger, type Logger } from '../../platform/log.js';
 import type { Sealed } from '../../platform/crypto/envelope.js';
+import type { Metrics } from '../../platform/service/metrics.js';
 import type { Outbox } from '../../platform/stores/outbox.js';
 import type { RouteTable } from '../../platform/stores/routing.js';
 import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
@@ -28,12 +29,15 @@ export interface GatewayPorts {
   /** Decrypts a queued reply for its patient. */
   openReply(organizationId: string, patientId: string, content: Sealed): Promise<{ text: string; quickReplies: string[] }>;
   now: () => number;
+  /** Connections, frames and refused frames are counted when given. */
+  metrics?: Pick<Metrics, 'wsConnections' | 'wsFrames' | 'wsErrors'>;
 }
 
-function send(ws: WebSocket, frame: object): Promise<void> {
+function sendFrame(ws: WebSocket, frame: object, metrics: GatewayPorts['metrics']): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ws.readyState !== ws.OPEN) { reject(new CareloopError('DEPENDENCY_UNAVAILABLE', 'socket closed')); return; }
     ws.send(JSON.stringify(frame), (err) => (err ? reject(err) : resolve()));
+    metrics?.wsFrames.inc({ direction: 'out', type: String((frame as { type?: unknown }).type) });
   });
 }
 
@@ -46,9 +50,14 @@ export class ChatGateway {
 
   constructor(private readonly ports: GatewayPorts) {}
 
+  private send(ws: WebSocket, frame: object): Promise<void> {
+    return sendFrame(ws, frame, this.ports.metrics);
+  }
+
   async connect(ws: WebSocket, claims: SessionClaims, locale: string | null): Promise<PatientSocket> {
     const sock: PatientSocket = { ws, organizationId: claims.organizationId, patientId: claims.patientId, locale, sent: new Set(), alive: true };
     this.registry.add(sock);
+    this.ports.metrics?.wsConnections.inc();
     ws.on('pong', () => { sock.alive = true; });
     // One patient's frames are handled one after another, so they reach Kafka in the order sent.
     ws.on('message', (data, isBinary) => { void this.registry.serialize(`in:${claims.patientId}`, () => this.onFrame(sock, data, isBinary)); });
@@ -60,6 +69,7 @@ export class ChatGateway {
   }
 
   private async disconnect(sock: PatientSocket): Promise<void> {
+    this.ports.metrics?.wsConnections.dec();
     if (this.registry.remove(sock)) {
       await this.ports.routes.detach(sock.patientId, this.ports.instanceId).catch(() => undefined);
     }
@@ -72,13 +82,15 @@ export class ChatGateway {
       if (raw === null) throw new CareloopError('BAD_FRAME', 'binary frames are not supported; send JSON text');
       try { id = frameId(JSON.parse(raw)); } catch { id = null; }
       const frame = parseFrame(raw);
-      if (frame.type === 'ping') { await send(sock.ws, { type: 'pong' }); return; }
+      this.ports.metrics?.wsFrames.inc({ direction: 'in', type: frame.type });
+      if (frame.type === 'ping') { await this.send(sock.ws, { type: 'pong' }); return; }
       if (!(await this.ports.allow(sock.patientId))) throw new CareloopError('RATE_LIMITED', 'too many messages; wait a moment and send again');
       const claims = { organizationId: sock.organizationId, patientId: sock.patientId };
       await this.ports.accept(claims, frame, frame.locale ?? sock.locale, this.ports.now());
-      await send(sock.ws, { type: 'ack', id: frame.id });
+      await this.send(sock.ws, { type: 'ack', id: frame.id });
     } catch (err) {
       const e = normalizeError(err);
+      this.ports.metrics?.wsErrors.inc({ code: e.code });
       if (sock.ws.readyState !== sock.ws.OPEN) return; // the client left before its answer: nothing to tell
       if (e.code === 'INTERNAL' || e.code === 'DEPENDENCY_UNAVAILABLE') {
         recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).error({ code: e.code, err: e.message }, 'frame failed');
@@ -86,7 +98,7 @@ export class ChatGateway {
       const frame = e.code === 'DEPENDENCY_UNAVAILABLE'
         ? { type: 'error' as const, id, code: e.code, message: 'the message was not stored; send it again in a moment' }
         : toWsErrorFrame(e, id);
-      await send(sock.ws, frame).catch(() => undefined);
+      await this.send(sock.ws, frame).catch(() => undefined);
     }
   }
 
@@ -107,7 +119,7 @@ export class ChatGateway {
           let ok = false;
           for (const s of owner) {
             if (s.sent.has(e.messageId)) { ok = true; continue; }
-            try { await send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
+            try { await this.send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
           }
           if (!ok) break; // keep the rest queued, in order, for the next connection
           delivered.push(e.streamId);

@@ -13,6 +13,7 @@ import { buildGatewayApp, type DemoDirectory } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
+import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
 function demoPatients(stackDir: string): () => DemoDirectory {
   const file = join(repoRoot(), stackDir, 'demo.json');
@@ -43,7 +44,7 @@ export const gateway: ServiceDefinition = {
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
     const routes = new RouteTable(redis, prefix);
     const chat = new ChatGateway({
-      instanceId, log: ctx.log, outbox, routes, now: ctx.now,
+      instanceId, log: ctx.log, outbox, routes, now: ctx.now, metrics: ctx.metrics,
       allow: (patientId) => limiter.take(`patient:${patientId}`),
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
@@ -54,12 +55,15 @@ export const gateway: ServiceDefinition = {
           throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
         }
         try {
-          const record: InboundMessage = {
-            messageId: randomUUID(), traceId: randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
-            channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
-            text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
-          };
-          await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record, headers: { 'x-trace-id': record.traceId } }]);
+          // The trace of a patient message starts here; its W3C trace id is the record's traceId, so logs and traces meet.
+          await inSpan('publish chat.inbound', SpanKind.PRODUCER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'chat.inbound' }, ROOT_CONTEXT, async () => {
+            const record: InboundMessage = {
+              messageId: randomUUID(), traceId: activeTraceId() ?? randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
+              channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
+              text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
+            };
+            await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record }]);
+          });
           await redis.set(seenKey, 'done', { EX: resendWindowSeconds });
           return 'accepted';
         } catch (err) {
@@ -82,7 +86,7 @@ export const gateway: ServiceDefinition = {
       await subscriber.quit().catch(() => undefined);
     };
     const app = await buildGatewayApp({
-      log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
+      log: ctx.log, metrics: ctx.metrics, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
       verifyToken: async (token) => verifySessionToken(token, secret, new Date(ctx.now())),
       ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, prefix),
       verify: {

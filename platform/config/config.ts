@@ -37,6 +37,7 @@ export interface Config {
   readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
   readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
   readonly audit: { readonly anchorInterval: Milliseconds };
+  readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
@@ -101,6 +102,11 @@ function parseValue(key: string, type: KeyType, raw: unknown, source: string): u
       try { url = new URL(text); } catch { throw bad(key, source, `must be a URL; got an unparsable value`); }
       if (!type.protocols.includes(url.protocol)) throw bad(key, source, `must use ${type.protocols.join(' or ')}; got ${url.protocol}`);
       return text;
+    }
+    case 'ratio': {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw bad(key, source, `must be a number from 0 to 1, got "${text}"`);
+      return n;
     }
     default: {
       const never: never = type;

@@ -10,7 +10,8 @@ export type KeyType =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'list' }
   | { kind: 'duration' }
-  | { kind: 'url'; protocols: readonly string[] };
+  | { kind: 'url'; protocols: readonly string[] }
+  | { kind: 'ratio' };
 
 export interface KeySpec {
   type: KeyType;
@@ -109,6 +110,9 @@ export const CONFIG_SPEC = {
 
   'audit.anchorInterval': { type: duration, default: '1m', doc: 'how often the scheduler copies audit chain heads to the audit.anchors topic (0s turns anchoring off)' },
 
+  'telemetry.otlpEndpoint': { type: { kind: 'string' }, default: '', doc: 'OTLP/HTTP collector base URL (http://collector:4318): traces are exported to <url>/v1/traces; empty exports nothing (traceparent still travels on every Kafka record)' },
+  'telemetry.sampleRatio': { type: { kind: 'ratio' }, default: '1', doc: 'share of new traces recorded when exporting (0 to 1); a record follows its parent\'s decision' },
+  'telemetry.serviceName': { type: str, default: 'careloop', doc: 'service.name of the exported spans' },
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },

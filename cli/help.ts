@@ -80,8 +80,10 @@ export const HELP: Record<string, string | (() => Promise<string>)> = {
   up: `Usage: careloop up [--no-stack]
 
 Brings the local stack up (installing what is missing on first run), applies topics, schemas and
-migrations, starts every service in this process and prints where each listens. Ctrl-C stops the
-services; the stack keeps running (\`careloop stack down\` stops it).
+migrations, seeds the demo organisation, publishes the library programmes for it (workflows/library/,
+a new version only when a source changed), starts every service in this process, prints where each
+listens, and arms a dose reminder for every demo patient, so the first chat opened gets one.
+Ctrl-C stops the services; the stack keeps running (\`careloop stack down\` stops it).
   --no-stack   do not manage the stack; use the configured endpoints as they are`,
   run: async () => {
     const { SERVICES } = await import('./services.js');

@@ -74,7 +74,7 @@ async function cmdPrepare(cfg: Config): Promise<void> {
   say('prepare', `migrations: PostgreSQL ${report.postgresMigrations.length ? report.postgresMigrations.join(', ') : 'up to date'}; ClickHouse ${report.clickhouseMigrations.length ? report.clickhouseMigrations.join(', ') : 'up to date'}`);
 }
 
-async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): Promise<number> {
+async function cmdRun(cfg: Config, names: readonly string[], banner: boolean, afterStart?: () => Promise<void>): Promise<number> {
   const { SERVICES, findService } = await import('./services.js');
   const defs = names.length === 1 && names[0] === 'all' ? SERVICES : names.map((n) => {
     const def = findService(n);
@@ -90,6 +90,7 @@ async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): P
     const lines = ['', 'Careloop is running:', ...proc.endpoints.map((e) => `  ${e.name.padEnd(14)} ${e.url}`), '', 'Ctrl-C stops the services; `careloop stack down` stops the stack.'];
     console.log(lines.join('\n'));
   }
+  await afterStart?.();
   await new Promise<void>((resolve) => {
     const stop = (): void => { resolve(); };
     process.once('SIGINT', stop);
@@ -112,7 +113,10 @@ async function cmdUp(rest: string[]): Promise<number> {
   const { DEMO_ORGANIZATION } = await import('./demo-data.js');
   const demo = await seedDemo(cfg);
   console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
-  return cmdRun(cfg, ['all'], true);
+  const { prepareDemo } = await import('./demo-programmes.js');
+  console.log(await prepareDemo(cfg, 'programmes'));
+  // Armed once the dialogue runs the programmes, so the first chat opened finds its reminder waiting.
+  return cmdRun(cfg, ['all'], true, async () => { console.log(await prepareDemo(cfg, 'reminders')); });
 }
 
 async function cmdWorkflow(rest: string[]): Promise<number> {

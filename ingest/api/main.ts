@@ -4,6 +4,7 @@ import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
+import { historyKey } from '../../platform/stores/chat-history.js';
 import { outboxKey } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -36,7 +37,7 @@ export const adminApi: ServiceDefinition = {
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del(outboxKey(patientId, cfg.redis.keyPrefix));
+        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix)]);
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
@@ -10,10 +8,10 @@ import { ErrorBody, installCommonHandlers, publicErrorResponses } from '../http.
 import { installApiDescription } from '../openapi.js';
 import { REFERENCE_PAGE_CSP, referencePage } from '../reference-page.js';
 import { CHAT_CONTRACT_MARKDOWN, asyncApiDocument } from './asyncapi.js';
+import { registerWeb } from './web.js';
 import { registerVerifyRoutes, type VerifyRoutesDeps } from './verify-routes.js';
 import { CareloopError, normalizeError, toHttpError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
-import { repoRoot } from '../../platform/paths.js';
 import { productVersion } from '../../platform/version.js';
 import type { ChatGateway, SessionClaims } from './gateway.js';
 
@@ -23,6 +21,7 @@ const GATEWAY_OPERATIONS = {
   'POST /v1/verify/code/check': { operationId: 'checkVerificationCode', tag: 'verification' },
   'GET /v1/chat': { operationId: 'openChat', tag: 'chat' },
   'GET /v1/version': { operationId: 'getGatewayVersion', tag: 'meta' },
+  'GET /v1/session': { operationId: 'getSession', tag: 'verification' },
 } as const;
 
 export interface DemoPatient { id: string; token: string; label: string }
@@ -43,8 +42,10 @@ export interface GatewayAppOptions {
   ipLimiter?: RateLimiter | null;
   /** Default: package.json's. */
   version?: string;
-  /** Demo patients for the chat page; absent in production. */
-  demoPatients?: () => DemoDirectory;
+  /** Demo patients for the chat page, with fresh tokens; absent in production. */
+  demoPatients?: () => Promise<DemoDirectory>;
+  /** Origins that may embed the chat and call the verify routes (gateway.allowedOrigins). */
+  allowedOrigins?: readonly string[];
 }
 
 function tokenOf(req: FastifyRequest): string | null {
@@ -116,11 +117,6 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
     await opts.gateway.connect(socket, claims, localeOf(req));
   });
 
-  const page = readFileSync(join(repoRoot(), 'ingest/gateway/chat.html'), 'utf8');
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
-  app.get('/demo/patients', { schema: { hide: true } }, async () => {
-    if (opts.demoPatients === undefined) throw new CareloopError('NOT_FOUND', 'demo patients are available in development only');
-    return opts.demoPatients();
-  });
+  registerWeb(app, { allowedOrigins: opts.allowedOrigins ?? [], tls: opts.https != null, verifyToken: opts.verifyToken, ...(opts.demoPatients === undefined ? {} : { demoPatients: opts.demoPatients }) });
   return app;
 }

@@ -8,7 +8,7 @@ const messages = {
   clientMessage: { summary: 'A patient message; answered by ack once durably stored', payload: { type: 'object', additionalProperties: false, required: ['type', 'id', 'text'], properties: { type: { const: 'message' }, id, text, locale: { type: 'string', description: 'BCP 47, e.g. es' } } } },
   ping: { summary: 'Application-level keep-alive; answered by pong', payload: { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'ping' } } } },
   ack: { summary: 'The message with this client id is durably stored', payload: { type: 'object', required: ['type', 'id'], properties: { type: { const: 'ack' }, id } } },
-  typing: { summary: 'A reply to this message is on its way (show a typing indicator until a message with this replyTo arrives)', payload: { type: 'object', required: ['type', 'replyTo'], properties: { type: { const: 'typing' }, replyTo: id } } },
+  typing: { summary: 'A reply to the message with this client id is on its way: show a typing indicator until a message with that replyTo arrives', payload: { type: 'object', required: ['type', 'id'], properties: { type: { const: 'typing' }, id } } },
   serverMessage: { summary: 'A reply, or a proactive message (replyTo null)', payload: { type: 'object', required: ['type', 'id', 'replyTo', 'text', 'quickReplies', 'sentAt'], properties: { type: { const: 'message' }, id, replyTo: { type: ['string', 'null'] }, text, quickReplies: { type: 'array', items: { type: 'string' } }, sentAt: { type: 'string', format: 'date-time' } } } },
   history: { summary: 'Sent first on every connection: the recent conversation, oldest first (bounded, kept sealed at rest)', payload: { type: 'object', required: ['type', 'messages'], properties: { type: { const: 'history' }, messages: { type: 'array', items: { type: 'object', required: ['id', 'from', 'text', 'at'], properties: { id, from: { enum: ['patient', 'assistant'] }, text, quickReplies: { type: 'array', items: { type: 'string' } }, at: { type: 'string', format: 'date-time' } } } } } } },
   pong: { summary: 'Answer to ping', payload: { type: 'object', required: ['type'], properties: { type: { const: 'pong' } } } },
@@ -38,7 +38,7 @@ export const CHAT_CONTRACT_MARKDOWN = `
 |---|---|
 | client → server | \`{"type":"message","id":"<client id>","text":"…","locale"?:"es"}\` · \`{"type":"ping"}\` |
 | server → client | \`{"type":"history","messages":[{"id","from":"patient"|"assistant","text","quickReplies","at"}]}\` first on every connection |
-| server → client | \`{"type":"ack","id"}\` once stored · \`{"type":"typing","replyTo"}\` while the reply is prepared |
+| server → client | \`{"type":"ack","id"}\` once stored · \`{"type":"typing","id"}\` while the reply to that message is prepared |
 | server → client | \`{"type":"message","id","replyTo","text","quickReplies","sentAt"}\` · \`{"type":"pong"}\` |
 | server → client | \`{"type":"error","id","code","message"}\`: BAD_FRAME, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, DEPENDENCY_UNAVAILABLE |
 `;

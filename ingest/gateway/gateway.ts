@@ -3,6 +3,7 @@ import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/er
 import { recordLogger, type Logger } from '../../platform/log.js';
 import type { Sealed } from '../../platform/crypto/envelope.js';
 import type { Metrics } from '../../platform/service/metrics.js';
+import type { HistoryEntry } from '../../platform/stores/chat-history.js';
 import type { Outbox } from '../../platform/stores/outbox.js';
 import type { RouteTable } from '../../platform/stores/routing.js';
 import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
@@ -14,7 +15,14 @@ const OUTBOX_PAGE = 100;
 export interface SessionClaims {
   organizationId: string;
   patientId: string;
+  /** When the token expires: the socket is closed with 4401 then, so the client asks to verify again. */
+  expiresAt?: Date;
 }
+
+/** Close code of a socket whose session token expired (4000–4999 are the application's). */
+export const SESSION_EXPIRED_CLOSE = 4401;
+/** Lines of recent conversation sent first on every connection. */
+const HISTORY_LINES = 50;
 
 /** What the gateway needs from the rest of the product, wired in main.ts. */
 export interface GatewayPorts {
@@ -29,6 +37,11 @@ export interface GatewayPorts {
   /** Decrypts a queued reply for its patient. */
   openReply(organizationId: string, patientId: string, content: Sealed): Promise<{ text: string; quickReplies: string[] }>;
   now: () => number;
+  /** The patient's recent conversation (sealed at rest); absent, no history is kept or sent. */
+  history?: {
+    record(claims: SessionClaims, line: HistoryEntry): Promise<void>;
+    recent(claims: SessionClaims): Promise<HistoryEntry[]>;
+  };
   /** Connections, frames and refused frames are counted when given. */
   metrics?: Pick<Metrics, 'wsConnections' | 'wsFrames' | 'wsErrors'>;
 }
@@ -61,11 +74,32 @@ export class ChatGateway {
     ws.on('pong', () => { sock.alive = true; });
     // One patient's frames are handled one after another, so they reach Kafka in the order sent.
     ws.on('message', (data, isBinary) => { void this.registry.serialize(`in:${claims.patientId}`, () => this.onFrame(sock, data, isBinary)); });
-    ws.on('close', () => { void this.disconnect(sock); });
+    const expiry = claims.expiresAt === undefined ? undefined
+      : setTimeout(() => ws.close(SESSION_EXPIRED_CLOSE, 'session expired'), Math.max(0, Math.min(claims.expiresAt.getTime() - this.ports.now(), 2 ** 31 - 1)));
+    expiry?.unref();
+    ws.on('close', () => { clearTimeout(expiry); void this.disconnect(sock); });
     ws.on('error', () => ws.terminate());
     await this.ports.routes.attach(claims.patientId, this.ports.instanceId);
+    // History first, in the patient's delivery queue, so queued replies follow it in order.
+    void this.registry.serialize(claims.patientId, () => this.sendHistory(sock)).catch(() => undefined);
     void this.drain(claims.patientId);
     return sock;
+  }
+
+  private async sendHistory(sock: PatientSocket): Promise<void> {
+    if (this.ports.history === undefined) return;
+    let lines: HistoryEntry[] = [];
+    try { lines = (await this.ports.history.recent(sock)).slice(-HISTORY_LINES); } catch (err) {
+      recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).warn({ err: normalizeError(err).message }, 'history unavailable');
+    }
+    for (const l of lines) if (l.from === 'assistant') remember(sock, l.id);
+    await this.send(sock.ws, { type: 'history', messages: lines.map((l) => ({ id: l.id, from: l.from, text: l.text, quickReplies: l.quickReplies, at: new Date(l.at).toISOString() })) });
+  }
+
+  private async keep(sock: PatientSocket, line: HistoryEntry): Promise<void> {
+    await this.ports.history?.record(sock, line).catch((err: unknown) => {
+      recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).warn({ err: normalizeError(err).message }, 'history line not kept');
+    });
   }
 
   private async disconnect(sock: PatientSocket): Promise<void> {
@@ -86,8 +120,12 @@ export class ChatGateway {
       if (frame.type === 'ping') { await this.send(sock.ws, { type: 'pong' }); return; }
       if (!(await this.ports.allow(sock.patientId))) throw new CareloopError('RATE_LIMITED', 'too many messages; wait a moment and send again');
       const claims = { organizationId: sock.organizationId, patientId: sock.patientId };
-      await this.ports.accept(claims, frame, frame.locale ?? sock.locale, this.ports.now());
+      const receivedAt = this.ports.now();
+      const outcome = await this.ports.accept(claims, frame, frame.locale ?? sock.locale, receivedAt);
+      if (outcome === 'accepted') await this.keep(sock, { id: frame.id, from: 'patient', text: frame.text, quickReplies: [], at: receivedAt });
       await this.send(sock.ws, { type: 'ack', id: frame.id });
+      // The reply is being prepared: the client shows a typing indicator until it arrives.
+      if (outcome === 'accepted') await this.send(sock.ws, { type: 'typing', id: frame.id });
     } catch (err) {
       const e = normalizeError(err);
       this.ports.metrics?.wsErrors.inc({ code: e.code });
@@ -115,7 +153,8 @@ export class ChatGateway {
           const owner = sockets.filter((s) => s.organizationId === e.organizationId);
           if (owner.length === 0) { delivered.push(e.streamId); continue; } // not this tenant's: never shown
           const content = await this.ports.openReply(e.organizationId, patientId, e.content);
-          const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies };
+          const sentAt = this.ports.now();
+          const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies, sentAt: new Date(sentAt).toISOString() };
           let ok = false;
           for (const s of owner) {
             if (s.sent.has(e.messageId)) { ok = true; continue; }
@@ -123,6 +162,8 @@ export class ChatGateway {
           }
           if (!ok) break; // keep the rest queued, in order, for the next connection
           delivered.push(e.streamId);
+          const first = owner[0];
+          if (first !== undefined) await this.keep(first, { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt });
         }
         await this.ports.outbox.remove(patientId, delivered);
         // A short page was the whole queue: anything queued since comes with its own nudge, whose

@@ -13,14 +13,17 @@ import { buildGatewayApp, type DemoDirectory } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
+import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
-function demoPatients(stackDir: string): () => DemoDirectory {
+/** The demo's patients with tokens minted at each request: the demo never runs into expired ones. */
+function demoPatients(stackDir: string, mint: (organizationId: string, patientId: string) => Promise<string>): () => Promise<DemoDirectory> {
   const file = join(repoRoot(), stackDir, 'demo.json');
-  return () => {
+  return async () => {
     if (!existsSync(file)) return { organizationId: '', patients: [] };
-    const demo = JSON.parse(readFileSync(file, 'utf8')) as { organizationId: string; patients: Array<{ id: string; token: string; label?: string }> };
-    return { organizationId: demo.organizationId, patients: demo.patients.map((p, i) => ({ id: p.id, token: p.token, label: p.label ?? `Demo patient ${i + 1}` })) };
+    const demo = JSON.parse(readFileSync(file, 'utf8')) as { organizationId: string; patients: Array<{ id: string; label?: string }> };
+    const patients = await Promise.all(demo.patients.map(async (p, i) => ({ id: p.id, token: await mint(demo.organizationId, p.id), label: p.label ?? `Demo patient ${i + 1}` })));
+    return { organizationId: demo.organizationId, patients };
   };
 }
 
@@ -43,8 +46,18 @@ export const gateway: ServiceDefinition = {
     const outbox = new Outbox(redis, prefix);
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
     const routes = new RouteTable(redis, prefix);
+    const history = new ChatHistory(redis, prefix, cfg.gateway.historyLines);
     const chat = new ChatGateway({
       instanceId, log: ctx.log, outbox, routes, now: ctx.now, metrics: ctx.metrics,
+      ...(cfg.gateway.historyLines === 0 ? {} : {
+        history: {
+          async record(claims, line) { await history.append(claims.patientId, await keyring.sealText(claims.organizationId, claims.patientId, JSON.stringify(line))); },
+          async recent(claims) {
+            const lines = await Promise.all((await history.recent(claims.patientId)).map((s) => keyring.openText(claims.organizationId, claims.patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
+            return lines.filter((l): l is HistoryEntry => l !== null);
+          },
+        },
+      }),
       allow: (patientId) => limiter.take(`patient:${patientId}`),
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
@@ -108,7 +121,8 @@ export const gateway: ServiceDefinition = {
           await publisher.publish('chat.outbound', [{ key: patientId, value: message }]);
         },
       },
-      ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
+      allowedOrigins: cfg.gateway.allowedOrigins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+      ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir, (org, id) => issueSessionToken({ organizationId: org, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()))) }),
     });
     let url: string;
     try {

@@ -27,7 +27,7 @@ export interface Config {
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string; readonly retentionMonths: number };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly previousMasterKeyFile: string; readonly keyCacheTtl: Milliseconds };
-  readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds };
+  readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds; readonly allowedOrigins: string; readonly historyLines: number };
   readonly delivery: { readonly dedupeWindow: Milliseconds };
   readonly auth: {
     readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds;

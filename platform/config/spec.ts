@@ -87,6 +87,8 @@ export const CONFIG_SPEC = {
   'gateway.rateLimitPerMinute': { type: { kind: 'int', min: 1, max: 6_000_000 }, default: '60', doc: 'sustained messages per patient per minute' },
   'gateway.resendWindow': { type: duration, default: '6h', doc: 'how long the gateway remembers a client message id, so a resend (a reconnect before the ack) is stored once; one Redis key per message for this long (at least 1m)' },
   'delivery.dedupeWindow': { type: duration, default: '6h', doc: 'how long delivery remembers a queued reply id, so a replayed outbound record is queued once; one Redis key per reply for this long (at least 1m)' },
+  'gateway.allowedOrigins': { type: { kind: 'string' }, default: '', doc: 'comma-separated origins (https://clinic.example) that may embed the chat (frame-ancestors) and call the verify routes (CORS); empty: the gateway\'s own origin only' },
+  'gateway.historyLines': { type: { kind: 'int', min: 0, max: 500 }, default: '50', doc: 'lines of recent conversation kept per patient (sealed) and shown when the chat reopens; 0 keeps none' },
   'gateway.maxFrameBytes': { type: { kind: 'int', min: 1024, max: 1_048_576 }, default: '65536', doc: 'largest WebSocket frame accepted; larger ones close the socket (1009)' },
 
   'auth.sessionSecret': { type: { kind: 'string' }, default: '', doc: 'base64 HMAC secret of patient session tokens (at least 32 bytes)' },

@@ -1,8 +1,11 @@
-import { CareloopError } from '../platform/errors.js';
+import { didYouMean } from '../platform/text/did-you-mean.js';
+import { UsageError } from './usage.js';
+
+export type Flags = Map<string, string | true>;
 
 export interface ParsedArgs {
   positional: string[];
-  flags: Map<string, string | true>;
+  flags: Flags;
 }
 
 /**
@@ -11,17 +14,17 @@ export interface ParsedArgs {
  */
 export function parseArgs(argv: readonly string[], known: Record<string, 'bool' | 'value'>): ParsedArgs {
   const positional: string[] = [];
-  const flags = new Map<string, string | true>();
+  const flags: Flags = new Map();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
     if (!a.startsWith('--')) { positional.push(a); continue; }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const kind = known[name];
-    if (kind === undefined) throw new CareloopError('VALIDATION_FAILED', `unknown option --${name}; see --help`);
+    if (kind === undefined) throw new UsageError(`unknown option --${name}${didYouMean(name, Object.keys(known)).replace('"', '"--')}; see --help`);
     if (kind === 'bool') { flags.set(name, true); continue; }
     const value = inline ?? argv[++i];
-    if (value === undefined) throw new CareloopError('VALIDATION_FAILED', `option --${name} needs a value`);
+    if (value === undefined) throw new UsageError(`option --${name} needs a value`);
     flags.set(name, value);
   }
   return { positional, flags };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import kafkajs from 'kafkajs';
@@ -30,6 +32,46 @@ test('every command answers --help', () => {
   }
 });
 
+test('usage errors exit 2 and name the nearest command, option or key; --version prints the version', () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+  for (const [args, message] of [
+    [['stak', 'up'], /unknown command "stak"; did you mean "stack"/],
+    [['config', 'bogus'], /unknown config command "bogus"/],
+    [['stack', '--onyl', 'kafka'], /unknown option --onyl; did you mean "--only"/],
+    [['workflow', 'simulat'], /did you mean "simulate"/],
+    [['run', 'dialoge'], /did you mean "dialogue"/],
+  ] as const) {
+    const r = run([...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(run([]).status, 2, 'no command at all');
+  const version = (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(run(['--version']).stdout.trim(), version);
+  assert.equal(run(['config', 'check'], { ...process.env, CARELOOP_DEBUG: '1' }).status, 0, 'CARELOOP_DEBUG is a real key');
+  assert.match(run(['config', 'check'], { ...process.env, CARELOOP_DEBU: '1' }).stderr, /did you mean "CARELOOP_DEBUG"/);
+});
+
+test('bin/careloop runs through a symlink, as npx and global installs run it (regression: ensure-built.sh not found)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'careloop-bin-'));
+  symlinkSync(join(repoRoot(), 'bin/careloop'), join(dir, 'careloop'));
+  const r = spawnSync(join(dir, 'careloop'), ['--help'], { encoding: 'utf8', cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Usage: careloop/);
+});
+
+test('workflow simulate refuses a malformed script by name instead of crashing', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'careloop-script-')), 'script.json');
+  const flow = join(repoRoot(), 'workflows/library/refill-pickup.flow');
+  writeFileSync(file, JSON.stringify({ steps: [{ patient: 'hi' }] }));
+  const noLanguage = spawnSync(process.execPath, [cli, 'workflow', 'simulate', flow, file], { encoding: 'utf8' });
+  assert.deepEqual([noLanguage.status, /script language: is required/.test(noLanguage.stderr), /INTERNAL/.test(noLanguage.stderr)], [1, true, false], noLanguage.stderr);
+  writeFileSync(file, JSON.stringify({ language: 'en', start: '2025-03-03T08:00:00Z', steps: [{ patient: 'hi' }, { expect: { rply: 'x' } }] }));
+  const typo = spawnSync(process.execPath, [cli, 'workflow', 'simulate', flow, file], { encoding: 'utf8' });
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /steps\[1\]\.expect: unknown key "rply"; did you mean "reply"/);
+});
+
 test('bad configuration fails fast with a message naming the key', () => {
   const r = spawnSync(process.execPath, [cli, 'run', 'all'], { encoding: 'utf8', env: { ...process.env, CARELOOP_KAFKA_DRIVER: 'java' } });
   assert.equal(r.status, 1);
@@ -38,7 +80,7 @@ test('bad configuration fails fast with a message naming the key', () => {
   assert.equal(typo.status, 1);
   assert.match(typo.stderr, /CARELOOP_REDIS_PROT/);
   const unknown = spawnSync(process.execPath, [cli, 'run', 'nope'], { encoding: 'utf8' });
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2, 'an unknown service is a usage error');
   assert.match(unknown.stderr, /unknown service "nope"; services: .*analytics-sink/);
 });
 
@@ -86,8 +128,11 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
     for (const dep of ['kafka', 'registry', 'postgres', 'redis', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
     assert.match(out, new RegExp(`chat page\\s+http://127\\.0\\.0\\.1:${gatewayPort}/`));
     assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);
-    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v1/version`)).status, 401, 'credentials are required');
-    const { readFileSync } = await import('node:fs');
+    const open = await fetch(`http://127.0.0.1:${apiPort}/v1/version`);
+    assert.equal(open.status, 200, '/v1/version is public');
+    assert.equal(((await open.json()) as { version: string }).version, JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).version);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v1/organizations/org_demo/patients`)).status, 401, 'credentials are required elsewhere');
+    assert.match(await (await fetch(`http://127.0.0.1:${apiPort}/docs`)).text(), /openapi\.json/, 'the reference page');
     const demo = JSON.parse(readFileSync(join(repoRoot(), cfgDir(), 'demo.json'), 'utf8')) as { adminApiKey: string; patients: unknown[] };
     assert.equal(demo.patients.length, 20);
     const version = await fetch(`http://127.0.0.1:${apiPort}/v1/version`, { headers: { authorization: `Bearer ${demo.adminApiKey}` } });
@@ -101,8 +146,6 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
 });
 
 test('`careloop keys rotate-master` re-wraps an organisation key under a new master key, `keys rotate-org` rotates it, `keys destroy-retired` shreds the old version; `careloop audit verify` checks the chain', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const { randomBytes } = await import('node:crypto');
   const { Keyring } = await import('../platform/crypto/keyring.js');
   const { LocalMasterKey } = await import('../platform/crypto/master-key.js');
@@ -133,7 +176,7 @@ test('`careloop keys rotate-master` re-wraps an organisation key under a new mas
     assert.match(destroyed.stdout, new RegExp(`destroyed 1 retired key version: ${org}/v1`));
     await assert.rejects(new Keyring(await deps.postgres(), new LocalMasterKey(newKey), 0).openText(org, 'p1', sealed), /unknown data key/, 'text sealed under the destroyed version is noise');
     const noOrg = spawnSync(process.execPath, [cli, 'keys', 'rotate-org'], { encoding: 'utf8' });
-    assert.deepEqual([noOrg.status, /VALIDATION_FAILED: rotate-org needs --org/.test(noOrg.stderr)], [1, true], noOrg.stderr);
+    assert.deepEqual([noOrg.status, /VALIDATION_FAILED: rotate-org needs --org/.test(noOrg.stderr)], [2, true], noOrg.stderr);
     // This organisation's chain only: other tests tamper with (and restore) their own chains meanwhile.
     const audit = spawnSync(process.execPath, [cli, 'audit', 'verify', '--org', org], { encoding: 'utf8' });
     assert.equal(audit.status, 0, audit.stderr);

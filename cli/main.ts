@@ -1,106 +1,37 @@
-import { loadConfig, describeConfig, type Config } from '../platform/config/config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../platform/config/config.js';
 import { CareloopError } from '../platform/errors.js';
-import { createLogger } from '../platform/log.js';
-import { prepare } from '../platform/bootstrap.js';
 import { repoRoot } from '../platform/paths.js';
-import { runServices } from '../platform/service/runner.js';
-import { stackDown, stackStatus, stackUp, type ComponentStatus } from '../stack/index.js';
-import { parseArgs } from './args.js';
+import { didYouMean } from '../platform/text/did-you-mean.js';
+import type { ComponentStatus } from '../stack/index.js';
+import { parseArgs, type Flags } from './args.js';
+import { HELP, USAGE } from './help.js';
 import { printError, progressPrinter } from './output.js';
-import { SERVICES, findService } from './services.js';
-import { runTests } from './test-command.js';
-import { AUDIT_HELP, KEYS_HELP, auditVerify, destroyRetired, rotateMaster, rotateOrganization } from './security-commands.js';
-import { IMPORT_HELP, importFhirCommand } from './fhir-command.js';
-import { WORKFLOW_HELP, publishCommand, simulateCommand, validateCommand } from './workflow-commands.js';
-import { seedDemo, seedLoadPatients } from './seed.js';
-import { DEMO_ORGANIZATION } from './demo-data.js';
-import { sessionSecret } from '../platform/auth/secrets.js';
-import { issueSessionToken } from '../platform/auth/session-tokens.js';
-import { createPgPool } from '../platform/storage/postgres.js';
+import { EXIT, UsageError, unknownWord } from './usage.js';
 
-const USAGE = `Usage: careloop <command> [options]
+// Every command module is imported when its command runs, so `--help` and `--version` load none of
+// the services (Kafka clients, the NLU model, fastify) and answer at node's start-up speed.
 
-Commands:
-  up                       bring the local stack up, prepare it and run every service (the two-command start)
-  run <service|all>        run one service, or every service in this process
-  prepare                  apply Kafka topics, register Avro schemas, run PostgreSQL and ClickHouse migrations
-  seed                     (re)create the demo organisation and its 20 patients; writes .stack/demo.json
-  token <patientId>        mint a fresh session token for a patient
-  workflow validate|simulate|publish   check, try and publish an organisation's workflow
-  import fhir <file|dir>... --org <id>  import FHIR R4 Bundles and NDJSON (validated, matched, rejects explained)
-  audit verify             check the hash-chained audit log for tampering
-  keys rotate-master       re-wrap every data key under a new master key
-  keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
-  keys destroy-retired     destroy an organisation's long-retired key versions (crypto-shreds old data)
-  stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
-  test [--tier T] [files]  run the tests (brings the stack up for integration tests)
-  config [check]           list every configuration key, or check the current configuration
-
-Options for every command:
-  --config <file>          a JSON config file (also CARELOOP_CONFIG); environment variables CARELOOP_* override it
-  --help                   help for the command
-
-Run \`careloop <command> --help\` for details.`;
-
-const HELP: Record<string, string> = {
-  up: `Usage: careloop up [--no-stack]
-
-Brings the local stack up (installing what is missing on first run), applies topics, schemas and
-migrations, starts every service in this process and prints where each listens. Ctrl-C stops the
-services; the stack keeps running (\`careloop stack down\` stops it).
-  --no-stack   do not manage the stack; use the configured endpoints as they are`,
-  run: `Usage: careloop run <service|all> [--prepare]
-
-Runs one service, or all of them, in this process until SIGINT/SIGTERM.
-  --prepare    apply topics, schemas and migrations first
-Services:
-${SERVICES.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n')}`,
-  prepare: `Usage: careloop prepare
-
-Applies Kafka topics (topics as code), registers every Avro schema with BACKWARD compatibility and
-runs pending PostgreSQL and ClickHouse migrations. Idempotent: a second run changes nothing.`,
-  seed: `Usage: careloop seed [--load <count>]
-
-Creates (or resets) the demo organisation "Sunrise Family Clinic" with 20 demo patients, their
-medications and schedules, mints a session token for each and writes .stack/demo.json with the keys
-organizationId, adminApiKey, apiUrl, gatewayUrl, chatPageUrl and patients [{id, token, label}].
-  --load <count>   instead, create <count> load-test patients (care plans only) and write
-                   .stack/load.json in the same format, for perf/load-harness --demo-file.`,
-  token: `Usage: careloop token <patientId> [--org <organizationId>]
-
-Prints a fresh session token (valid for auth.sessionTtl) for a patient of the organisation
-(default: the demo organisation). Use it as ?token=… on the chat page or as Authorization: Bearer.`,
-  audit: AUDIT_HELP,
-  import: IMPORT_HELP,
-  workflow: WORKFLOW_HELP,
-  keys: KEYS_HELP,
-  stack: `Usage: careloop stack up|down|status [--only a,b]
-
-  up       install what is missing, start each component, wait until healthy (a running stack is left alone)
-  down     stop what \`up\` started
-  status   report each component
-  --only   limit to components: postgres, redis, clickhouse, kafka, registry
-Data and logs live under the stack directory (stack.dir, default .stack/).`,
-  test: `Usage: careloop test [--tier unit|int|e2e|all] [--driver kafkajs|rdkafka] [--no-stack] [files...]
-
-Runs the tests with node's test runner from the compiled tree. Integration and end-to-end tiers bring
-the local stack up first. Files are test files under the repository (.ts names are accepted).`,
-  config: `Usage: careloop config [check]
-
-Without arguments, lists every configuration key with its environment variable, default and meaning.
-\`check\` compiles the configuration from the file and environment and prints it, or names the bad key.
-
-Keys:
-${describeConfig()}`,
-};
+const COMMANDS = ['up', 'run', 'prepare', 'seed', 'token', 'workflow', 'import', 'audit', 'keys', 'stack', 'test', 'config', 'help', 'version'];
 
 function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
 
-function configFrom(flags: Map<string, string | true>): Config {
+function version(): string {
+  return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function configFrom(flags: Flags): Promise<Config> {
+  const { loadConfig } = await import('../platform/config/config.js');
   const file = flags.get('config');
   return loadConfig({ env: process.env, ...(typeof file === 'string' ? { file } : {}) });
+}
+
+function str(flags: Flags, name: string): string | undefined {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
 }
 
 function printStatus(statuses: readonly ComponentStatus[]): void {
@@ -111,25 +42,30 @@ function printStatus(statuses: readonly ComponentStatus[]): void {
   }
 }
 
+/** Exactly one of the verbs, or a usage error that names the nearest one. */
+function verbOf(command: string, positional: readonly string[], verbs: readonly string[]): string {
+  const verb = positional[0];
+  if (verb === undefined) throw new UsageError(`${command} needs ${verbs.join(', ')}; see careloop ${command} --help`);
+  if (!verbs.includes(verb)) throw unknownWord(`${command} command`, verb, verbs, `careloop ${command} --help`);
+  return verb;
+}
+
 async function cmdStack(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, { config: 'value', only: 'value' });
-  const cfg = configFrom(flags);
-  const only = typeof flags.get('only') === 'string' ? (flags.get('only') as string).split(',') : undefined;
+  const verb = verbOf('stack', positional, ['up', 'down', 'status']);
+  const cfg = await configFrom(flags);
+  const { stackDown, stackStatus, stackUp } = await import('../stack/index.js');
+  const only = str(flags, 'only')?.split(',');
   const opts = { repoRoot: repoRoot(), reporter: { progress: progressPrinter() }, ...(only ? { only: only as never } : {}) };
-  switch (positional[0]) {
-    case 'up': printStatus(await stackUp(cfg, opts)); return 0;
-    case 'down': printStatus(await stackDown(cfg, opts)); return 0;
-    case 'status': {
-      const statuses = await stackStatus(cfg, opts);
-      printStatus(statuses);
-      return statuses.every((s) => s.state === 'running') ? 0 : 3;
-    }
-    case undefined:
-    default: throw new CareloopError('VALIDATION_FAILED', `stack needs up, down or status; see careloop stack --help`);
-  }
+  if (verb === 'up') { printStatus(await stackUp(cfg, opts)); return 0; }
+  if (verb === 'down') { printStatus(await stackDown(cfg, opts)); return 0; }
+  const statuses = await stackStatus(cfg, opts);
+  printStatus(statuses);
+  return statuses.every((s) => s.state === 'running') ? 0 : 3;
 }
 
 async function cmdPrepare(cfg: Config): Promise<void> {
+  const { prepare } = await import('../platform/bootstrap.js');
   const say = progressPrinter();
   const report = await prepare(cfg, (step) => say('prepare', step));
   const changed = report.topics.filter((t) => t.change !== 'unchanged');
@@ -138,19 +74,23 @@ async function cmdPrepare(cfg: Config): Promise<void> {
   say('prepare', `migrations: PostgreSQL ${report.postgresMigrations.length ? report.postgresMigrations.join(', ') : 'up to date'}; ClickHouse ${report.clickhouseMigrations.length ? report.clickhouseMigrations.join(', ') : 'up to date'}`);
 }
 
-async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): Promise<number> {
+async function cmdRun(cfg: Config, names: readonly string[], banner: boolean, afterStart?: () => Promise<void>): Promise<number> {
+  const { SERVICES, findService } = await import('./services.js');
   const defs = names.length === 1 && names[0] === 'all' ? SERVICES : names.map((n) => {
     const def = findService(n);
-    if (def === undefined) throw new CareloopError('VALIDATION_FAILED', `unknown service "${n}"; services: ${SERVICES.map((s) => s.name).join(', ')}, or all`);
+    if (def === undefined) throw new UsageError(`unknown service "${n}"${didYouMean(n, [...SERVICES.map((s) => s.name), 'all'])}; services: ${SERVICES.map((s) => s.name).join(', ')}, or all`);
     return def;
   });
-  const log = createLogger({ level: cfg.log.level });
+  const { createLogger } = await import('../platform/log.js');
+  const { runServices } = await import('../platform/service/runner.js');
+  const log = createLogger({ level: cfg.debug ? 'debug' : cfg.log.level, pretty: cfg.log.pretty });
   const proc = await runServices(cfg, log, defs);
   if (banner) {
     // One write, so a reader of the pipe never sees half the banner.
     const lines = ['', 'Careloop is running:', ...proc.endpoints.map((e) => `  ${e.name.padEnd(14)} ${e.url}`), '', 'Ctrl-C stops the services; `careloop stack down` stops the stack.'];
     console.log(lines.join('\n'));
   }
+  await afterStart?.();
   await new Promise<void>((resolve) => {
     const stop = (): void => { resolve(); };
     process.once('SIGINT', stop);
@@ -161,121 +101,156 @@ async function cmdRun(cfg: Config, names: readonly string[], banner: boolean): P
   return 0;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return command === undefined ? 2 : 0;
+async function cmdUp(rest: string[]): Promise<number> {
+  const { flags } = parseArgs(rest, { config: 'value', 'no-stack': 'bool' });
+  const cfg = await configFrom(flags);
+  if (!flags.has('no-stack')) {
+    const { stackUp } = await import('../stack/index.js');
+    printStatus(await stackUp(cfg, { repoRoot: repoRoot(), reporter: { progress: progressPrinter() } }));
   }
-  if (wantsHelp(rest)) {
-    const text = HELP[command];
-    if (text === undefined) throw new CareloopError('VALIDATION_FAILED', `unknown command "${command}"; see careloop --help`);
-    console.log(text);
+  await cmdPrepare(cfg);
+  const { seedDemo } = await import('./seed.js');
+  const { DEMO_ORGANIZATION } = await import('./demo-data.js');
+  const demo = await seedDemo(cfg);
+  console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
+  const { prepareDemo } = await import('./demo-programmes.js');
+  console.log(await prepareDemo(cfg, 'programmes'));
+  // Armed once the dialogue runs the programmes, so the first chat opened finds its reminder waiting.
+  return cmdRun(cfg, ['all'], true, async () => { console.log(await prepareDemo(cfg, 'reminders')); });
+}
+
+async function cmdWorkflow(rest: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(rest, { config: 'value', json: 'bool', languages: 'value', org: 'value', by: 'value' });
+  const verb = verbOf('workflow', positional, ['validate', 'simulate', 'publish']);
+  const [, a, b] = positional;
+  const w = await import('./workflow-commands.js');
+  if (verb === 'validate') return w.validateCommand(a, flags.has('json'), str(flags, 'languages')?.split(',') ?? ['en', 'es']);
+  if (verb === 'simulate') return w.simulateCommand(a, b, flags.has('json'));
+  return w.publishCommand(await configFrom(flags), a, str(flags, 'org'), str(flags, 'by'));
+}
+
+async function cmdKeys(rest: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value', resume: 'bool', 'older-than': 'value', force: 'bool' });
+  const verb = verbOf('keys', positional, ['rotate-master', 'rotate-org', 'destroy-retired']);
+  const k = await import('./security-commands.js');
+  const cfg = await configFrom(flags);
+  if (verb === 'destroy-retired') return k.destroyRetired(cfg, str(flags, 'org'), str(flags, 'older-than'), flags.has('force'));
+  if (verb === 'rotate-org') return k.rotateOrganization(cfg, str(flags, 'org'), flags.has('resume'));
+  return k.rotateMaster(cfg, str(flags, 'new-key-file'), str(flags, 'org'));
+}
+
+async function cmdSeed(rest: string[]): Promise<number> {
+  const { flags } = parseArgs(rest, { config: 'value', load: 'value' });
+  const { seedDemo, seedLoadPatients } = await import('./seed.js');
+  const load = str(flags, 'load');
+  if (load !== undefined) {
+    const count = Number(load);
+    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new UsageError('--load takes a whole number from 1 to 1000000');
+    console.log(`Wrote ${count} load-test patients to ${await seedLoadPatients(await configFrom(flags), count)}`);
     return 0;
   }
+  const { DEMO_ORGANIZATION } = await import('./demo-data.js');
+  const demo = await seedDemo(await configFrom(flags));
+  console.log(`Seeded ${demo.patients.length} demo patients of ${DEMO_ORGANIZATION.displayName}; wrote .stack/demo.json`);
+  return 0;
+}
+
+async function cmdToken(rest: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });
+  const patientId = positional[0];
+  if (patientId === undefined) throw new UsageError('token needs a patient id; see careloop token --help');
+  const cfg = await configFrom(flags);
+  const { DEMO_ORGANIZATION } = await import('./demo-data.js');
+  const { createPgPool } = await import('../platform/storage/postgres.js');
+  const { sessionSecret } = await import('../platform/auth/secrets.js');
+  const { issueSessionToken } = await import('../platform/auth/session-tokens.js');
+  const organizationId = str(flags, 'org') ?? DEMO_ORGANIZATION.id;
+  const pool = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-token' });
+  try {
+    const { rowCount } = await pool.query('SELECT 1 FROM patients WHERE id = $1 AND organization_id = $2 AND status <> \'erased\'', [patientId, organizationId]);
+    if (rowCount === 0) throw new CareloopError('NOT_FOUND', `no patient ${patientId} in organisation ${organizationId}`);
+  } finally {
+    await pool.end();
+  }
+  console.log(await issueSessionToken({ organizationId, patientId, ttlMs: cfg.auth.sessionTtl }, sessionSecret(cfg)));
+  return 0;
+}
+
+async function dispatch(command: string, rest: string[]): Promise<number> {
   switch (command) {
     case 'stack': return cmdStack(rest);
     case 'config': {
       const { positional, flags } = parseArgs(rest, { config: 'value' });
-      if (positional[0] === 'check') { console.log(JSON.stringify(configFrom(flags), null, 2)); return 0; }
-      console.log(HELP['config']);
+      if (positional.length === 0) { console.log(await (HELP['config'] as () => Promise<string>)()); return 0; }
+      verbOf('config', positional, ['check']);
+      console.log(JSON.stringify(await configFrom(flags), null, 2));
       return 0;
     }
     case 'prepare': {
       const { flags } = parseArgs(rest, { config: 'value' });
-      await cmdPrepare(configFrom(flags));
+      await cmdPrepare(await configFrom(flags));
       return 0;
     }
     case 'run': {
       const { positional, flags } = parseArgs(rest, { config: 'value', prepare: 'bool' });
-      const cfg = configFrom(flags);
-      if (positional.length === 0) throw new CareloopError('VALIDATION_FAILED', 'run needs a service name or all; see careloop run --help');
+      if (positional.length === 0) throw new UsageError('run needs a service name or all; see careloop run --help');
+      const cfg = await configFrom(flags);
       if (flags.has('prepare')) await cmdPrepare(cfg);
       return cmdRun(cfg, positional, true);
     }
-    case 'up': {
-      const { flags } = parseArgs(rest, { config: 'value', 'no-stack': 'bool' });
-      const cfg = configFrom(flags);
-      if (!flags.has('no-stack')) {
-        printStatus(await stackUp(cfg, { repoRoot: repoRoot(), reporter: { progress: progressPrinter() } }));
-      }
-      await cmdPrepare(cfg);
-      const demo = await seedDemo(cfg);
-      console.log(`Demo: ${demo.patients.length} patients of ${DEMO_ORGANIZATION.displayName}; tokens in .stack/demo.json`);
-      return cmdRun(cfg, ['all'], true);
-    }
-    case 'workflow': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', json: 'bool', languages: 'value', org: 'value', by: 'value' });
-      const [verb, a, b] = positional;
-      switch (verb) {
-        case 'validate': return validateCommand(a, flags.has('json'), typeof flags.get('languages') === 'string' ? (flags.get('languages') as string).split(',') : ['en', 'es']);
-        case 'simulate': return simulateCommand(a, b, flags.has('json'));
-        case 'publish': return publishCommand(configFrom(flags), a, flags.get('org') as string | undefined, flags.get('by') as string | undefined);
-        case undefined:
-        default: throw new CareloopError('VALIDATION_FAILED', 'workflow needs validate, simulate or publish; see careloop workflow --help');
-      }
-    }
+    case 'up': return cmdUp(rest);
+    case 'workflow': return cmdWorkflow(rest);
     case 'import': {
       const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', 'dry-run': 'bool', rejects: 'value', concurrency: 'value', 'unit-size': 'value', 'no-signals': 'bool', json: 'bool' });
-      if (positional[0] !== 'fhir') throw new CareloopError('VALIDATION_FAILED', 'import needs fhir; see careloop import --help');
-      return importFhirCommand(configFrom(flags), positional.slice(1), flags);
+      verbOf('import', positional, ['fhir']);
+      const { importFhirCommand } = await import('./fhir-command.js');
+      return importFhirCommand(await configFrom(flags), positional.slice(1), flags);
     }
     case 'audit': {
       const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', 'no-anchors': 'bool' });
-      if (positional[0] !== 'verify') throw new CareloopError('VALIDATION_FAILED', 'audit needs verify; see careloop audit --help');
-      return auditVerify(configFrom(flags), flags.get('org') as string | undefined, !flags.has('no-anchors'));
+      verbOf('audit', positional, ['verify']);
+      const { auditVerify } = await import('./security-commands.js');
+      return auditVerify(await configFrom(flags), str(flags, 'org'), !flags.has('no-anchors'));
     }
-    case 'keys': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', 'new-key-file': 'value', org: 'value', resume: 'bool', 'older-than': 'value', force: 'bool' });
-      if (positional[0] === 'destroy-retired') return destroyRetired(configFrom(flags), flags.get('org') as string | undefined, flags.get('older-than') as string | undefined, flags.has('force'));
-      if (positional[0] === 'rotate-org') return rotateOrganization(configFrom(flags), flags.get('org') as string | undefined, flags.has('resume'));
-      if (positional[0] !== 'rotate-master') throw new CareloopError('VALIDATION_FAILED', 'keys needs rotate-master, rotate-org or destroy-retired; see careloop keys --help');
-      return rotateMaster(configFrom(flags), flags.get('new-key-file') as string | undefined, flags.get('org') as string | undefined);
-    }
-    case 'seed': {
-      const { flags } = parseArgs(rest, { config: 'value', load: 'value' });
-      const load = flags.get('load');
-      if (typeof load === 'string') {
-        const count = Number(load);
-        if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new CareloopError('VALIDATION_FAILED', '--load takes a whole number from 1 to 1000000');
-        console.log(`Wrote ${count} load-test patients to ${await seedLoadPatients(configFrom(flags), count)}`);
-        return 0;
-      }
-      const demo = await seedDemo(configFrom(flags));
-      console.log(`Seeded ${demo.patients.length} demo patients of ${DEMO_ORGANIZATION.displayName}; wrote .stack/demo.json`);
-      return 0;
-    }
-    case 'token': {
-      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value' });
-      const cfg = configFrom(flags);
-      const patientId = positional[0];
-      if (patientId === undefined) throw new CareloopError('VALIDATION_FAILED', 'token needs a patient id; see careloop token --help');
-      const organizationId = typeof flags.get('org') === 'string' ? flags.get('org') as string : DEMO_ORGANIZATION.id;
-      const pool = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-token' });
-      try {
-        const { rowCount } = await pool.query('SELECT 1 FROM patients WHERE id = $1 AND organization_id = $2 AND status <> \'erased\'', [patientId, organizationId]);
-        if (rowCount === 0) throw new CareloopError('NOT_FOUND', `no patient ${patientId} in organisation ${organizationId}`);
-      } finally {
-        await pool.end();
-      }
-      console.log(await issueSessionToken({ organizationId, patientId, ttlMs: cfg.auth.sessionTtl }, sessionSecret(cfg)));
-      return 0;
-    }
+    case 'keys': return cmdKeys(rest);
+    case 'seed': return cmdSeed(rest);
+    case 'token': return cmdToken(rest);
     case 'test': {
       const { positional, flags } = parseArgs(rest, { config: 'value', tier: 'value', driver: 'value', 'no-stack': 'bool' });
-      return runTests(configFrom(flags), { files: positional, tier: (flags.get('tier') as string | undefined) ?? 'all', driver: flags.get('driver') as string | undefined, stack: !flags.has('no-stack') });
+      const { runTests } = await import('./test-command.js');
+      return runTests(await configFrom(flags), { files: positional, tier: str(flags, 'tier') ?? 'all', driver: str(flags, 'driver'), stack: !flags.has('no-stack') });
     }
-    default:
-      throw new CareloopError('VALIDATION_FAILED', `unknown command "${command}"; see careloop --help`);
+    case 'version': console.log(version()); return 0;
+    default: throw unknownWord('command', command, COMMANDS, 'careloop --help');
   }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V') { console.log(version()); return 0; }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    // `careloop help run` is `careloop run --help`.
+    if (command === 'help' && rest[0] !== undefined) return main([rest[0], '--help']);
+    console.log(USAGE);
+    return command === undefined ? EXIT.usage : 0;
+  }
+  if (command.startsWith('-')) throw new UsageError(`unknown option ${command}; see careloop --help`);
+  if (wantsHelp(rest)) {
+    const text = HELP[command];
+    if (text === undefined) throw unknownWord('command', command, COMMANDS, 'careloop --help');
+    console.log(typeof text === 'string' ? text : await text());
+    return 0;
+  }
+  return dispatch(command, rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     printError(err);
-    process.exitCode = 1;
+    const code = err instanceof UsageError ? EXIT.usage : EXIT.failed;
+    process.exitCode = code;
     // A half-started process may still hold sockets; do not let them keep a failed command alive.
-    setTimeout(() => process.exit(1), 2000).unref();
+    setTimeout(() => process.exit(code), 2000).unref();
   },
 );

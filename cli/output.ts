@@ -4,7 +4,15 @@ import { isCareloopError, normalizeError } from '../platform/errors.js';
 export function printError(err: unknown): void {
   const e = normalizeError(err);
   console.error(`careloop: error ${e.code}: ${e.message}`);
-  if (!isCareloopError(err) && process.env['CARELOOP_DEBUG'] !== undefined) console.error(err);
+  if (!isCareloopError(err) && debugEnabled(process.env)) console.error(err);
+}
+
+/**
+ * The `debug` config key (CARELOOP_DEBUG), read here without compiling the whole configuration,
+ * because the error being printed may be that the configuration does not compile.
+ */
+export function debugEnabled(env: Record<string, string | undefined>): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((env['CARELOOP_DEBUG'] ?? '').toLowerCase());
 }
 
 /** A progress line with the elapsed time, so long operations show they are moving. */

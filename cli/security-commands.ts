@@ -1,45 +1,11 @@
 import { parseDuration, type Config } from '../platform/config/config.js';
 import { CareloopError } from '../platform/errors.js';
+import { UsageError } from './usage.js';
 import { chainHeads, checkAnchors, readAnchors } from '../platform/audit/anchors.js';
 import { verifyAuditChain } from '../platform/audit/verify.js';
 import { loadMasterKey } from '../platform/crypto/master-key.js';
 import { createLogger } from '../platform/log.js';
 import { Dependencies } from '../platform/service/dependencies.js';
-
-export const AUDIT_HELP = `Usage: careloop audit verify [--org <organizationId>] [--no-anchors]
-
-Walks the hash-chained audit log (every organisation, or one) and checks each row's hash and link,
-then checks each chain still holds the row last anchored in the audit.anchors topic (the scheduler
-copies chain heads there every audit.anchorInterval), so a chain rewritten or cut short by someone
-with database rights is caught too. --no-anchors skips that second check (no Kafka needed).
-Exit code 0 when the log is intact; 1 with the first broken row and the reason otherwise.`;
-
-export const KEYS_HELP = `Usage: careloop keys rotate-master --new-key-file <file> [--org <organizationId>]
-
-Re-wraps every organisation data key under a new master key, without downtime:
-  1. make the new key: openssl rand -base64 32 > new.key (mode 600)
-  2. give every running process the new key as trusted: set crypto.previousMasterKeyFile to the
-     CURRENT key file and crypto.masterKeyFile to the new one, and restart them one by one; or run
-     this command first, since processes that still use the old key keep reading old-wrapped rows;
-  3. run this command; it prints how many keys it re-wrapped and is safe to run again;
-  4. once every process runs with the new key, drop crypto.previousMasterKeyFile and retire the old key.
---org limits the run to one organisation (a staged rollout).
-
-Usage: careloop keys rotate-org --org <organizationId> [--resume]
-
-Rotates one organisation's data key: a new key version seals everything from now on, and every
-patient key and the blind-index key of the organisation are re-wrapped under it, while the services
-keep running. Older versions stay (marked retired) to read what was sealed under them (Kafka records,
-conversation state) until that data has aged out. Processes pick the new version up within
-crypto.keyCacheTtl; run again with --resume after that to re-wrap keys they made meanwhile (it prints
-0 when nothing is left). Audited as vault.keys.rotate.
-
-Usage: careloop keys destroy-retired --org <organizationId> [--older-than 31d] [--force]
-
-Destroys the organisation's key versions retired longer ago than --older-than (default 31d, beyond
-the longest topic retention): what was sealed under them becomes unreadable (crypto-shredding of old
-data). Refused while a patient key is still wrapped by such a version (finish rotate-org --resume
-first); shorter ages need --force. Audited as vault.keys.destroy.`;
 
 function withDeps<T>(cfg: Config, fn: (deps: Dependencies) => Promise<T>): Promise<T> {
   const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
@@ -71,7 +37,7 @@ export async function auditVerify(cfg: Config, organizationId: string | undefine
 }
 
 export async function rotateMaster(cfg: Config, newKeyFile: string | undefined, organizationId?: string): Promise<number> {
-  if (newKeyFile === undefined) throw new CareloopError('VALIDATION_FAILED', 'rotate-master needs --new-key-file <file>; see careloop keys --help');
+  if (newKeyFile === undefined) throw new UsageError('rotate-master needs --new-key-file <file>; see careloop keys --help');
   const next = loadMasterKey({ masterKey: '', masterKeyFile: newKeyFile, env: cfg.env, devKeyFile: newKeyFile });
   return withDeps(cfg, async (deps) => {
     const keyring = await deps.keyring();
@@ -86,9 +52,9 @@ export async function rotateMaster(cfg: Config, newKeyFile: string | undefined, 
 const LONGEST_RETENTION_MS = 31 * 86_400_000; // the longest topic retention (30 days), and a day
 
 export async function destroyRetired(cfg: Config, organizationId: string | undefined, olderThan: string | undefined, force: boolean): Promise<number> {
-  if (organizationId === undefined) throw new CareloopError('VALIDATION_FAILED', 'destroy-retired needs --org <organizationId>; see careloop keys --help');
+  if (organizationId === undefined) throw new UsageError('destroy-retired needs --org <organizationId>; see careloop keys --help');
   const age = parseDuration(olderThan ?? '31d');
-  if (age === undefined) throw new CareloopError('VALIDATION_FAILED', `--older-than must be a duration such as 31d or 12h; got "${String(olderThan)}"`);
+  if (age === undefined) throw new UsageError(`--older-than must be a duration such as 31d or 12h; got "${String(olderThan)}"`);
   if (age < LONGEST_RETENTION_MS && !force) {
     throw new CareloopError('VALIDATION_FAILED', `--older-than ${String(olderThan)} is shorter than the longest topic retention (31d): Kafka records sealed under those keys would become unreadable; add --force if that is what you want`);
   }
@@ -101,7 +67,7 @@ export async function destroyRetired(cfg: Config, organizationId: string | undef
 }
 
 export async function rotateOrganization(cfg: Config, organizationId: string | undefined, resume: boolean): Promise<number> {
-  if (organizationId === undefined) throw new CareloopError('VALIDATION_FAILED', 'rotate-org needs --org <organizationId>; see careloop keys --help');
+  if (organizationId === undefined) throw new UsageError('rotate-org needs --org <organizationId>; see careloop keys --help');
   return withDeps(cfg, async (deps) => {
     const { vault } = await deps.security();
     const r = await vault.rotateOrganizationKey({ kind: 'system', id: 'careloop-cli' }, organizationId, { resume });

@@ -7,6 +7,7 @@ import { prepare } from '../platform/bootstrap.js';
 import { repoRoot } from '../platform/paths.js';
 import { stackUp } from '../stack/index.js';
 import { progressPrinter } from './output.js';
+import { UsageError } from './usage.js';
 
 export interface TestOptions {
   files: readonly string[];
@@ -50,7 +51,7 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Prom
 export async function runTests(cfg: Config, opts: TestOptions): Promise<number> {
   const root = repoRoot();
   if (opts.tier !== 'all' && !(TIERS as readonly string[]).includes(opts.tier)) {
-    throw new CareloopError('VALIDATION_FAILED', `--tier must be unit, int, e2e or all; got ${opts.tier}`);
+    throw new UsageError(`--tier must be unit, int, e2e or all; got ${opts.tier}`);
   }
   const files = opts.files.length > 0
     ? opts.files.map((f) => toCompiled(root, f))

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../platform/config/config.js';
-import { CareloopError } from '../platform/errors.js';
+import { CareloopError, isCareloopError } from '../platform/errors.js';
 import { createLogger } from '../platform/log.js';
 import { Dependencies } from '../platform/service/dependencies.js';
 import { publishWorkflow, saveWorkflow } from '../platform/workflow/admin.js';
@@ -8,25 +8,14 @@ import { defaultCatalog } from '../platform/workflow/catalog.js';
 import { compileWorkflow } from '../platform/workflow/compiler.js';
 import { formatProblem } from '../platform/workflow/problems.js';
 import { WorkflowRepository } from '../platform/workflow/repository.js';
-import { formatTranscript, simulate, type Script } from '../platform/workflow/simulator.js';
+import { parseScript } from '../platform/workflow/script-schema.js';
+import { formatTranscript, simulate, type Transcript } from '../platform/workflow/simulator.js';
 import { realUnderstanding } from '../platform/workflow/understanding.js';
 import { DEMO_ORGANIZATION } from './demo-data.js';
-
-export const WORKFLOW_HELP = `Usage: careloop workflow <validate|simulate|publish> …
-
-  validate <file> [--json] [--languages en,es]
-      Checks a workflow. Exit 0 when valid, 1 with problems (file:line:column code message);
-      --json prints {"problems":[{"code","message","line","column"}]}.
-  simulate <file> <script.json> [--json]
-      Runs a scripted conversation (patient messages, signals, a fake clock, expectations) against
-      the workflow with the product's intent model; touches no patient. Exit 0 when every
-      expectation holds. The script format is in workflows/README.md.
-  publish <file> [--org <organizationId>] [--by <author>]
-      Stores the workflow as a new version and publishes it: every dialogue instance takes it for
-      new conversations; conversations in flight finish on their version. Needs the stack.`;
+import { UsageError } from './usage.js';
 
 function read(file: string | undefined, what: string): string {
-  if (file === undefined) throw new CareloopError('VALIDATION_FAILED', `${what} is required; see careloop workflow --help`);
+  if (file === undefined) throw new UsageError(`${what} is required; see careloop workflow --help`);
   try { return readFileSync(file, 'utf8'); } catch (err) {
     throw new CareloopError('VALIDATION_FAILED', `cannot read ${file}: ${(err as Error).message}`);
   }
@@ -49,11 +38,17 @@ export async function simulateCommand(file: string | undefined, scriptFile: stri
     for (const p of result.problems) console.error(`${file ?? ''}:${formatProblem(p)}`);
     return 1;
   }
-  let script: Script;
-  try { script = JSON.parse(read(scriptFile, 'a script file')) as Script; } catch (err) {
+  let raw: unknown;
+  try { raw = JSON.parse(read(scriptFile, 'a script file')); } catch (err) {
+    if (isCareloopError(err)) throw err;
     throw new CareloopError('VALIDATION_FAILED', `the script is not valid JSON: ${(err as Error).message}`);
   }
-  const transcript = await simulate(result.workflow, script, { understand: await realUnderstanding() });
+  const script = parseScript(raw);
+  let transcript: Transcript;
+  try { transcript = await simulate(result.workflow, script, { understand: await realUnderstanding() }); } catch (err) {
+    if (isCareloopError(err)) throw err;
+    throw new CareloopError('VALIDATION_FAILED', `the script cannot run: ${(err as Error).message}`);
+  }
   console.log(json ? JSON.stringify(transcript, null, 2) : formatTranscript(transcript));
   return transcript.passed ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CareloopError, toHttpError } from '../platform/errors.js';
+import type { Metrics } from '../platform/service/metrics.js';
 import type { RateLimiter } from '../platform/stores/rate-limit.js';
+import { startServerSpan, type Span } from '../platform/telemetry/tracing.js';
 import { Type } from '@sinclair/typebox';
 
 /** The error body every route documents: a stable code and a human message. */
@@ -9,6 +11,9 @@ export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String
 export const errorResponses = {
   400: Type.Ref('Error'), 401: Type.Ref('Error'), 403: Type.Ref('Error'), 404: Type.Ref('Error'), 413: Type.Ref('Error'), 429: Type.Ref('Error'),
 } as const;
+
+/** The errors a public route (no credentials) can answer. */
+export const publicErrorResponses = { 400: Type.Ref('Error'), 413: Type.Ref('Error'), 429: Type.Ref('Error') } as const;
 
 /** Maps fastify's own errors (validation, body size, bad JSON) onto our codes; never a stack trace. */
 export function httpError(err: unknown): ReturnType<typeof toHttpError> {
@@ -21,8 +26,33 @@ export function httpError(err: unknown): ReturnType<typeof toHttpError> {
   return toHttpError(err);
 }
 
-/** Error and not-found handlers, and a per-IP token bucket in front of every route. */
-export function installCommonHandlers(app: FastifyInstance, ipLimiter: RateLimiter | null): void {
+/** What a listener reports about itself: its name on the HTTP metrics and spans. */
+export interface HttpObservation { server: 'api' | 'gateway'; metrics: Metrics }
+
+/**
+ * Counts and times every request by route template (never the raw path, whose ids would become
+ * labels) and status, and records a server span that continues the caller's traceparent.
+ */
+function observeRequests(app: FastifyInstance, o: HttpObservation): void {
+  const started = new WeakMap<FastifyRequest, { at: bigint; span: Span }>();
+  app.addHook('onRequest', async (req) => {
+    const span = startServerSpan(`${req.method} ${req.routeOptions.url ?? 'unmatched'}`, req.headers as Record<string, string>, { 'http.request.method': req.method, 'http.route': req.routeOptions.url ?? 'unmatched' });
+    started.set(req, { at: process.hrtime.bigint(), span });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const s = started.get(req);
+    if (s === undefined) return;
+    const labels = { server: o.server, method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    o.metrics.httpRequests.inc(labels);
+    o.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - s.at) / 1e9);
+    s.span.setAttribute('http.response.status_code', reply.statusCode);
+    s.span.end();
+  });
+}
+
+/** Error and not-found handlers, request metrics and spans, and a per-IP token bucket in front of every route. */
+export function installCommonHandlers(app: FastifyInstance, ipLimiter: RateLimiter | null, observe?: HttpObservation): void {
+  if (observe !== undefined) observeRequests(app, observe);
   app.setErrorHandler((err, req, reply) => {
     const mapped = httpError(err);
     if (mapped.status >= 500) req.log.error({ err }, 'request failed');

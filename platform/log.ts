@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { CareloopError } from './errors.js';
 
 export type { Logger };
 
@@ -33,6 +35,22 @@ export interface LoggerOptions {
   service?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
   destination?: DestinationStream;
+  /** log.pretty: coloured, one-line-per-record output through pino-pretty (a development dependency). */
+  pretty?: boolean;
+}
+
+type PrettyFactory = (opts: Record<string, unknown>) => DestinationStream;
+
+/** pino-pretty as a synchronous stream (no worker thread); refused clearly where it is not installed. */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  let factory: PrettyFactory;
+  try {
+    const mod = createRequire(import.meta.url)('pino-pretty') as PrettyFactory | { default: PrettyFactory };
+    factory = typeof mod === 'function' ? mod : mod.default;
+  } catch {
+    throw new CareloopError('CONFIG_INVALID', 'config key "log.pretty" needs pino-pretty, a development dependency (npm install --include=dev); production logs stay JSON');
+  }
+  return factory({ colorize: destination === undefined && process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, ...(destination === undefined ? {} : { destination }) });
 }
 
 /** The one way to make a root logger: JSON lines, PHI paths redacted, the service named. */
@@ -46,7 +64,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination,
+    opts.pretty === true ? prettyStream(opts.destination) : opts.destination,
   );
 }
 

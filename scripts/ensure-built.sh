@@ -2,12 +2,23 @@
 # Makes the checkout runnable: system packages the npm install needs, `npm ci` when node_modules is
 # missing or older than the lockfile, then an incremental TypeScript build. Quiet when nothing to do.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
 if [ "${1:-}" = "--help" ]; then
-  echo "Usage: scripts/ensure-built.sh   installs npm dependencies if needed and builds dist/"; exit 0
+  echo "Usage: scripts/ensure-built.sh   installs npm dependencies if needed and builds dist/"
+  echo "  The build is skipped when no source, schema, corpus or lockfile is newer than dist/.build-stamp."; exit 0
 fi
+
+stamp=dist/.build-stamp
+# What the build reads: every compiled folder, the tsconfig, the lockfiles (an npm install touches node_modules/.package-lock.json).
+sources=(platform stack cli ingest stream-processors profiling delivery schemas perf test scripts workflows tsconfig.json package-lock.json)
+stale_inputs() {
+  [ ! -f "$stamp" ] && return 0
+  [ -n "$(find "${sources[@]}" node_modules/.package-lock.json -newer "$stamp" -type f -not -path 'test/lint-fixtures/*' -print -quit 2>/dev/null)" ]
+}
+# The fast path: a built tree with nothing newer starts at node's speed (no tsc, no npm).
+if [ -d node_modules ] && ! stale_inputs; then exit 0; fi
 
 need_install=0
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -31,10 +42,15 @@ if [ "$need_install" = 1 ]; then
   BUILD_LIBRDKAFKA=0 npm_config_nodedir="$node_prefix" npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# Regenerate Avro types and compile; tsc is incremental, so an unchanged tree takes a second or two.
-if ! node scripts/gen-avro-types.mjs || ! npx --no-install tsc -p tsconfig.json; then
+# Regenerate Avro types and compile; tsc is incremental, so an unchanged tree takes a few seconds.
+if ! node scripts/gen-avro-types.mjs; then echo "careloop: generating the Avro types failed (errors above)." >&2; exit 1; fi
+# The stamp is taken before compiling, so a source saved during the build makes the next run build again.
+mkdir -p dist && touch "$stamp.next"
+if ! node node_modules/typescript/bin/tsc -p tsconfig.json; then
+  rm -f "$stamp.next"
   echo "careloop: the TypeScript build failed (errors above)." >&2
   exit 1
 fi
 # The intent model is trained at build time (about a second), only when its corpus or code changed.
 node scripts/train-intent-model.mjs >&2
+mv "$stamp.next" "$stamp"

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 
 export interface ServerFrame {
-  type: 'ack' | 'message' | 'error' | 'pong';
+  type: 'ack' | 'message' | 'error' | 'pong' | 'typing' | 'history';
   id: string | null;
   replyTo?: string | null;
   text?: string;
   quickReplies?: string[];
   code?: string;
   message?: string;
+  /** history frames: the recent conversation */
+  messages?: Array<{ id: string; from: 'patient' | 'assistant'; text: string; at: string }>;
 }
 
 /** A patient's chat client for tests and the load harness: the documented frames, nothing else. */

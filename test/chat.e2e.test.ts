@@ -126,12 +126,12 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
     try {
       const sos = client.send('I have chest pain and I can\'t breathe');
       await client.waitFor('safety reply', (fs) => fs.some((f) => f.replyTo === sos));
-      assert.match(client.frames.find((f) => f.replyTo === sos)?.text ?? '', /call 112/);
+      assert.match(client.frames.find((f) => f.type === 'message' && f.replyTo === sos)?.text ?? '', /call 112/);
       const stop = client.send('STOP');
       const silent = client.send('hello?');
       const start = client.send('START');
       await client.waitFor('START reply', (fs) => fs.some((f) => f.replyTo === start));
-      assert.ok(client.frames.some((f) => f.replyTo === stop), 'STOP is confirmed');
+      assert.ok(client.frames.some((f) => f.type === 'message' && f.replyTo === stop), 'STOP is confirmed');
       assert.ok(!client.frames.some((f) => f.type === 'message' && f.replyTo === silent), 'no reply while opted out');
     } finally {
       client.close();
@@ -148,7 +148,7 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
     const second = await ChatClient.connect(gatewayUrl, p.token);
     try {
       // A reply may still reach the first connection before it closed; together they must hold each once.
-      const answered = (id: string, fs: readonly ServerFrame[]) => fs.some((f) => f.replyTo === id) || first.frames.some((f) => f.type === 'message' && f.replyTo === id);
+      const answered = (id: string, fs: readonly ServerFrame[]) => fs.some((f) => f.type === 'message' && f.replyTo === id) || first.frames.some((f) => f.type === 'message' && f.replyTo === id);
       await second.waitFor('queued replies', (fs) => ids.every((id) => answered(id, fs)), 30_000);
       const seen = replyOrder(second.frames).filter((r) => ids.includes(r ?? ''));
       const before = replyOrder(first.frames).filter((r) => ids.includes(r ?? ''));

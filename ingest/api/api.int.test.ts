@@ -44,11 +44,14 @@ after(async () => { await app.close(); await deps.close(); });
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('admin API', () => {
-  test('every route but /openapi.json needs credentials; the document lists each with bearer security', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>>; security: unknown[] };
+  test('every route but /v1/version and the documents needs credentials; the document lists each with bearer security', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { security?: unknown[] }>>; security: unknown[] };
     assert.ok(Object.keys(doc.paths).length >= 7);
     assert.deepEqual(doc.security, [{ bearer: [] }]);
+    const version = await app.inject({ method: 'GET', url: '/v1/version' });
+    assert.deepEqual([version.statusCode, doc.paths['/v1/version']?.['get']?.security], [200, []], '/v1/version is public and documented so');
     for (const [path, methods] of Object.entries(doc.paths)) {
+      if (path === '/v1/version') continue;
       for (const method of Object.keys(methods)) {
         const url = path.replace('{organizationId}', orgs[0]?.id ?? '').replace(/\{\w+\}/g, 'x');
         const res = await app.inject({ method: method.toUpperCase() as 'GET', url, payload: method === 'get' || method === 'delete' ? undefined : {} });

@@ -3,8 +3,13 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/service/metrics.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
-import { ErrorBody, installCommonHandlers } from '../http.js';
+import { Type } from '@sinclair/typebox';
+import { ErrorBody, installCommonHandlers, publicErrorResponses } from '../http.js';
+import { installApiDescription } from '../openapi.js';
+import { REFERENCE_PAGE_CSP, referencePage } from '../reference-page.js';
+import { API_OPERATIONS, API_TAGS } from './operations.js';
 import { installPrincipal } from './principal.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuditRoutes } from './routes/audit.js';
@@ -16,6 +21,8 @@ import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
   version: string;
+  /** The process's metrics: HTTP requests and durations are counted when given. */
+  metrics?: Metrics;
   https?: { cert: Buffer; key: Buffer } | null;
   bodyLimit: number;
   authenticate(header: string | undefined): Promise<Principal>;
@@ -31,7 +38,7 @@ export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['with
 
 /**
  * The admin and integration HTTP API, built apart from listen() so tests use inject(). Every route
- * but /openapi.json needs credentials (an API key or a staff OIDC token) and is scoped to the
+ * but /v1/version, /openapi.json and /docs needs credentials (an API key or a staff OIDC token) and is scoped to the
  * caller's organisation; every body and parameter has a schema; unknown fields are rejected.
  */
 export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance> {
@@ -41,20 +48,29 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     bodyLimit: opts.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  installCommonHandlers(app, opts.limiter);
+  installCommonHandlers(app, opts.limiter, opts.metrics === undefined ? undefined : { server: 'api', metrics: opts.metrics });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Careloop admin API', version: opts.version, description: 'Organisations, patients (PHI vault), API keys and audit. Errors are {code, message}.' },
+      info: {
+        title: 'Careloop admin API', version: opts.version,
+        description: 'Organisations, patients (PHI vault), API keys, audit and workflows. Every route but /v1/version and the documents needs a credential and is scoped to its organisation. Errors are `{code, message}` with a stable code; each error status lists its codes. An interactive reference is served at /docs.',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+      },
+      tags: API_TAGS,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key (ck_…) or a staff OIDC token' } } },
       security: [{ bearer: [] }],
     },
   });
   app.addSchema(ErrorBody);
   installPrincipal(app, opts);
+  installApiDescription(app, API_OPERATIONS, 'api');
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/v1/version', { schema: { summary: 'The API version', response: { 200: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] } } } },
-    async () => ({ name: 'careloop', version: opts.version }));
+  app.get('/docs', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', REFERENCE_PAGE_CSP).send(referencePage('Careloop admin API')));
+  app.get('/v1/version', {
+    config: { public: true },
+    schema: { summary: 'The product name and version (no credentials needed)', security: [], response: { 200: Type.Object({ name: Type.String(), version: Type.String() }), ...publicErrorResponses } },
+  }, async () => ({ name: 'careloop', version: opts.version }));
   registerOrganizationRoutes(app, opts.pool);
   registerPatientRoutes(app, opts);
   registerApiKeyRoutes(app, opts);

@@ -4,6 +4,7 @@ import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
+import { historyKey } from '../../platform/stores/chat-history.js';
 import { outboxKey } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -25,7 +26,7 @@ export const adminApi: ServiceDefinition = {
     if (understand === undefined) ctx.log.warn('the intent model is missing: workflow simulation is off until `npm run build`');
     const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
     const app = await buildApiApp({
-      log: ctx.log, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
+      log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
@@ -37,7 +38,7 @@ export const adminApi: ServiceDefinition = {
       fhir: { pool, keyring: await deps.keyring(), vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date() },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del(outboxKey(patientId, cfg.redis.keyPrefix));
+        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix)]);
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

@@ -59,4 +59,6 @@ export interface ServerMessageFrame {
   replyTo: string | null;
   text: string;
   quickReplies: string[];
+  /** ISO 8601: when the gateway sent it */
+  sentAt: string;
 }

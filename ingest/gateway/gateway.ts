@@ -2,6 +2,8 @@ import type { WebSocket } from 'ws';
 import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/errors.js';
 import { recordLogger, type Logger } from '../../platform/log.js';
 import type { Sealed } from '../../platform/crypto/envelope.js';
+import type { Metrics } from '../../platform/service/metrics.js';
+import type { HistoryEntry } from '../../platform/stores/chat-history.js';
 import type { Outbox } from '../../platform/stores/outbox.js';
 import type { RouteTable } from '../../platform/stores/routing.js';
 import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
@@ -13,7 +15,14 @@ const OUTBOX_PAGE = 100;
 export interface SessionClaims {
   organizationId: string;
   patientId: string;
+  /** When the token expires: the socket is closed with 4401 then, so the client asks to verify again. */
+  expiresAt?: Date;
 }
+
+/** Close code of a socket whose session token expired (4000–4999 are the application's). */
+export const SESSION_EXPIRED_CLOSE = 4401;
+/** Lines of recent conversation sent first on every connection. */
+const HISTORY_LINES = 50;
 
 /** What the gateway needs from the rest of the product, wired in main.ts. */
 export interface GatewayPorts {
@@ -28,12 +37,20 @@ export interface GatewayPorts {
   /** Decrypts a queued reply for its patient. */
   openReply(organizationId: string, patientId: string, content: Sealed): Promise<{ text: string; quickReplies: string[] }>;
   now: () => number;
+  /** The patient's recent conversation (sealed at rest); absent, no history is kept or sent. */
+  history?: {
+    record(claims: SessionClaims, line: HistoryEntry): Promise<void>;
+    recent(claims: SessionClaims): Promise<HistoryEntry[]>;
+  };
+  /** Connections, frames and refused frames are counted when given. */
+  metrics?: Pick<Metrics, 'wsConnections' | 'wsFrames' | 'wsErrors'>;
 }
 
-function send(ws: WebSocket, frame: object): Promise<void> {
+function sendFrame(ws: WebSocket, frame: object, metrics: GatewayPorts['metrics']): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ws.readyState !== ws.OPEN) { reject(new CareloopError('DEPENDENCY_UNAVAILABLE', 'socket closed')); return; }
     ws.send(JSON.stringify(frame), (err) => (err ? reject(err) : resolve()));
+    metrics?.wsFrames.inc({ direction: 'out', type: String((frame as { type?: unknown }).type) });
   });
 }
 
@@ -46,20 +63,47 @@ export class ChatGateway {
 
   constructor(private readonly ports: GatewayPorts) {}
 
+  private send(ws: WebSocket, frame: object): Promise<void> {
+    return sendFrame(ws, frame, this.ports.metrics);
+  }
+
   async connect(ws: WebSocket, claims: SessionClaims, locale: string | null): Promise<PatientSocket> {
     const sock: PatientSocket = { ws, organizationId: claims.organizationId, patientId: claims.patientId, locale, sent: new Set(), alive: true };
     this.registry.add(sock);
+    this.ports.metrics?.wsConnections.inc();
     ws.on('pong', () => { sock.alive = true; });
     // One patient's frames are handled one after another, so they reach Kafka in the order sent.
     ws.on('message', (data, isBinary) => { void this.registry.serialize(`in:${claims.patientId}`, () => this.onFrame(sock, data, isBinary)); });
-    ws.on('close', () => { void this.disconnect(sock); });
+    const expiry = claims.expiresAt === undefined ? undefined
+      : setTimeout(() => ws.close(SESSION_EXPIRED_CLOSE, 'session expired'), Math.max(0, Math.min(claims.expiresAt.getTime() - this.ports.now(), 2 ** 31 - 1)));
+    expiry?.unref();
+    ws.on('close', () => { clearTimeout(expiry); void this.disconnect(sock); });
     ws.on('error', () => ws.terminate());
     await this.ports.routes.attach(claims.patientId, this.ports.instanceId);
+    // History first, in the patient's delivery queue, so queued replies follow it in order.
+    void this.registry.serialize(claims.patientId, () => this.sendHistory(sock)).catch(() => undefined);
     void this.drain(claims.patientId);
     return sock;
   }
 
+  private async sendHistory(sock: PatientSocket): Promise<void> {
+    if (this.ports.history === undefined) return;
+    let lines: HistoryEntry[] = [];
+    try { lines = (await this.ports.history.recent(sock)).slice(-HISTORY_LINES); } catch (err) {
+      recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).warn({ err: normalizeError(err).message }, 'history unavailable');
+    }
+    for (const l of lines) if (l.from === 'assistant') remember(sock, l.id);
+    await this.send(sock.ws, { type: 'history', messages: lines.map((l) => ({ id: l.id, from: l.from, text: l.text, quickReplies: l.quickReplies, at: new Date(l.at).toISOString() })) });
+  }
+
+  private async keep(sock: PatientSocket, line: HistoryEntry): Promise<void> {
+    await this.ports.history?.record(sock, line).catch((err: unknown) => {
+      recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).warn({ err: normalizeError(err).message }, 'history line not kept');
+    });
+  }
+
   private async disconnect(sock: PatientSocket): Promise<void> {
+    this.ports.metrics?.wsConnections.dec();
     if (this.registry.remove(sock)) {
       await this.ports.routes.detach(sock.patientId, this.ports.instanceId).catch(() => undefined);
     }
@@ -72,13 +116,19 @@ export class ChatGateway {
       if (raw === null) throw new CareloopError('BAD_FRAME', 'binary frames are not supported; send JSON text');
       try { id = frameId(JSON.parse(raw)); } catch { id = null; }
       const frame = parseFrame(raw);
-      if (frame.type === 'ping') { await send(sock.ws, { type: 'pong' }); return; }
+      this.ports.metrics?.wsFrames.inc({ direction: 'in', type: frame.type });
+      if (frame.type === 'ping') { await this.send(sock.ws, { type: 'pong' }); return; }
       if (!(await this.ports.allow(sock.patientId))) throw new CareloopError('RATE_LIMITED', 'too many messages; wait a moment and send again');
       const claims = { organizationId: sock.organizationId, patientId: sock.patientId };
-      await this.ports.accept(claims, frame, frame.locale ?? sock.locale, this.ports.now());
-      await send(sock.ws, { type: 'ack', id: frame.id });
+      const receivedAt = this.ports.now();
+      const outcome = await this.ports.accept(claims, frame, frame.locale ?? sock.locale, receivedAt);
+      if (outcome === 'accepted') await this.keep(sock, { id: frame.id, from: 'patient', text: frame.text, quickReplies: [], at: receivedAt });
+      await this.send(sock.ws, { type: 'ack', id: frame.id });
+      // The reply is being prepared: the client shows a typing indicator until it arrives.
+      if (outcome === 'accepted') await this.send(sock.ws, { type: 'typing', id: frame.id });
     } catch (err) {
       const e = normalizeError(err);
+      this.ports.metrics?.wsErrors.inc({ code: e.code });
       if (sock.ws.readyState !== sock.ws.OPEN) return; // the client left before its answer: nothing to tell
       if (e.code === 'INTERNAL' || e.code === 'DEPENDENCY_UNAVAILABLE') {
         recordLogger(this.ports.log, { patientId: sock.patientId, organizationId: sock.organizationId }).error({ code: e.code, err: e.message }, 'frame failed');
@@ -86,7 +136,7 @@ export class ChatGateway {
       const frame = e.code === 'DEPENDENCY_UNAVAILABLE'
         ? { type: 'error' as const, id, code: e.code, message: 'the message was not stored; send it again in a moment' }
         : toWsErrorFrame(e, id);
-      await send(sock.ws, frame).catch(() => undefined);
+      await this.send(sock.ws, frame).catch(() => undefined);
     }
   }
 
@@ -103,14 +153,17 @@ export class ChatGateway {
           const owner = sockets.filter((s) => s.organizationId === e.organizationId);
           if (owner.length === 0) { delivered.push(e.streamId); continue; } // not this tenant's: never shown
           const content = await this.ports.openReply(e.organizationId, patientId, e.content);
-          const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies };
+          const sentAt = this.ports.now();
+          const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies, sentAt: new Date(sentAt).toISOString() };
           let ok = false;
           for (const s of owner) {
             if (s.sent.has(e.messageId)) { ok = true; continue; }
-            try { await send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
+            try { await this.send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
           }
           if (!ok) break; // keep the rest queued, in order, for the next connection
           delivered.push(e.streamId);
+          const first = owner[0];
+          if (first !== undefined) await this.keep(first, { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt });
         }
         await this.ports.outbox.remove(patientId, delivered);
         // A short page was the whole queue: anything queued since comes with its own nudge, whose

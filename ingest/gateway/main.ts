@@ -14,13 +14,17 @@ import { buildGatewayApp, type DemoDirectory } from './app.js';
 import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
+import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
+import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
-function demoPatients(stackDir: string): () => DemoDirectory {
+/** The demo's patients with tokens minted at each request: the demo never runs into expired ones. */
+function demoPatients(stackDir: string, mint: (organizationId: string, patientId: string) => Promise<string>): () => Promise<DemoDirectory> {
   const file = join(repoRoot(), stackDir, 'demo.json');
-  return () => {
+  return async () => {
     if (!existsSync(file)) return { organizationId: '', patients: [] };
-    const demo = JSON.parse(readFileSync(file, 'utf8')) as { organizationId: string; patients: Array<{ id: string; token: string; label?: string }> };
-    return { organizationId: demo.organizationId, patients: demo.patients.map((p, i) => ({ id: p.id, token: p.token, label: p.label ?? `Demo patient ${i + 1}` })) };
+    const demo = JSON.parse(readFileSync(file, 'utf8')) as { organizationId: string; patients: Array<{ id: string; label?: string }> };
+    const patients = await Promise.all(demo.patients.map(async (p, i) => ({ id: p.id, token: await mint(demo.organizationId, p.id), label: p.label ?? `Demo patient ${i + 1}` })));
+    return { organizationId: demo.organizationId, patients };
   };
 }
 
@@ -43,8 +47,18 @@ export const gateway: ServiceDefinition = {
     const outbox = new Outbox(redis, prefix);
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
     const routes = new RouteTable(redis, prefix);
+    const history = new ChatHistory(redis, prefix, cfg.gateway.historyLines);
     const chat = new ChatGateway({
-      instanceId, log: ctx.log, outbox, routes, now: ctx.now,
+      instanceId, log: ctx.log, outbox, routes, now: ctx.now, metrics: ctx.metrics,
+      ...(cfg.gateway.historyLines === 0 ? {} : {
+        history: {
+          async record(claims, line) { await history.append(claims.patientId, await keyring.sealText(claims.organizationId, claims.patientId, JSON.stringify(line))); },
+          async recent(claims) {
+            const lines = await Promise.all((await history.recent(claims.patientId)).map((s) => keyring.openText(claims.organizationId, claims.patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
+            return lines.filter((l): l is HistoryEntry => l !== null);
+          },
+        },
+      }),
       allow: (patientId) => limiter.take(`patient:${patientId}`),
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
@@ -55,12 +69,15 @@ export const gateway: ServiceDefinition = {
           throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
         }
         try {
-          const record: InboundMessage = {
-            messageId: randomUUID(), traceId: randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
-            channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
-            text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
-          };
-          await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record, headers: { 'x-trace-id': record.traceId } }]);
+          // The trace of a patient message starts here; its W3C trace id is the record's traceId, so logs and traces meet.
+          await inSpan('publish chat.inbound', SpanKind.PRODUCER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'chat.inbound' }, ROOT_CONTEXT, async () => {
+            const record: InboundMessage = {
+              messageId: randomUUID(), traceId: activeTraceId() ?? randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
+              channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
+              text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
+            };
+            await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record }]);
+          });
           await redis.set(seenKey, 'done', { EX: resendWindowSeconds });
           return 'accepted';
         } catch (err) {
@@ -88,7 +105,7 @@ export const gateway: ServiceDefinition = {
       await subscriber.quit().catch(() => undefined);
     };
     const app = await buildGatewayApp({
-      log: ctx.log, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
+      log: ctx.log, metrics: ctx.metrics, gateway: chat, maxFrameBytes: cfg.gateway.maxFrameBytes, https: listenerTls(cfg),
       verifyToken: async (token) => verifySessionToken(token, secret, new Date(ctx.now())),
       ipLimiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, prefix),
       verify: {
@@ -110,7 +127,8 @@ export const gateway: ServiceDefinition = {
           await publisher.publish('chat.outbound', [{ key: patientId, value: message }]);
         },
       },
-      ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir) }),
+      allowedOrigins: cfg.gateway.allowedOrigins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+      ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir, (org, id) => issueSessionToken({ organizationId: org, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()))) }),
     });
     let url: string;
     try {

@@ -18,7 +18,7 @@ export interface VerifyRoutesDeps {
 const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' });
 const Phone = Type.String({ minLength: 5, maxLength: 32, pattern: '^[+0-9 ().-]+$' });
 const Common = { organizationId: Id, sessionId: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9-]+$', description: 'a random id the client keeps for this verification attempt' }) };
-const Err = Type.Object({ code: Type.String(), message: Type.String() });
+const Err = Type.Ref('Error');
 const Verified = Type.Object({ patientId: Type.String(), token: Type.String(), expiresAt: Type.String() });
 const errors = { 400: Err, 401: Err, 429: Err };
 

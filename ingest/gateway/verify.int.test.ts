@@ -89,6 +89,6 @@ describe('identity verification before a chat', () => {
       assert.equal((res.json() as { code: string }).code, 'VALIDATION_FAILED');
     }
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/verify/birth-date', '/v1/verify/code', '/v1/verify/code/check']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/chat', '/v1/session', '/v1/verify/birth-date', '/v1/verify/code', '/v1/verify/code/check', '/v1/version']);
   });
 });

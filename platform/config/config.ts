@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { CareloopError } from '../errors.js';
+import { didYouMean } from '../text/did-you-mean.js';
 import { CONFIG_SPEC, envName, type ConfigKey, type KeyType } from './spec.js';
 
 export type Milliseconds = number;
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production';
+  readonly debug: boolean;
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly stack: {
     readonly dir: string; readonly host: string;
@@ -25,7 +27,7 @@ export interface Config {
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string; readonly retentionMonths: number };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly previousMasterKeyFile: string; readonly keyCacheTtl: Milliseconds };
-  readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds };
+  readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds; readonly allowedOrigins: string; readonly historyLines: number };
   readonly delivery: { readonly dedupeWindow: Milliseconds };
   readonly auth: {
     readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds;
@@ -35,6 +37,7 @@ export interface Config {
   readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
   readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
   readonly audit: { readonly anchorInterval: Milliseconds };
+  readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
@@ -100,6 +103,11 @@ function parseValue(key: string, type: KeyType, raw: unknown, source: string): u
       if (!type.protocols.includes(url.protocol)) throw bad(key, source, `must use ${type.protocols.join(' or ')}; got ${url.protocol}`);
       return text;
     }
+    case 'ratio': {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw bad(key, source, `must be a number from 0 to 1, got "${text}"`);
+      return n;
+    }
     default: {
       const never: never = type;
       return never;
@@ -126,10 +134,12 @@ function flattenFile(obj: unknown, file: string, prefix = ''): Map<string, unkno
   return out;
 }
 
+const SEE_KEYS = '; run `careloop config --help` for the list of keys';
+
 function suggest(key: string): string {
   const lower = key.toLowerCase();
-  const near = Object.keys(CONFIG_SPEC).find((k) => k.toLowerCase() === lower || k.toLowerCase().endsWith('.' + lower.split('.').pop()));
-  return near ? `; did you mean "${near}"?` : '; run `careloop config --help` for the list of keys';
+  const sameLeaf = Object.keys(CONFIG_SPEC).find((k) => k.toLowerCase() === lower || k.toLowerCase().endsWith('.' + lower.split('.').pop()));
+  return sameLeaf !== undefined ? `; did you mean "${sameLeaf}"?` : didYouMean(key, Object.keys(CONFIG_SPEC), SEE_KEYS);
 }
 
 function readFile(path: string): unknown {
@@ -171,7 +181,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const known = new Map(Object.keys(CONFIG_SPEC).map((k) => [envName(k), k]));
   for (const name of Object.keys(env)) {
     if (name.startsWith('CARELOOP_') && name !== 'CARELOOP_CONFIG' && !known.has(name)) {
-      throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown environment variable ${name}; run \`careloop config --help\` for the list of keys`, { details: { key: name } });
+      throw new CareloopError('CONFIG_UNKNOWN_KEY', `unknown environment variable ${name}${didYouMean(name, known.keys(), SEE_KEYS)}`, { details: { key: name } });
     }
   }
   const raw = new Map<string, { value: unknown; source: string }>();

@@ -43,12 +43,19 @@ describe('configuration', () => {
   });
 
   test('an unknown environment variable fails and names itself', () => {
-    rejectsWith(() => loadConfig({ env: { CARELOOP_KAFKA_DRIVERR: 'x' } }), 'CONFIG_UNKNOWN_KEY', /CARELOOP_KAFKA_DRIVERR/);
+    rejectsWith(() => loadConfig({ env: { CARELOOP_KAFKA_DRIVERR: 'x' } }), 'CONFIG_UNKNOWN_KEY', /CARELOOP_KAFKA_DRIVERR; did you mean "CARELOOP_KAFKA_DRIVER"/);
+    rejectsWith(() => loadConfig({ env: { CARELOOP_XYZZY: 'x' } }), 'CONFIG_UNKNOWN_KEY', /careloop config --help/);
+  });
+
+  test('the debug switch CARELOOP_DEBUG is a real key', () => {
+    assert.equal(loadConfig({ env: { CARELOOP_DEBUG: '1' } }).debug, true);
+    assert.equal(loadConfig({ env: {} }).debug, false);
   });
 
   test('an unknown key in the file fails, names the key and suggests the right one', () => {
     rejectsWith(() => loadConfig({ env: {}, file: file({ kafka: { brokrs: 'a:1' } }) }), 'CONFIG_UNKNOWN_KEY', /"kafka\.brokrs"/);
     rejectsWith(() => loadConfig({ env: {}, file: file({ redisPort: 1 }) }), 'CONFIG_UNKNOWN_KEY', /did you mean "stack\.redisPort"/);
+    rejectsWith(() => loadConfig({ env: {}, file: file({ log: { levle: 'info' } }) }), 'CONFIG_UNKNOWN_KEY', /did you mean "log\.level"/);
   });
 
   test('bad values fail with the key, the source and what is expected', () => {

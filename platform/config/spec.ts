@@ -10,7 +10,8 @@ export type KeyType =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'list' }
   | { kind: 'duration' }
-  | { kind: 'url'; protocols: readonly string[] };
+  | { kind: 'url'; protocols: readonly string[] }
+  | { kind: 'ratio' };
 
 export interface KeySpec {
   type: KeyType;
@@ -27,7 +28,8 @@ const duration = { kind: 'duration' } as const;
 export const CONFIG_SPEC = {
   'env': { type: { kind: 'enum', values: ['development', 'test', 'production'] }, default: 'development', doc: 'deployment kind; production refuses development secrets' },
   'log.level': { type: { kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, default: 'info', doc: 'pino log level' },
-  'log.pretty': { type: bool, default: 'false', doc: 'reserved: logs are always JSON; pipe them through pino-pretty to read them' },
+  'log.pretty': { type: bool, default: 'false', doc: 'human-readable, coloured log lines (pino-pretty, a development dependency) instead of JSON; development only' },
+  'debug': { type: bool, default: 'false', doc: 'CARELOOP_DEBUG=1: the CLI prints the stack of unexpected errors, and services log at debug level' },
 
   'stack.dir': { type: str, default: '.stack', doc: 'where the local stack keeps data, logs and pid files (relative to the repository)' },
   'stack.host': { type: str, default: '127.0.0.1', doc: 'the address the local stack listens on' },
@@ -85,6 +87,8 @@ export const CONFIG_SPEC = {
   'gateway.rateLimitPerMinute': { type: { kind: 'int', min: 1, max: 6_000_000 }, default: '60', doc: 'sustained messages per patient per minute' },
   'gateway.resendWindow': { type: duration, default: '6h', doc: 'how long the gateway remembers a client message id, so a resend (a reconnect before the ack) is stored once; one Redis key per message for this long (at least 1m)' },
   'delivery.dedupeWindow': { type: duration, default: '6h', doc: 'how long delivery remembers a queued reply id, so a replayed outbound record is queued once; one Redis key per reply for this long (at least 1m)' },
+  'gateway.allowedOrigins': { type: { kind: 'string' }, default: '', doc: 'comma-separated origins (https://clinic.example) that may embed the chat (frame-ancestors) and call the verify routes (CORS); empty: the gateway\'s own origin only' },
+  'gateway.historyLines': { type: { kind: 'int', min: 0, max: 500 }, default: '50', doc: 'lines of recent conversation kept per patient (sealed) and shown when the chat reopens; 0 keeps none' },
   'gateway.maxFrameBytes': { type: { kind: 'int', min: 1024, max: 1_048_576 }, default: '65536', doc: 'largest WebSocket frame accepted; larger ones close the socket (1009)' },
 
   'auth.sessionSecret': { type: { kind: 'string' }, default: '', doc: 'base64 HMAC secret of patient session tokens (at least 32 bytes)' },
@@ -108,6 +112,9 @@ export const CONFIG_SPEC = {
 
   'audit.anchorInterval': { type: duration, default: '1m', doc: 'how often the scheduler copies audit chain heads to the audit.anchors topic (0s turns anchoring off)' },
 
+  'telemetry.otlpEndpoint': { type: { kind: 'string' }, default: '', doc: 'OTLP/HTTP collector base URL (http://collector:4318): traces are exported to <url>/v1/traces; empty exports nothing (traceparent still travels on every Kafka record)' },
+  'telemetry.sampleRatio': { type: { kind: 'ratio' }, default: '1', doc: 'share of new traces recorded when exporting (0 to 1); a record follows its parent\'s decision' },
+  'telemetry.serviceName': { type: str, default: 'careloop', doc: 'service.name of the exported spans' },
   'consumer.maxRetries': { type: { kind: 'int', min: 0, max: 100 }, default: '5', doc: 'attempts of a retryable failure before the record is dead-lettered' },
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },

@@ -4,6 +4,7 @@ import { normalizeError, type CareloopError } from '../errors.js';
 import { recordLogger, type Logger, type RecordIds } from '../log.js';
 import type { SchemaCatalogue } from '../avro/catalogue.js';
 import type { Metrics } from '../service/metrics.js';
+import { SpanKind, contextFromHeaders, inSpan } from '../telemetry/tracing.js';
 import type { Publisher } from './publisher.js';
 import type { Consumer, IncomingRecord } from './types.js';
 
@@ -89,12 +90,29 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
       for (const record of group) await handleRecord(opts, record);
     });
     await opts.afterBatch?.();
+    recordLag(opts, records);
   });
   opts.log.info({ group: opts.groupId }, 'consumer loop started');
   return opts.consumer;
 }
 
-async function handleRecord(opts: ConsumerLoopOptions, record: IncomingRecord): Promise<void> {
+/** Lag after a batch: the partition's high watermark minus the offset after the batch's last record. */
+function recordLag(opts: ConsumerLoopOptions, records: readonly IncomingRecord[]): void {
+  const last = records[records.length - 1];
+  if (last?.highWatermark === undefined) return;
+  const topic = last.topic.startsWith(opts.topicPrefix) ? last.topic.slice(opts.topicPrefix.length) : last.topic;
+  const lag = Number(BigInt(last.highWatermark) - BigInt(last.offset) - 1n);
+  opts.metrics.consumerLag.set({ group: opts.groupId, topic, partition: String(last.partition) }, Math.max(0, lag));
+}
+
+/** Each record is processed in a consumer span, child of the traceparent its producer put on it. */
+function handleRecord(opts: ConsumerLoopOptions, record: IncomingRecord): Promise<void> {
+  const topic = record.topic.startsWith(opts.topicPrefix) ? record.topic.slice(opts.topicPrefix.length) : record.topic;
+  const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': opts.groupId, 'messaging.destination.partition.id': String(record.partition), 'messaging.kafka.offset': record.offset };
+  return inSpan(`process ${topic}`, SpanKind.CONSUMER, attributes, contextFromHeaders(record.headers), () => handleInSpan(opts, record));
+}
+
+async function handleInSpan(opts: ConsumerLoopOptions, record: IncomingRecord): Promise<void> {
   const topic = record.topic.startsWith(opts.topicPrefix) ? record.topic.slice(opts.topicPrefix.length) : record.topic;
   const timer = opts.metrics.recordDuration.startTimer({ group: opts.groupId, topic });
   let value: unknown;

@@ -116,6 +116,7 @@ class KafkajsConsumer implements Consumer {
             value: m.value,
             headers: headersToStrings(m.headers),
             timestamp: Number(m.timestamp),
+            highWatermark: batch.highWatermark,
           }));
           await handler(records);
           const last = slice[slice.length - 1];

@@ -1,6 +1,8 @@
 import type { AvroRecords, DeadLetter } from '../../schemas/generated/avro-types.js';
 import type { SchemaCatalogue } from '../avro/catalogue.js';
 import { deadLetterTopicName, type TopicName, type TopicSchema } from './topics.js';
+import type { Metrics } from '../service/metrics.js';
+import { traceHeaders } from '../telemetry/tracing.js';
 import type { OutgoingRecord, Producer } from './types.js';
 
 export interface TypedRecord<T extends TopicName> {
@@ -31,6 +33,8 @@ export class Publisher {
     private readonly producer: Producer,
     private readonly catalogue: SchemaCatalogue,
     private readonly topicPrefix: string,
+    /** careloop_records_produced_total, counted per topic once the broker acknowledged. */
+    private readonly produced?: Metrics['recordsProduced'],
   ) {}
 
   physical(topic: string): string {
@@ -40,16 +44,20 @@ export class Publisher {
   async publish<T extends TopicName>(topic: T, records: readonly TypedRecord<T>[]): Promise<void> {
     if (records.length === 0) return;
     const physical = this.physical(topic);
+    // Read before the first await: the caller's context (its span) is the records' parent.
+    const trace = traceHeaders();
     const encoded: OutgoingRecord[] = await Promise.all(
-      records.map(async (r) => ({ key: r.key, value: await this.catalogue.encode(physical, r.value), headers: r.headers ?? {} })),
+      records.map(async (r) => ({ key: r.key, value: await this.catalogue.encode(physical, r.value), headers: { ...trace, ...r.headers } })),
     );
     await this.enqueue(physical, encoded);
+    this.produced?.inc({ topic }, records.length);
   }
 
   async deadLetter(groupId: string, record: DeadLetter): Promise<void> {
     const physical = this.physical(deadLetterTopicName(groupId));
     const value = await this.catalogue.encode(physical, record);
     await this.enqueue(physical, [{ key: record.key, value, headers: { 'x-error-code': record.errorCode } }]);
+    this.produced?.inc({ topic: deadLetterTopicName(groupId) });
   }
 
   private enqueue(topic: string, records: OutgoingRecord[]): Promise<void> {

@@ -134,7 +134,7 @@ class RdkafkaConsumer implements Consumer {
         continue;
       }
       // Partitions run side by side, each in order; a failed one is rewound, the others committed.
-      const batches = byPartition(messages);
+      const batches = byPartition(messages, (topic, partition) => this.highWatermark(topic, partition));
       const outcomes = await Promise.allSettled(batches.map(async (batch) => {
         await handler(batch);
         const last = batch[batch.length - 1] as IncomingRecord;
@@ -147,6 +147,16 @@ class RdkafkaConsumer implements Consumer {
         await this.seek(first);
       }
       if (failed.length > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** librdkafka's cached high watermark from the last fetch; none before the first. */
+  private highWatermark(topic: string, partition: number): string | undefined {
+    try {
+      const w = this.consumer.getWatermarkOffsets(topic, partition);
+      return w.highOffset >= 0 ? String(w.highOffset) : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -164,7 +174,7 @@ class RdkafkaConsumer implements Consumer {
 }
 
 /** Splits fetched messages into ordered runs of one partition each. */
-function byPartition(messages: readonly Rd.Message[]): IncomingRecord[][] {
+function byPartition(messages: readonly Rd.Message[], highWatermark: (topic: string, partition: number) => string | undefined): IncomingRecord[][] {
   const groups = new Map<string, IncomingRecord[]>();
   for (const m of messages) {
     const k = `${m.topic}:${m.partition}`;
@@ -178,6 +188,7 @@ function byPartition(messages: readonly Rd.Message[]): IncomingRecord[][] {
       value: m.value ?? null,
       headers: fromHeaders(m.headers),
       timestamp: m.timestamp ?? Date.now(),
+      highWatermark: highWatermark(m.topic, m.partition),
     });
   }
   return [...groups.values()];

@@ -21,6 +21,8 @@ export interface IncomingRecord {
   headers: Record<string, string>;
   /** Broker or producer timestamp, ms since the epoch. */
   timestamp: number;
+  /** The partition's high watermark when the batch was fetched (the offset after its last record), for lag. */
+  highWatermark?: string;
 }
 
 export interface TopicRecords {

@@ -14,6 +14,7 @@ import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
 import { createSecurity, type Security } from './security.js';
 import type { HealthCheck } from './types.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * The clients of one process, made once and shared by every service in it (so `run all` opens one
@@ -23,7 +24,8 @@ export class Dependencies {
   private readonly cache = new Map<string, Promise<unknown>>();
   private readonly closers: Array<() => Promise<void>> = [];
 
-  constructor(private readonly cfg: Config, private readonly log: Logger) {}
+  /** metrics: the process's registry, so the publishers count what they produce. */
+  constructor(private readonly cfg: Config, private readonly log: Logger, private readonly metrics?: Metrics) {}
 
   private once<T>(key: string, make: () => Promise<T>, close: (v: T) => Promise<void>): Promise<T> {
     let p = this.cache.get(key) as Promise<T> | undefined;
@@ -56,7 +58,7 @@ export class Dependencies {
   }
 
   async publisher(): Promise<Publisher> {
-    return new Publisher(await this.producer(), await this.catalogue(), this.cfg.kafka.topicPrefix);
+    return new Publisher(await this.producer(), await this.catalogue(), this.cfg.kafka.topicPrefix, this.metrics?.recordsProduced);
   }
 
   postgres(): Promise<PgPool> {

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { toHttpError } from '../errors.js';
 import type { Metrics } from './metrics.js';
 import type { HealthCheck } from './types.js';
 
@@ -49,6 +50,9 @@ export interface OpsServerOptions {
  */
 export function buildOpsServer(opts: OpsServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  // The same {code, message} body as the API and the gateway.
+  app.setNotFoundHandler((req, reply) => { void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}; try /health, /health/live, /health/ready or /metrics` }); });
+  app.setErrorHandler((err, _req, reply) => { const { status, body } = toHttpError(err); void reply.code(status).send(body); });
   app.get('/health/live', async () => ({ status: 'ok' }));
   const ready = async (_req: unknown, reply: { code: (n: number) => unknown }): Promise<HealthReport> => {
     const report = await healthReport(opts.services(), opts.checks());

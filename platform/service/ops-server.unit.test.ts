@@ -32,3 +32,15 @@ test('readiness is 200 when every check answers and 503 naming the failing one o
     await app.close();
   }
 });
+
+test('an unknown ops path answers 404 with the {code, message} body of every port', async () => {
+  const app = buildOpsServer({ metrics: createMetrics(false), services: () => [], checks: () => [] });
+  try {
+    const res = await app.inject({ method: 'GET', url: '/nothing?x=1' });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, 'NOT_FOUND');
+    assert.match(res.json().message, /no route GET \/nothing;/);
+  } finally {
+    await app.close();
+  }
+});

@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { Dependencies } from './dependencies.js';
 import { createMetrics } from './metrics.js';
 import { buildOpsServer } from './ops-server.js';
+import { installTracing } from '../telemetry/tracing.js';
+import { productVersion } from '../version.js';
 import type { Endpoint, HealthCheck, RunningService, ServiceDefinition } from './types.js';
 
 export interface RunningProcess {
@@ -18,7 +20,8 @@ export interface RunningProcess {
  */
 export async function runServices(cfg: Config, log: Logger, defs: readonly ServiceDefinition[]): Promise<RunningProcess> {
   const metrics = createMetrics();
-  const deps = new Dependencies(cfg, log);
+  const tracing = installTracing({ otlpEndpoint: cfg.telemetry.otlpEndpoint, sampleRatio: cfg.telemetry.sampleRatio, serviceName: cfg.telemetry.serviceName, version: productVersion() });
+  const deps = new Dependencies(cfg, log, metrics);
   const running: RunningService[] = [];
   const ops = buildOpsServer({
     metrics,
@@ -31,6 +34,7 @@ export async function runServices(cfg: Config, log: Logger, defs: readonly Servi
     }
     await ops.close();
     await deps.close();
+    await tracing.shutdown();
   };
   try {
     const opsUrl = await ops.listen({ host: cfg.services.host, port: cfg.services.opsPort });

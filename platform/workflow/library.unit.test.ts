@@ -42,12 +42,14 @@ describe('default.flow', () => {
   test('symptoms escalate, snooze uses the time said, requests are forwarded, nonsense falls back (en)', () => check('default', { language: 'en', steps: [
     { patient: 'I feel dizzy and sick' }, { expect: { action: 'escalate', reply: 'call 911' } },
     { patient: 'remind me tomorrow at 9am' }, { expect: { action: 'set_reminder', reply: 'remind you again' } },
-    { patient: 'I need a refill' }, { expect: { action: 'emit', reply: 'request (refill)' } },
+    { patient: 'I need a refill' }, { expect: { action: 'emit', reply: 'request about your prescription refill' } },
+      // Regression: the internal label showed in the reply ("your request (refill)").
+      { expect: { reply: '/^(?!.*\\(refill\\))/' } },
     { patient: 'banana' }, { expect: { reply: 'did not get that' } },
   ] }));
   test('speaks Spanish', () => check('default', { language: 'es', steps: [
     { patient: 'hola' }, { expect: { reply: 'asistente de cuidado de Riverside Clinic' } },
-    { patient: 'necesito una receta' }, { expect: { reply: 'solicitud (receta)' } },
+    { patient: 'necesito una receta' }, { expect: { reply: 'solicitud sobre su receta' } },
   ] }));
 });
 

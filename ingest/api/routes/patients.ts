@@ -71,16 +71,17 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
   r.get('/v1/organizations/:organizationId/patients', {
     schema: {
       summary: 'Patients by pseudonymous id (no identifiers)', params: OrgParams,
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }), after: Type.Optional(Id) }, { additionalProperties: false }),
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'page size' })), after: Type.Optional(Type.String({ ...Id, description: 'the `next` of the previous page' })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ patients: Type.Array(PatientSummary), next: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
     },
   }, async (req) => {
     requirePermission(principalOf(req), 'phi:read', req.params.organizationId);
+    const limit = req.query.limit ?? 100;
     const { rows } = await pool.query<{ id: string; status: string; preferred_language: string }>(
       `SELECT id, status, preferred_language FROM patients WHERE organization_id = $1 AND status <> 'erased' AND id > $2 ORDER BY id LIMIT $3`,
-      [req.params.organizationId, req.query.after ?? '', req.query.limit]);
+      [req.params.organizationId, req.query.after ?? '', limit]);
     const patients = rows.map((p) => ({ id: p.id, status: p.status, preferredLanguage: p.preferred_language }));
-    return { patients, next: rows.length === req.query.limit ? (rows[rows.length - 1]?.id ?? null) : null };
+    return { patients, next: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null };
   });
 
   r.post('/v1/organizations/:organizationId/patients', {

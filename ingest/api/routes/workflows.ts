@@ -2,11 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requirePermission } from '../../../platform/auth/principal.js';
-import { CareloopError } from '../../../platform/errors.js';
+import { CareloopError, isCareloopError } from '../../../platform/errors.js';
 import { diffLines, publishWorkflow, saveWorkflow, type WorkflowAdminDeps } from '../../../platform/workflow/admin.js';
 import { compileWorkflow } from '../../../platform/workflow/compiler.js';
 import type { Problem } from '../../../platform/workflow/problems.js';
-import { simulate, type Script, type SimulationOptions } from '../../../platform/workflow/simulator.js';
+import { ScriptSchema, parseScript } from '../../../platform/workflow/script-schema.js';
+import { simulate, type SimulationOptions } from '../../../platform/workflow/simulator.js';
 import { errorResponses } from '../../http.js';
 import { principalOf } from '../principal.js';
 import { Id, OrgParams } from './common.js';
@@ -91,7 +92,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
   r.post('/v1/organizations/:organizationId/workflows/simulate', {
     schema: {
       summary: 'Run a scripted conversation against a draft; touches no patient', params: OrgParams,
-      body: Type.Object({ source: Source, script: Type.Object({ steps: Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 500 }) }, { additionalProperties: true }) }, { additionalProperties: false }),
+      body: Type.Object({ source: Source, script: ScriptSchema }, { additionalProperties: false }),
       response: { 200: Type.Object({ passed: Type.Boolean(), entries: Type.Array(Type.Object({}, { additionalProperties: true })) }), 422: Type.Object({ code: Type.String(), message: Type.String(), problems: Type.Array(ProblemT) }), ...errorResponses },
     },
   }, async (req, reply) => {
@@ -100,9 +101,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
     const compiled = compileWorkflow(req.body.source, await deps.catalogFor(req.params.organizationId));
     if (!compiled.ok) return invalid(reply, compiled.problems);
     try {
-      const t = await simulate(compiled.workflow, req.body.script as unknown as Script, { understand: deps.understand });
+      const t = await simulate(compiled.workflow, parseScript(req.body.script), { understand: deps.understand });
       return { passed: t.passed, entries: t.entries as unknown as Array<Record<string, unknown>> };
     } catch (err) {
+      if (isCareloopError(err)) throw err;
       throw new CareloopError('VALIDATION_FAILED', `the script cannot run: ${(err as Error).message}`);
     }
   });

@@ -50,18 +50,18 @@ export async function publishDemoProgrammes(deps: Dependencies): Promise<string[
 
 /**
  * Arms the demo's proactive reminders: a dose_due signal per demo patient for their first
- * medication, as a pharmacy system or the care plan's schedule would send it. The medication
+ * medication (by care-plan id: the dialogue fills in its name), as the care plan's schedule would send it. The medication
  * adherence programme turns each into "Time for your …. Have you taken it?" with yes/no buttons,
  * waiting in the patient's outbox until the chat opens.
  */
 export async function armDemoReminders(deps: Dependencies, now: number): Promise<number> {
   const pool = await deps.postgres();
-  const { rows } = await pool.query<{ patient_id: string; name: string }>(
-    `SELECT DISTINCT ON (m.patient_id) m.patient_id, m.name FROM patient_medications m JOIN patients p ON p.id = m.patient_id
+  const { rows } = await pool.query<{ patient_id: string; id: string }>(
+    `SELECT DISTINCT ON (m.patient_id) m.patient_id, m.id FROM patient_medications m JOIN patients p ON p.id = m.patient_id
       WHERE m.organization_id = $1 AND p.status = 'active' AND m.patient_id NOT LIKE 'pt_load%' ORDER BY m.patient_id, m.id LIMIT $2`, [DEMO_ORGANIZATION.id, DEMO_PATIENTS.length]);
   const signals: PatientSignal[] = rows.map((r) => ({
     signalId: `demo-reminder:${randomUUID()}`, traceId: randomUUID(), organizationId: DEMO_ORGANIZATION.id, patientId: r.patient_id,
-    type: 'dose_due', source: 'demo', occurredAt: now, attributes: { medication: r.name }, payload: null,
+    type: 'dose_due', source: 'demo', occurredAt: now, attributes: { medication_id: r.id }, payload: null,
   }));
   await (await deps.publisher()).publish('patient.signals', signals.map((s) => ({ key: s.patientId, value: s })));
   return signals.length;

@@ -56,7 +56,7 @@ export const defaultWorkflow: BuiltInWorkflow = {
       case 'side_effect': case 'symptom_report':
         return one(reply('symptom', lang, vars), [{ type: 'escalate', attributes: { priority: 'normal', reason: input.intent } }]);
       case 'refill_request': case 'pharmacy_pickup': case 'book_appointment': case 'cancel_appointment': case 'reschedule_appointment': case 'find_service':
-        return one(reply('request_forwarded', lang, { ...vars, request: REQUEST_NAMES[input.intent]?.[lang] ?? input.intent }), [{ type: 'custom', attributes: { request: input.intent } }]);
+        return one(reply('request_forwarded', lang, { ...vars, request: REQUEST_NAMES[input.intent]?.[lang] ?? (lang === 'es' ? 'su consulta' : 'your question') }), [{ type: 'custom', attributes: { request: input.intent } }]);
       case 'identity_verification': return one(reply('verified', lang, vars));
       case 'opt_in': return one(reply('already_subscribed', lang, vars, 'menu'));
       default: return one(reply('fallback', lang, vars, 'menu'));

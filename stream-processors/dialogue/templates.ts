@@ -67,8 +67,8 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     es: 'Siento que se encuentre así. He avisado a su equipo de cuidado. Si empeora o no se siente seguro, llame al {emergency}.',
   },
   request_forwarded: {
-    en: 'Thanks, I have passed your request ({request}) to the team at {org}. You will hear back here.',
-    es: 'Gracias, he enviado su solicitud ({request}) al equipo de {org}. Recibirá la respuesta aquí.',
+    en: 'Thanks, I have passed your request about {request} to the team at {org}. You will hear back here.',
+    es: 'Gracias, he enviado su solicitud sobre {request} al equipo de {org}. Recibirá la respuesta aquí.',
   },
   verified: { en: 'Thanks, you are already verified on this chat.', es: 'Gracias, ya está verificado en este chat.' },
   fallback: {
@@ -85,13 +85,14 @@ export const QUICK_REPLIES: Record<string, Record<Language, string[]>> = {
   none: { en: [], es: [] },
 };
 
+/** What a forwarded request is about, in the patient's words (never the internal intent label). */
 export const REQUEST_NAMES: Record<string, Record<Language, string>> = {
-  refill_request: { en: 'refill', es: 'receta' },
-  pharmacy_pickup: { en: 'pharmacy pickup', es: 'recogida en farmacia' },
-  book_appointment: { en: 'new appointment', es: 'nueva cita' },
-  cancel_appointment: { en: 'cancel appointment', es: 'cancelar cita' },
-  reschedule_appointment: { en: 'change appointment', es: 'cambiar cita' },
-  find_service: { en: 'find a service', es: 'buscar un servicio' },
+  refill_request: { en: 'your prescription refill', es: 'su receta' },
+  pharmacy_pickup: { en: 'picking up your prescription', es: 'recoger su receta en la farmacia' },
+  book_appointment: { en: 'a new appointment', es: 'una nueva cita' },
+  cancel_appointment: { en: 'cancelling your appointment', es: 'cancelar su cita' },
+  reschedule_appointment: { en: 'changing your appointment', es: 'cambiar su cita' },
+  find_service: { en: 'finding a service', es: 'buscar un servicio' },
 };
 
 export function render(templateId: string, lang: Language, vars: Record<string, string>): string {

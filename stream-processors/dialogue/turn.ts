@@ -55,10 +55,21 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
   return { outcomes: guardDosing(outcomes, event, event.language, ctx, safety), next: { ...conv, step: 'start', ...answeredBy }, answeredBy };
 }
 
+/**
+ * Signals name a medication by its care-plan id only (names are clinical content and never travel in
+ * plain records); the workflow's `medication` is filled in here from the patient's care plan.
+ */
+export function withMedicationName(attributes: Record<string, string>, ctx: DialogueContext): Record<string, string> {
+  const id = attributes['medication_id'];
+  const med = id === undefined || attributes['medication'] !== undefined ? undefined : ctx.medications.find((m) => m.id === id);
+  return med === undefined ? attributes : { ...attributes, medication: med.dose === '' ? med.name : `${med.name} ${med.dose}` };
+}
+
 function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs): Omit<TurnResult, 'duplicate'> {
   // Proactive messages never go to a patient who opted out or is no longer active.
   if (conv.optedOut || !inputs.patientActive) return { outcomes: [], next: conv, answeredBy: null };
-  const run = runSignal(inputs.programs, conv.slots, { type: event.type, attributes: event.attributes }, workflowContext(event.language, event.occurredAt, inputs.ctx));
+  const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx) };
+  const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx));
   return { outcomes: guardDosing(run.outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };
 }
 

@@ -152,6 +152,15 @@ describe('published workflows, then the default', () => {
     assert.deepEqual(r.answeredBy, { workflowId: 'default', workflowVersion: 1 });
   });
 
+  test('regression: a forwarded request is named in words, never by its internal label', () => {
+    for (const intent of ['refill_request', 'pharmacy_pickup', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'find_service']) {
+      for (const language of ['en', 'es'] as const) {
+        const text = texts(run(message(intent, 'x', { language })))[0] ?? '';
+        assert.doesNotMatch(text, /[a-z]+_[a-z]+|\(/, `${intent}/${language}: ${text}`);
+      }
+    }
+  });
+
   test('a question is asked and its answer goes back to the workflow that asked, with slots kept typed', () => {
     const refill = active(librarySource('refill-pickup'), 'refill');
     const asked = run(signal('refill_due', { medication: 'Metformin', pharmacy: 'Main St', ready_time: '17:00' }), { programs: { active: [refill], pinned: new Map() } });
@@ -171,6 +180,12 @@ describe('signals and replays', () => {
     const optedOut: Conversation = { ...run(message('opt_out', 'STOP', { confidence: 1 })).next };
     assert.deepEqual(run(signal('refill_due', { medication: 'x' }), { conversation: optedOut, programs }).outcomes, []);
     assert.deepEqual(run(signal('refill_due', { medication: 'x' }), { patientActive: false, programs }).outcomes, []);
+  });
+
+  test('a signal names the medication by care-plan id; the workflow says its name, which never travelled in the record', () => {
+    const adherence = active(librarySource('medication-adherence'), 'adherence');
+    const r = run(signal('dose_due', { medication_id: 'm1' }), { programs: { active: [adherence], pinned: new Map() } });
+    assert.match(texts(r).join(' '), /Time for your Metformin 500 mg/);
   });
 
   test('a replayed message or signal produces nothing; reply ids are deterministic per cause', () => {

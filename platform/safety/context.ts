@@ -40,6 +40,28 @@ const OVER = [
 ];
 const NOT_OVER = /\b(?:came back|come back|coming back|back again|(?:happening|started|starting|its|it is|is|came|going|having|hurts|bleeding|doing it|at it) again|returned|worse|still(?! (?:need|have to|go|take|do|get|should|want|come|schedule|book|use))|started again|volvio|regreso|otra vez|de nuevo|sigue|todavia|aun|peor)\b/;
 
+// The first and fourth patterns tell it ended ("went away", "ya se me pasó"); the others, when it happened.
+// A part that is only "fine" / "ya bien" ("…, went down the wrong pipe, fine now").
+const FINE_PART = /^ ?(?:(?:and |but |y |pero )?(?:im |hes |shes |its |were |all |ya |todo )?(?:fine|ok|okay|good|better|alright|all good|bien|mejor)(?: now| ahora)?) ?$/;
+const ENDED = [OVER[0], OVER[3]].filter((r): r is RegExp => r !== undefined);
+
+/**
+ * Whether the phrase ending at `pos` in the clause is over: a time marker in its own comma-separated
+ * part or an earlier one ("back in 2019, I had a stroke"), or an ending told after it ("…, fine now").
+ * A time marker after it belongs to something else ("chest burning, she had a stent put in last year").
+ */
+export function overAt(clause: string, pos: number): boolean {
+  if (NOT_OVER.test(clause)) return false;
+  let start = 0;
+  for (const part of clause.split(' , ')) {
+    const end = start + part.length;
+    if (start <= pos && OVER.some((r) => r.test(part))) return true;
+    if (start > pos && (ENDED.some((r) => r.test(part)) || RESOLVED_LATER.test(part) || FINE_PART.test(part))) return true;
+    start = end + 3;
+  }
+  return false;
+}
+
 export function isOver(clause: string): boolean {
   return OVER.some((r) => r.test(clause)) && !NOT_OVER.test(clause);
 }

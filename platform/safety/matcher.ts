@@ -1,5 +1,5 @@
 import { CATEGORY_PRIORITY, type EmergencyCategory } from './categories.js';
-import { figurativeSpans, handled, happeningNow, isAboutCondition, isJoke, isOver, negatedBefore, negatedInside, resolvedLater } from './context.js';
+import { figurativeSpans, handled, happeningNow, isAboutCondition, isJoke, negatedBefore, negatedInside, overAt, resolvedLater } from './context.js';
 import { COMBINATIONS, MENTIONS, SEVERITY } from './concepts.js';
 import { LEXICON_EN, type Lexicon } from './lexicon-en.js';
 import { LEXICON_ES } from './lexicon-es.js';
@@ -74,7 +74,9 @@ export class EmergencyRules {
     const now = happeningNow(joined);
     const done = !now && handled(joined);
     const context = parts.map((p, i) => ({
-      over: done || (!now && (isOver(p.text) || parts.slice(i + 1).some((later) => resolvedLater(later.text)))),
+      text: p.text,
+      done: done || (!now && parts.slice(i + 1).some((later) => resolvedLater(later.text))),
+      now,
       about: !now && isAboutCondition(p.text, p.question), figures: figurativeSpans(p.text), joke: isJoke(p.text) }));
     const scan = { joined, bounds, context };
     const rule = bestMatch(LEXICON, scan);
@@ -106,7 +108,7 @@ function bestCombination(scan: Scan): EmergencyCategory | null {
   return best;
 }
 
-interface Scan { joined: string; bounds: number[]; context: Array<{ over: boolean; about: boolean; figures: Array<[number, number]>; joke: boolean }> }
+interface Scan { joined: string; bounds: number[]; context: Array<{ text: string; done: boolean; now: boolean; about: boolean; figures: Array<[number, number]>; joke: boolean }> }
 
 /** The highest-priority category of the lexicon matched outside any veto, and whether some match was vetoed. */
 function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best: EmergencyCategory | null; vetoed: boolean } {
@@ -123,7 +125,9 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
       const local = joined.slice(offset, m.index + m[0].length);
       const start = m.index - offset;
       const figurative = (context[startClause]?.figures ?? []).some(([a, b]) => a < local.length && start < b);
-      if (ctx === undefined || ctx.over || ctx.about || ctx.joke || figurative
+      const endOffset = endClause === 0 ? 0 : (bounds[endClause - 1] ?? 0);
+      const over = ctx !== undefined && (ctx.done || (!ctx.now && overAt(ctx.text, m.index + m[0].length - 1 - endOffset)));
+      if (ctx === undefined || over || ctx.about || ctx.joke || figurative
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;

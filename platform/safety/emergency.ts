@@ -31,6 +31,8 @@ export const EMERGENCY_MODEL_FORMAT = 'careloop-emergency-model/2';
 export const DEFAULT_THRESHOLD = 0.4;
 export const DEFAULT_MENTION_THRESHOLD = 0.6;
 export const DEFAULT_SEVERE_THRESHOLD = 0.2;
+// Over a veto: 2 of 377 vetoed safe messages scored this high in the same cross-validation.
+const VETO_OVERRIDE_THRESHOLD = 0.99;
 // Messages longer than this are read by the rules in full but classified on their start only.
 const MAX_CLASSIFIED_CHARS = 600;
 const SAFE = 'safe';
@@ -62,20 +64,22 @@ export function trainEmergencyModel(examples: readonly EmergencyExample[], thres
     knownWords: [...known].sort(), classifier: trainClassifier(labelled) };
 }
 
-/** A detector from a model: rules first (score 1), the classifier only where no rule matched or was vetoed. */
+/** A detector from a model: rules first (score 1), then the classifier with a threshold by what the rules saw. */
 export function emergencyDetector(model: EmergencyModel): EmergencyDetector {
   const rules = new EmergencyRules(model.knownWords);
   return {
     assess(text: string): EmergencyFinding | null {
       const outcome = rules.match(text);
       if (outcome.kind === 'hit') return { category: outcome.category, source: 'rule', score: 1 };
-      // A phrase the rules set aside (negated, long ago, a question, a figure of speech) stays safe.
-      if (outcome.kind === 'vetoed') return null;
+      // A phrase the rules set aside (negated, long ago, a question, a figure of speech) stays safe unless
+      // the classifier is all but certain (a veto that fires wrongly hides an emergency).
+      if (outcome.kind === 'vetoed' && wordCount(text) < MIN_CLASSIFIED_WORDS) return null;
       // One or two words ("STOP", "ok thanks") give the n-grams too little to go on; the rules read them.
       if (wordCount(text) < MIN_CLASSIFIED_WORDS) return null;
       const scores = classify(model.classifier, text.slice(0, MAX_CLASSIFIED_CHARS));
       const alarm = 1 - (scores.get(SAFE) ?? 0);
-      const threshold = outcome.kind === 'mention' ? (outcome.severe ? model.severeThreshold : model.mentionThreshold) : model.threshold;
+      const threshold = outcome.kind === 'vetoed' ? VETO_OVERRIDE_THRESHOLD
+        : outcome.kind === 'mention' ? (outcome.severe ? model.severeThreshold : model.mentionThreshold) : model.threshold;
       if (alarm < threshold) return null;
       let category: EmergencyCategory = outcome.kind === 'mention' ? outcome.category : 'cardiac';
       let best = outcome.kind === 'mention' ? 0.05 : -1;

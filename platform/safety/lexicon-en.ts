@@ -57,7 +57,7 @@ export const LEXICON_EN: Lexicon = [
   ['unconscious', new RegExp(String.raw`\b${WHO} ${NOW}(?:has |have )?(?:collapsed|collapse|keeled over|lost consciousness)\b`)],
   ['unconscious', /\b(?:unconscious|unresponsive|not responding|not responsive|wont respond|doesnt respond|isnt responding|cant wake|wont wake|not waking|cannot wake|cant be woken|wont come to|not waking up|unable to wake)\b/],
   ['unconscious', new RegExp(String.raw`\b${WHO} ${NOW}(?:passed out|fainted|blacked out)\b(?! (?:last|a few|years|once|when))`)],
-  ['seizure', /\b(?:having|had|is having|in) (?:a )?(?:seizure|seizures|fit|convulsion|convulsions)\b|\b(?:seizing|convulsing|convulsions|seizure)\b(?! (?:meds|medication|medicine|pills|free|plan|diary))/],
+  ['seizure', /\b(?:having|had|is having|in) (?:a )?(?:seizure|seizures|fit|convulsion|convulsions)\b|\b(?:seizing|convulsing|convulsions|seizure)\b(?! (?:meds|medication|medicine|pills|pill|tablets?|dose|doses|drug|drugs|free|plan|diary))/],
   ['seizure', /\b(?:shaking|jerking|twitching) (?:all over|uncontrollably|and (?:wont|not|cant) (?:respond|stop)|on the floor)\b|\beyes rolled back\b/],
   ['glycaemia', /\b(?:sugar|glucose|bg|bs|blood sugar|reading|meter)\b(?: \w+){0,3} (?:is |was |at |of |reads |read |says |showing |shows |only |down to |dropped to |went to |of only |is only |just )*(?:[1-4]\d|5[0-4]|[2-9]\d\d|\d{4})\b(?! (?:mmol|pills|mg|minutes|min|hours|days))/],
   ['glycaemia', /\b(?:sugar|glucose)\b(?: \w+){0,3} (?:is |at |of |reads |says )*(?:1\.\d|2\.\d|3[,. ]?[0-4]?|[1-2]|3[3-9](?:[.,]\d)?) mmol\b|\b(?:sugar|glucose)\b(?: \w+){0,3} (?:3[3-9]|[4-9]\d) mmol\b/],

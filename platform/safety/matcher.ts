@@ -40,7 +40,7 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ )?(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ )?(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 
@@ -126,7 +126,10 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
       const start = m.index - offset;
       const figurative = (context[startClause]?.figures ?? []).some(([a, b]) => a < local.length && start < b);
       const endOffset = endClause === 0 ? 0 : (bounds[endClause - 1] ?? 0);
-      const over = ctx !== undefined && (ctx.done || (!ctx.now && overAt(ctx.text, m.index + m[0].length - 1 - endOffset)));
+      const startCtx = context[startClause];
+      // Over where the phrase ends (the situation now) or, for a phrase across clauses, where it starts.
+      const over = ctx !== undefined && (ctx.done || (!ctx.now && (overAt(ctx.text, m.index + m[0].length - 1 - endOffset)
+        || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || ctx.joke || figurative
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;

@@ -23,6 +23,9 @@ const COMBINED_LEXICON: Lexicon = COMBINATIONS.flatMap(([c, part, failing]) => [
 
 // Words common in patients' messages that sit one letter from a safety word ("cooking"/"choking").
 const NEVER_CORRECT = [
+  'bills', 'fills', 'hills', 'mills', 'wills', 'pulls', 'flood', 'breed', 'bleep', 'feint', 'crest', 'chose', 'chore', 'fizzy',
+  'smell', 'spell', 'shell', 'dwell', 'drink', 'frank', 'prank', 'crank', 'shallow', 'sugary', 'marea', 'tierna', 'sabios',
+  'anoche', 'nacio', 'nacer', 'puente', 'castillas', 'lenguas', 'brazos', 'hearts', 'letter', 'better', 'bitter', 'dinner', 'winner', 'plane', 'place',
   'pero', 'entre', 'sobre', 'desde', 'hasta', 'donde', 'cuando', 'porque', 'mucho', 'mucha', 'poco', 'poca', 'todo', 'toda', 'nada',
   'algo', 'bien', 'esta', 'este', 'esto', 'estas', 'estos', 'tiene', 'tengo', 'puede', 'hace', 'dice', 'dijo', 'sabe', 'ayer', 'luego',
   'there', 'their', 'where', 'which', 'would', 'could', 'should', 'about', 'after', 'before', 'while', 'still', 'every', 'other',
@@ -40,7 +43,7 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ )?(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,3}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 

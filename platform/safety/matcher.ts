@@ -43,7 +43,7 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,3}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 
@@ -75,10 +75,10 @@ export class EmergencyRules {
     let at = 0;
     for (const p of parts) { at += p.text.length + 1; bounds.push(at); }
     const now = happeningNow(joined);
-    const done = !now && handled(joined);
+    // What a clause tells was handled or resolved closes it and the clauses before, not a later one.
     const context = parts.map((p, i) => ({
       text: p.text,
-      done: done || (!now && parts.slice(i + 1).some((later) => resolvedLater(later.text))),
+      done: !now && (parts.slice(i).some((later) => handled(later.text)) || parts.slice(i + 1).some((later) => resolvedLater(later.text))),
       now,
       about: !now && isAboutCondition(p.text, p.question), figures: figurativeSpans(p.text), joke: isJoke(p.text) }));
     const scan = { joined, bounds, context };

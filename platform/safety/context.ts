@@ -32,13 +32,35 @@ export function negatedBefore(clause: string, start: number, windowSize = NEGATI
 
 // The situation is over or long ago. "came back", "again", "volvio" undo it.
 const OVER = [
-  /\b(?:went away|gone away|go away|is gone|are gone|has gone|have gone|has passed|subsided|it passed|pain passed|has passed|used to|resolved|better now|recovered|fine now|ok now|okay now|all good now|stopped hurting|cleared up|eased off|no more)\b/,
-  /\b(?:in|back in|since|during) (?:19|20)\d\d\b|\b(?:\d+|a|an|one|two|three|four|five|six|ten|few|couple of|couple|several|many) (?:years?|months?|decades?) ago\b|\b(?:years|months|decades) ago\b|\blast (?:year|month|summer|winter|spring|fall|autumn|decade)\b/,
+  /\b(?:went away|gone away|go away|(?:pain|ache|it|swelling|bleeding|symptoms?|rash|hives|numbness|dizziness) (?:is|are|has|have) gone|has passed|subsided|it passed|pain passed|has passed|used to|resolved|better now|recovered|fine now|ok now|okay now|all good now|stopped hurting|cleared up|eased off|no more)\b/,
+  /\b(?:in|back in|since|during) (?:19|20)\d\d\b|\b(?:\d+|a|an|one|two|three|four|five|six|ten|few|couple of|couple|several|many) (?:years?|months?|decades?) ago\b|\b(?:years|months|decades) ago\b|\b\d+ ?(?:yrs?|years?|mos|months?) ago\b|\bwhen (?:i|he|she) was (?:\d+|in (?:high school|college|school))\b|\bin (?:college|high school|uni|university)\b|\b(?:in|back in|during|last|early|late) (?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b|\b\d+ ?(?:weeks?|wks) ago\b|\b(?<!since )last week\b|\bwith (?:our|their|his) (?:first|last|second|other)\b|\bas a (?:kid|child|baby|teen|teenager|toddler)\b|\bwith (?:my|her) (?:first|last|second|other) (?:one|baby|child|pregnancy|kid)?\b|\blast (?:year|month|summer|winter|spring|fall|autumn|decade)\b/,
   /\bwhen i was (?:a )?(?:kid|child|young|little|teen|teenager|baby|pregnant with)\b|\b(?:in my (?:teens|twenties|thirties|forties|fifties|youth)|got sober|sober for|clean for|history of|family history|runs in (?:my|the) family|died of|passed away from|died from|survivor|survived)\b/,
   /\b(?:se (?:me |le )(?:quito|paso|fue)|ya se (?:paso|quito|fue)|se (?:quito|fue) (?:el|la)\b|ya (?:paso|quito)|desaparecio|ya estoy bien|ya esta bien|ya no (?:me |le )?duele|ya (?:me |le )?siento mejor|mejor ahora|ya mejor|me recupere|se recupero|ya se recupero|ya esta en casa|ya salio del hospital)\b/,
-  /\ben (?:el (?:ano )?)?(?:19|20)\d\d\b|\bhace (?:\w+ )?(?:anos|ano|meses|decadas)\b|\bde (?:chiquit[oa]|nin[oa]|pequen[oa]|bebe|joven|adolescente)\b|\bel (?:ano|mes|verano|invierno) pasado\b|\bcuando (?:era|estaba) (?:nino|nina|joven|pequeno|pequena|chico|chica|embarazada de)\b|\b(?:antecedentes de|historial de|murio de|fallecio de|sobrevivi\w*)\b/,
+  /\ben (?:el (?:ano )?)?(?:19|20)\d\d\b|\bhace (?:\w+ )?(?:anos|ano|meses|decadas)\b|\bde (?:chiquit[oa]|nin[oa]|pequen[oa]|bebe|joven|adolescente)\b|\bel (?:ano|mes|verano|invierno) pasado\b|\b(?<!desde )la semana pasada\b|\bcon (?:el|la) (?:primer[oa]|segund[oa]|ultim[oa])\b|\ben la (?:universidad|prepa|secundaria|facultad)\b|\bcon (?:mi|su) (?:primer|primera|segundo|otro|ultimo) (?:bebe|hijo|hija|embarazo|parto)?\b|\bde (?:nina|nino) tuve\b|\bcuando (?:era|estaba) (?:nino|nina|joven|pequeno|pequena|chico|chica|embarazada de)\b|\b(?:antecedentes de|historial de|murio de|fallecio de|sobrevivi\w*)\b/,
 ];
-const NOT_OVER = /\b(?:came back|come back|coming back|back again|again|returned|worse|still|started again|volvio|regreso|otra vez|de nuevo|sigue|todavia|aun|peor)\b/;
+const NOT_OVER = /\b(?:came back|come back|coming back|back again|(?:happening|started|starting|its|it is|is|came|going|having|hurts|bleeding|doing it|at it) again|returned|worse|still(?! (?:need|have to|go|take|do|get|should|want|come|schedule|book|use))|started again|volvio|regreso|otra vez|de nuevo|sigue|todavia|aun|peor)\b/;
+
+// The first and fourth patterns tell it ended ("went away", "ya se me pasó"); the others, when it happened.
+// A part that is only "fine" / "ya bien" ("…, went down the wrong pipe, fine now").
+const FINE_PART = /^ ?(?:(?:and |but |y |pero )?(?:im |hes |shes |its |were |all |ya |todo )?(?:fine|ok|okay|good|better|alright|all good|bien|mejor)(?: now| ahora)?) ?$/;
+const ENDED = [OVER[0], OVER[3]].filter((r): r is RegExp => r !== undefined);
+
+/**
+ * Whether the phrase ending at `pos` in the clause is over: a time marker in its own comma-separated
+ * part or an earlier one ("back in 2019, I had a stroke"), or an ending told after it ("…, fine now").
+ * A time marker after it belongs to something else ("chest burning, she had a stent put in last year").
+ */
+export function overAt(clause: string, pos: number): boolean {
+  if (NOT_OVER.test(clause)) return false;
+  let start = 0;
+  for (const part of clause.split(' , ')) {
+    const end = start + part.length;
+    if (start <= pos && OVER.some((r) => r.test(part))) return true;
+    if (start > pos && (ENDED.some((r) => r.test(part)) || RESOLVED_LATER.test(part) || FINE_PART.test(part))) return true;
+    start = end + 3;
+  }
+  return false;
+}
 
 export function isOver(clause: string): boolean {
   return OVER.some((r) => r.test(clause)) && !NOT_OVER.test(clause);
@@ -46,25 +68,29 @@ export function isOver(clause: string): boolean {
 
 // Asking about a condition, or what to do should it happen, is not having it.
 const ABOUT = [
-  /\b(?:what (?:are|is|r) (?:the )?(?:signs?|symptoms?|warning signs?|causes?|risks?|difference)|signs? of|symptoms? of|warning signs?|what causes|risk of|risk factors?|prevent|preventing|prevention|information (?:about|on)|info (?:about|on)|learn (?:about|more)|leaflet|brochure|article|a class|course|first aid|cpr class|how common|statistics|what triggers|triggers for|que (?:provoca|desencadena)|film|movie|tv show|video game|pelicula|serie|videojuego|novela|episode|episodio|how long (?:should|does|can|do)|cuanto (?:tiene que|debe|puede) durar|cuanto dura)\b/,
+  /\b(?:how much \w+ is too much|cuant[oa] \w+ es demasiad[oa]|si hay (?:un|una) \w+|what(?:s| is) the difference|difference between|(?:que )?diferencia (?:hay )?entre|how (?:do|does|should|can) (?:you|i|one|we) use|como se (?:usa|pone|aplica|guarda)|como (?:usar|uso) (?:la|el)|where (?:should|do|can) (?:i|we|you) (?:keep|store|put)|(?:be|is) kept|donde (?:se )?(?:guarda|guardo|debo guardar)|sirve para|sirven para|will it happen again|happen again|(?:me |le )?puede (?:volver a )?pasar otra vez|volver a pasar|when can (?:he|she|i|they) (?:drive|fly|swim|work|go back)|cuando (?:puede|puedo) (?:manejar|volver)|should i tell|debo decirle|in my (?:records|chart|file)|en mi (?:expediente|historial))\b/,
+  /^ (?:can|could|does|do|will|puede|pueden|podria) [^|]*\b(?:make (?:you|someone|people|me)|cause|give you|dar|da|causa|provoca)\b/,
+  /\b(?:what (?:are|is|r) (?:the )?(?:signs?|symptoms?|warning signs?|causes?|risks?|difference)|signs? of|symptoms? of|warning signs?|what causes|risk of|risk factors?|prevent|preventing|prevention|information (?:about|on)|info (?:about|on)|learn (?:about|more)|leaflet|brochure|article|a class|course|first aid|cpr class|how common|statistics|what triggers|triggers for|que (?:provoca|desencadena)|film|movie|tv show|documentary|documental|podcast|campana|campaign|lo vi en|i saw (?:it|that|this) (?:on|in)|reading about|leyendo sobre|noticias?|the news|video game|pelicula|serie|videojuego|novela|episode|episodio|how long (?:should|does|can|do)|cuanto (?:tiene que|debe|puede) durar|cuanto dura)\b/,
   /\bhow (?:do|can|would|to|does|should) (?:i |you |we |one |someone |people )?(?:know|tell|recognize|recognise|spot|prevent|avoid|identify|treat|help|lower)\b/,
   /\bwhat (?:does|is|do) (?:a |an )?(?:\w+ ){0,2}(?:feel like|mean|look like)\b/,
   /\b(?:if (?:i|you|someone|somebody|he|she|they|my \w+) (?:ever|ever have|ever has|ever get|ever gets)|in case (?:of|i|someone|he|she)|what (?:should|do|would|can) (?:i|you|we) do (?:if|when)|what happens if|what if|should i (?:call|go) \w+ (?:if|when)|when (?:should|do) (?:i|you) (?:call|go|worry|seek))\b/,
   /\b(?:cuales son|que son) (?:los |las )?(?:sintomas|senales|signos|causas|riesgos)\b|\b(?:sintomas|senales|signos) de\b|\b(?:que causa|riesgo de|factores de riesgo|prevenir|prevencion|informacion (?:sobre|de)|folleto|articulo|curso de|primeros auxilios|clase de)\b/,
-  /\bcomo (?:se )?(?:sabe|saber|se si|reconocer|reconozco|prevenir|evitar|identificar|tratar|ayudar|distinguir)\b|\bque se siente (?:un|una|cuando)\b/,
+  /\bcomo (?:se )?(?:sabe|saber|se si|reconocer|reconozco|prevenir|evitar|identificar|tratar|ayudar|distinguir|distingue|diferencia)\b|\bque se siente (?:un|una|cuando)\b/,
   /\b(?:si (?:alguna vez|algun dia|me llega a|le llega a)|en caso de|que (?:hago|debo hacer|hacer|hago yo|deberia hacer) (?:si|cuando)|que pasa si|cuando (?:debo|tengo que|hay que) (?:llamar|ir|preocuparme))\b/,
 ];
 
 // Only as a question: "can the gas stove cause carbon monoxide poisoning?".
 const ASKS_WHAT = /(?:^ |\| )(?:what is|whats|que es|que significa) (?:a |an |un |una |el |la )?(?:\w+ )?(?:stroke|seizure|heart attack|anaphylaxis|overdose|hypo|hypoglycemia|derrame|infarto|convulsion|ictus|embolia|anafilaxia|sobredosis|hipoglucemia)\b/;
+const ASKS_EFFECT = /\b(?:da|dan|causa|causan|provoca|provocan|produce|makes? (?:you|me|people|someone)|causes?)\b/;
 const ASKS_CAUSE = /\b(?:can|could|does|do|will|puede|pueden|podria|da|causa)\b(?: \w+){0,5} (?:cause|causes|give|lead to|dar|causar|provocar|producir)\b/;
 
 export function isAboutCondition(clause: string, question = false): boolean {
-  return ABOUT.some((r) => r.test(clause)) || (question && (ASKS_CAUSE.test(clause) || ASKS_WHAT.test(clause)));
+  return ABOUT.some((r) => r.test(clause)) || (question && (ASKS_CAUSE.test(clause) || ASKS_EFFECT.test(clause) || ASKS_WHAT.test(clause)));
 }
 
 // Figures of speech that borrow emergency words; checked against the matched words only.
 const FIGURATIVE = [
+  /\b(?:(?:nearly|almost) (?:had|have|having) (?:a |an )?(?:stroke|heart attack|seizure|coronary|aneurysm|fit|cow)|(?:going to|gonna|will|about to) give (?:me|him|her|us|you) (?:a |an )?(?:stroke|heart attack|seizure|aneurysm|coronary|fit)|(?:casi|por poco) (?:me|le|nos) (?:da|dio|daba) (?:un|una) (?:derrame|infarto|ataque|convulsion|soponcio|patatus)|(?:me|le|nos) va a dar (?:un|una) (?:derrame|infarto|ataque|convulsion)(?= (?:si|con|de|cuando)|.*\b(?:jaja\w*|lol)\b)|drowning in (?:\w+ )?(?:paperwork|papers|work|debt|bills|emails|forms|laundry|homework)|(?:ahogando|ahogada|ahogado|ahogo) en (?:\w+ )?(?:papeles|papeleo|trabajo|deudas|cuentas|tramites|correos|formularios)|(?:heat|humidity|weather|this place|this job|calor|humedad|ambiente|este trabajo) (?:is |es |esta )?(?:so |muy |tan )?(?:suffocating|stifling|asfixiante|sofocante)|(?:im|i am|hes|shes) (?:going to|gonna) die if|(?:if i have to|if i see|one more) .{0,40}(?:going to|gonna) die|give me (?:\w+ ){0,4}(?:and )?(?:a )?heart attack|heart stopped when|(?:matar|matan|mata|van a matar) de un (?:infarto|susto|coraje|disgusto)|if (?:my|the|this|that|one more|he|she|they|you|i have to|i see)\b.{0,60}\b(?:ill|i will|im going to|im gonna|i would|id|i swear ill) (?:have|get) (?:a |an )?(?:heart attack|stroke|seizure|aneurysm)|\bsi (?:mi|el|la|esto|eso|otra|me vuelve|me vuelven|vuelve|veo)\b.{0,60}\b(?:me da|me va a dar|me dara) (?:un|una) (?:infarto|derrame|ataque|convulsion)|se me paro el corazon cuando|me voy a morir (?:si|de|esperando)|me muero si|(?:va a dar|dar) (?:un|una) (?:derrame|infarto|ataque) (?:tratando|con|viendo|al ver|leyendo)|(?:laptop|computer|phone|pc|compu|computadora|celular|telefono|printer|impresora|tv|tele|wifi|internet|app|carro|coche)\b(?: [\w,]+){0,8} (?:had a seizure|le dio un ataque|is dying|se murio|died)|(?:me|le|nos) dio (?:un|una) (?:soponcio|patatus|infarto|derrame|ataque) (?:de|al|cuando) (?:ver|vi|oir|escuchar|leer)|(?:bleed\w*|sangr\w*) (?:a (?:little|bit|tiny bit)|un poquito|un poco|poquito)|(?:light|slight|a little|tiny|un poquito de|poquito de|leve) (?:spotting|bleeding|sangrado|manchado)|faints? at the sight|se desmaya (?:al|cuando) ve\w*)\b/,
   /\b(?:dying (?:to|for|of laughter|laughing|of boredom|of embarrassment|inside)|to die for|killing it|killed it|kill(?:ing)? time|kill for|would die for|could die (?:of|for)|dead tired|dead battery|drop dead gorgeous)\b/,
   /\b(?:(?:going to|gonna|will) have a heart attack if|(?:going to|gonna) die if|gave me a heart attack|give me a heart attack|giving me a heart attack|nearly had a heart attack|almost had a heart attack|heart attack on a plate|breathtaking|took my breath away|take your breath away|bleeding money|bleeding cash|bleeding me dry|choking on (?:my|the) (?:words|tears)|choke on it|blow(?:ing)? up my phone|heart is racing (?:with|from) excitement)\b/,
   /\b(?:me muero (?:de|por)|me moria de|muert[oa] de (?:risa|hambre|sueno|cansancio|frio|calor|ganas|aburrimiento|miedo|verguenza)|casi me da un infarto|me va a dar un infarto|me dio un infarto (?:de|cuando vi|al ver)|me quito el aliento|te quita el aliento|me ahogo de calor|me ahogo en (?:trabajo|deudas|papeles)|ahogad[oa] en (?:trabajo|deudas))\b/,
@@ -81,8 +107,44 @@ export function figurativeSpans(clause: string): Array<[number, number]> {
 }
 
 // Laughter marks a joke ("i laughed so hard i couldn't breathe 😂"): people in danger do not laugh.
-const JOKE = /\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jaja\w*|jeje\w*|jiji\w*|xd|laughed so hard|laughing so hard|me rei tanto|de la risa|de risa)\b/;
+const JOKE = /\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jaja\w*|jeje\w*|jiji\w*|xd|laughed so hard|laughing so hard|from laughing|de tanto reir|me rei tanto|de la risa|de risa)\b/;
 
 export function isJoke(clause: string): boolean {
   return JOKE.test(clause);
+}
+
+// A later clause that says it ended ("…but it came out and he's fine"): the earlier clauses are over.
+const RESOLVED_LATER = /\b(?:came out|come out|it passed|(?:hes|shes|hes ok|shes ok|he is|she is|theyre|were) (?:fine|ok|okay|alright|all right|breathing (?:fine|normally|normal))|is fine now|lo (?:saco|escupio|expulso)|la (?:saco|escupio)|y (?:ya )?esta bien|ya esta bien|ya paso|se le paso|se me paso|paro (?:en|solo|a los|despues)|stopped (?:after|on its own|by itself)|se detuvo solo)\b/;
+
+export function resolvedLater(clause: string): boolean {
+  return RESOLVED_LATER.test(clause) && !NOT_OVER.test(clause);
+}
+
+// Negators the phrase puts between its own words ("chest doesnt hurt", "pregnant, no bleeding").
+const INNER_NEGATORS = /(?:^| )(?:doesnt|dont|isnt|arent|wasnt|werent|didnt|not|no|sin|ni|never|nunca|without)(?= )/g;
+
+/** True when a negator stands in the last few words of a match and is not one of the pattern's own words. */
+export function negatedInside(match: string, pattern: string): boolean {
+  const words = match.trim().split(' ');
+  if (words.length < 3) return false;
+  const tail = ` ${words.slice(1, -1).slice(-4).join(' ')} `;
+  for (const m of tail.matchAll(INNER_NEGATORS)) {
+    const w = m[0].trim();
+    if (!new RegExp(`(?:^|[^a-z])${w}(?:[^a-z]|$)`).test(pattern.replace(/\\[a-z]/g, ' '))) return true;
+  }
+  return false;
+}
+
+// Happening right now: no longer the past or a hypothetical, whatever else the message says.
+const HAPPENING_NOW = /\b(?:right now|rn|its happening|is happening|happening now|same (?:feeling|pain|thing) (?:right )?now|ahorita|ahora mismo|me esta pasando|le esta pasando|esta pasando ahora|exactamente lo mismo|started (?:like |about )?(?:\d+|an?|a few) (?:min|mins|minutes|hours?) ago|(?:\d+|an?) (?:min|mins|minutes) ago|hace (?:\d+|un|unos|pocos) (?:min|mins|minutos)|empezo hace (?:rato|un rato|poco|\d+)|me paso hace \d+ min\w*)\b/;
+
+export function happeningNow(text: string): boolean {
+  return HAPPENING_NOW.test(text);
+}
+
+// The whole message tells the event was handled ("the ER said it was muscular", "ya está estable").
+const HANDLED = /\b(?:shes stable|hes stable|is stable|esta estable|recovering from|recuperandose de|home resting|checked (?:him|her|me) and|said it was|dijeron que (?:era|fue)|can i visit|puedo visitar\w*|what (?:should|can) i send|que les mando|que le mando|all better now|me comi un \w+ y ya|(?:cardiac |pulmonary )?rehab|rehabilitacion|en terapia|came (?:back )?up to \d+|arrived healthy|(?:was|were) born|nacio (?:sano|sana|bien)|healthy baby|bebe sano|todo salio bien|everything went (?:well|fine)|tests? (?:were |came back |all )?normal|all (?:tests )?normal|todo (?:salio )?normal|sent (?:me|him|her|us) home|(?:me|lo|la|nos) mandaron a (?:la )?casa|(?:add|put|write|agrega|anota|apunta)\b.{0,60}\b(?:to the list|a la lista|en la lista)|y (?:ya )?subio a \d+|volvio a subir a \d+|(?:the )?(?:nurse|doctor|dr|er|paramedics|ambulance crew) (?:said|checked|says)|(?:el medico|la doctora|el doctor|la enfermera|los paramedicos|en urgencias) (?:dijo|dijeron|reviso|revisaron)|dijeron que (?:esta|estaba) bien)\b|(?:,|^) (?:and )?(?:hes|shes|theyre|were|everyone is) (?:fine|ok|okay|alright|all right)(?: now)? $/;
+
+export function handled(text: string): boolean {
+  return HANDLED.test(text) && !NOT_OVER.test(text);
 }

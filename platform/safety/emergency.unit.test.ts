@@ -37,6 +37,19 @@ test('someone else in danger is an emergency, and a situation now overrides one 
   assert.equal(await category('estoy embarazada y estoy sangrando mucho'), 'pregnancy');
 });
 
+test('concepts generalise: a cry for help, a symptom happening now, a first time; a time marker belongs to its own part', async () => {
+  assert.equal(await category('help chest'), 'cardiac');
+  assert.equal(await category('ayuda mi hijo'), 'child_harm');
+  assert.equal(await category('is it normal that my chest hurts this much right now?'), 'cardiac');
+  assert.equal(await category('my wife never had a seizure before and just had one'), 'seizure');
+  assert.notEqual(await category('her chest is burning and she cant breathe right, she had a stent put in last year'), null);
+  assert.equal(await category('le sangra la nariz desde hace una hora y no para'), 'bleeding');
+  for (const t of [
+    'choked on my tea, went down the wrong pipe, fine now', 'my laptop had a seizure again', 'back in 2019, I had a stroke',
+    'my chest pain was checked in the ER yesterday, all tests normal', 'can my son take his epipen on the plane?',
+  ]) assert.equal(await category(t), null, t);
+});
+
 test('typos and missing accents are read as meant', async () => {
   assert.equal(await category('i cant breth'), 'breathing');
   assert.equal(await category('i have chest pian and sweating'), 'cardiac');

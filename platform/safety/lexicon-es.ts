@@ -28,7 +28,7 @@ export const LEXICON_ES: Lexicon = [
   ['breathing', /\b(?:labios|cara|piel|dedos|boca|se esta poniendo|se puso|se pone|esta)\b(?: \w+){0,2} (?:morad\w*|azul\w*)\b/],
   ['breathing', /\b(?:ataque de asma|crisis de asma|crisis asmatica|el inhalador no (?:funciona|sirve|me ayuda|le ayuda|hace efecto))\b/],
   ['allergy', /\b(?:garganta|lengua|labios|boca|cara|parpados)\b(?: \w+){0,3} (?:cerrando|cierra|hinchad\w*|hinchando|inflamad\w*|inflamando|hincha|cerrada)\b|\b(?:se me cierra|se le cierra|se me hincha|se le hincha|se me esta cerrando|se me esta hinchando) (?:la |el |los )?(?:garganta|lengua|labios|cara|boca)\b/],
-  ['allergy', /\b(?:anafila\w*|choque anafilactico|shock anafilactico|epipen|epinefrina|adrenalina)\b/],
+  ['allergy', /\b(?:anafila\w*|choque anafilactico|shock anafilactico|epinefrina|adrenalina)\b(?! (?:en (?:el|un) avion|en la escuela|vence|caduca|receta))|\b(?:puse|pusimos|le puse|le pusimos|use|usamos|necesita|necesito|inyecte|aplique|le aplique|ponerle|usar) (?:la |el |su |mi |una )?epipen\b/],
   ['allergy', /\b(?:reaccion alergica|alergia|picadura|me pico|le pico|comio mani|comi mani|cacahuate)\b.*\b(?:hinch\w*|ronchas|no puedo respirar|no puede respirar|garganta|lengua|mare\w*|desmay\w*|silbido|respir\w*)\b/],
   ['allergy', /\bronchas\b.*\b(?:respir\w*|garganta|lengua|mare\w*|hinch\w*)\b/],
   ['bleeding', new RegExp(String.raw`\b(?:sangr\w*|hemorragia|desangr\w*)\b(?: \w+){0,3} ${MUCHO}\b`)],

@@ -1,17 +1,37 @@
 import { CATEGORY_PRIORITY, type EmergencyCategory } from './categories.js';
-import { figurativeSpans, isAboutCondition, isJoke, isOver, negatedBefore } from './context.js';
+import { figurativeSpans, handled, happeningNow, isAboutCondition, isJoke, negatedBefore, negatedInside, overAt, resolvedLater } from './context.js';
+import { COMBINATIONS, MENTIONS, SEVERITY } from './concepts.js';
 import { LEXICON_EN, type Lexicon } from './lexicon-en.js';
 import { LEXICON_ES } from './lexicon-es.js';
+import { LEXICON_MORE } from './lexicon-more.js';
 import { clauses, Speller } from './normalize.js';
 
-/** What the rules saw: an emergency, a phrase they set aside (negated, past, figurative…), or nothing. */
-export type RuleOutcome = { kind: 'hit'; category: EmergencyCategory } | { kind: 'vetoed' } | { kind: 'none' };
+/**
+ * What the rules saw: an emergency, a phrase they set aside (negated, past, figurative…), a symptom
+ * mentioned with no rule's phrasing around it (`severe`: with an urgency cue), or nothing.
+ */
+export type RuleOutcome = { kind: 'hit'; category: EmergencyCategory } | { kind: 'vetoed' }
+  | { kind: 'mention'; category: EmergencyCategory; severe: boolean } | { kind: 'none' };
 
 // Global copies: every occurrence is tried, since the first may be negated and a later one not.
-const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+const MENTION_LEXICON: Lexicon = MENTIONS.map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+const COMBINED = COMBINATIONS.map(([c, part, failing, ordinary]) => ({
+  category: c, part: [[c, new RegExp(part.source, 'g')] as const], failing: [[c, new RegExp(failing.source, 'g')] as const], ordinary,
+}));
+const COMBINED_LEXICON: Lexicon = COMBINATIONS.flatMap(([c, part, failing]) => [[c, part], [c, failing]] as const);
 
 // Words common in patients' messages that sit one letter from a safety word ("cooking"/"choking").
 const NEVER_CORRECT = [
+  'bills', 'fills', 'hills', 'mills', 'wills', 'pulls', 'flood', 'breed', 'bleep', 'feint', 'crest', 'chose', 'chore', 'fizzy',
+  'smell', 'spell', 'shell', 'dwell', 'drink', 'frank', 'prank', 'crank', 'shallow', 'sugary', 'marea', 'tierna', 'sabios',
+  'anoche', 'nacio', 'nacer', 'puente', 'castillas', 'lenguas', 'brazos', 'hearts', 'letter', 'better', 'bitter', 'dinner', 'winner', 'plane', 'place',
+  'pero', 'entre', 'sobre', 'desde', 'hasta', 'donde', 'cuando', 'porque', 'mucho', 'mucha', 'poco', 'poca', 'todo', 'toda', 'nada',
+  'algo', 'bien', 'esta', 'este', 'esto', 'estas', 'estos', 'tiene', 'tengo', 'puede', 'hace', 'dice', 'dijo', 'sabe', 'ayer', 'luego',
+  'there', 'their', 'where', 'which', 'would', 'could', 'should', 'about', 'after', 'before', 'while', 'still', 'every', 'other',
+  'these', 'those', 'thing', 'think', 'thank', 'thanks', 'again', 'never', 'today', 'tonight', 'right', 'little', 'really', 'maybe',
+  'have', 'been', 'just', 'like', 'some', 'what', 'when', 'with', 'from', 'that', 'this', 'they', 'them', 'then', 'than', 'also',
+
   'cooking', 'breeding', 'strike', 'strikes', 'cheat', 'chess', 'chests', 'heard', 'hecho', 'techo', 'lecho', 'dicho', 'color',
   'bleeds', 'blood', 'brother', 'breath', 'death', 'faint', 'paint', 'point', 'saint', 'shaking', 'baking', 'taking', 'making',
   'liking', 'biking', 'hiking', 'choosing', 'closing', 'losing', 'posing', 'dosing', 'poisson', 'season', 'reason', 'person',
@@ -23,10 +43,19 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|medicamento|medicamentos|medicina|medicinas|pastillas|pills|meds|medication|medicine|doctor|nurse) (?:\w+ )?(?:de|del|para|for|of|from|contra) (?:la |las |el |los |mi |my |the |tu |su |your )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+// "never had one before and just had one": a first time, not a denial.
+const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
+
+// "seizure action plan", "epipen prescription": the condition names a document or service.
+const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
 }
+
+const SHORT_CRY = /\b(?:help|911|999|112|ambulance|emergency|sos|hurry|ayuda|ayudame|ayudenme|auxilio|socorro|urgente|emergencia|ambulancia)\b/;
+const CHILD_WORD = /\b(?:son|daughter|kid|child|baby|toddler|boy|girl|hijo|hija|nino|nina|bebe|nene|nena|nieto|nieta)\b/;
+const PERSON_WORD = /\b(?:mom|mum|mother|dad|father|husband|wife|grandma|grandpa|brother|sister|friend|mama|papa|madre|padre|esposo|esposa|marido|mujer|abuela|abuelo|hermano|hermana|amigo|amiga)\b/;
 
 /** Whole-word, typo-tolerant matching of the two lexicons, with context vetoes. */
 export class EmergencyRules {
@@ -34,7 +63,7 @@ export class EmergencyRules {
 
   /** `knownWords`: words seen in safe training messages; they are never "corrected" into safety words. */
   constructor(knownWords: readonly string[] = []) {
-    this.speller = new Speller(lexiconWords(LEXICON), new Set([...NEVER_CORRECT, ...knownWords]), lexiconStems(LEXICON));
+    this.speller = new Speller(lexiconWords([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]), new Set([...NEVER_CORRECT, ...knownWords]), lexiconStems([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]));
   }
 
   match(text: string): RuleOutcome {
@@ -45,28 +74,72 @@ export class EmergencyRules {
     const bounds: number[] = [];
     let at = 0;
     for (const p of parts) { at += p.text.length + 1; bounds.push(at); }
-    const clauseAt = (i: number): number => bounds.findIndex((b) => i < b);
-    const context = parts.map((p) => ({ over: isOver(p.text), about: isAboutCondition(p.text, p.question), figures: figurativeSpans(p.text), joke: isJoke(p.text) }));
-    let best: EmergencyCategory | null = null;
-    let vetoed = context.some((c) => c.figures.length > 0 || c.joke);
-    for (const [category, re] of LEXICON) {
-      for (const m of joined.matchAll(re)) {
-        const endClause = Math.max(0, clauseAt(m.index + m[0].length - 1));
-        const startClause = Math.max(0, clauseAt(m.index));
-        const ctx = context[endClause];
-        const offset = startClause === 0 ? 0 : (bounds[startClause - 1] ?? 0);
-        const local = joined.slice(offset, m.index + m[0].length);
-        const start = m.index - offset;
-        const figurative = (context[startClause]?.figures ?? []).some(([a, b]) => a < local.length && start < b);
-        if (ctx === undefined || ctx.over || ctx.about || ctx.joke || figurative
-          || negatedBefore(local, start) || careBefore(local.slice(0, start))) { vetoed = true; continue; }
-        if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
-        break;
-      }
+    const now = happeningNow(joined);
+    // What a clause tells was handled or resolved closes it and the clauses before, not a later one.
+    const context = parts.map((p, i) => ({
+      text: p.text,
+      done: !now && (parts.slice(i).some((later) => handled(later.text)) || parts.slice(i + 1).some((later) => resolvedLater(later.text))),
+      now,
+      about: !now && isAboutCondition(p.text, p.question), figures: figurativeSpans(p.text), joke: isJoke(p.text) }));
+    const scan = { joined, bounds, context };
+    const rule = bestMatch(LEXICON, scan);
+    if (rule.best !== null) return { kind: 'hit', category: rule.best };
+    const combined = bestCombination(scan);
+    if (combined !== null) return { kind: 'hit', category: combined };
+    const figureOrJoke = context.some((c) => c.figures.length > 0 || c.joke);
+    if (rule.vetoed || figureOrJoke) return { kind: 'vetoed' };
+    const mention = bestMatch(MENTION_LEXICON, scan);
+    // "help chest", "ayuda mi hijo": a cry for help with a body part or a person is all a panicking patient types.
+    if (joined.split(/[ |,]+/).filter((w) => w !== '').length <= 4 && SHORT_CRY.test(joined)) {
+      if (mention.best !== null) return { kind: 'hit', category: mention.best };
+      if (CHILD_WORD.test(joined)) return { kind: 'hit', category: 'child_harm' };
+      if (PERSON_WORD.test(joined)) return { kind: 'hit', category: 'unconscious' };
     }
-    if (best !== null) return { kind: 'hit', category: best };
-    return vetoed ? { kind: 'vetoed' } : { kind: 'none' };
+    if (mention.best !== null) return { kind: 'mention', category: mention.best, severe: SEVERITY.test(joined) };
+    return mention.vetoed ? { kind: 'vetoed' } : { kind: 'none' };
   }
+}
+
+/** The highest-priority combination whose part and failing word both stand outside any veto. */
+function bestCombination(scan: Scan): EmergencyCategory | null {
+  let best: EmergencyCategory | null = null;
+  for (const c of COMBINED) {
+    if (best !== null && CATEGORY_PRIORITY.indexOf(c.category) >= CATEGORY_PRIORITY.indexOf(best)) continue;
+    if (c.ordinary?.test(scan.joined) === true) continue;
+    if (bestMatch(c.part, scan).best !== null && bestMatch(c.failing, scan).best !== null) best = c.category;
+  }
+  return best;
+}
+
+interface Scan { joined: string; bounds: number[]; context: Array<{ text: string; done: boolean; now: boolean; about: boolean; figures: Array<[number, number]>; joke: boolean }> }
+
+/** The highest-priority category of the lexicon matched outside any veto, and whether some match was vetoed. */
+function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best: EmergencyCategory | null; vetoed: boolean } {
+  const clauseAt = (i: number): number => bounds.findIndex((b) => i < b);
+  let best: EmergencyCategory | null = null;
+  let vetoed = false;
+  const firstTime = FIRST_TIME.test(joined);
+  for (const [category, re] of lexicon) {
+    for (const m of joined.matchAll(re)) {
+      const endClause = Math.max(0, clauseAt(m.index + m[0].length - 1));
+      const startClause = Math.max(0, clauseAt(m.index));
+      const ctx = context[endClause];
+      const offset = startClause === 0 ? 0 : (bounds[startClause - 1] ?? 0);
+      const local = joined.slice(offset, m.index + m[0].length);
+      const start = m.index - offset;
+      const figurative = (context[startClause]?.figures ?? []).some(([a, b]) => a < local.length && start < b);
+      const endOffset = endClause === 0 ? 0 : (bounds[endClause - 1] ?? 0);
+      const startCtx = context[startClause];
+      // Over where the phrase ends (the situation now) or, for a phrase across clauses, where it starts.
+      const over = ctx !== undefined && (ctx.done || (!ctx.now && (overAt(ctx.text, m.index + m[0].length - 1 - endOffset)
+        || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
+      if (ctx === undefined || over || ctx.about || ctx.joke || figurative
+        || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
+      if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
+      break;
+    }
+  }
+  return { best, vetoed };
 }
 
 /** The whole words (4+ letters) the patterns spell out, the targets of typo correction; stems ("bleed\w*") excluded. */

@@ -36,6 +36,14 @@ export function typoDistance(a: string, b: string, max: number): number {
   return rows[a.length]?.[b.length] ?? max + 1;
 }
 
+// Misspellings by ear that no one-letter edit reaches safely ("hart" is one letter from "heat" too).
+const PHONETIC = new Map([
+  ['hart', 'heart'], ['harts', 'heart'], ['brethe', 'breathe'], ['breth', 'breath'], ['cheast', 'chest'], ['chets', 'chest'],
+  ['siezure', 'seizure'], ['seazure', 'seizure'], ['overdoes', 'overdose'], ['unconsious', 'unconscious'],
+  ['desmallo', 'desmayo'], ['desmallado', 'desmayado'], ['desmallada', 'desmayada'], ['convulciona', 'convulsiona'], ['convulcion', 'convulsion'],
+  ['respirrar', 'respirar'],
+]);
+
 /** Corrects words to a fixed vocabulary; memoised per instance (the vocabulary is small and fixed). */
 export class Speller {
   private readonly byFirst = new Map<string, string[]>();
@@ -54,7 +62,14 @@ export class Speller {
   }
 
   correct(word: string): string {
+    const spelt = PHONETIC.get(word);
+    if (spelt !== undefined) return spelt;
     if (word.length === 4) return this.swapped(word);
+    // Spanish spelt by ear: "desmallo" for "desmayo" (ll and y sound alike in most regions).
+    if (word.includes('ll') && !this.keep.has(word)) {
+      const v = word.replace(/ll/g, 'y');
+      if (this.stems.some((st) => v.startsWith(st)) || this.all.includes(v)) return v;
+    }
     if (word.length < 5 || this.keep.has(word) || /\d/.test(word) || this.stems.some((s) => word.startsWith(s))) return word;
     const hit = this.memo.get(word);
     if (hit !== undefined) return hit;

@@ -6,7 +6,7 @@ import { loadTrainingExamples } from './dataset.js';
 import { trainEmergencyModel } from './emergency.js';
 import { emergencyModelPath } from './model-file.js';
 
-/** `node dist/platform/safety/train.js [out.json]`: trains on the tuning and dev sets and writes the model. */
+/** `node dist/platform/safety/train.js [out.json]`: trains on the training sets (dataset.ts TRAINING_FILES) and writes the model. */
 export async function main(argv: readonly string[]): Promise<number> {
   const out = argv[0] ?? emergencyModelPath();
   const started = performance.now();

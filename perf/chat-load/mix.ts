@@ -77,14 +77,4 @@ export function pickMessage(random: () => number, mix: readonly MixEntry[] = MES
   return { category: entry.category, text };
 }
 
-/** mulberry32: a small, fast seeded generator; good enough to shuffle a message mix. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../platform/random/seeded.js';

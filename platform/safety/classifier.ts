@@ -1,4 +1,5 @@
 import { foldText } from './normalize.js';
+import { seededRandom } from '../random/seeded.js';
 
 /**
  * Multinomial logistic regression over words, word pairs and character 3–5-grams: the net under
@@ -28,16 +29,6 @@ export function classifierFeatures(text: string): string[] {
 export interface TrainOptions { epochs: number; learningRate: number; l2: number; seed: number }
 export const DEFAULT_TRAINING: TrainOptions = { epochs: 15, learningRate: 0.2, l2: 1e-5, seed: 7 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function softmax(z: Float64Array): Float64Array {
   const max = Math.max(...z);
@@ -54,7 +45,7 @@ export function trainClassifier(examples: ReadonlyArray<{ text: string; label: s
   const rows = sorted.map((e) => ({ f: classifierFeatures(e.text), y: classes.indexOf(e.label), weight: e.weight ?? 1 }));
   const weights = new Map<string, Float64Array>();
   const bias = new Float64Array(k);
-  const random = mulberry32(opts.seed);
+  const random = seededRandom(opts.seed);
   const order = rows.map((_, i) => i);
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {

@@ -85,17 +85,21 @@ async function cmdRun(cfg: Config, names: readonly string[], banner: boolean, af
   const { runServices } = await import('../platform/service/runner.js');
   const log = createLogger({ level: cfg.debug ? 'debug' : cfg.log.level, pretty: cfg.log.pretty });
   const proc = await runServices(cfg, log, defs);
+  // Listen for the stop signal before anything else runs, so a SIGTERM during the demo's set-up
+  // still stops the services cleanly instead of killing the process.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => { resolve(); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   if (banner) {
     // One write, so a reader of the pipe never sees half the banner.
     const lines = ['', 'Careloop is running:', ...proc.endpoints.map((e) => `  ${e.name.padEnd(14)} ${e.url}`), '', 'Ctrl-C stops the services; `careloop stack down` stops the stack.'];
     console.log(lines.join('\n'));
   }
-  await afterStart?.();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { resolve(); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  // The demo's set-up may still be running when the stop comes: stop anyway, and report its failure.
+  await Promise.race([afterStart?.().catch((err: unknown) => { log.warn({ err: err instanceof Error ? err.message : String(err) }, 'after-start step failed'); }), stopped]);
+  await stopped;
   log.info('stopping');
   await proc.stop();
   return 0;

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApiApp } from '../api/app.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
+import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { runImport } from './run.js';
 import { createImporter, importerDeps } from './wiring.js';
@@ -20,6 +21,8 @@ const mrn = uniqueId('mrn');
 let app: FastifyInstance;
 let pool: PgPool;
 const keys: Record<string, string> = {};
+const historyPrefix = `${uniqueId('fhirtest')}:`;
+let history: ChatHistory;
 
 before(async () => {
   pool = await deps.postgres();
@@ -35,13 +38,23 @@ before(async () => {
   ].map((r) => JSON.stringify(r)).join('\n'));
   const importer = createImporter(await importerDeps(cfg, deps, false, () => NOW), { organizationId: orgA, actor: { kind: 'system', id: 'fhir-read-test' }, dryRun: false, limits: { maxStringChars: 1_048_576 } });
   await runImport(importer, [join(dir, 'a.ndjson')], { limits: { maxResourceBytes: 1_048_576, unitSize: 10 }, concurrency: 1, rejectsFile: join(dir, 'rejects.ndjson') });
+  const keyring = await deps.keyring();
+  history = new ChatHistory(await deps.redis(), historyPrefix);
   app = await buildApiApp({
     log: silentLogger, version: 'test', bodyLimit: 16_384, limiter: null, authenticate: (h) => security.authenticator.authenticate(h), security, pool,
     sessionSecret: Buffer.alloc(32, 1), sessionTtlMs: 60_000, now: () => NOW, forgetConversation: async () => undefined,
-    fhir: { pool, keyring: await deps.keyring(), vault: security.vault, audit: security.audit, version: 'test', now: () => NOW },
+    fhir: {
+      pool, keyring, vault: security.vault, audit: security.audit, version: 'test', now: () => NOW,
+      conversations: { recent: async (org, pid) => Promise.all((await history.recent(pid)).map(async (l) => JSON.parse(await keyring.openText(org, pid, l)) as HistoryEntry)) },
+    },
   });
 });
-after(async () => { await app.close(); await deps.close(); });
+after(async () => { await (await deps.redis()).del(`${historyPrefix}history:${await importedPatient()}`); await app.close(); await deps.close(); });
+
+async function importedPatient(): Promise<string> {
+  const search = (await get(`/fhir/R4/Patient?identifier=urn:test:mrn|${mrn}`, orgA)).json() as { entry: Array<{ resource: { id: string } }> };
+  return search.entry[0]?.resource.id ?? '';
+}
 
 const get = (url: string, org?: string) => app.inject({ method: 'GET', url, headers: org ? { authorization: `Bearer ${keys[org]}` } : {} });
 
@@ -70,6 +83,39 @@ describe('FHIR R4 read API', () => {
     assert.equal(meds.entry[0]?.resource.medicationCodeableConcept.text, 'Lisinopril 10 MG');
     const audited = await pool.query(`SELECT 1 FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.read' AND patient_id = $2`, [orgA, pid]);
     assert.equal(audited.rowCount, 1, 'the read is audited as a PHI read');
+  });
+
+  test('the conversation comes out as Communication and recorded adherence as MedicationStatement, by patient, audited', async () => {
+    const pid = await importedPatient();
+    const keyring = await deps.keyring();
+    const lines: HistoryEntry[] = [
+      { id: uniqueId('msg'), from: 'assistant', text: 'Did you take your Lisinopril?', quickReplies: ['yes'], at: NOW.getTime() - 60_000 },
+      { id: uniqueId('msg'), from: 'patient', text: 'yes I did', quickReplies: [], at: NOW.getTime() - 30_000 },
+    ];
+    for (const l of lines) await history.append(pid, await keyring.sealText(orgA, pid, JSON.stringify(l)));
+    const mr = ((await get(`/fhir/R4/MedicationRequest?patient=${pid}`, orgA)).json() as { entry: Array<{ resource: { id: string } }> }).entry[0]?.resource.id ?? '';
+    await pool.query(`INSERT INTO adherence_events (id, patient_id, organization_id, medication_id, taken, occurred_at) VALUES ($1, $2, $3, $4, true, $5), ($6, $2, $3, NULL, false, $5)`,
+      [uniqueId('act'), pid, orgA, mr, NOW, uniqueId('act')]);
+
+    const comms = (await get(`/fhir/R4/Communication?patient=${pid}`, orgA)).json() as { total: number; entry: Array<{ resource: { id: string; subject: { reference: string }; sender: { reference?: string }; payload: Array<{ contentString: string }>; sent: string } }> };
+    assert.equal(comms.total, 2);
+    assert.deepEqual(comms.entry.map((e) => e.resource.payload[0]?.contentString), ['Did you take your Lisinopril?', 'yes I did']);
+    assert.equal(comms.entry[1]?.resource.sender.reference, `Patient/${pid}`);
+    assert.equal(comms.entry[0]?.resource.sent, new Date(NOW.getTime() - 60_000).toISOString());
+    assert.match(comms.entry[0]?.resource.id ?? '', /^[A-Za-z0-9\-.]{1,64}$/);
+
+    const stmts = (await get(`/fhir/R4/MedicationStatement?patient=${pid}`, orgA)).json() as { total: number; entry: Array<{ resource: { status: string; basedOn?: Array<{ reference: string }>; medicationCodeableConcept: { text: string } } }> };
+    assert.equal(stmts.total, 2);
+    const taken = stmts.entry.find((e) => e.resource.status === 'completed');
+    assert.equal(taken?.resource.basedOn?.[0]?.reference, `MedicationRequest/${mr}`);
+    assert.equal(taken?.resource.medicationCodeableConcept.text, 'Lisinopril 10 MG');
+    assert.ok(stmts.entry.some((e) => e.resource.status === 'not-taken'));
+
+    const audited = await pool.query<{ result_count: number }>(`SELECT result_count FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.search' AND patient_id = $2 ORDER BY seq`, [orgA, pid]);
+    assert.ok(audited.rows.filter((r) => r.result_count === 2).length >= 2, 'both searches are audited with what they returned');
+
+    assert.equal(((await get(`/fhir/R4/Communication?patient=${pid}`, orgB)).json() as { total: number }).total, 0, 'another organisation reads no conversation');
+    assert.equal(((await get(`/fhir/R4/MedicationStatement?patient=${pid}`, orgB)).json() as { total: number }).total, 0);
   });
 
   test('tenancy: another organisation\'s credentials find nothing; no credentials is a 401 OperationOutcome', async () => {

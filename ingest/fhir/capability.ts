@@ -31,6 +31,7 @@ export function capabilityStatement(version: string, now: Date): Record<string, 
       mode: 'server',
       security: { description: 'Bearer API key or staff OIDC token; every request is scoped to the caller\'s organisation and every read is audited.' },
       resource: [...imported, ...derived],
+      operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
     }],
   };
 }

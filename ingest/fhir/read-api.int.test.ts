@@ -23,6 +23,8 @@ let pool: PgPool;
 const keys: Record<string, string> = {};
 const historyPrefix = `${uniqueId('fhirtest')}:`;
 let history: ChatHistory;
+let exportStatus = '';
+let exportFile = '';
 
 before(async () => {
   pool = await deps.postgres();
@@ -118,6 +120,40 @@ describe('FHIR R4 read API', () => {
     assert.equal(((await get(`/fhir/R4/MedicationStatement?patient=${pid}`, orgB)).json() as { total: number }).total, 0);
   });
 
+  test('Bulk $export: 202 + Content-Location, polling until the manifest, NDJSON per type with the same credentials, audited', async () => {
+    const kick = await app.inject({ method: 'GET', url: '/fhir/R4/$export', headers: { authorization: `Bearer ${keys[orgA]}`, prefer: 'respond-async', accept: 'application/fhir+json' } });
+    assert.equal(kick.statusCode, 202, kick.body);
+    const status = new URL(kick.headers['content-location'] as string);
+    let poll = await get(status.pathname, orgA);
+    for (let i = 0; poll.statusCode === 202 && i < 100; i += 1) {
+      assert.match(poll.headers['x-progress'] as string, /types\)$/);
+      await new Promise((r) => setTimeout(r, 50));
+      poll = await get(status.pathname, orgA);
+    }
+    assert.equal(poll.statusCode, 200, poll.body);
+    const manifest = poll.json() as { transactionTime: string; requiresAccessToken: boolean; output: Array<{ type: string; url: string; count: number }> };
+    assert.equal(manifest.requiresAccessToken, true);
+    const byType = Object.fromEntries(manifest.output.map((o) => [o.type, o]));
+    assert.deepEqual(Object.keys(byType).sort(), ['Communication', 'MedicationRequest', 'MedicationStatement', 'Patient']);
+    const patients = await get(new URL(byType['Patient']?.url ?? '').pathname, orgA);
+    assert.equal(patients.statusCode, 200);
+    assert.match(patients.headers['content-type'] as string, /application\/fhir\+ndjson/);
+    const lines = patients.body.trim().split('\n').map((l) => JSON.parse(l) as { resourceType: string; name: Array<{ family: string }> });
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.name[0]?.family, 'Readable');
+    const comms = (await get(new URL(byType['Communication']?.url ?? '').pathname, orgA)).body.trim().split('\n');
+    assert.equal(comms.length, byType['Communication']?.count);
+    assert.equal((await get(new URL(byType['Patient']?.url ?? '').pathname)).statusCode, 401, 'the files need the credentials');
+    const audited = await pool.query<{ action: string; result_count: number }>(`SELECT action, result_count FROM audit.events WHERE organization_id = $1 AND action LIKE 'fhir.export.%' ORDER BY seq`, [orgA]);
+    assert.deepEqual(audited.rows.map((r) => r.action), ['fhir.export.kickoff', 'fhir.export.read', 'fhir.export.read']);
+    assert.equal(audited.rows[1]?.result_count, 1);
+    const sync = await app.inject({ method: 'GET', url: '/fhir/R4/$export', headers: { authorization: `Bearer ${keys[orgA]}` } });
+    assert.equal(sync.statusCode, 400, 'without Prefer: respond-async');
+    assert.equal((sync.json() as { resourceType: string }).resourceType, 'OperationOutcome');
+    exportStatus = status.pathname;
+    exportFile = new URL(byType['Patient']?.url ?? '').pathname;
+  });
+
   test('tenancy: another organisation\'s credentials find nothing; no credentials is a 401 OperationOutcome', async () => {
     const search = (await get(`/fhir/R4/Patient?identifier=urn:test:mrn|${mrn}`, orgA)).json() as { entry: Array<{ resource: { id: string } }> };
     const pid = search.entry[0]?.resource.id ?? '';
@@ -130,6 +166,13 @@ describe('FHIR R4 read API', () => {
     const anon = await get(`/fhir/R4/Patient/${pid}`);
     assert.equal(anon.statusCode, 401);
     assert.equal((anon.json() as { issue: Array<{ code: string }> }).issue[0]?.code, 'login');
+    assert.ok(exportStatus !== '' && exportFile !== '', 'the export test ran first');
+    for (const url of [exportStatus, exportFile]) {
+      const res = await get(url, orgB);
+      assert.equal(res.statusCode, 404, `${url} with the other organisation's key`);
+      assert.ok(!res.body.includes('Readable'));
+    }
+    assert.equal((await app.inject({ method: 'DELETE', url: exportStatus, headers: { authorization: `Bearer ${keys[orgB]}` } })).statusCode, 404);
     const unsupported = await get('/fhir/R4/Observation?patient=x', orgA);
     assert.equal(unsupported.statusCode, 400);
     assert.equal((unsupported.json() as { resourceType: string }).resourceType, 'OperationOutcome');

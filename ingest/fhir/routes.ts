@@ -11,6 +11,7 @@ import { capabilityStatement, SEARCHABLE } from './capability.js';
 import { issue, outcome, type IssueCode } from './outcome.js';
 import { isImportedType } from './rules.js';
 import { isDerivedType } from './derived.js';
+import { registerExportRoutes } from './export-routes.js';
 import { ResourceReader, type ConversationSource, type Resource } from './resources.js';
 
 export interface FhirRoutesDeps {
@@ -49,6 +50,8 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
     const audited = async (org: string, principal: ReturnType<typeof principalOf>, ip: string, action: string, found: Resource[], patientId: string | null): Promise<void> => {
       await deps.audit.record({ organizationId: org, actor: actorOf(principal, { ip, service: 'api' }), action, patientId, purpose: 'treatment', outcome: 'success', resultCount: found.length });
     };
+
+    registerExportRoutes(scope, { pool: deps.pool, audit: deps.audit, reader, onJobError: (err) => { scope.log.error({ err: err instanceof Error ? err.message : 'unknown' }, 'FHIR job could not record its outcome'); } });
 
     const send = (reply: FastifyReply, body: unknown): FastifyReply => reply.type(FHIR_JSON).send(body);
 

@@ -9,6 +9,7 @@ import { Dependencies } from '../../platform/service/dependencies.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
+import { fromFhirId } from './fhir-ids.js';
 import { runImport } from './run.js';
 import { createImporter, importerDeps } from './wiring.js';
 
@@ -51,7 +52,7 @@ before(async () => {
     },
   });
 });
-after(async () => { await (await deps.redis()).del(`${historyPrefix}history:${await importedPatient()}`); await app.close(); await deps.close(); });
+after(async () => { await (await deps.redis()).del(`${historyPrefix}history:${fromFhirId(await importedPatient())}`); await app.close(); await deps.close(); });
 
 async function importedPatient(): Promise<string> {
   const search = (await get(`/fhir/R4/Patient?identifier=urn:test:mrn|${mrn}`, orgA)).json() as { entry: Array<{ resource: { id: string } }> };
@@ -75,7 +76,7 @@ describe('FHIR R4 read API', () => {
     const search = (await get(`/fhir/R4/Patient?identifier=urn:test:mrn|${mrn}`, orgA)).json() as { total: number; entry: Array<{ resource: { id: string; name: Array<{ family: string }> } }> };
     assert.equal(search.total, 1);
     const pid = search.entry[0]?.resource.id ?? '';
-    assert.match(pid, /^pt_/);
+    assert.match(pid, /^pt-[0-9A-Za-z]{22}$/, 'our pt_ id, written as an R4 id');
     assert.equal(search.entry[0]?.resource.name[0]?.family, 'Readable');
     const read = await get(`/fhir/R4/Patient/${pid}`, orgA);
     assert.equal(read.statusCode, 200);
@@ -83,7 +84,7 @@ describe('FHIR R4 read API', () => {
     assert.equal(meds.entry.length, 1);
     assert.equal(meds.entry[0]?.resource.subject.reference, `Patient/${pid}`);
     assert.equal(meds.entry[0]?.resource.medicationCodeableConcept.text, 'Lisinopril 10 MG');
-    const audited = await pool.query(`SELECT 1 FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.read' AND patient_id = $2`, [orgA, pid]);
+    const audited = await pool.query(`SELECT 1 FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.read' AND patient_id = $2`, [orgA, fromFhirId(pid)]);
     assert.equal(audited.rowCount, 1, 'the read is audited as a PHI read');
   });
 
@@ -94,10 +95,11 @@ describe('FHIR R4 read API', () => {
       { id: uniqueId('msg'), from: 'assistant', text: 'Did you take your Lisinopril?', quickReplies: ['yes'], at: NOW.getTime() - 60_000 },
       { id: uniqueId('msg'), from: 'patient', text: 'yes I did', quickReplies: [], at: NOW.getTime() - 30_000 },
     ];
-    for (const l of lines) await history.append(pid, await keyring.sealText(orgA, pid, JSON.stringify(l)));
+    const ours = fromFhirId(pid);
+    for (const l of lines) await history.append(ours, await keyring.sealText(orgA, ours, JSON.stringify(l)));
     const mr = ((await get(`/fhir/R4/MedicationRequest?patient=${pid}`, orgA)).json() as { entry: Array<{ resource: { id: string } }> }).entry[0]?.resource.id ?? '';
     await pool.query(`INSERT INTO adherence_events (id, patient_id, organization_id, medication_id, taken, occurred_at) VALUES ($1, $2, $3, $4, true, $5), ($6, $2, $3, NULL, false, $5)`,
-      [uniqueId('act'), pid, orgA, mr, NOW, uniqueId('act')]);
+      [uniqueId('act'), ours, orgA, fromFhirId(mr), NOW, uniqueId('act')]);
 
     const comms = (await get(`/fhir/R4/Communication?patient=${pid}`, orgA)).json() as { total: number; entry: Array<{ resource: { id: string; subject: { reference: string }; sender: { reference?: string }; payload: Array<{ contentString: string }>; sent: string } }> };
     assert.equal(comms.total, 2);
@@ -113,7 +115,7 @@ describe('FHIR R4 read API', () => {
     assert.equal(taken?.resource.medicationCodeableConcept.text, 'Lisinopril 10 MG');
     assert.ok(stmts.entry.some((e) => e.resource.status === 'not-taken'));
 
-    const audited = await pool.query<{ result_count: number }>(`SELECT result_count FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.search' AND patient_id = $2 ORDER BY seq`, [orgA, pid]);
+    const audited = await pool.query<{ result_count: number }>(`SELECT result_count FROM audit.events WHERE organization_id = $1 AND action = 'fhir.resource.search' AND patient_id = $2 ORDER BY seq`, [orgA, ours]);
     assert.ok(audited.rows.filter((r) => r.result_count === 2).length >= 2, 'both searches are audited with what they returned');
 
     assert.equal(((await get(`/fhir/R4/Communication?patient=${pid}`, orgB)).json() as { total: number }).total, 0, 'another organisation reads no conversation');

@@ -4,6 +4,7 @@ import type { PgPool } from '../../platform/storage/postgres.js';
 import type { HistoryEntry } from '../../platform/stores/chat-history.js';
 import { unpack } from '../../platform/vault/field-crypto.js';
 import { communicationOf, medicationStatementOf } from './derived.js';
+import { fhirFacing } from './fhir-ids.js';
 import { careAad } from './importer.js';
 import { adherenceRows, sealedResources } from './store.js';
 
@@ -26,10 +27,10 @@ export class ResourceReader {
   constructor(private readonly deps: ResourceReaderDeps) {}
 
   async openRows(org: string, type: string, rows: Awaited<ReturnType<typeof sealedResources>>): Promise<Resource[]> {
-    return Promise.all(rows.map(async (r) => JSON.parse(open(await this.deps.keyring.keyById(r.keyId), unpack(r.sealed, r.keyId), careAad(org, type, r.id)).toString('utf8')) as Resource));
+    return Promise.all(rows.map(async (r) => fhirFacing(JSON.parse(open(await this.deps.keyring.keyById(r.keyId), unpack(r.sealed, r.keyId), careAad(org, type, r.id)).toString('utf8')) as Resource)));
   }
 
-  /** Imported resources of one type: by ids, by patient, or a page after `after` (id order). */
+  /** Imported resources of one type (our ids, not FHIR's): by ids, by patient, or a page after `after` (id order). */
   async sealed(org: string, type: string, opts: Parameters<typeof sealedResources>[3]): Promise<{ resources: Resource[]; patientIds: Array<string | null>; last: string | null }> {
     const rows = await sealedResources(this.deps.pool, org, type, opts);
     return { resources: await this.openRows(org, type, rows), patientIds: rows.map((r) => r.patientId), last: rows.at(-1)?.id ?? null };
@@ -40,11 +41,11 @@ export class ResourceReader {
     // The history is keyed by patient alone: the organisation is checked here, not by the key.
     const own = await this.deps.pool.query('SELECT 1 FROM patients WHERE id = $1 AND organization_id = $2', [patientId, org]);
     if (own.rowCount === 0) return [];
-    return (await this.deps.conversations.recent(org, patientId)).map((l) => communicationOf(patientId, l));
+    return (await this.deps.conversations.recent(org, patientId)).map((l) => fhirFacing(communicationOf(patientId, l)));
   }
 
   async medicationStatements(org: string, opts: { patientId?: string; after?: string; limit: number }): Promise<{ resources: Resource[]; last: string | null }> {
     const rows = await adherenceRows(this.deps.pool, org, opts);
-    return { resources: rows.map(medicationStatementOf), last: rows.at(-1)?.id ?? null };
+    return { resources: rows.map((r) => fhirFacing(medicationStatementOf(r))), last: rows.at(-1)?.id ?? null };
   }
 }

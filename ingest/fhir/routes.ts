@@ -12,6 +12,7 @@ import { issue, outcome, type IssueCode } from './outcome.js';
 import { isImportedType } from './rules.js';
 import { isDerivedType } from './derived.js';
 import { registerExportRoutes } from './export-routes.js';
+import { fromFhirId } from './fhir-ids.js';
 import { ResourceReader, type ConversationSource, type Resource } from './resources.js';
 
 export interface FhirRoutesDeps {
@@ -61,7 +62,8 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
       const principal = principalOf(req);
       const org = principal.organizationId;
       requirePermission(principal, 'phi:read', org);
-      const { type, id } = req.params;
+      const { type } = req.params;
+      const id = fromFhirId(req.params.id);
       if (isDerivedType(type)) throw new CareloopError('VALIDATION_FAILED', `${type} is read by search (${type}?patient=<id>); see /fhir/R4/metadata`);
       if (!isImportedType(type)) throw new CareloopError('NOT_FOUND', `${type.slice(0, 64)} is not a resource type this server holds`);
       const { resources: found, patientIds } = await reader.sealed(org, type, { ids: [id], limit: 1 });
@@ -89,7 +91,7 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
         ids = await deps.vault.findByIdentifier(actorOf(principal, { ip: req.ip, service: 'api' }), org, ident.slice(0, bar), ident.slice(bar + 1), 'treatment');
       } else {
         const p = req.query['patient'] ?? req.query['subject'] ?? '';
-        patientId = p.replace(/^Patient\//, '');
+        patientId = fromFhirId(p.replace(/^Patient\//, ''));
         if (patientId === '') throw new CareloopError('VALIDATION_FAILED', `${type} search needs patient=<id>`);
       }
       const found: Resource[] = ids !== undefined && ids.length === 0 ? []

@@ -12,6 +12,7 @@ import { modelPath } from '../../platform/nlu/model-path.js';
 import { defaultCatalog } from '../../platform/workflow/catalog.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { realUnderstanding } from '../../platform/workflow/understanding.js';
+import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
@@ -39,6 +40,7 @@ export const adminApi: ServiceDefinition = {
       },
       fhir: {
         pool, keyring, vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date(),
+        importer: await importerDeps(cfg, deps, true, () => new Date()),
         conversations: {
           // The gateway's sealed chat history (the last lines per patient): what Communication exports.
           async recent(org, patientId) {

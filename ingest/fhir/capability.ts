@@ -19,7 +19,7 @@ function searchParams(type: string): Record<string, unknown> {
 }
 
 /** The CapabilityStatement: what this server does, nothing more (read for every imported type). */
-export function capabilityStatement(version: string, now: Date): Record<string, unknown> {
+export function capabilityStatement(version: string, now: Date, opts: { writes: boolean } = { writes: false }): Record<string, unknown> {
   const imported = IMPORTED_TYPES.map((type) => ({ type, interaction: [{ code: 'read' }, ...(SEARCHABLE[type] ? [{ code: 'search-type' }] : [])], ...searchParams(type) }));
   // Produced by Careloop (the conversation, recorded adherence), not imported: searched by patient.
   const derived = DERIVED_TYPES.map((type) => ({ type, interaction: [{ code: 'search-type' }], ...searchParams(type) }));
@@ -31,6 +31,8 @@ export function capabilityStatement(version: string, now: Date): Record<string, 
       mode: 'server',
       security: { description: 'Bearer API key or staff OIDC token; every request is scoped to the caller\'s organisation and every read is audited.' },
       resource: [...imported, ...derived],
+      // Writes are a transaction or batch Bundle, or the asynchronous $import of NDJSON (no OperationDefinition is published for it).
+      ...(opts.writes ? { interaction: [{ code: 'transaction' }, { code: 'batch' }] } : {}),
       operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
     }],
   };

@@ -58,7 +58,7 @@ before(async () => {
     log: silentLogger, version: 'test', bodyLimit: 16_384, limiter: null, authenticate: (h) => security.authenticator.authenticate(h), security, pool,
     sessionSecret: Buffer.alloc(32, 1), sessionTtlMs: 60_000, now: () => NOW, forgetConversation: async () => undefined,
     fhir: {
-      pool, keyring, vault: security.vault, audit: security.audit, version: 'test', now: () => NOW,
+      pool, keyring, vault: security.vault, audit: security.audit, version: 'test', now: () => NOW, importer: await importerDeps(cfg, deps, false, () => NOW),
       conversations: { recent: async (o, pid) => Promise.all((await history.recent(pid)).map(async (l) => JSON.parse(await keyring.openText(o, pid, l)) as HistoryEntry)) },
     },
   });

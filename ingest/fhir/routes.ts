@@ -13,6 +13,8 @@ import { isImportedType } from './rules.js';
 import { isDerivedType } from './derived.js';
 import { registerExportRoutes } from './export-routes.js';
 import { fromFhirId } from './fhir-ids.js';
+import type { ImporterDeps } from './importer.js';
+import { registerImportRoutes } from './import-routes.js';
 import { ResourceReader, type ConversationSource, type Resource } from './resources.js';
 
 export interface FhirRoutesDeps {
@@ -24,6 +26,10 @@ export interface FhirRoutesDeps {
   now(): Date;
   /** Where Communication comes from (the gateway's sealed chat history); absent, none is kept. */
   conversations?: ConversationSource;
+  /** POST /fhir/R4 and $import; absent, the API is read-only. */
+  importer?: ImporterDeps;
+  /** Largest Bundle or $import body, in bytes (default 32 MiB). */
+  maxImportBytes?: number;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -52,11 +58,13 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
       await deps.audit.record({ organizationId: org, actor: actorOf(principal, { ip, service: 'api' }), action, patientId, purpose: 'treatment', outcome: 'success', resultCount: found.length });
     };
 
-    registerExportRoutes(scope, { pool: deps.pool, audit: deps.audit, reader, onJobError: (err) => { scope.log.error({ err: err instanceof Error ? err.message : 'unknown' }, 'FHIR job could not record its outcome'); } });
+    const onJobError = (err: unknown): void => { scope.log.error({ err: err instanceof Error ? err.message : 'unknown' }, 'FHIR job could not record its outcome'); };
+    registerExportRoutes(scope, { pool: deps.pool, audit: deps.audit, reader, onJobError });
+    if (deps.importer !== undefined) registerImportRoutes(scope, { pool: deps.pool, importer: deps.importer, maxBodyBytes: deps.maxImportBytes ?? 32 * 1_048_576, onJobError });
 
     const send = (reply: FastifyReply, body: unknown): FastifyReply => reply.type(FHIR_JSON).send(body);
 
-    scope.get('/metadata', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => send(reply, capabilityStatement(deps.version, deps.now())));
+    scope.get('/metadata', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => send(reply, capabilityStatement(deps.version, deps.now(), { writes: deps.importer !== undefined })));
 
     scope.get<{ Params: { type: string; id: string } }>('/:type/:id', { schema: { hide: true } }, async (req, reply) => {
       const principal = principalOf(req);

@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { communicationOf, medicationStatementOf } from './derived.js';
 import { exportTypes } from './export.js';
 import { fhirFacing, fromFhirId, toFhirId } from './fhir-ids.js';
+import { bundleResponse } from './import-routes.js';
+import { issue, rejectOutcome } from './outcome.js';
 import { carePlanMedication, project, signalOf } from './project.js';
 import { EntryScanner } from './readers.js';
 import { canonicalJson, parseReference, referenceSites } from './references.js';
@@ -114,5 +116,24 @@ describe('FHIR boundary', () => {
     assert.deepEqual(exportTypes('MedicationStatement,Patient'), ['Patient', 'MedicationStatement']);
     assert.ok(exportTypes(undefined).includes('Communication'));
     assert.throws(() => exportTypes('Patient,Observation'), /Observation is not exported/);
+  });
+});
+
+describe('batch-response', () => {
+  test('one entry per request entry, in order: created, unchanged, ignored, rejected with its outcome', () => {
+    const res = {
+      results: [
+        { index: 0, type: 'Patient', id: 'pt_0123456789ABCDEFGHIJKL', change: 'created' as const },
+        { index: 2, type: 'Encounter', id: null, change: 'ignored' as const },
+        { index: 3, type: 'Slot', id: 'slt_0123456789ABCDEFGHIJKL', change: 'unchanged' as const },
+      ],
+      rejects: [rejectOutcome({ file: 'request', index: 1, resourceType: 'MedicationRequest' }, [issue('code-invalid', 'bad status', 'MedicationRequest.status')])],
+    };
+    const out = bundleResponse('batch', 4, res) as { type: string; entry: Array<{ response: { status: string; location?: string; outcome?: { issue: Array<{ code: string; severity: string }> } } }> };
+    assert.equal(out.type, 'batch-response');
+    assert.deepEqual(out.entry.map((e) => e.response.status), ['201 Created', '422 Unprocessable Entity', '422 Unprocessable Entity', '200 OK']);
+    assert.equal(out.entry[0]?.response.location, 'Patient/pt-0123456789ABCDEFGHIJKL');
+    assert.equal(out.entry[1]?.response.outcome?.issue[0]?.code, 'code-invalid');
+    assert.equal(out.entry[2]?.response.outcome?.issue[0]?.severity, 'warning');
   });
 });

@@ -34,7 +34,7 @@ export async function* exportResources(reader: ResourceReader, pool: PgPool, org
   if (type === 'Communication') {
     for (let after = ''; ;) {
       const ids = await patientIds(pool, org, after, PAGE);
-      for (const pid of ids) yield* await reader.communications(org, pid);
+      for (const pid of ids) yield* await reader.communications(org, pid, true);
       if (ids.length < PAGE) return;
       after = ids.at(-1) ?? '';
     }

@@ -13,7 +13,15 @@ const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_') });
 const deps = new Dependencies(cfg, silentLogger);
 const run = randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase();
 const digits = String(Math.floor(1e6 + Math.random() * 8e6));
+const fhirDigits = String(Math.floor(1e6 + Math.random() * 8e6));
+// Medication names are not canaries: the care plan (patient_medications) keeps them in plaintext for the hot path, by design.
 const canaries = {
+  fhirGiven: `Canaryfhirgiven${run}`,
+  fhirFamily: `Canaryfhirfamily${run}`,
+  fhirPhone: `555${fhirDigits}`,
+  fhirStreet: `Canarystreet${run}`,
+  fhirCity: `Canarycity${run}`,
+  fhirIdentifier: `CANARYMRN${run}`,
   given: `Canarygiven${run}`,
   family: `Canaryfamily${run}`,
   phone: `555${digits}`,
@@ -70,7 +78,7 @@ async function kafkaBytes(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-test('canaries in names, phones, emails and messages appear nowhere but encrypted: Kafka, Redis, ClickHouse, PostgreSQL outside the vault, logs', async (t) => {
+test('canaries in names, phones, emails, messages and FHIR-imported names, phones, addresses and identifiers appear nowhere but encrypted: Kafka, Redis, ClickHouse, PostgreSQL outside the vault, logs', async (t) => {
   const pool = await deps.postgres();
   const security = await deps.security();
   const org = uniqueId('org_');
@@ -97,6 +105,24 @@ test('canaries in names, phones, emails and messages appear nowhere but encrypte
     .map((text) => client.send(text));
   await client.waitFor('every reply', (fs) => ids.every((id) => fs.some((f) => f.type === 'message' && f.replyTo === id)), 60_000);
   client.close();
+
+  // A FHIR-imported patient (POST /fhir/R4, batch), with a prescription: the importer's path into the vault, care schema and signals.
+  const fhirPatient = {
+    resourceType: 'Patient', identifier: [{ system: 'urn:oid:2.16.840.1.113883.4.3.25', value: canaries.fhirIdentifier }],
+    name: [{ family: canaries.fhirFamily, given: [canaries.fhirGiven] }], telecom: [{ system: 'phone', value: `+1${canaries.fhirPhone}` }],
+    address: [{ line: [`12 ${canaries.fhirStreet} Road`], city: canaries.fhirCity, postalCode: '02139' }], gender: 'female', birthDate: '1966-06-06',
+  };
+  const bundle = { resourceType: 'Bundle', type: 'batch', entry: [
+    { fullUrl: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1', resource: fhirPatient, request: { method: 'POST', url: 'Patient' } },
+    { resource: { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1' }, medicationCodeableConcept: { text: 'Lisinopril 10 MG' } }, request: { method: 'POST', url: 'MedicationRequest' } },
+  ] };
+  const imported = await fetch(`${api}/fhir/R4`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+  const response = (await imported.json()) as { entry: Array<{ response: { status: string } }> };
+  assert.deepEqual(response.entry.map((e) => e.response.status), ['201 Created', '201 Created'], JSON.stringify(response));
+  const back = await fetch(`${api}/fhir/R4/Patient?identifier=urn:oid:2.16.840.1.113883.4.3.25|${canaries.fhirIdentifier}`, { headers: { authorization: `Bearer ${key}` } });
+  const backText = await back.text();
+  for (const v of [canaries.fhirFamily, canaries.fhirStreet, canaries.fhirCity, canaries.fhirPhone]) assert.ok(backText.includes(v), 'control: the FHIR canaries are there to be found, decrypted, through the audited FHIR API');
+
   const shown = await fetch(`${api}/v1/organizations/${org}/patients/${patientId}`, { headers: { authorization: `Bearer ${key}` } });
   assert.ok((await shown.text()).includes(canaries.given), 'control: the canary is there to be found, decrypted, through the audited API');
   await new Promise((r) => setTimeout(r, 3000)); // the analytics sink and actions recorder catch up

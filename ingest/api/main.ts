@@ -4,7 +4,7 @@ import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
-import { historyKey } from '../../platform/stores/chat-history.js';
+import { ChatHistory, historyKey, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { outboxKey } from '../../platform/stores/outbox.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -12,6 +12,7 @@ import { modelPath } from '../../platform/nlu/model-path.js';
 import { defaultCatalog } from '../../platform/workflow/catalog.js';
 import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { realUnderstanding } from '../../platform/workflow/understanding.js';
+import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
@@ -24,6 +25,8 @@ export const adminApi: ServiceDefinition = {
     const [security, pool, redis, publisher] = await Promise.all([deps.security(), deps.postgres(), deps.redis(), deps.publisher()]);
     const understand = await realUnderstanding([], modelPath()).catch(() => undefined);
     if (understand === undefined) ctx.log.warn('the intent model is missing: workflow simulation is off until `npm run build`');
+    const keyring = await deps.keyring();
+    const history = new ChatHistory(redis, cfg.redis.keyPrefix, cfg.gateway.historyLines);
     const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
     const app = await buildApiApp({
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
@@ -35,7 +38,17 @@ export const adminApi: ServiceDefinition = {
         catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
         ...(understand ? { understand } : {}),
       },
-      fhir: { pool, keyring: await deps.keyring(), vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date() },
+      fhir: {
+        pool, keyring, vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date(),
+        importer: await importerDeps(cfg, deps, true, () => new Date()),
+        conversations: {
+          // The gateway's sealed chat history (the last lines per patient): what Communication exports.
+          async recent(org, patientId) {
+            const lines = await Promise.all((await history.recent(patientId)).map((s) => keyring.openText(org, patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
+            return lines.filter((l): l is HistoryEntry => l !== null);
+          },
+        },
+      },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
         await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix)]);

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { communicationOf, medicationStatementOf } from './derived.js';
+import { exportTypes } from './export.js';
+import { fhirFacing, fromFhirId, toFhirId } from './fhir-ids.js';
+import { bundleResponse } from './import-routes.js';
+import { issue, rejectOutcome } from './outcome.js';
 import { carePlanMedication, project, signalOf } from './project.js';
 import { EntryScanner } from './readers.js';
 import { canonicalJson, parseReference, referenceSites } from './references.js';
@@ -78,5 +83,57 @@ describe('projection', () => {
     const p = { bytesDone: 50, bytesTotal: 100, resources: 1000, rejected: 2, elapsedMs: 10_000 };
     assert.match(progressLine(p, true), /^\[#{15}\.{15}\]  50\.0%  1000 resources  100\/s  2 rejected  elapsed 0:10  ETA 0:10$/);
     assert.ok(!progressLine(p, false).includes('['));
+  });
+});
+
+describe('FHIR boundary', () => {
+  test('our pt_/mr_ ids become R4 ids and back; references to ours are rewritten, others left alone', () => {
+    const pt = 'pt_0123456789ABCDEFGHIJKL';
+    assert.equal(toFhirId(pt), 'pt-0123456789ABCDEFGHIJKL');
+    assert.equal(fromFhirId(toFhirId(pt)), pt);
+    assert.equal(fromFhirId('some-sender-id'), 'some-sender-id');
+    const r = fhirFacing({ resourceType: 'MedicationRequest', id: 'mr_0123456789ABCDEFGHIJKL', subject: { reference: `Patient/${pt}` }, note: [{ authorReference: { reference: 'Practitioner/abc_def' } }] });
+    assert.equal(r.id, 'mr-0123456789ABCDEFGHIJKL');
+    assert.equal(r.subject.reference, 'Patient/pt-0123456789ABCDEFGHIJKL');
+    assert.equal(r.note[0]?.authorReference.reference, 'Practitioner/abc_def');
+  });
+
+  test('a conversation line is a Communication from the patient or to them; adherence a MedicationStatement', () => {
+    const pt = 'pt_0123456789ABCDEFGHIJKL';
+    const said = communicationOf(pt, { id: 'm1', from: 'patient', text: 'taken', quickReplies: [], at: 0 });
+    assert.deepEqual(said['sender'], { reference: `Patient/${pt}` });
+    assert.equal(said['sent'], '1970-01-01T00:00:00.000Z');
+    assert.deepEqual(communicationOf(pt, { id: 'm2', from: 'assistant', text: 'hi', quickReplies: [], at: 0 })['recipient'], [{ reference: `Patient/${pt}` }]);
+    assert.notEqual(said['id'], communicationOf(pt, { id: 'm2', from: 'patient', text: 'taken', quickReplies: [], at: 0 })['id']);
+    const row = { id: 'a1', patientId: pt, medicationId: 'mr_x', medicationName: 'Metformin', fromRequest: true, taken: false, occurredAt: new Date(0) };
+    const ms = medicationStatementOf(row);
+    assert.equal(ms['status'], 'not-taken');
+    assert.deepEqual(ms['basedOn'], [{ reference: 'MedicationRequest/mr_x' }]);
+    assert.equal(medicationStatementOf({ ...row, fromRequest: false })['basedOn'], undefined, 'no reference that would dangle');
+  });
+
+  test('$export _type: the types asked for, in export order; an unknown one refused by name', () => {
+    assert.deepEqual(exportTypes('MedicationStatement,Patient'), ['Patient', 'MedicationStatement']);
+    assert.ok(exportTypes(undefined).includes('Communication'));
+    assert.throws(() => exportTypes('Patient,Observation'), /Observation is not exported/);
+  });
+});
+
+describe('batch-response', () => {
+  test('one entry per request entry, in order: created, unchanged, ignored, rejected with its outcome', () => {
+    const res = {
+      results: [
+        { index: 0, type: 'Patient', id: 'pt_0123456789ABCDEFGHIJKL', change: 'created' as const },
+        { index: 2, type: 'Encounter', id: null, change: 'ignored' as const },
+        { index: 3, type: 'Slot', id: 'slt_0123456789ABCDEFGHIJKL', change: 'unchanged' as const },
+      ],
+      rejects: [rejectOutcome({ file: 'request', index: 1, resourceType: 'MedicationRequest' }, [issue('code-invalid', 'bad status', 'MedicationRequest.status')])],
+    };
+    const out = bundleResponse('batch', 4, res) as { type: string; entry: Array<{ response: { status: string; location?: string; outcome?: { issue: Array<{ code: string; severity: string }> } } }> };
+    assert.equal(out.type, 'batch-response');
+    assert.deepEqual(out.entry.map((e) => e.response.status), ['201 Created', '422 Unprocessable Entity', '422 Unprocessable Entity', '200 OK']);
+    assert.equal(out.entry[0]?.response.location, 'Patient/pt-0123456789ABCDEFGHIJKL');
+    assert.equal(out.entry[1]?.response.outcome?.issue[0]?.code, 'code-invalid');
+    assert.equal(out.entry[2]?.response.outcome?.issue[0]?.severity, 'warning');
   });
 });

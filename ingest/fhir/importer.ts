@@ -42,6 +42,8 @@ export interface ImportOptions {
   actor: Actor;
   dryRun: boolean;
   limits: CheckLimits;
+  /** A FHIR transaction: one rejected entry and nothing of the unit is written. */
+  atomic?: boolean;
 }
 
 interface Planned {
@@ -54,8 +56,17 @@ interface Planned {
   contentDigest?: Buffer;
 }
 
+/** What became of one entry that was not rejected (our id; none for an ignored type). */
+export interface EntryResult {
+  index: number;
+  type: string;
+  id: string | null;
+  change: Exclude<Change, 'rejected'> | 'ignored';
+}
+
 export interface UnitResult {
   rejects: OperationOutcome[];
+  results: EntryResult[];
 }
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -83,9 +94,10 @@ export class FhirImporter {
     const ignoredUrls = new Set<string>();
     const seen = new Set<string>();
     const candidates: Candidate[] = [];
+    const results: EntryResult[] = [];
     for (const e of unit.entries) {
       const checked = checkEntry(e, this.deps.schema, this.opts.limits);
-      if (checked.kind === 'ignored') { this.count(checked.type, 'ignored'); if (checked.fullUrl !== null) ignoredUrls.add(checked.fullUrl); continue; }
+      if (checked.kind === 'ignored') { this.count(checked.type, 'ignored'); results.push({ index: e.index, type: checked.type, id: null, change: 'ignored' }); if (checked.fullUrl !== null) ignoredUrls.add(checked.fullUrl); continue; }
       if (checked.kind === 'rejected') {
         const keys = [e.fullUrl ?? null, checked.type !== undefined && checked.id !== undefined ? sourceKey(checked.type, checked.id) : null];
         reject(checked.index, checked.issues, checked.type, checked.id, unit.kind === 'bundle' ? keys : []);
@@ -95,7 +107,7 @@ export class FhirImporter {
       if (dup !== undefined) { reject(e.index, [dup], checked.candidate.type, checked.candidate.sourceId ?? undefined); continue; }
       candidates.push(checked.candidate);
     }
-    if (candidates.length === 0) return { rejects };
+    if (candidates.length === 0) return { rejects, results };
     const indexKey = await this.deps.indexKeys.indexKey(org);
     return withTransaction(this.deps.pool, async (client) => {
       const planned = await this.match(client, org, indexKey, candidates);
@@ -106,24 +118,29 @@ export class FhirImporter {
         if (problem !== undefined) reject(p.c.index, [problem], p.c.type, p.c.sourceId ?? undefined);
         else ok.push(p);
       }
+      if (this.opts.atomic === true && rejects.length > 0) {
+        await client.query('ROLLBACK; BEGIN');
+        return { rejects, results: [] };
+      }
       const changed = ok.filter((p) => {
         p.contentDigest = blindDigest(indexKey, 'fhir-content', canonicalJson(p.stored));
         const same = p.existing !== undefined && p.existing.contentDigest.equals(p.contentDigest);
         if (same) this.count(p.c.type, 'unchanged');
+        results.push({ index: p.c.index, type: p.c.type, id: p.id, change: same ? 'unchanged' : p.existing ? 'updated' : 'created' });
         return !same;
       });
       if (this.opts.dryRun) {
         for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
         await client.query('ROLLBACK; BEGIN');
-        return { rejects };
+        return { rejects, results };
       }
       const signals = await this.write(client, org, changed);
       for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
-      return { rejects, signals };
+      return { rejects, results, signals };
     }).then(async (r) => {
       const signals = (r as { signals?: ImportSignal[] }).signals ?? [];
       if (signals.length > 0) await this.deps.emit(org, signals);
-      return { rejects: r.rejects };
+      return { rejects: r.rejects, results: r.results };
     });
   }
 

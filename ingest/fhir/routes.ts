@@ -1,19 +1,21 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { actorOf, requirePermission } from '../../platform/auth/principal.js';
 import type { AuditLog } from '../../platform/audit/audit-log.js';
-import { open } from '../../platform/crypto/envelope.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
-import { unpack } from '../../platform/vault/field-crypto.js';
 import type { Vault } from '../../platform/vault/vault.js';
 import { principalOf } from '../api/principal.js';
 import { httpError } from '../http.js';
 import { capabilityStatement, SEARCHABLE } from './capability.js';
-import { careAad } from './importer.js';
 import { issue, outcome, type IssueCode } from './outcome.js';
 import { isImportedType } from './rules.js';
-import { sealedResources } from './store.js';
+import { isDerivedType } from './derived.js';
+import { registerExportRoutes } from './export-routes.js';
+import { fromFhirId } from './fhir-ids.js';
+import type { ImporterDeps } from './importer.js';
+import { registerImportRoutes } from './import-routes.js';
+import { ResourceReader, type ConversationSource, type Resource } from './resources.js';
 
 export interface FhirRoutesDeps {
   pool: PgPool;
@@ -22,6 +24,12 @@ export interface FhirRoutesDeps {
   audit: AuditLog;
   version: string;
   now(): Date;
+  /** Where Communication comes from (the gateway's sealed chat history); absent, none is kept. */
+  conversations?: ConversationSource;
+  /** POST /fhir/R4 and $import; absent, the API is read-only. */
+  importer?: ImporterDeps;
+  /** Largest Bundle or $import body, in bytes (default 32 MiB). */
+  maxImportBytes?: number;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -44,26 +52,30 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
       void reply.code(404).type(FHIR_JSON).send(outcome([issue('not-supported', `no FHIR interaction ${req.method} ${req.url.split('?')[0] ?? ''}; see /fhir/R4/metadata`)]));
     });
 
-    const openAll = async (org: string, type: string, rows: Awaited<ReturnType<typeof sealedResources>>): Promise<Array<Record<string, unknown>>> =>
-      Promise.all(rows.map(async (r) => JSON.parse(open(await deps.keyring.keyById(r.keyId), unpack(r.sealed, r.keyId), careAad(org, type, r.id)).toString('utf8')) as Record<string, unknown>));
+    const reader = new ResourceReader({ pool: deps.pool, keyring: deps.keyring, ...(deps.conversations ? { conversations: deps.conversations } : {}) });
 
-    const audited = async (org: string, principal: ReturnType<typeof principalOf>, ip: string, action: string, found: Array<Record<string, unknown>>, patientId: string | null): Promise<void> => {
+    const audited = async (org: string, principal: ReturnType<typeof principalOf>, ip: string, action: string, found: Resource[], patientId: string | null): Promise<void> => {
       await deps.audit.record({ organizationId: org, actor: actorOf(principal, { ip, service: 'api' }), action, patientId, purpose: 'treatment', outcome: 'success', resultCount: found.length });
     };
 
+    const onJobError = (err: unknown): void => { scope.log.error({ err: err instanceof Error ? err.message : 'unknown' }, 'FHIR job could not record its outcome'); };
+    registerExportRoutes(scope, { pool: deps.pool, audit: deps.audit, reader, onJobError });
+    if (deps.importer !== undefined) registerImportRoutes(scope, { pool: deps.pool, importer: deps.importer, maxBodyBytes: deps.maxImportBytes ?? 32 * 1_048_576, onJobError });
+
     const send = (reply: FastifyReply, body: unknown): FastifyReply => reply.type(FHIR_JSON).send(body);
 
-    scope.get('/metadata', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => send(reply, capabilityStatement(deps.version, deps.now())));
+    scope.get('/metadata', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => send(reply, capabilityStatement(deps.version, deps.now(), { writes: deps.importer !== undefined })));
 
     scope.get<{ Params: { type: string; id: string } }>('/:type/:id', { schema: { hide: true } }, async (req, reply) => {
       const principal = principalOf(req);
       const org = principal.organizationId;
       requirePermission(principal, 'phi:read', org);
-      const { type, id } = req.params;
+      const { type } = req.params;
+      const id = fromFhirId(req.params.id);
+      if (isDerivedType(type)) throw new CareloopError('VALIDATION_FAILED', `${type} is read by search (${type}?patient=<id>); see /fhir/R4/metadata`);
       if (!isImportedType(type)) throw new CareloopError('NOT_FOUND', `${type.slice(0, 64)} is not a resource type this server holds`);
-      const rows = await sealedResources(deps.pool, org, type, { ids: [id], limit: 1 });
-      const found = await openAll(org, type, rows);
-      await audited(org, principal, req.ip, 'fhir.resource.read', found, rows[0]?.patientId ?? null);
+      const { resources: found, patientIds } = await reader.sealed(org, type, { ids: [id], limit: 1 });
+      await audited(org, principal, req.ip, 'fhir.resource.read', found, patientIds[0] ?? null);
       if (found[0] === undefined) throw new CareloopError('NOT_FOUND', `${type}/${id.slice(0, 64)} is not known`);
       return send(reply, found[0]);
     });
@@ -87,11 +99,13 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRoutesD
         ids = await deps.vault.findByIdentifier(actorOf(principal, { ip: req.ip, service: 'api' }), org, ident.slice(0, bar), ident.slice(bar + 1), 'treatment');
       } else {
         const p = req.query['patient'] ?? req.query['subject'] ?? '';
-        patientId = p.replace(/^Patient\//, '');
+        patientId = fromFhirId(p.replace(/^Patient\//, ''));
         if (patientId === '') throw new CareloopError('VALIDATION_FAILED', `${type} search needs patient=<id>`);
       }
-      const rows = ids !== undefined && ids.length === 0 ? [] : await sealedResources(deps.pool, org, type, { ...(ids ? { ids } : {}), ...(patientId ? { patientId } : {}), limit });
-      const found = await openAll(org, type, rows);
+      const found: Resource[] = ids !== undefined && ids.length === 0 ? []
+        : type === 'Communication' && patientId !== undefined ? (await reader.communications(org, patientId)).slice(-limit)
+          : type === 'MedicationStatement' ? (await reader.medicationStatements(org, { ...(patientId ? { patientId } : {}), limit })).resources
+            : (await reader.sealed(org, type, { ...(ids ? { ids } : {}), ...(patientId ? { patientId } : {}), limit })).resources;
       await audited(org, principal, req.ip, 'fhir.resource.search', found, patientId ?? null);
       return send(reply, {
         resourceType: 'Bundle', type: 'searchset', total: found.length,

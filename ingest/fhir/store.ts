@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AdherenceRow } from './derived.js';
 import type { Projection, CarePlanMedication } from './project.js';
 
 /* Every statement on the care schema the importer and the read API use; all scoped by organisation. */
@@ -123,4 +124,28 @@ export async function sealedResources(q: pg.ClientBase | pg.Pool, org: string, t
       WHERE organization_id = $1 AND resource_type = $2 AND ($3::text[] IS NULL OR id = ANY($3)) AND ($4::text IS NULL OR patient_id = $4) AND id > $5
       ORDER BY id LIMIT $6`, [org, type, opts.ids === undefined ? null : [...opts.ids], opts.patientId ?? null, opts.after ?? '', opts.limit]);
   return rows.map((r) => ({ id: r.id, keyId: r.key_id, sealed: r.sealed, patientId: r.patient_id }));
+}
+
+/** Recorded adherence of one organisation (one patient, or all in id order for an export page). */
+export async function adherenceRows(q: pg.ClientBase | pg.Pool, org: string, opts: { patientId?: string; after?: string; limit: number }): Promise<AdherenceRow[]> {
+  const { rows } = await q.query<{ id: string; patient_id: string; medication_id: string | null; name: string | null; from_request: boolean; taken: boolean; occurred_at: Date }>(
+    `SELECT a.id, a.patient_id, a.medication_id, m.name, r.id IS NOT NULL AS from_request, a.taken, a.occurred_at
+       FROM adherence_events a
+       LEFT JOIN patient_medications m ON m.id = a.medication_id AND m.organization_id = a.organization_id
+       LEFT JOIN care.resources r ON r.organization_id = a.organization_id AND r.resource_type = 'MedicationRequest' AND r.id = a.medication_id
+      WHERE a.organization_id = $1 AND ($2::text IS NULL OR a.patient_id = $2) AND a.id > $3
+      ORDER BY a.id LIMIT $4`, [org, opts.patientId ?? null, opts.after ?? '', opts.limit]);
+  return rows.map((r) => ({ id: r.id, patientId: r.patient_id, medicationId: r.medication_id, medicationName: r.name, fromRequest: r.from_request, taken: r.taken, occurredAt: r.occurred_at }));
+}
+
+/** Patient ids of one organisation in id order (an export walks conversations patient by patient). */
+export async function patientIds(q: pg.ClientBase | pg.Pool, org: string, after: string, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>('SELECT id FROM patients WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3', [org, after, limit]);
+  return rows.map((r) => r.id);
+}
+
+/** Resources of one organisation per type (the export's progress denominator). */
+export async function countByType(q: pg.ClientBase | pg.Pool, org: string): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ resource_type: string; n: string }>('SELECT resource_type, count(*) AS n FROM care.resources WHERE organization_id = $1 GROUP BY resource_type', [org]);
+  return new Map(rows.map((r) => [r.resource_type, Number(r.n)]));
 }

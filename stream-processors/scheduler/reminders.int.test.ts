@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { PatientSignal } from '../../schemas/generated/avro-types.js';
+import { createTestTopics, silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
+import { readTopicToEnd } from '../../platform/kafka/admin.js';
+import { allTopics } from '../../platform/kafka/topics.js';
+import { repoRoot } from '../../platform/paths.js';
+import { Dependencies } from '../../platform/service/dependencies.js';
+import { createMetrics } from '../../platform/service/metrics.js';
+import { migratePostgres, type PgPool } from '../../platform/storage/postgres.js';
+import { ReminderIndex } from '../../platform/stores/reminder-index.js';
+import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import { ReminderEngine, reminderOptions } from './reminder-engine.js';
+import { createReminderMetrics, type ReminderMetrics } from './reminder-metrics.js';
+
+const cfg = testConfig({ 'reminders.enabled': 'true', 'reminders.shards': '4', 'reminders.visibilityTimeout': '30s', 'reminders.planHorizon': '2d' });
+const deps = new Dependencies(cfg, silentLogger);
+const cleanups: Array<() => Promise<void>> = [];
+let pool: PgPool;
+const HOUR = 3_600_000;
+const at = (iso: string): number => Date.parse(iso);
+
+before(async () => {
+  cleanups.push(await createTestTopics(cfg, allTopics().filter((t) => t.name === 'patient.signals')));
+  pool = await deps.postgres();
+  await migratePostgres(pool, join(repoRoot(), 'platform/storage/migrations/postgres'));
+});
+after(async () => {
+  await pool.query('DELETE FROM reminders.occurrences WHERE deployment = $1', [cfg.kafka.topicPrefix]);
+  await pool.query('DELETE FROM reminders.plans WHERE deployment = $1', [cfg.kafka.topicPrefix]);
+  await new ReminderIndex(await deps.redis(), cfg.kafka.topicPrefix, cfg.redis.keyPrefix).clear(cfg.reminders.shards);
+  for (const c of cleanups.reverse()) await c();
+  await deps.close();
+});
+
+async function engine(index?: ReminderIndex): Promise<{ engine: ReminderEngine; metrics: ReminderMetrics; index: ReminderIndex }> {
+  const metrics = createReminderMetrics(createMetrics(false).registry);
+  const idx = index ?? new ReminderIndex(await deps.redis(), cfg.kafka.topicPrefix, cfg.redis.keyPrefix);
+  const occurrences = new OccurrenceStore(pool, cfg.kafka.topicPrefix);
+  const e = new ReminderEngine({ pool, occurrences, index: idx, publisher: await deps.publisher(), metrics, newTraceId: randomUUID }, reminderOptions(cfg.reminders));
+  return { engine: e, metrics, index: idx };
+}
+
+/** An organisation in `timeZone` and one patient; returns their ids. */
+async function seedPatient(timeZone: string): Promise<{ org: string; patient: string }> {
+  const org = uniqueId('org_');
+  const patient = `${org}_p`;
+  await pool.query(`INSERT INTO organizations (id, slug, display_name, timezone) VALUES ($1, $1, 'Reminder Clinic', $2)`, [org, timeZone]);
+  await pool.query(`INSERT INTO patients (id, organization_id) VALUES ($1, $2)`, [patient, org]);
+  return { org, patient };
+}
+
+async function signalsOf(patient: string): Promise<PatientSignal[]> {
+  const catalogue = await deps.catalogue();
+  const records = await readTopicToEnd(cfg.kafka, `${cfg.kafka.topicPrefix}patient.signals`);
+  const all = await Promise.all(records.map((r) => catalogue.decode<PatientSignal>(r.value)));
+  return all.filter((s) => s.patientId === patient);
+}
+
+const count = async (c: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number> }> }> }, label?: [string, string]): Promise<number> =>
+  (await c.get()).values.filter((v) => label === undefined || v.labels[label[0]] === label[1]).reduce((n, v) => n + v.value, 0);
+
+test('metformin twice daily, imported with a 5-day dispense in New York, is dispatched at 08:00 and 20:00 local across the spring-forward change, and the refill on its day', async () => {
+  const { org, patient } = await seedPatient('America/New_York');
+  const med = `${patient}_rx1`;
+  await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, source) VALUES ($1, $2, $3, 'Metformin', '500 mg', ARRAY['08:00','20:00'], 'fhir')`, [med, patient, org]);
+  await pool.query(`INSERT INTO care.medication_requests (organization_id, id, patient_id, status, intent, authored_on, timing) VALUES ($1, $2, $3, 'active', 'order', '2026-03-01T12:00:00Z', $4)`,
+    [org, med, patient, JSON.stringify([{ frequency: 2, period: 1, periodUnit: 'd', timeOfDay: [], dayOfWeek: [], boundsStart: null, boundsEnd: null, asNeeded: false }])]);
+  await pool.query(`INSERT INTO care.medication_dispenses (organization_id, id, patient_id, request_id, status, days_supply, when_handed_over) VALUES ($1, $2, $3, $4, 'completed', 5, '2026-03-06T15:00:00Z')`,
+    [org, `${patient}_disp`, patient, med]);
+
+  const { engine: e, metrics } = await engine();
+  const start = at('2026-03-07T06:00Z');
+  const planned = await e.planPatient(patient, start);
+  assert.equal(planned.added, 5, 'four doses and one refill in the two-day horizon');
+  assert.deepEqual(await e.planPatient(patient, start), { added: 0, cancelled: 0 }, 'planning again changes nothing: the ids are stable');
+
+  // The fake clock walks the two days in 10-minute steps; each step indexes and dispatches as the loops would.
+  for (let now = start; now <= start + 48 * HOUR; now += 10 * 60_000) {
+    await e.index(now);
+    await e.dispatch(now);
+  }
+  const { rows } = await pool.query<{ id: string; kind: string; due_at: Date; dispatched_at: Date | null; deliveries: number }>(
+    'SELECT id, kind, due_at, dispatched_at, deliveries FROM reminders.occurrences WHERE deployment = $1 AND patient_id = $2 ORDER BY due_at', [cfg.kafka.topicPrefix, patient]);
+  assert.deepEqual(rows.map((r) => [r.kind, r.due_at.toISOString()]), [
+    ['dose_due', '2026-03-07T13:00:00.000Z'], // 08:00 EST
+    ['dose_due', '2026-03-08T01:00:00.000Z'], // 20:00 EST
+    ['dose_due', '2026-03-08T12:00:00.000Z'], // 08:00 EDT: the clocks went forward at 02:00
+    ['refill_due', '2026-03-08T14:00:00.000Z'], // 10:00 EDT, three days before the supply runs out on the 11th
+    ['dose_due', '2026-03-09T00:00:00.000Z'], // 20:00 EDT
+  ]);
+  for (const r of rows) {
+    assert.ok(r.dispatched_at !== null && r.deliveries === 1, `${r.kind} dispatched once`);
+    const late = r.dispatched_at.getTime() - r.due_at.getTime();
+    assert.ok(late >= 0 && late < 10 * 60_000, `${r.kind} dispatched at its due time, within one clock step (${late} ms late)`);
+  }
+
+  const signals = await signalsOf(patient);
+  assert.deepEqual(signals.map((s) => s.signalId).sort(), rows.map((r) => r.id).sort(), 'one signal per occurrence, its id the signal id');
+  for (const s of signals) {
+    assert.equal(s.attributes['medication_id'], med, 'the care-plan id, for doses and the refill alike');
+    assert.ok(!JSON.stringify(s.attributes).toLowerCase().includes('metformin'), 'no medication name in the signal');
+  }
+  assert.equal(await count(metrics.dispatched), 5);
+  assert.equal(await count(metrics.due), 5);
+  const lateness = (await metrics.lateness.get()).values.find((v) => v.metricName === 'careloop_reminders_lateness_seconds_count' && v.labels['kind'] === 'dose_due');
+  assert.equal(lateness?.value, 4, 'lateness observed for each dose');
+});
+
+test('a claim left unacknowledged (the loop killed between claim and ack) is redelivered once after the visibility timeout; a lost ack after publishing sends nothing twice; a Redis flush loses nothing', async () => {
+  const { org, patient } = await seedPatient('UTC');
+  const med = `${patient}_m`;
+  // Enrolled through the API before the fake clock's day (the schedule counts from enrolment).
+  await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, created_at) VALUES ($1, $2, $3, 'Lisinopril', '10 mg', ARRAY['09:00','21:00'], '2026-05-01T00:00:00Z')`, [med, patient, org]);
+  const { engine: e, metrics, index } = await engine();
+  const t0 = at('2026-06-01T08:00Z');
+  await e.planPatient(patient, t0);
+  const nine = at('2026-06-01T09:00Z');
+  await e.index(t0);
+  assert.equal(await e.dispatch(nine), 0, 'not in the index yet: beyond the 10-minute index horizon at 08:00');
+  await e.index(nine - 5 * 60_000);
+
+  // Killed after the claim: nothing published, nothing acknowledged.
+  let claimed: Awaited<ReturnType<ReminderEngine['claim']>> = [];
+  for (let shard = 0; shard < cfg.reminders.shards && claimed.length === 0; shard++) claimed = await e.claim(shard, nine);
+  assert.equal(claimed.length, 1, 'the 09:00 dose is claimed');
+  assert.equal(await e.dispatch(nine + 29_999), 0, 'still in flight before the visibility timeout');
+  assert.equal(await e.dispatch(nine + 30_000), 1, 'redelivered after it');
+  assert.equal(await e.dispatch(nine + 120_000), 0, 'acknowledged: not again');
+  assert.equal(await count(metrics.redelivered), 1, 'counted once as a redelivery');
+
+  // Killed after publishing, before the acknowledgement: the redelivery finds it dispatched and drops it.
+  const faulty = Object.assign(Object.create(index) as ReminderIndex, { ack: () => Promise.reject(new Error('killed before ack')) });
+  const { engine: dying } = await engine(faulty);
+  const evening = at('2026-06-01T21:00Z');
+  await e.index(evening);
+  await assert.rejects(dying.dispatch(evening), /killed before ack/);
+  assert.equal(await e.dispatch(evening + 30_000), 0, 'the redelivered claim is already dispatched: no second signal');
+  assert.equal(await count(metrics.stale), 1);
+
+  // Redis flushed: the next index round rebuilds from PostgreSQL.
+  const tomorrow = at('2026-06-02T08:58Z');
+  await e.index(tomorrow);
+  await index.clear(cfg.reminders.shards);
+  await e.index(tomorrow);
+  assert.equal(await e.dispatch(at('2026-06-02T09:00Z')), 1, 'the flushed 09:00 dose still comes');
+
+  const signals = await signalsOf(patient);
+  const ids = signals.map((s) => s.signalId);
+  assert.equal(ids.length, 3, `three doses, three signals (${ids.join(', ')})`);
+  assert.equal(new Set(ids).size, 3, 'none twice');
+});

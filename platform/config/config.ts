@@ -40,7 +40,7 @@ export interface Config {
   readonly reminders: {
     readonly enabled: boolean; readonly shards: number; readonly planHorizon: Milliseconds; readonly indexHorizon: Milliseconds;
     readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
-    readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string;
+    readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
   };
   readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {

@@ -122,6 +122,7 @@ export const CONFIG_SPEC = {
   'reminders.visibilityTimeout': { type: duration, default: '30s', doc: 'a claimed reminder not acknowledged within this long (its scheduler died) is claimed and sent again, with the same signal id' },
   'reminders.batchSize': { type: { kind: 'int', min: 1, max: 100_000 }, default: '1000', doc: 'reminders claimed per shard and round' },
   'reminders.refillLeadDays': { type: { kind: 'int', min: 0, max: 60 }, default: '3', doc: 'days before a dispense runs out that the refill reminder comes' },
+  'reminders.organizations': { type: { kind: 'string' }, default: '', doc: 'comma-separated organisation ids whose patients get reminders (a staged roll-out); empty: every organisation' },
   'reminders.refillTime': { type: str, default: '10:00', doc: 'local time (HH:MM) of refill reminders' },
 
   'telemetry.otlpEndpoint': { type: { kind: 'string' }, default: '', doc: 'OTLP/HTTP collector base URL (http://collector:4318): traces are exported to <url>/v1/traces; empty exports nothing (traceparent still travels on every Kafka record)' },

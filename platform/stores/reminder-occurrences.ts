@@ -90,14 +90,15 @@ export class OccurrenceStore {
     });
   }
 
-  /** Active patients with an active medication whose plan ends before `until` (or who have none yet). */
-  async patientsBehind(until: number, limit: number): Promise<string[]> {
+  /** Active patients with an active medication whose plan ends before `until` (or who have none yet), of the given organisations (none: all). */
+  async patientsBehind(until: number, limit: number, organizations: readonly string[] = []): Promise<string[]> {
     const { rows } = await this.pool.query<{ patient_id: string }>(
       `SELECT DISTINCT m.patient_id FROM patient_medications m
          JOIN patients p ON p.id = m.patient_id
          LEFT JOIN reminders.plans pl ON pl.deployment = $1 AND pl.patient_id = m.patient_id
         WHERE m.active AND p.status = 'active' AND (pl.planned_until IS NULL OR pl.planned_until < $2)
-        LIMIT $3`, [this.deployment, new Date(until), limit]);
+          AND (cardinality($4::text[]) = 0 OR m.organization_id = ANY($4::text[]))
+        LIMIT $3`, [this.deployment, new Date(until), limit, organizations]);
     return rows.map((r) => r.patient_id);
   }
 

@@ -2,6 +2,7 @@ import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { shardOf } from '../../platform/reminders/ids.js';
 import { planPatient, type PlanOptions } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
+import type { Config } from '../../platform/config/config.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
@@ -17,6 +18,8 @@ export interface ReminderEngineOptions {
   batchSize: number;
   refillLeadDays: number;
   refillTime: string;
+  /** Organisations whose patients are planned; empty: all. */
+  organizations: readonly string[];
 }
 
 export interface ReminderEngineDeps {
@@ -29,9 +32,12 @@ export interface ReminderEngineDeps {
 }
 
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
-export function reminderOptions(cfg: { shards: number; planHorizon: number; indexHorizon: number; visibilityTimeout: number; batchSize: number; refillLeadDays: number; refillTime: string }): ReminderEngineOptions {
+export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions {
   if (minutesOf(cfg.refillTime) === null) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.refillTime" must be HH:MM', { details: { key: 'reminders.refillTime' } });
-  return { ...cfg };
+  return {
+    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize,
+    refillLeadDays: cfg.refillLeadDays, refillTime: cfg.refillTime, organizations: cfg.organizations.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+  };
 }
 
 /**
@@ -59,7 +65,7 @@ export class ReminderEngine {
 
   /** Plans patients whose plan ends within half a horizon (or who have none); returns how many. */
   async planBehind(now: number, limit = 500): Promise<number> {
-    const patients = await this.deps.occurrences.patientsBehind(now + this.opts.planHorizon / 2, limit);
+    const patients = await this.deps.occurrences.patientsBehind(now + this.opts.planHorizon / 2, limit, this.opts.organizations);
     for (const p of patients) await this.planPatient(p, now);
     return patients.length;
   }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
-import { createTestTopics, silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
+import { createTestTopics, eventually, silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { readTopicToEnd } from '../../platform/kafka/admin.js';
 import { allTopics } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
@@ -12,6 +12,7 @@ import { createMetrics } from '../../platform/service/metrics.js';
 import { migratePostgres, type PgPool } from '../../platform/storage/postgres.js';
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import { scheduler } from './main.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics, type ReminderMetrics } from './reminder-metrics.js';
 
@@ -151,4 +152,27 @@ test('a claim left unacknowledged (the loop killed between claim and ack) is red
   const ids = signals.map((s) => s.signalId);
   assert.equal(ids.length, 3, `three doses, three signals (${ids.join(', ')})`);
   assert.equal(new Set(ids).size, 3, 'none twice');
+});
+
+test('the scheduler service, with reminders on for one organisation, plans, indexes and dispatches on its injected clock', async () => {
+  const { org, patient } = await seedPatient('Europe/Madrid');
+  await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, created_at) VALUES ($1, $2, $3, 'Atorvastatin', '20 mg', ARRAY['22:00'], '2026-01-01T00:00:00Z')`, [`${patient}_m`, patient, org]);
+  const svcCfg = testConfig({
+    'kafka.topicPrefix': cfg.kafka.topicPrefix, 'audit.anchorInterval': '0s', 'reminders.enabled': 'true', 'reminders.shards': '4', 'reminders.organizations': org,
+    'reminders.pollInterval': '50ms', 'reminders.indexInterval': '50ms', 'reminders.planInterval': '100ms',
+  });
+  let now = at('2026-10-24T19:55Z'); // 21:55 in Madrid (CEST, UTC+2)
+  const svcDeps = new Dependencies(svcCfg, silentLogger);
+  const service = await scheduler.start({ cfg: svcCfg, log: silentLogger, metrics: createMetrics(false), deps: svcDeps, now: () => now });
+  try {
+    await eventually(async () => ((await pool.query('SELECT 1 FROM reminders.occurrences WHERE deployment = $1 AND patient_id = $2', [cfg.kafka.topicPrefix, patient])).rowCount ?? 0) > 0 || undefined, 30_000, 'the plan');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await signalsOf(patient)).length, 0, 'nothing before 22:00 local');
+    now = at('2026-10-24T20:00:01Z');
+    const sent = await eventually(async () => { const s = await signalsOf(patient); return s.length > 0 ? s : undefined; }, 30_000, 'the 22:00 dose');
+    assert.deepEqual(sent.map((s) => [s.type, s.signalId]), [['dose_due', `dose_due:${patient}_m:2026-10-24T20:00:00.000Z`]]);
+  } finally {
+    await service.stop();
+    await svcDeps.close();
+  }
 });

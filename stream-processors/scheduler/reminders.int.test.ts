@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -108,6 +109,16 @@ test('metformin twice daily, imported with a 5-day dispense in New York, is disp
   assert.equal(await count(metrics.due), 5);
   const lateness = (await metrics.lateness.get()).values.find((v) => v.metricName === 'careloop_reminders_lateness_seconds_count' && v.labels['kind'] === 'dose_due');
   assert.equal(lateness?.value, 4, 'lateness observed for each dose');
+
+  // The operator's view, through the real CLI: local times, ids, no names.
+  const shown = spawnSync(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'reminders', 'show', patient, '--from', '2026-03-07T00:00Z'],
+    { encoding: 'utf8', env: { ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix } });
+  assert.equal(shown.status, 0, shown.stderr);
+  const lines = shown.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /\(America\/New_York\): 5 reminder occurrences/);
+  assert.deepEqual(lines.slice(1).map((l) => l.trim().slice(0, 16)), ['2026-03-07 08:00', '2026-03-07 20:00', '2026-03-08 08:00', '2026-03-08 10:00', '2026-03-08 20:00']);
+  assert.ok(lines.slice(1).every((l) => l.includes('dispatched') && l.includes(`medication ${med}`)), shown.stdout);
+  assert.ok(!/metformin/i.test(shown.stdout), 'no medication name');
 });
 
 test('a claim left unacknowledged (the loop killed between claim and ack) is redelivered once after the visibility timeout; a lost ack after publishing sends nothing twice; a Redis flush loses nothing', async () => {

@@ -4,6 +4,7 @@
  */
 import { occurrenceId, type ReminderKind } from './ids.js';
 import { doseOccurrences, scheduleOccurrences, type DosageTiming, type OccurrenceWindow } from './occurrences.js';
+import { deferForQuietHours, type QuietHours } from './quiet-hours.js';
 import { refillDueAt, supplyDays } from './refill.js';
 import type { Routine } from './routine.js';
 
@@ -59,6 +60,8 @@ export interface PatientPlan {
   /** Each item with where its counting starts (prescribed or enrolled). */
   items: ReadonlyArray<PlanItem & { anchor: number }>;
   dispenses: readonly PlanDispense[];
+  /** The organisation's quiet hours; null: none. */
+  quietHours?: QuietHours | null;
 }
 
 export interface PlanOptions {
@@ -69,7 +72,8 @@ export interface PlanOptions {
 
 /**
  * Every reminder of one patient due in [from, to): doses, and refills whose supply has not yet run
- * out (a refill due before `from` still comes, late, rather than never).
+ * out (a refill due before `from` still comes, late, rather than never). One inside quiet hours is
+ * due at the window's end; its id keeps the planned time, so it stays the same occurrence.
  */
 export function planPatient(p: PatientPlan, from: number, to: number, opts: PlanOptions): PlannedReminder[] {
   const doses = p.items.flatMap((item) => planDoses(item, { from, to, timeZone: p.timeZone, routine: p.routine, anchor: item.anchor }));
@@ -83,5 +87,8 @@ export function planPatient(p: PatientPlan, from: number, to: number, opts: Plan
       planItemId: d.id, medicationId: d.requestId ?? '', dueAt: due,
     });
   }
-  return [...doses, ...refills].sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
+  const quiet = p.quietHours ?? null;
+  return [...doses, ...refills]
+    .map((r) => ({ ...r, dueAt: deferForQuietHours(r.dueAt, quiet, p.timeZone) }))
+    .sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
 }

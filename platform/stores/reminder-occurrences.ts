@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PlannedReminder, PatientPlan } from '../reminders/plan.js';
 import type { DosageTiming } from '../reminders/occurrences.js';
+import { parseQuietHours } from '../reminders/quiet-hours.js';
 import { DEFAULT_ROUTINE, routineWith, type Moment } from '../reminders/routine.js';
 import { withTransaction, type PgPool } from '../storage/postgres.js';
 import { effectiveTimeZone } from '../time/zones.js';
@@ -15,7 +16,10 @@ export interface StoredOccurrence extends IndexedReminder {
   deliveries: number;
 }
 
-/** The organisation's routine: the built-in one with its overrides; overrides that do not parse are ignored whole. */
+/**
+ * The organisation's routine (organizations.reminder_routine: {moments, daily, quietHours}): the
+ * built-in one with its overrides; overrides that do not parse are ignored whole.
+ */
 function routineOf(raw: unknown): PatientPlan['routine'] {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as { moments?: Partial<Record<Moment, string>>; daily?: Record<number, string[]> };
   try {
@@ -45,6 +49,7 @@ export async function loadPatientPlan(q: pg.Pool | pg.ClientBase, patientId: str
   ]);
   return {
     organizationId: p.organization_id, patientId, timeZone: effectiveTimeZone(p.tz, p.org_tz), routine: routineOf(p.routine),
+    quietHours: parseQuietHours((p.routine as { quietHours?: unknown } | null)?.quietHours),
     items: items.rows.map((r) => ({
       id: r.id, organizationId: p.organization_id, patientId, scheduleTimes: r.schedule_times, timing: r.timing ?? [],
       active: r.active && (r.request_status === null || r.request_status === 'active'), anchor: (r.authored_on ?? r.created_at).getTime(),

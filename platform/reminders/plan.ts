@@ -92,3 +92,11 @@ export function planPatient(p: PatientPlan, from: number, to: number, opts: Plan
     .map((r) => ({ ...r, dueAt: deferForQuietHours(r.dueAt, quiet, p.timeZone) }))
     .sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
 }
+
+/** Signals on patient.signals after which a patient's future reminders are planned again (FHIR import, admin API). */
+const REPLAN_ON = new Set(['medication_started', 'medication_recorded', 'medication_changed', 'medication_stopped', 'dispense_recorded', 'dispense_changed', 'patient_updated']);
+
+/** True when a signal of this type changes what or when a patient is reminded. */
+export function replansOn(signalType: string): boolean {
+  return REPLAN_ON.has(signalType);
+}

@@ -1,6 +1,6 @@
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { shardOf } from '../../platform/reminders/ids.js';
-import { planPatient, type PlanOptions } from '../../platform/reminders/plan.js';
+import { planPatient, replansOn, type PlanOptions } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
 import { CareloopError } from '../../platform/errors.js';
@@ -61,6 +61,16 @@ export class ReminderEngine {
     const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
     this.deps.metrics.planned.inc(result.added);
     return result;
+  }
+
+  /**
+   * A care-plan change from patient.signals (a prescription started or stopped, a new dispense):
+   * re-plans the patient at once; other signals are ignored. Returns whether it re-planned.
+   */
+  async onSignal(signal: Pick<PatientSignal, 'type' | 'patientId'>, now: number): Promise<boolean> {
+    if (!replansOn(signal.type)) return false;
+    await this.planPatient(signal.patientId, now);
+    return true;
   }
 
   /** Plans patients whose plan ends within half a horizon (or who have none); returns how many. */

@@ -187,3 +187,24 @@ test('the scheduler service, with reminders on for one organisation, plans, inde
     await svcDeps.close();
   }
 });
+
+test('a stopped prescription cancels its future reminders at once, even those already in the due index; the other medication still comes', async () => {
+  const { org, patient } = await seedPatient('UTC');
+  for (const [id, name] of [['a', 'Amlodipine'], ['b', 'Bisoprolol']]) {
+    await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, schedule_times, created_at) VALUES ($1, $2, $3, $4, ARRAY['09:00'], '2026-01-01T00:00:00Z')`, [`${patient}_${id}`, patient, org, name]);
+  }
+  const { engine: e, metrics } = await engine();
+  const t0 = at('2026-07-01T08:55Z');
+  assert.equal((await e.planPatient(patient, t0)).added, 4, 'two medications, two days');
+  await e.index(t0);
+  await pool.query('UPDATE patient_medications SET active = false WHERE id = $1', [`${patient}_b`]);
+  assert.equal(await e.onSignal({ type: 'chat_opened', patientId: patient }, t0), false, 'other signals change nothing');
+  assert.equal(await e.onSignal({ type: 'medication_stopped', patientId: patient }, t0), true);
+  const { rows } = await pool.query<{ plan_item_id: string; state: string }>(
+    'SELECT plan_item_id, state FROM reminders.occurrences WHERE deployment = $1 AND patient_id = $2 ORDER BY plan_item_id, due_at', [cfg.kafka.topicPrefix, patient]);
+  assert.deepEqual(rows.map((r) => [r.plan_item_id.slice(-1), r.state]), [['a', 'indexed'], ['a', 'pending'], ['b', 'cancelled'], ['b', 'cancelled']]);
+  assert.equal(await e.dispatch(at('2026-07-01T09:00Z')), 1, 'only the active medication');
+  assert.equal(await count(metrics.stale), 1, 'the indexed reminder of the stopped one was dropped on claim');
+  const signals = await signalsOf(patient);
+  assert.deepEqual(signals.map((s) => s.attributes['medication_id']), [`${patient}_a`]);
+});

@@ -112,7 +112,7 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const timers = [
     loop('plan', r.planInterval, () => engine.planBehind(ctx.now())),
     loop('index', r.indexInterval, () => engine.index(ctx.now())),
-    loop('dispatch', r.pollInterval, () => engine.dispatch(ctx.now(), randomInt(r.shards))),
+    loop('dispatch', r.pollInterval, () => engine.dispatch(ctx.now(), randomInt(r.shards), ctx.now)),
   ];
   return () => { for (const t of timers) clearInterval(t); };
 }

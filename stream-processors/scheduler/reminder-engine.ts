@@ -130,14 +130,18 @@ export class ReminderEngine {
     return wanted.length;
   }
 
-  /** One dispatch round over every shard, starting at `firstShard` so schedulers spread out. */
-  async dispatch(now: number, firstShard = 0): Promise<number> {
+  /**
+   * One dispatch round over every shard, starting at `firstShard` so schedulers spread out; claims
+   * what is due by `now`, and records each batch as sent at `clock()` (a long round's later batches
+   * are later, and their lateness says so).
+   */
+  async dispatch(now: number, firstShard = 0, clock: () => number = () => now): Promise<number> {
     let sent = 0;
     for (let i = 0; i < this.opts.shards; i++) {
       const shard = (firstShard + i) % this.opts.shards;
       for (;;) {
         const claimed = await this.claim(shard, now);
-        sent += await this.deliver(shard, claimed, now);
+        sent += await this.deliver(shard, claimed, Math.max(now, clock()));
         if (claimed.length < this.opts.batchSize) break;
       }
     }

@@ -208,3 +208,29 @@ test('a stopped prescription cancels its future reminders at once, even those al
   const signals = await signalsOf(patient);
   assert.deepEqual(signals.map((s) => s.attributes['medication_id']), [`${patient}_a`]);
 });
+
+test('two schedulers dispatching the same shards at once send each of 2,000 reminders exactly once', async () => {
+  const org = uniqueId('org_');
+  const due = at('2026-08-01T09:00Z');
+  const n = 2000;
+  // The earlier tests' future reminders are not this test's: out of the way, so the counts are exact.
+  await pool.query(`UPDATE reminders.occurrences SET state = 'cancelled' WHERE deployment = $1 AND state IN ('pending', 'indexed')`, [cfg.kafka.topicPrefix]);
+  await pool.query(
+    `INSERT INTO reminders.occurrences (deployment, id, organization_id, patient_id, kind, plan_item_id, medication_id, due_at, shard)
+     SELECT $1, 'dose_due:' || $2 || '_rx' || i || ':x', $2, $2 || '_p' || (i % 97), 'dose_due', $2 || '_rx' || i, $2 || '_rx' || i, to_timestamp($3 / 1000.0), i % $4
+       FROM generate_series(1, $5) AS i`, [cfg.kafka.topicPrefix, org, due, cfg.reminders.shards, n]);
+  const [a, b] = [await engine(), await engine()];
+  await Promise.all([a.engine.index(due - 60_000), b.engine.index(due - 60_000)]);
+  const [sentA, sentB] = await Promise.all([a.engine.dispatch(due, 0), b.engine.dispatch(due, 2)]);
+  assert.equal(sentA + sentB, n, `all sent (${sentA} + ${sentB})`);
+  assert.ok(sentA > 0 && sentB > 0, 'both took a share');
+  const { rows: [c] } = await pool.query<{ dispatched: string; once: string }>(
+    `SELECT count(*) FILTER (WHERE state = 'dispatched') AS dispatched, count(*) FILTER (WHERE deliveries = 1) AS once FROM reminders.occurrences WHERE deployment = $1 AND organization_id = $2`,
+    [cfg.kafka.topicPrefix, org]);
+  assert.deepEqual([Number(c?.dispatched), Number(c?.once)], [n, n]);
+  const catalogue = await deps.catalogue();
+  const ids = (await Promise.all((await readTopicToEnd(cfg.kafka, `${cfg.kafka.topicPrefix}patient.signals`)).map((r) => catalogue.decode<PatientSignal>(r.value))))
+    .filter((s) => s.organizationId === org).map((s) => s.signalId);
+  assert.equal(ids.length, n, 'one signal each on Kafka');
+  assert.equal(new Set(ids).size, n, 'none twice');
+});

@@ -62,6 +62,7 @@ Commands:
   keys rotate-master       re-wrap every data key under a new master key
   keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
   keys destroy-retired     destroy an organisation's long-retired key versions (crypto-shreds old data)
+  reminders show <patientId>  a patient's upcoming reminder occurrences (ids and times, no names)
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -115,6 +116,7 @@ Prints a fresh session token (valid for auth.sessionTtl) for a patient of the or
   // The import's help lives with the command; loading it costs nothing until asked for.
   import: async () => (await import('./fhir-command.js')).IMPORT_HELP,
   keys: KEYS_HELP,
+  reminders: async () => (await import('./reminders-command.js')).REMINDERS_HELP,
   version: 'Usage: careloop --version\n\nPrints the version of this checkout (package.json).',
   stack: `Usage: careloop stack up|down|status [--only a,b]
 

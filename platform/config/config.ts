@@ -37,6 +37,11 @@ export interface Config {
   readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
   readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
   readonly audit: { readonly anchorInterval: Milliseconds };
+  readonly reminders: {
+    readonly enabled: boolean; readonly shards: number; readonly planHorizon: Milliseconds; readonly indexHorizon: Milliseconds;
+    readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
+    readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
+  };
   readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;

@@ -112,6 +112,19 @@ export const CONFIG_SPEC = {
 
   'audit.anchorInterval': { type: duration, default: '1m', doc: 'how often the scheduler copies audit chain heads to the audit.anchors topic (0s turns anchoring off)' },
 
+  'reminders.enabled': { type: bool, default: 'false', doc: 'the scheduler plans medication and refill reminders from the care plan and dispatches them as dose_due/refill_due signals (off until the dialogue names the medication from the signal\'s medication_id)' },
+  'reminders.shards': { type: { kind: 'int', min: 1, max: 1024 }, default: '12', doc: 'shards of the reminder due index (a patient\'s shard is a hash of its id); every scheduler claims from all, atomically per shard' },
+  'reminders.planHorizon': { type: duration, default: '2d', doc: 'how far ahead occurrences are computed and stored in PostgreSQL' },
+  'reminders.indexHorizon': { type: duration, default: '10m', doc: 'how far ahead stored occurrences are copied into the Redis due index' },
+  'reminders.pollInterval': { type: duration, default: '500ms', doc: 'how often the scheduler claims due reminders' },
+  'reminders.indexInterval': { type: duration, default: '5s', doc: 'how often pending occurrences are moved into the due index' },
+  'reminders.planInterval': { type: duration, default: '1m', doc: 'how often patients whose plan falls behind the horizon are planned again' },
+  'reminders.visibilityTimeout': { type: duration, default: '30s', doc: 'a claimed reminder not acknowledged within this long (its scheduler died) is claimed and sent again, with the same signal id' },
+  'reminders.batchSize': { type: { kind: 'int', min: 1, max: 100_000 }, default: '1000', doc: 'reminders claimed per shard and round' },
+  'reminders.refillLeadDays': { type: { kind: 'int', min: 0, max: 60 }, default: '3', doc: 'days before a dispense runs out that the refill reminder comes' },
+  'reminders.organizations': { type: { kind: 'string' }, default: '', doc: 'comma-separated organisation ids whose patients get reminders (a staged roll-out); empty: every organisation' },
+  'reminders.refillTime': { type: str, default: '10:00', doc: 'local time (HH:MM) of refill reminders' },
+
   'telemetry.otlpEndpoint': { type: { kind: 'string' }, default: '', doc: 'OTLP/HTTP collector base URL (http://collector:4318): traces are exported to <url>/v1/traces; empty exports nothing (traceparent still travels on every Kafka record)' },
   'telemetry.sampleRatio': { type: { kind: 'ratio' }, default: '1', doc: 'share of new traces recorded when exporting (0 to 1); a record follows its parent\'s decision' },
   'telemetry.serviceName': { type: str, default: 'careloop', doc: 'service.name of the exported spans' },

@@ -1,9 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { AnchorTracker, chainHeads } from '../../platform/audit/anchors.js';
 import { normalizeError } from '../../platform/errors.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { ReminderIndex } from '../../platform/stores/reminder-index.js';
+import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import { ReminderEngine, reminderOptions } from './reminder-engine.js';
+import { createReminderMetrics } from './reminder-metrics.js';
 
 const POLL_MS = 500;
 
@@ -12,6 +16,8 @@ const POLL_MS = 500;
  * `timer` signal on patient.signals, keyed by patient, that the dialogue hands to the workflow
  * that armed it. Several schedulers may run; each timer fires once. It also anchors the audit
  * chains: every audit.anchorInterval it copies the heads that moved to the audit.anchors topic.
+ * With reminders.enabled it runs the reminder engine (care plan → dose_due/refill_due signals); the
+ * workflow timers still use their own store until they move onto the engine.
  */
 export const scheduler: ServiceDefinition = {
   name: 'scheduler',
@@ -43,9 +49,11 @@ export const scheduler: ServiceDefinition = {
     };
     const interval = setInterval(() => { void tick(); }, POLL_MS);
     const stopAnchoring = ctx.cfg.audit.anchorInterval > 0 ? await startAnchoring(ctx) : () => undefined;
+    const stopReminders = ctx.cfg.reminders.enabled ? await startReminders(ctx) : () => undefined;
+    const usesPostgres = ctx.cfg.audit.anchorInterval > 0 || ctx.cfg.reminders.enabled;
     return {
-      name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', ...(ctx.cfg.audit.anchorInterval > 0 ? ['postgres' as const] : [])]),
-      stop: async () => { clearInterval(interval); stopAnchoring(); },
+      name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', ...(usesPostgres ? ['postgres' as const] : [])]),
+      stop: async () => { clearInterval(interval); stopAnchoring(); stopReminders(); },
     };
   },
 };
@@ -73,4 +81,38 @@ async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
   void round();
   const timer = setInterval(() => { void round(); }, ctx.cfg.audit.anchorInterval);
   return () => clearInterval(timer);
+}
+
+/** Runs the reminder engine's three loops (plan, index, dispatch), each skipping a round while the last one runs. */
+async function startReminders(ctx: ServiceContext): Promise<() => void> {
+  const [publisher, pool, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis()]);
+  const r = ctx.cfg.reminders;
+  const metrics = createReminderMetrics(ctx.metrics.registry);
+  const engine = new ReminderEngine(
+    { pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID },
+    reminderOptions(r),
+  );
+  const loop = (stage: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout => {
+    let busy = false;
+    const run = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        await round();
+      } catch (err) {
+        metrics.failed.inc({ stage });
+        ctx.log.warn({ code: normalizeError(err).code, stage }, 'reminder round failed; retrying next round');
+      } finally {
+        busy = false;
+      }
+    };
+    void run();
+    return setInterval(() => { void run(); }, every);
+  };
+  const timers = [
+    loop('plan', r.planInterval, () => engine.planBehind(ctx.now())),
+    loop('index', r.indexInterval, () => engine.index(ctx.now())),
+    loop('dispatch', r.pollInterval, () => engine.dispatch(ctx.now(), randomInt(r.shards), ctx.now)),
+  ];
+  return () => { for (const t of timers) clearInterval(t); };
 }

@@ -1,0 +1,21 @@
+/*
+ * The stable names of reminders: an occurrence's id is its plan item and its time, so re-planning
+ * produces the same id and a redelivered signal carries the same signalId (the dialogue drops it).
+ */
+
+export type ReminderKind = 'dose_due' | 'refill_due';
+
+/** 'dose_due:<care-plan item>:<UTC ISO instant>' — pseudonymous ids and a time only, never a name. */
+export function occurrenceId(kind: ReminderKind, planItemId: string, at: number): string {
+  return `${kind}:${planItemId}:${new Date(at).toISOString()}`;
+}
+
+/** The shard of a patient: a stable 32-bit FNV-1a hash of the pseudonymous id, mod the shard count. */
+export function shardOf(patientId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < patientId.length; i++) {
+    h ^= patientId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % Math.max(1, shards);
+}

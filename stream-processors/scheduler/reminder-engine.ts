@@ -1,0 +1,158 @@
+import type { PatientSignal } from '../../schemas/generated/avro-types.js';
+import { shardOf } from '../../platform/reminders/ids.js';
+import { planPatient, replansOn, type PlanOptions } from '../../platform/reminders/plan.js';
+import { minutesOf } from '../../platform/reminders/routine.js';
+import type { Config } from '../../platform/config/config.js';
+import { CareloopError } from '../../platform/errors.js';
+import type { Publisher } from '../../platform/kafka/publisher.js';
+import type { PgPool } from '../../platform/storage/postgres.js';
+import type { ClaimedReminder, ReminderIndex } from '../../platform/stores/reminder-index.js';
+import { loadPatientPlan, type OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import type { ReminderMetrics } from './reminder-metrics.js';
+
+export interface ReminderEngineOptions {
+  shards: number;
+  planHorizon: number;
+  indexHorizon: number;
+  visibilityTimeout: number;
+  batchSize: number;
+  refillLeadDays: number;
+  refillTime: string;
+  /** Organisations whose patients are planned; empty: all. */
+  organizations: readonly string[];
+}
+
+export interface ReminderEngineDeps {
+  pool: PgPool;
+  occurrences: OccurrenceStore;
+  index: ReminderIndex;
+  publisher: Pick<Publisher, 'publish'>;
+  metrics: ReminderMetrics;
+  newTraceId: () => string;
+}
+
+/** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
+export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions {
+  if (minutesOf(cfg.refillTime) === null) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.refillTime" must be HH:MM', { details: { key: 'reminders.refillTime' } });
+  return {
+    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize,
+    refillLeadDays: cfg.refillLeadDays, refillTime: cfg.refillTime, organizations: cfg.organizations.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+  };
+}
+
+/**
+ * The reminder engine: plan (care plan → occurrences in PostgreSQL), index (pending occurrences due
+ * within the index horizon → the shard's Redis due set), dispatch (claim due → publish the signal
+ * with the occurrence id as signalId → mark dispatched → acknowledge). Each step takes `now`, so
+ * tests drive it with a fake clock; every step is safe to run on several schedulers at once.
+ */
+export class ReminderEngine {
+  private readonly plan: PlanOptions;
+
+  constructor(private readonly deps: ReminderEngineDeps, private readonly opts: ReminderEngineOptions) {
+    this.plan = { refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime };
+  }
+
+  /** Re-plans one patient from `now` over the plan horizon (a care-plan change calls this). */
+  async planPatient(patientId: string, now: number): Promise<{ added: number; cancelled: number }> {
+    const plan = await loadPatientPlan(this.deps.pool, patientId);
+    const until = now + this.opts.planHorizon;
+    const planned = plan === null ? [] : planPatient(plan, now, until, this.plan).map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
+    const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
+    this.deps.metrics.planned.inc(result.added);
+    return result;
+  }
+
+  /**
+   * A care-plan change from patient.signals (a prescription started or stopped, a new dispense):
+   * re-plans the patient at once; other signals are ignored. Returns whether it re-planned.
+   */
+  async onSignal(signal: Pick<PatientSignal, 'type' | 'patientId'>, now: number): Promise<boolean> {
+    if (!replansOn(signal.type)) return false;
+    await this.planPatient(signal.patientId, now);
+    return true;
+  }
+
+  /** Plans patients whose plan ends within half a horizon (or who have none); returns how many. */
+  async planBehind(now: number, limit = 500): Promise<number> {
+    const patients = await this.deps.occurrences.patientsBehind(now + this.opts.planHorizon / 2, limit, this.opts.organizations);
+    for (const p of patients) await this.planPatient(p, now);
+    return patients.length;
+  }
+
+  /** Copies pending occurrences due before now + index horizon into the due index; after a Redis flush, re-indexes everything first. */
+  async index(now: number): Promise<number> {
+    if (!(await this.deps.index.epochPresent())) {
+      await this.deps.occurrences.unindexAll();
+      await this.deps.index.markEpoch(now);
+    }
+    let total = 0;
+    for (let shard = 0; shard < this.opts.shards; shard++) {
+      for (;;) {
+        const n = await this.deps.occurrences.indexPending(shard, now + this.opts.indexHorizon, this.opts.batchSize, (rs) => this.deps.index.add(shard, rs));
+        total += n;
+        if (n < this.opts.batchSize) break;
+      }
+    }
+    return total;
+  }
+
+  /** Claims what is due in one shard (and expired claims); the claim must be delivered, or it comes back after the visibility timeout. */
+  async claim(shard: number, now: number): Promise<ClaimedReminder[]> {
+    const claimed = await this.deps.index.claim(shard, now, this.opts.visibilityTimeout, this.opts.batchSize);
+    for (const c of claimed) (c.redelivery ? this.deps.metrics.redelivered : this.deps.metrics.due).inc({ kind: c.kind });
+    return claimed;
+  }
+
+  /** Publishes the claimed reminders still wanted, records them as sent, then acknowledges the claim. */
+  async deliver(shard: number, claimed: readonly ClaimedReminder[], now: number): Promise<number> {
+    if (claimed.length === 0) return 0;
+    const states = await this.deps.occurrences.statesOf(claimed.map((c) => c.id));
+    // Re-check: one already sent (acknowledgement lost) or re-planned away is dropped, not sent again.
+    const wanted = claimed.filter((c) => {
+      const s = states.get(c.id);
+      const keep = s === 'indexed' || s === 'pending';
+      if (!keep) this.deps.metrics.stale.inc({ kind: c.kind });
+      return keep;
+    });
+    try {
+      await this.deps.publisher.publish('patient.signals', wanted.map((c) => ({ key: c.patientId, value: this.signal(c) })));
+    } catch (err) {
+      this.deps.metrics.failed.inc({ stage: 'publish' });
+      throw err; // unacknowledged: redelivered after the visibility timeout
+    }
+    await this.deps.occurrences.markDispatched(wanted.map((c) => c.id), now);
+    for (const c of wanted) {
+      this.deps.metrics.dispatched.inc({ kind: c.kind });
+      if (!c.redelivery) this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
+    }
+    await this.deps.index.ack(shard, claimed);
+    return wanted.length;
+  }
+
+  /**
+   * One dispatch round over every shard, starting at `firstShard` so schedulers spread out; claims
+   * what is due by `now`, and records each batch as sent at `clock()` (a long round's later batches
+   * are later, and their lateness says so).
+   */
+  async dispatch(now: number, firstShard = 0, clock: () => number = () => now): Promise<number> {
+    let sent = 0;
+    for (let i = 0; i < this.opts.shards; i++) {
+      const shard = (firstShard + i) % this.opts.shards;
+      for (;;) {
+        const claimed = await this.claim(shard, now);
+        sent += await this.deliver(shard, claimed, Math.max(now, clock()));
+        if (claimed.length < this.opts.batchSize) break;
+      }
+    }
+    return sent;
+  }
+
+  private signal(c: ClaimedReminder): PatientSignal {
+    // The care-plan id only: the dialogue reads the medication's name from the care plan.
+    return {
+      signalId: c.id, traceId: this.deps.newTraceId(), organizationId: c.organizationId, patientId: c.patientId, type: c.kind, source: 'scheduler',
+      occurredAt: c.dueAt, attributes: { medication_id: c.medicationId, occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString() }, payload: null,
+    };
+  }
+}

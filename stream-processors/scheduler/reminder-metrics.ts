@@ -1,0 +1,34 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** Reminder engine metrics, by kind (dose_due, refill_due) and stage only: never a patient or medication. */
+export interface ReminderMetrics {
+  /** Reminders that fell due and were claimed for the first time. */
+  due: Counter<'kind'>;
+  dispatched: Counter<'kind'>;
+  /** Claims left unacknowledged past the visibility timeout and claimed again. */
+  redelivered: Counter<'kind'>;
+  /** Dispatch time minus due time, first deliveries. */
+  lateness: Histogram<'kind'>;
+  /** Failed rounds, by stage (plan, index, claim, publish, ack). */
+  failed: Counter<'stage'>;
+  /** Claimed but already dispatched or cancelled (re-planned away): dropped without a signal. */
+  stale: Counter<'kind'>;
+  /** Occurrences newly stored (or revived) by planning. */
+  planned: Counter;
+}
+
+export function createReminderMetrics(registry: Registry): ReminderMetrics {
+  const counter = <L extends string>(name: string, help: string, label: L): Counter<L> => new Counter({ name, help, labelNames: [label], registers: [registry] });
+  return {
+    due: counter('careloop_reminders_due_total', 'Reminders that fell due (claimed for the first time), by kind', 'kind'),
+    dispatched: counter('careloop_reminders_dispatched_total', 'Reminder signals published on patient.signals, by kind (redeliveries included)', 'kind'),
+    redelivered: counter('careloop_reminders_redelivered_total', 'Reminders claimed again after their claim was not acknowledged in time, by kind', 'kind'),
+    lateness: new Histogram({
+      name: 'careloop_reminders_lateness_seconds', help: 'Time from a reminder\'s due time to its signal being published, first deliveries', labelNames: ['kind'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600], registers: [registry],
+    }),
+    failed: counter('careloop_reminders_failed_total', 'Failed reminder engine rounds, by stage (plan, index, claim, publish, ack)', 'stage'),
+    stale: counter('careloop_reminders_stale_total', 'Claimed reminders dropped because they were already dispatched or cancelled, by kind', 'kind'),
+    planned: new Counter({ name: 'careloop_reminders_planned_total', help: 'Occurrences newly stored (or revived) by planning', registers: [registry] }),
+  };
+}

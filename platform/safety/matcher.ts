@@ -39,7 +39,7 @@ const NEVER_CORRECT = [
   'hinge', 'hinges', 'stoke', 'stroll', 'strong', 'stronger', 'pecas', 'pesca', 'pecha', 'moral', 'mortal', 'meter', 'metro',
   'sugars', 'suger', 'doble', 'noble', 'tomar', 'tomate', 'matar', 'matas', 'mates', 'heart', 'heath', 'hearth', 'earth',
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
-  'checking', 'standing', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
+  'checking', 'standing', 'switching', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
@@ -48,6 +48,8 @@ const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|speciali
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 
 // "seizure action plan", "epipen prescription": the condition names a document or service.
+// "my chest and heart are fine, its my ribs": the named part is said to be well.
+const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
@@ -134,7 +136,8 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
       const over = ctx !== undefined && (ctx.done || (!ctx.now && (overAt(ctx.text, m.index + m[0].length - 1 - endOffset)
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || ctx.joke || figurative
-        || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
+        || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
+        || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;
     }

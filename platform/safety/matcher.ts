@@ -43,13 +43,15 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 
 // "seizure action plan", "epipen prescription": the condition names a document or service.
 // "my chest and heart are fine, its my ribs": the named part is said to be well.
-const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b/;
+const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b/;
+// "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
+const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
@@ -137,7 +139,7 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || ctx.joke || figurative
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
-        || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
+        || DENIED_LAST.test(m[0]) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;
     }

@@ -4,6 +4,7 @@ import { COMBINATIONS, MENTIONS, SEVERITY } from './concepts.js';
 import { LEXICON_EN, type Lexicon } from './lexicon-en.js';
 import { LEXICON_ES } from './lexicon-es.js';
 import { LEXICON_MORE } from './lexicon-more.js';
+import { LEXICON_SIGNS } from './lexicon-signs.js';
 import { clauses, Speller } from './normalize.js';
 
 /**
@@ -14,7 +15,7 @@ export type RuleOutcome = { kind: 'hit'; category: EmergencyCategory } | { kind:
   | { kind: 'mention'; category: EmergencyCategory; severe: boolean } | { kind: 'none' };
 
 // Global copies: every occurrence is tried, since the first may be negated and a later one not.
-const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE, ...LEXICON_SIGNS].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const MENTION_LEXICON: Lexicon = MENTIONS.map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const COMBINED = COMBINATIONS.map(([c, part, failing, ordinary]) => ({
   category: c, part: [[c, new RegExp(part.source, 'g')] as const], failing: [[c, new RegExp(failing.source, 'g')] as const], ordinary,
@@ -43,7 +44,7 @@ const NEVER_CORRECT = [
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|(?<!(?:un|a) )plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 

@@ -88,8 +88,11 @@ const ASKS_WHAT = /(?:^ |\| )(?:what is|whats|que es|que significa) (?:a |an |un
 const ASKS_EFFECT = /\b(?:da|dan|causa|causan|provoca|provocan|produce|makes? (?:you|me|people|someone)|causes?)\b/;
 const ASKS_CAUSE = /\b(?:can|could|does|do|will|puede|pueden|podria|da|causa)\b(?: \w+){0,5} (?:cause|causes|give|lead to|dar|causar|provocar|producir)\b/;
 
+// "puede el dolor de mandíbula ser del corazón?": whether a symptom in general could mean a condition.
+const ASKS_BE = /^ (?:puede|podria|can|could) (?:el|la|un|una|a|an) (?:\w+ ){1,4}(?:ser|be) (?:del|de la|de|un|una|a|an|from)\b/;
+
 export function isAboutCondition(clause: string, question = false): boolean {
-  return ABOUT.some((r) => r.test(clause)) || (question && (ASKS_CAUSE.test(clause) || ASKS_EFFECT.test(clause) || ASKS_WHAT.test(clause)));
+  return ABOUT.some((r) => r.test(clause)) || (question && (ASKS_CAUSE.test(clause) || ASKS_EFFECT.test(clause) || ASKS_WHAT.test(clause) || ASKS_BE.test(clause)));
 }
 
 // Figures of speech that borrow emergency words; checked against the matched words only.

@@ -40,11 +40,13 @@ const NEVER_CORRECT = [
   'hinge', 'hinges', 'stoke', 'stroll', 'strong', 'stronger', 'pecas', 'pesca', 'pecha', 'moral', 'mortal', 'meter', 'metro',
   'sugars', 'suger', 'doble', 'noble', 'tomar', 'tomate', 'matar', 'matas', 'mates', 'heart', 'heath', 'hearth', 'earth',
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
+  'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre', 'ahora', 'ahorita',
+  'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
   'checking', 'standing', 'switching', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|(?<!(?:un|a) )plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|(?<!(?:un|a) )plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,3}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 

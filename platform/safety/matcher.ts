@@ -42,7 +42,7 @@ const NEVER_CORRECT = [
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
   'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre', 'ahora', 'ahorita',
   'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
-  'checking', 'standing', 'switching', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
+  'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
@@ -52,7 +52,9 @@ const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba d
 
 // "seizure action plan", "epipen prescription": the condition names a document or service.
 // "my chest and heart are fine, its my ribs": the named part is said to be well.
-const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b/;
+const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b|^ (?:through|out of) (?:my|his|her|the) nose\b|^ por la nariz\b|^ (?:from|after|due to|because of|por|de) (?:the |my |a |la |el )?(?:dental|dentist|cold sore|bug bite|mosquito|surgery|wisdom|crying|sunburn|dentista|fuego labial|picadura de mosquito|llorar)\b/;
+// "out of breath after climbing the stairs": breathless from effort, not failing breath.
+const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|exercis\w*|the stairs|stairs|the gym|working out|a run|subir|caminar|correr)\b/;
 // "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
 const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
@@ -142,7 +144,7 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || ctx.joke || figurative
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
-        || DENIED_LAST.test(m[0]) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
+        || DENIED_LAST.test(m[0]) || (category === 'breathing' && EFFORT_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;
     }

@@ -2,7 +2,7 @@ import { foldText } from './normalize.js';
 import { seededRandom } from '../random/seeded.js';
 
 /**
- * Multinomial logistic regression over words, word pairs and character 3–5-grams, the net under
+ * Multinomial logistic regression over words, word pairs and character 3–5-grams: the net under
  * the rules, for phrasings no pattern spells out. Training is deterministic (fixed order, fixed
  * seed), so the same examples give the same model byte for byte.
  */

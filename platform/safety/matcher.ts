@@ -15,7 +15,9 @@ export type RuleOutcome = { kind: 'hit'; category: EmergencyCategory } | { kind:
   | { kind: 'mention'; category: EmergencyCategory; severe: boolean } | { kind: 'none' };
 
 // Global copies: every occurrence is tried, since the first may be negated and a later one not.
-const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE, ...LEXICON_SIGNS].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+// The phrasings learned from D and E are matched as written: their words are neither targets of typo correction nor corrected.
+const SPELLED: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE];
+const LEXICON: Lexicon = [...SPELLED, ...LEXICON_SIGNS].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const MENTION_LEXICON: Lexicon = MENTIONS.map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const COMBINED = COMBINATIONS.map(([c, part, failing, ordinary]) => ({
   category: c, part: [[c, new RegExp(part.source, 'g')] as const], failing: [[c, new RegExp(failing.source, 'g')] as const], ordinary,
@@ -42,7 +44,7 @@ const NEVER_CORRECT = [
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
   'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre', 'ahora', 'ahorita',
   'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
-  'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
+  'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'cuentas', 'cuenta', 'dormi', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
@@ -52,9 +54,9 @@ const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba d
 
 // "seizure action plan", "epipen prescription": the condition names a document or service.
 // "my chest and heart are fine, its my ribs": the named part is said to be well.
-const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b|^ (?:through|out of) (?:my|his|her|the) nose\b|^ por la nariz\b|^ (?:from|after|due to|because of|por|de) (?:the |my |a |la |el )?(?:dental|dentist|cold sore|bug bite|mosquito|surgery|wisdom|crying|sunburn|dentista|fuego labial|picadura de mosquito|llorar)\b/;
+const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b|^ (?:through|out of) (?:my|his|her|the) nose\b|^ por la nariz\b|^ (?:de tanto|from all the|from) (?:toser|coughing)\b|^ (?:porque|because|from|de) (?:i slept on it|me dormi encima|dormir encima|sleeping on it)\b|^ (?:from|after|due to|because of|por|de) (?:the |my |a |la |el )?(?:dental|dentist|cold sore|bug bite|mosquito|surgery|wisdom|crying|sunburn|dentista|fuego labial|picadura de mosquito|llorar)\b/;
 // "out of breath after climbing the stairs": breathless from effort, not failing breath.
-const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|exercis\w*|the stairs|stairs|the gym|working out|a run|subir|caminar|correr)\b/;
+const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|exercis\w*|the stairs|stairs|the gym|working out|a run|subir|caminar|correr)\b|^ (?:when|cuando|al) (?:i )?(?:climb|walk|run|exercise|subo|camino|corro|hago ejercicio|subir|caminar|correr)\b/;
 // "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
 const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
@@ -72,7 +74,7 @@ export class EmergencyRules {
 
   /** `knownWords`: words seen in safe training messages; they are never "corrected" into safety words. */
   constructor(knownWords: readonly string[] = []) {
-    this.speller = new Speller(lexiconWords([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]), new Set([...NEVER_CORRECT, ...knownWords]), lexiconStems([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]));
+    this.speller = new Speller(lexiconWords([...SPELLED, ...MENTION_LEXICON, ...COMBINED_LEXICON]), new Set([...NEVER_CORRECT, ...knownWords, ...lexiconWords(LEXICON_SIGNS)]), lexiconStems([...SPELLED, ...MENTION_LEXICON, ...COMBINED_LEXICON]));
   }
 
   match(text: string): RuleOutcome {

@@ -4,6 +4,7 @@ import { COMBINATIONS, MENTIONS, SEVERITY } from './concepts.js';
 import { LEXICON_EN, type Lexicon } from './lexicon-en.js';
 import { LEXICON_ES } from './lexicon-es.js';
 import { LEXICON_MORE } from './lexicon-more.js';
+import { LEXICON_SIGNS } from './lexicon-signs.js';
 import { clauses, Speller } from './normalize.js';
 
 /**
@@ -14,7 +15,9 @@ export type RuleOutcome = { kind: 'hit'; category: EmergencyCategory } | { kind:
   | { kind: 'mention'; category: EmergencyCategory; severe: boolean } | { kind: 'none' };
 
 // Global copies: every occurrence is tried, since the first may be negated and a later one not.
-const LEXICON: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
+// The phrasings learned from D and E are matched as written: their words are neither targets of typo correction nor corrected.
+const SPELLED: Lexicon = [...LEXICON_EN, ...LEXICON_ES, ...LEXICON_MORE];
+const LEXICON: Lexicon = [...SPELLED, ...LEXICON_SIGNS].map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const MENTION_LEXICON: Lexicon = MENTIONS.map(([c, re]) => [c, new RegExp(re.source, 'g')] as const);
 const COMBINED = COMBINATIONS.map(([c, part, failing, ordinary]) => ({
   category: c, part: [[c, new RegExp(part.source, 'g')] as const], failing: [[c, new RegExp(failing.source, 'g')] as const], ordinary,
@@ -39,15 +42,23 @@ const NEVER_CORRECT = [
   'hinge', 'hinges', 'stoke', 'stroll', 'strong', 'stronger', 'pecas', 'pesca', 'pecha', 'moral', 'mortal', 'meter', 'metro',
   'sugars', 'suger', 'doble', 'noble', 'tomar', 'tomate', 'matar', 'matas', 'mates', 'heart', 'heath', 'hearth', 'earth',
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
-  'checking', 'standing', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
+  'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre', 'ahora', 'ahorita',
+  'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
+  'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'cuentas', 'cuenta', 'dormi', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
-const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|plan|detector|alarma|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,2}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
+const CARE = /\b(?:refill|refills|prescription|appointment|clinic|renew|specialist|resurtir|receta|recetas|cita|clinica|letter|carta|note|nota|form|forms|formulario|report|informe|paperwork|papeles|list|lista|medicamento|medicamentos|medicina|medicinas|pastillas|pastilla|pills|pill|tablet|tablets|tableta|tabletas|meds|medication|medicine|doctor|nurse|enfermera|enfermero|especialista|unidad|consulta|ward|team|equipo|control|seguimiento|grupo de apoyo|(?<!(?:tiene|tengo|tienes) un )plan|detector|detectores|detectors|alarma|alarmas|pick up|recoger|surtir|rehabilitacion|neurologia|support group|checkup|check up|follow up|revision|chequeo) (?:\w+ ){0,3}(?:de|del|para|for|of|from|contra|about|sobre|con) (?:(?:la|las|el|los|mi|my|the|tu|su|your|his|her|sus|mis|personas con|people with|familias de|families of) )*(?:\w+s )?$/;
 // "never had one before and just had one": a first time, not a denial.
 const FIRST_TIME = /\b(?:never|nunca)\b.*\b(?:before|antes|y (?:le |me )?acaba de|and (?:just|now))\b/;
 
 // "seizure action plan", "epipen prescription": the condition names a document or service.
+// "my chest and heart are fine, its my ribs": the named part is said to be well.
+const FINE_AFTER = /^(?: and \w+)? (?:is|are|feels?|seems?|esta|estan|se siente) (?:fine|ok|okay|normal|bien)\b|^ de (?:gota|tos|risa|panico|ansiedad|nervios|celos|hipo|colera|furia|estornudos)\b|^ (?:through|out of) (?:my|his|her|the) nose\b|^ por la nariz\b|^ (?:de tanto|from all the|from) (?:toser|coughing)\b|^ (?:porque|because|from|de) (?:i slept on it|me dormi encima|dormir encima|sleeping on it)\b|^ (?:from|after|due to|because of|por|de) (?:the |my |a |la |el )?(?:dental|dentist|cold sore|bug bite|mosquito|surgery|wisdom|crying|sunburn|dentista|fuego labial|picadura de mosquito|llorar)\b/;
+// "out of breath after climbing the stairs": breathless from effort, not failing breath.
+const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|exercis\w*|the stairs|stairs|the gym|working out|a run|subir|caminar|correr)\b|^ (?:when|cuando|al) (?:i )?(?:climb|walk|run|exercise|subo|camino|corro|hago ejercicio|subir|caminar|correr)\b/;
+// "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
+const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
@@ -63,7 +74,7 @@ export class EmergencyRules {
 
   /** `knownWords`: words seen in safe training messages; they are never "corrected" into safety words. */
   constructor(knownWords: readonly string[] = []) {
-    this.speller = new Speller(lexiconWords([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]), new Set([...NEVER_CORRECT, ...knownWords]), lexiconStems([...LEXICON, ...MENTION_LEXICON, ...COMBINED_LEXICON]));
+    this.speller = new Speller(lexiconWords([...SPELLED, ...MENTION_LEXICON, ...COMBINED_LEXICON]), new Set([...NEVER_CORRECT, ...knownWords, ...lexiconWords(LEXICON_SIGNS)]), lexiconStems([...SPELLED, ...MENTION_LEXICON, ...COMBINED_LEXICON]));
   }
 
   match(text: string): RuleOutcome {
@@ -134,7 +145,8 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
       const over = ctx !== undefined && (ctx.done || (!ctx.now && (overAt(ctx.text, m.index + m[0].length - 1 - endOffset)
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || ctx.joke || figurative
-        || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
+        || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
+        || DENIED_LAST.test(m[0]) || (category === 'breathing' && EFFORT_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;
     }

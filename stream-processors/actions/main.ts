@@ -1,7 +1,7 @@
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CoalescingWriter } from '../../platform/storage/coalescing-writer.js';
-import type { PgPool } from '../../platform/storage/postgres.js';
+import { withTransaction, type PgPool } from '../../platform/storage/postgres.js';
 import type { Logger } from '../../platform/log.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
@@ -28,13 +28,16 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
     case 'opt_out': case 'opt_in': {
       const granted = a.type === 'opt_in';
       const channel = a.attributes['channel'] === 'sms' ? 'sms' : 'web';
-      await pool.query(`UPDATE patients SET status = $3, updated_at = now() WHERE id = $1 AND organization_id = $2 AND status <> 'erased'`,
-        [a.patientId, a.organizationId, granted ? 'active' : 'opted_out']);
-      await pool.query(
-        `INSERT INTO consents (patient_id, organization_id, channel, granted, recorded_at, source) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), 'chat')
-         ON CONFLICT (patient_id, channel) DO UPDATE SET granted = EXCLUDED.granted, recorded_at = EXCLUDED.recorded_at, source = EXCLUDED.source
-         WHERE consents.recorded_at <= EXCLUDED.recorded_at`,
-        [a.patientId, a.organizationId, channel, granted, a.occurredAt]);
+      // The status and the consent record change together: nobody sees one without the other.
+      await withTransaction(pool, async (client) => {
+        await client.query(`UPDATE patients SET status = $3, updated_at = now() WHERE id = $1 AND organization_id = $2 AND status <> 'erased'`,
+          [a.patientId, a.organizationId, granted ? 'active' : 'opted_out']);
+        await client.query(
+          `INSERT INTO consents (patient_id, organization_id, channel, granted, recorded_at, source) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), 'chat')
+           ON CONFLICT (patient_id, channel) DO UPDATE SET granted = EXCLUDED.granted, recorded_at = EXCLUDED.recorded_at, source = EXCLUDED.source
+           WHERE consents.recorded_at <= EXCLUDED.recorded_at`,
+          [a.patientId, a.organizationId, channel, granted, a.occurredAt]);
+      });
       return;
     }
     case 'escalate': case 'handoff':

@@ -132,18 +132,20 @@ export const dialogue: ServiceDefinition = {
       await timers.schedule(of(result.outcomes, 'timer').map(({ timer }) => ({ ...timer, organizationId: event.organizationId, patientId: event.patientId })));
     };
 
-    const handle = async (event: TurnEvent, env: Envelope, log: () => Logger): Promise<void> => {
-      const [org, patient, conversation] = await Promise.all([
-        directory.organization(event.organizationId), directory.patient(event.organizationId, event.patientId), conversations.load(event.organizationId, event.patientId),
+    /** Loads everything the turn needs at once (the event itself may need the patient: a signal's language). */
+    const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
+      const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
+      const [org, patient, conversation, event] = await Promise.all([
+        directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded),
       ]);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
-        ctx: dialogueContext(org, patient), programs: await programsFor(registry, event.organizationId, conversation), builtIn: defaultWorkflow, safety,
+        ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
       });
       if (result.duplicate) { log().info('already handled; replay ignored'); return; }
       reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);
       await emit(event, env, result);
-      await conversations.save(event.organizationId, event.patientId, result.next);
+      await conversations.save(ref.organizationId, ref.patientId, result.next);
     };
 
     const consumer = await startGroupConsumer(ctx, 'dialogue', {
@@ -152,12 +154,11 @@ export const dialogue: ServiceDefinition = {
         const log = (): Logger => rc.log;
         if (rc.topic === 'patient.signals') {
           const s = value as PatientSignal;
-          const patient = await directory.patient(s.organizationId, s.patientId);
-          await handle(signalEvent(s, patient), { traceId: s.traceId, causeId: s.signalId, at: s.occurredAt, channel: 'WEB', kind: 'PROACTIVE', replyTo: null }, log);
+          await handle(s, async (patient) => signalEvent(s, await patient), { traceId: s.traceId, causeId: s.signalId, at: s.occurredAt, channel: 'WEB', kind: 'PROACTIVE', replyTo: null }, log);
           return;
         }
         const m = value as UnderstoodMessage;
-        await handle(await messageEvent(m, keyring), { traceId: m.traceId, causeId: m.messageId, at: m.receivedAt, channel: m.channel, replyTo: m.clientMessageId }, log);
+        await handle(m, () => messageEvent(m, keyring), { traceId: m.traceId, causeId: m.messageId, at: m.receivedAt, channel: m.channel, replyTo: m.clientMessageId }, log);
       },
     });
     return { name: 'dialogue', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']), stop: async () => { await consumer.stop(); await config.stop(); } };

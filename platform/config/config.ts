@@ -42,6 +42,10 @@ export interface Config {
     readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
     readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
   };
+  readonly inbox: {
+    readonly slaUrgent: Milliseconds; readonly slaHigh: Milliseconds; readonly slaNormal: Milliseconds; readonly slaLow: Milliseconds;
+    readonly ackTimeout: Milliseconds; readonly pollInterval: Milliseconds; readonly webhookTimeout: Milliseconds; readonly overdueInterval: Milliseconds;
+  };
   readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;

@@ -125,6 +125,15 @@ export const CONFIG_SPEC = {
   'reminders.organizations': { type: { kind: 'string' }, default: '', doc: 'comma-separated organisation ids whose patients get reminders (a staged roll-out); empty: every organisation' },
   'reminders.refillTime': { type: str, default: '10:00', doc: 'local time (HH:MM) of refill reminders' },
 
+  'inbox.slaUrgent': { type: duration, default: '15m', doc: 'care-team inbox: an urgent task (an emergency) is due this long after it is raised, unless the organisation sets its own' },
+  'inbox.slaHigh': { type: duration, default: '1h', doc: 'care-team inbox: due time of a high-priority task (a patient asking for a person)' },
+  'inbox.slaNormal': { type: duration, default: '4h', doc: 'care-team inbox: due time of a normal task (side effects, dosing questions, failed bookings)' },
+  'inbox.slaLow': { type: duration, default: '1d', doc: 'care-team inbox: due time of a low-priority task' },
+  'inbox.ackTimeout': { type: duration, default: '2m', doc: 'an on-call page not acknowledged within this long goes to the next contact (organisations may set their own)' },
+  'inbox.pollInterval': { type: duration, default: '500ms', doc: 'how often the scheduler sends due on-call pages' },
+  'inbox.webhookTimeout': { type: duration, default: '5s', doc: 'how long an on-call webhook may take to answer before it counts as failed' },
+  'inbox.overdueInterval': { type: duration, default: '15s', doc: 'how often the scheduler recounts overdue care-team tasks (careloop_inbox_tasks_overdue)' },
+
   'telemetry.otlpEndpoint': { type: { kind: 'string' }, default: '', doc: 'OTLP/HTTP collector base URL (http://collector:4318): traces are exported to <url>/v1/traces; empty exports nothing (traceparent still travels on every Kafka record)' },
   'telemetry.sampleRatio': { type: { kind: 'ratio' }, default: '1', doc: 'share of new traces recorded when exporting (0 to 1); a record follows its parent\'s decision' },
   'telemetry.serviceName': { type: str, default: 'careloop', doc: 'service.name of the exported spans' },

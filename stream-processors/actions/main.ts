@@ -3,6 +3,10 @@ import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CoalescingWriter } from '../../platform/storage/coalescing-writer.js';
 import { withTransaction, type PgPool } from '../../platform/storage/postgres.js';
 import type { Logger } from '../../platform/log.js';
+import { intake, type IntakeDeps } from '../../platform/inbox/intake.js';
+import { TaskStore } from '../../platform/inbox/task-store.js';
+import { inboxDefaults } from '../../platform/inbox/wiring.js';
+import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
 /** Adherence rows of many patients in one INSERT; idempotent by action id (replays change nothing). */
@@ -20,7 +24,7 @@ export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
 }
 
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
-export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }): Promise<void> {
+export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }, inbox: IntakeDeps): Promise<void> {
   switch (a.type) {
     case 'record_adherence':
       await adherence.add(a);
@@ -41,8 +45,9 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
       return;
     }
     case 'escalate': case 'handoff':
-      // The record on patient.actions is the escalation event; the care-team inbox (admin portal) consumes it.
       ctx.log.warn({ action: a.type, priority: a.attributes['priority'] ?? 'normal', reason: a.attributes['reason'] ?? '' }, 'patient needs the care team');
+      // The escalation becomes a task of the care-team inbox (paged at once when urgent).
+      await intake(inbox, a, ctx.log);
       return;
     default:
       return; // reminders and custom actions are handled by their own processors
@@ -51,15 +56,20 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
 
 export const actions: ServiceDefinition = {
   name: 'actions',
-  description: 'records adherence, consent and escalations from patient.actions',
+  description: 'records adherence and consent from patient.actions; escalations become care-team tasks',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
     const pool = await deps.postgres();
     const adherence = adherenceWriter(pool);
+    const [redis, keyring, publisher] = await Promise.all([deps.redis(), deps.keyring(), deps.publisher()]);
+    const inbox: IntakeDeps = {
+      pool, tasks: new TaskStore(pool, ctx.cfg.kafka.topicPrefix, inboxDefaults(ctx.cfg)), holds: new ConversationHolds(redis, ctx.cfg.redis.keyPrefix),
+      keyring, publisher, now: ctx.now,
+    };
     const consumer = await startGroupConsumer(ctx, 'actions', {
       // The record context's logger is built on first use, so it is passed whole.
-      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc),
+      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc, inbox),
     });
-    return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: () => consumer.stop() };
+    return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres', 'redis']), stop: () => consumer.stop() };
   },
 };

@@ -9,6 +9,7 @@ import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
+import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 import { PatientDirectory, patientTimeZone, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { dosingInstruction, dosingQuestion } from '../../platform/safety/dosing.js';
@@ -107,6 +108,7 @@ export const dialogue: ServiceDefinition = {
     const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
     const directory = new PatientDirectory(pool);
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
+    const holds = new ConversationHolds(redis, ctx.cfg.redis.keyPrefix);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
@@ -122,8 +124,12 @@ export const dialogue: ServiceDefinition = {
         templateId: r.templateId, variantId: r.variantId ?? null,
         content: await keyring.sealText(event.organizationId, event.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
       })));
-      const actions: PatientAction[] = of(result.outcomes, 'action').map(({ action: a }, i) => ({
-        ...ids, ...workflow, actionId: replyId(env.causeId, 1000 + i), type: a.type, occurredAt: env.at, causedBy: env.causeId, attributes: a.attributes, payload: null,
+      const actions: PatientAction[] = await Promise.all(of(result.outcomes, 'action').map(async ({ action: a }, i) => {
+        // An escalation tells the care team where to answer and carries the patient's words, sealed.
+        const escalation = a.type === 'escalate' || a.type === 'handoff';
+        const attributes = escalation ? { ...a.attributes, channel: env.channel, language: event.language } : a.attributes;
+        const payload = escalation && event.kind === 'message' ? await keyring.sealText(event.organizationId, event.patientId, event.text) : null;
+        return { ...ids, ...workflow, actionId: replyId(env.causeId, 1000 + i), type: a.type, occurredAt: env.at, causedBy: env.causeId, attributes, payload };
       }));
       await Promise.all([
         publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
@@ -135,12 +141,13 @@ export const dialogue: ServiceDefinition = {
     /** Loads everything the turn needs at once (the event itself may need the patient: a signal's language). */
     const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
       const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
-      const [org, patient, conversation, event] = await Promise.all([
-        directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded),
+      const [org, patient, conversation, event, hold] = await Promise.all([
+        directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded), holds.get(ref.patientId),
       ]);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
         ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
+        held: hold === null ? null : { dueAt: hold.dueAt },
       });
       if (result.duplicate) { log().info('already handled; replay ignored'); return; }
       reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);

@@ -17,6 +17,8 @@ export interface TurnInputs {
   programs: Programs;
   builtIn: BuiltInWorkflow;
   safety: SafetyKit;
+  /** A person of the care team holds this conversation (platform/stores/conversation-holds.ts): the bot stays quiet but for safety. */
+  held: { dueAt: number } | null;
 }
 
 export interface TurnResult {
@@ -40,6 +42,8 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
   const { ctx, safety } = inputs;
   const safe = safetyLayer(event, conv, ctx, safety);
   if (safe !== null) return { outcomes: safe.outcomes, next: { ...conv, optedOut: safe.optedOut }, answeredBy: null };
+  // The care team answers this patient now; the patient was told so when the hold began.
+  if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
   const run = runMessage(inputs.programs, conv.slots, { kind: 'message', intent: event.intent, text: event.text, language: event.language, entities: event.entities }, workflowContext(event.language, event.receivedAt, ctx), ctx);
   if (run !== null) {
     const step = run.waiting && run.answeredBy !== null ? `${run.answeredBy.workflowId}:waiting` : 'start';
@@ -68,6 +72,8 @@ export function withMedicationName(attributes: Record<string, string>, ctx: Dial
 function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs): Omit<TurnResult, 'duplicate'> {
   // Proactive messages never go to a patient who opted out or is no longer active.
   if (conv.optedOut || !inputs.patientActive) return { outcomes: [], next: conv, answeredBy: null };
+  // Nothing proactive interrupts a person of the care team talking with the patient.
+  if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
   const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx) };
   const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx));
   return { outcomes: guardDosing(run.outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };

@@ -46,7 +46,7 @@ let safety: SafetyKit;
 before(async () => { safety = { emergency: await loadEmergencyDetector(emergencyModelPath()), dosingQuestion, dosingInstruction }; });
 
 function run(event: MessageEvent | SignalEvent, over: Partial<TurnInputs> = {}): TurnResult {
-  return turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs: NONE, builtIn: defaultWorkflow, safety, ...over });
+  return turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs: NONE, builtIn: defaultWorkflow, safety, held: null, ...over });
 }
 const texts = (r: TurnResult): string[] => of(r.outcomes, 'reply').map((o) => o.reply.text);
 const actions = (r: TurnResult): Array<[string, Record<string, string>]> => of(r.outcomes, 'action').map((o) => [o.action.type, o.action.attributes]);
@@ -209,5 +209,37 @@ describe('signals and replays', () => {
     assert.match(texts(d)[0] ?? '', /at 15:00\./);
     const ny = run(message('snooze_reminder', 'at 10am', { entities: [{ type: 'datetime', value: at, text: 'at 10am' }] }), { ctx: { ...ctx, timeZone: 'America/New_York' } });
     assert.match(texts(ny)[0] ?? '', /at 10:00\./);
+  });
+});
+
+describe('while a person of the care team holds the conversation', () => {
+  const held = { dueAt: T0 + 3_600_000 };
+  test('given a held conversation, when the patient writes an ordinary message, then the bot says nothing and raises nothing', () => {
+    const r = run(message('greeting', 'hello?'), { held });
+    assert.deepEqual(r.outcomes, []);
+    assert.equal(r.duplicate, false);
+    assert.ok(r.next.recent.includes(`m-${seq}`), 'the message is still remembered, so a replay stays silent too');
+    assert.notDeepEqual(run(message('greeting', 'hello?')).outcomes, [], 'and the same message unheld is answered');
+  });
+
+  test('given a held conversation, when the patient writes an emergency, then the safety reply and the urgent escalation still go out', () => {
+    const r = run(message('symptom_report', 'I have crushing chest pain and my left arm is numb'), { held });
+    assert.equal(of(r.outcomes, 'reply')[0]?.reply.kind, 'SAFETY');
+    assert.match(texts(r)[0] ?? '', /call 112/);
+    assert.deepEqual(actions(r).map(([type, a]) => [type, a['priority']]), [['escalate', 'urgent']]);
+  });
+
+  test('given a held conversation, when STOP arrives, then it is honoured at once', () => {
+    const r = run(message('opt_out', 'STOP', { confidence: 1 }), { held });
+    assert.equal(r.next.optedOut, true);
+    assert.deepEqual(actions(r).map(([type]) => type), ['opt_out']);
+  });
+
+  test('given a held conversation, when a proactive signal arrives, then nothing interrupts the care team', () => {
+    const refill = active(librarySource('refill-pickup'), 'refill');
+    const programs = { active: [refill], pinned: new Map() };
+    const s = { medication: 'Metformin', pharmacy: 'Main St', ready_time: '17:00' };
+    assert.deepEqual(run(signal('refill_due', s), { programs, held }).outcomes, []);
+    assert.notDeepEqual(run(signal('refill_due', s), { programs }).outcomes, [], 'unheld, the same signal speaks');
   });
 });

@@ -17,6 +17,7 @@ import { registerOrganizationRoutes } from './routes/organization.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
 import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
+import { registerInboxRoutes, type InboxRoutesDeps } from './routes/inbox.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -32,6 +33,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   workflows?: WorkflowRoutesDeps;
   /** The FHIR R4 read API under /fhir/R4; absent, it is not offered. */
   fhir?: FhirRoutesDeps;
+  /** The care-team inbox (tasks, replies to patients, on-call acknowledgements); absent, it is not offered. */
+  inbox?: InboxRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -77,5 +80,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   registerAuditRoutes(app, opts);
   if (opts.workflows !== undefined) registerWorkflowRoutes(app, opts.workflows);
   if (opts.fhir !== undefined) await registerFhirRoutes(app, opts.fhir);
+  if (opts.inbox !== undefined) registerInboxRoutes(app, opts.inbox);
   return app;
 }

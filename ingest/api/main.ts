@@ -14,6 +14,9 @@ import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { realUnderstanding } from '../../platform/workflow/understanding.js';
 import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
+import { TaskStore } from '../../platform/inbox/task-store.js';
+import { inboxDefaults } from '../../platform/inbox/wiring.js';
+import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -48,6 +51,10 @@ export const adminApi: ServiceDefinition = {
             return lines.filter((l): l is HistoryEntry => l !== null);
           },
         },
+      },
+      inbox: {
+        tasks: new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg)), holds: new ConversationHolds(redis, cfg.redis.keyPrefix),
+        keyring, publisher, audit: security.audit, now: Date.now,
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);

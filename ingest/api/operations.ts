@@ -8,6 +8,7 @@ export const API_TAGS = [
   { name: 'api-keys', description: 'API keys of the organisation (shown once, stored hashed)' },
   { name: 'audit', description: 'The hash-chained audit log' },
   { name: 'workflows', description: 'Workflows: validate, store versions, diff, publish, roll back, simulate' },
+  { name: 'inbox', description: 'The care-team inbox: escalations and handoffs as tasks; claim, reply to the patient, resolve; on-call paging' },
 ];
 
 const org = '/v1/organizations/:organizationId';
@@ -34,4 +35,12 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`POST ${org}/workflows/:workflowId/versions/:version/publish`]: { operationId: 'publishWorkflowVersion', tag: 'workflows' },
   [`POST ${org}/workflows/:workflowId/rollback`]: { operationId: 'rollbackWorkflow', tag: 'workflows' },
   [`POST ${org}/workflows/simulate`]: { operationId: 'simulateWorkflow', tag: 'workflows' },
+  [`GET ${org}/tasks`]: { operationId: 'listTasks', tag: 'inbox' },
+  [`GET ${org}/tasks/:taskId`]: { operationId: 'getTask', tag: 'inbox' },
+  [`POST ${org}/tasks/:taskId/claim`]: { operationId: 'claimTask', tag: 'inbox' },
+  [`POST ${org}/tasks/:taskId/ack`]: { operationId: 'acknowledgeTask', tag: 'inbox' },
+  [`POST ${org}/tasks/:taskId/replies`]: { operationId: 'replyToPatient', tag: 'inbox' },
+  [`POST ${org}/tasks/:taskId/resolve`]: { operationId: 'resolveTask', tag: 'inbox' },
+  [`GET ${org}/inbox/settings`]: { operationId: 'getInboxSettings', tag: 'inbox' },
+  [`PUT ${org}/inbox/settings`]: { operationId: 'putInboxSettings', tag: 'inbox' },
 };

@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { AnchorTracker, chainHeads } from '../../platform/audit/anchors.js';
 import { normalizeError } from '../../platform/errors.js';
+import { startInboxLoops } from '../../platform/inbox/scheduler-loops.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
@@ -17,7 +18,8 @@ const POLL_MS = 500;
  * that armed it. Several schedulers may run; each timer fires once. It also anchors the audit
  * chains: every audit.anchorInterval it copies the heads that moved to the audit.anchors topic.
  * With reminders.enabled it runs the reminder engine (care plan → dose_due/refill_due signals); the
- * workflow timers still use their own store until they move onto the engine.
+ * workflow timers still use their own store until they move onto the engine. It pages the on-call
+ * contacts of urgent care-team tasks and counts overdue tasks (platform/inbox).
  */
 export const scheduler: ServiceDefinition = {
   name: 'scheduler',
@@ -50,10 +52,11 @@ export const scheduler: ServiceDefinition = {
     const interval = setInterval(() => { void tick(); }, POLL_MS);
     const stopAnchoring = ctx.cfg.audit.anchorInterval > 0 ? await startAnchoring(ctx) : () => undefined;
     const stopReminders = ctx.cfg.reminders.enabled ? await startReminders(ctx) : () => undefined;
-    const usesPostgres = ctx.cfg.audit.anchorInterval > 0 || ctx.cfg.reminders.enabled;
+    // The care-team inbox's timers: on-call pages of urgent tasks and the overdue count.
+    const stopInbox = startInboxLoops({ cfg: ctx.cfg, pool: await ctx.deps.postgres(), log: ctx.log, metrics: ctx.metrics, now: ctx.now });
     return {
-      name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', ...(usesPostgres ? ['postgres' as const] : [])]),
-      stop: async () => { clearInterval(interval); stopAnchoring(); stopReminders(); },
+      name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', 'postgres']),
+      stop: async () => { clearInterval(interval); stopAnchoring(); stopReminders(); stopInbox(); },
     };
   },
 };

@@ -57,7 +57,8 @@ before(async () => {
   await tasks.putSettings(tenant.organizationId, { sla: { urgent: 300_000 }, contacts: [{ id: 'nurse-a', url: `${base}/nurse-a` }, { id: 'nurse-b', url: `${base}/nurse-b` }], webhookSecretRef: `env:${SECRET_VAR}`, ackTimeoutMs: ACK_MS });
   const [redis, keyring, publisher] = await Promise.all([deps.redis(), deps.keyring(), deps.publisher()]);
   intakeDeps = { pool, tasks, holds: new ConversationHolds(redis, cfg.redis.keyPrefix), keyring, publisher, now: Date.now };
-  pager = new Pager({ pool, deployment: cfg.kafka.topicPrefix, tasks, metrics: createPagerMetrics(metrics.registry), log: silentLogger, timeoutMs: 2_000, env: { [SECRET_VAR]: SECRET } });
+  // clock 0: the ack window starts at the round's own (fake) time, so the steps below are exact.
+  pager = new Pager({ pool, deployment: cfg.kafka.topicPrefix, tasks, metrics: createPagerMetrics(metrics.registry), log: silentLogger, timeoutMs: 2_000, clock: () => 0, env: { [SECRET_VAR]: SECRET } });
 });
 after(async () => {
   receiver.close();

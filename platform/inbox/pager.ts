@@ -23,6 +23,8 @@ export interface PagerDeps {
   metrics: PagerMetrics;
   log: Logger;
   timeoutMs: number;
+  /** The clock read when a webhook was answered: the acknowledgement window starts then, not at the round's start. */
+  clock?: () => number;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -100,11 +102,12 @@ export class Pager {
       this.d.log.error({ organizationId: r.organization_id, code: normalizeError(err).code }, 'on-call webhook secret unavailable; page not sent');
     }
     const delivered = errorCode === null;
+    const answeredAt = Math.max(now, (this.d.clock ?? Date.now)());
     this.d.metrics.pages.inc({ outcome: delivered ? 'delivered' : errorCode === 'unsigned' ? 'unsigned' : 'failed' });
     await tx.query(`INSERT INTO inbox.page_deliveries (task_id, attempt, contact_id, sent_at, http_status, error_code) VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6) ON CONFLICT DO NOTHING`,
       [task.id, next.attempt, next.contact.id, now, status, errorCode]);
     await tx.query(`UPDATE inbox.pages SET contact_index = $2, next_at = to_timestamp($3 / 1000.0), updated_at = now() WHERE task_id = $1`,
-      [task.id, next.nextIndex, nextPageAt(delivered, now, settings)]);
+      [task.id, next.nextIndex, nextPageAt(delivered, answeredAt, settings)]);
     if (!delivered) this.d.log.warn({ organizationId: r.organization_id, taskId: task.id, contactId: next.contact.id, status, code: errorCode }, 'on-call page failed; paging the next contact');
   }
 }

@@ -45,7 +45,7 @@ function loop(d: InboxLoopDeps, task: string, every: number, round: () => Promis
 export function startInboxLoops(d: InboxLoopDeps): () => void {
   const deployment = d.cfg.kafka.topicPrefix;
   const tasks = new TaskStore(d.pool, deployment, inboxDefaults(d.cfg));
-  const pager = new Pager({ pool: d.pool, deployment, tasks, metrics: createPagerMetrics(d.metrics.registry), log: d.log, timeoutMs: d.cfg.inbox.webhookTimeout, ...(d.env ? { env: d.env } : {}) });
+  const pager = new Pager({ pool: d.pool, deployment, tasks, metrics: createPagerMetrics(d.metrics.registry), log: d.log, timeoutMs: d.cfg.inbox.webhookTimeout, clock: d.now, ...(d.env ? { env: d.env } : {}) });
   const overdue = new Gauge({ name: 'careloop_inbox_tasks_overdue', help: 'Unresolved care-team tasks past their due time (SLA), by priority', labelNames: ['priority'], registers: [d.metrics.registry] });
   for (const p of PRIORITIES) overdue.set({ priority: p }, 0);
   const timers = [

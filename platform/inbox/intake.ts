@@ -25,8 +25,10 @@ export interface IntakeDeps {
  */
 export async function intake(d: IntakeDeps, a: PatientAction, log: Logger): Promise<void> {
   const settings = await d.tasks.settings(a.organizationId);
-  const task = taskFromAction(a, settings.sla);
-  if (task === null) return;
+  const raised = taskFromAction(a, settings.sla);
+  if (raised === null) return;
+  // An action from another service (a failed booking) may not know the patient's language.
+  const task = a.attributes['language'] === undefined ? { ...raised, language: await preferredLanguage(d.pool, a.organizationId, a.patientId) } : raised;
   const now = d.now();
   const created = await d.tasks.create(task, a.payload, task.priority === 'urgent' ? now : null);
   log.info({ taskId: task.id, priority: task.priority, reason: task.reason, kind: task.kind, created }, 'care-team task raised');
@@ -37,4 +39,9 @@ export async function intake(d: IntakeDeps, a: PatientAction, log: Logger): Prom
   const org = { name: rows[0]?.display_name ?? '', emergencyNumber: rows[0]?.emergency_number ?? '911' };
   const notice = await outboundFor(d.keyring, task, { messageId: `${task.id}:hold`, traceId: a.traceId, kind: 'SYSTEM', templateId: 'inbox_hold', text: holdNotice(task, org, now), at: now });
   await d.publisher.publish('chat.outbound', [{ key: task.patientId, value: notice }]);
+}
+
+async function preferredLanguage(pool: PgPool, organizationId: string, patientId: string): Promise<'en' | 'es'> {
+  const { rows } = await pool.query<{ preferred_language: string }>('SELECT preferred_language FROM patients WHERE id = $1 AND organization_id = $2', [patientId, organizationId]);
+  return rows[0]?.preferred_language === 'es' ? 'es' : 'en';
 }

@@ -4,6 +4,17 @@ import { PRIORITIES, type InboxSettings, type NewTask, type OnCallContact, type 
 /** The action types that become tasks; a failed booking sends `escalate` with reason `booking_failed`. */
 export const TASK_ACTION_TYPES = ['escalate', 'handoff'] as const;
 
+/**
+ * The patient.actions record another service sends to raise a task: `escalate` with a reason code,
+ * a priority and optionally a sub-code (`category`: the emergency's category; for a failed booking
+ * hospital_refused, hospital_unavailable or slot_taken). Codes only: the patient's words travel
+ * sealed in the action's payload, never in attributes. `channel` and `language` default to the web
+ * and the patient's preferred language.
+ */
+export function escalationAction(reason: (typeof KNOWN_REASONS)[number] | string, priority: Priority = 'normal', category?: string): { type: 'escalate'; attributes: Record<string, string> } {
+  return { type: 'escalate', attributes: { reason, priority, ...(category === undefined ? {} : { category }) } };
+}
+
 /** The reasons the product raises today; a workflow may raise others (any code of the same shape). */
 export const KNOWN_REASONS = ['emergency', 'patient_request', 'side_effect', 'symptom_report', 'dosing_question', 'missed_doses', 'booking_failed'] as const;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { compileSla, isOverdue, nextPage, nextPageAt, pageBody, roughly, signature, taskFromAction, taskIdOf, type ActionView } from './rules.js';
+import { compileSla, escalationAction, isOverdue, nextPage, nextPageAt, pageBody, roughly, signature, taskFromAction, taskIdOf, type ActionView } from './rules.js';
 import { resolveSecretRef, isSecretRef } from './secret-ref.js';
 import type { Sla } from './types.js';
 
@@ -27,6 +27,9 @@ describe('escalations become tasks', () => {
   });
 
   test('given a failed booking (escalate, booking_failed), then a normal task; an unknown priority is normal', () => {
+    const sent = escalationAction('booking_failed', 'normal', 'hospital_refused');
+    const booked = taskFromAction({ ...action(sent.type), attributes: sent.attributes }, SLA);
+    assert.deepEqual([booked?.kind, booked?.priority, booked?.reason, booked?.category], ['escalation', 'normal', 'booking_failed', 'hospital_refused']);
     const t = taskFromAction(action('escalate', { reason: 'booking_failed', priority: 'whenever' }), SLA);
     assert.deepEqual([t?.priority, t?.reason, t?.dueAt], ['normal', 'booking_failed', T0 + 4 * 3_600_000]);
   });

@@ -16,7 +16,7 @@ import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
 import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
-import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
+import { ConversationHolds, holdKey } from '../../platform/stores/conversation-holds.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -58,7 +58,9 @@ export const adminApi: ServiceDefinition = {
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix)]);
+        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix), holdKey(patientId, cfg.redis.keyPrefix)]);
+        // The patient's words kept with care-team tasks go with the rest of the conversation.
+        await pool.query('UPDATE inbox.tasks SET message_key_id = NULL, message_nonce = NULL, message_ct = NULL WHERE patient_id = $1', [patientId]);
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

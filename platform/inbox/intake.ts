@@ -4,7 +4,7 @@ import type { Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log.js';
 import type { PgPool } from '../storage/postgres.js';
 import type { ConversationHolds } from '../stores/conversation-holds.js';
-import { holdNotice, outboundFor } from './patient-messages.js';
+import { holdNotice, noticeId, outboundFor } from './patient-messages.js';
 import { taskFromAction } from './rules.js';
 import type { TaskStore } from './task-store.js';
 
@@ -37,7 +37,7 @@ export async function intake(d: IntakeDeps, a: PatientAction, log: Logger): Prom
   await d.holds.hold(task.patientId, task.id, task.dueAt);
   const { rows } = await d.pool.query<{ display_name: string; emergency_number: string }>('SELECT display_name, emergency_number FROM organizations WHERE id = $1', [task.organizationId]);
   const org = { name: rows[0]?.display_name ?? '', emergencyNumber: rows[0]?.emergency_number ?? '911' };
-  const notice = await outboundFor(d.keyring, task, { messageId: `${task.id}:hold`, traceId: a.traceId, kind: 'SYSTEM', templateId: 'inbox_hold', text: holdNotice(task, org, now), at: now });
+  const notice = await outboundFor(d.keyring, task, { messageId: noticeId(`${task.id}:hold`), traceId: a.traceId, kind: 'SYSTEM', templateId: 'inbox_hold', text: holdNotice(task, org, now), at: now });
   await d.publisher.publish('chat.outbound', [{ key: task.patientId, value: notice }]);
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { roughly } from './rules.js';
@@ -19,6 +20,12 @@ export type InboxTemplate = keyof typeof INBOX_TEXTS;
 
 export function inboxText(id: InboxTemplate, lang: 'en' | 'es', vars: Readonly<Record<string, string>>): string {
   return INBOX_TEXTS[id][lang].replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+/** A message id in UUID form derived from a name (a task's notice): a re-sent notice keeps its id, which delivery drops. */
+export function noticeId(name: string): string {
+  const h = createHash('sha256').update(`inbox:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The hold notice: someone will answer, and roughly when (the task's due time from now). */

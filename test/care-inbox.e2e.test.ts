@@ -30,8 +30,8 @@ let pool: PgPool;
 let receiver: Server;
 const pages: Array<{ at: number; contact: string; body: Record<string, unknown>; valid: boolean }> = [];
 
-function staff(role: string, sub: string): Promise<string> {
-  return new SignJWT({ org_id: tenant.organizationId, role }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject(sub)
+function staff(role: string, sub: string, organizationId = tenant.organizationId): Promise<string> {
+  return new SignJWT({ org_id: organizationId, role }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject(sub)
     .setIssuer(ISSUER).setAudience('careloop-admin').setIssuedAt().setExpirationTime('10m').sign(key);
 }
 
@@ -167,6 +167,9 @@ test('handoff: "I want to talk to a nurse" creates a task; the bot stays quiet b
     assert.deepEqual(audited.rows[1]?.fields, ['message']);
     const partner = await staff('partner', 'partner-1');
     assert.equal((await api('GET', `/tasks/${task.id}`, partner)).status, 403, 'a partner sees no task');
+    const otherOrg = uniqueId('org_');
+    const foreign = await fetch(`${apiUrl}/v1/organizations/${otherOrg}/tasks/${task.id}`, { headers: { authorization: `Bearer ${await staff('care_team', 'nurse-elsewhere', otherOrg)}` } });
+    assert.equal(foreign.status, 404, 'another organisation\'s care team does not find the task under its own organisation');
 
     // Held: an ordinary message is stored (acked) and answered by nobody but the care team.
     const quietId = c.send('are you still there? what are your opening hours?');
@@ -188,6 +191,7 @@ test('handoff: "I want to talk to a nurse" creates a task; the bot stays quiet b
 
     const resolved = await api<TaskJson>('POST', `/tasks/${task.id}/resolve`, nurse, { outcome: 'resolved' });
     assert.equal(resolved.json.status, 'resolved');
+    assert.equal((await api('POST', `/tasks/${task.id}/replies`, nurse, { text: 'one more thing' })).status, 409, 'no reply on a resolved task');
     await c.waitFor('the resumed notice', (fs) => fs.some((f) => f.type === 'message' && /I am here again/.test(f.text ?? '')));
     const greeting = await replyTo(c, 'hello');
     assert.ok((greeting.text ?? '') !== '', 'the bot answers again after resolution');

@@ -176,6 +176,11 @@ test('handoff: "I want to talk to a nurse" creates a task; the bot stays quiet b
     await c.waitFor('the ack', (fs) => fs.some((f) => f.type === 'ack' && f.id === quietId));
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(messages(c).filter((f) => f.replyTo === quietId).length, 0, 'the bot stays quiet while held');
+    const context = await eventually(async () => {
+      const r = await api<{ messages: Array<{ from: string; text: string }> }>('GET', `/tasks/${task.id}/conversation`, nurse);
+      return r.json.messages.some((m) => m.from === 'patient' && m.text.includes('opening hours')) ? r.json.messages : undefined;
+    }, 10_000, 'the held message in the conversation the nurse reads');
+    assert.ok(context.some((m) => m.from === 'assistant' && /within about 20 minutes/.test(m.text)), 'with the hold notice the patient saw');
 
     const claim = await api<TaskJson>('POST', `/tasks/${task.id}/claim`, nurse);
     assert.equal(claim.status, 200);

@@ -55,6 +55,10 @@ export const adminApi: ServiceDefinition = {
       inbox: {
         tasks: new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg)), holds: new ConversationHolds(redis, cfg.redis.keyPrefix),
         keyring, publisher, audit: security.audit, now: Date.now,
+        async conversation(org, patientId) {
+          const lines = await Promise.all((await history.recent(patientId)).map((s) => keyring.openText(org, patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
+          return lines.filter((l): l is HistoryEntry => l !== null);
+        },
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);

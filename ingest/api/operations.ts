@@ -37,6 +37,7 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`POST ${org}/workflows/simulate`]: { operationId: 'simulateWorkflow', tag: 'workflows' },
   [`GET ${org}/tasks`]: { operationId: 'listTasks', tag: 'inbox' },
   [`GET ${org}/tasks/:taskId`]: { operationId: 'getTask', tag: 'inbox' },
+  [`GET ${org}/tasks/:taskId/conversation`]: { operationId: 'getTaskConversation', tag: 'inbox' },
   [`POST ${org}/tasks/:taskId/claim`]: { operationId: 'claimTask', tag: 'inbox' },
   [`POST ${org}/tasks/:taskId/ack`]: { operationId: 'acknowledgeTask', tag: 'inbox' },
   [`POST ${org}/tasks/:taskId/replies`]: { operationId: 'replyToPatient', tag: 'inbox' },

@@ -25,6 +25,8 @@ export interface InboxRoutesDeps {
   /** chat.outbound: staff replies and the inbox's notices take the normal delivery path. */
   publisher: Pick<Publisher, 'publish'>;
   audit: AuditSink;
+  /** The patient's recent conversation (the gateway's sealed chat history, opened), oldest first. */
+  conversation(organizationId: string, patientId: string): Promise<Array<{ id: string; from: 'patient' | 'assistant'; text: string; at: number }>>;
   now(): number;
 }
 
@@ -66,6 +68,15 @@ export function registerInboxRoutes(app: FastifyInstance, deps: InboxRoutesDeps)
     await access(req, org, 'phi:read', 'inbox.task.read', task.patientId, { fields: sealed === null ? [] : ['message'] });
     const message = sealed === null ? null : await deps.keyring.openText(org, task.patientId, sealed);
     return { ...taskView(task, deps.now()), message };
+  });
+
+  r.get(`${base}/:taskId/conversation`, { schema: { summary: 'The patient\'s recent conversation, to answer in context (audited PHI read)', params: TaskParams, response: { 200: Type.Object({ messages: Type.Array(Type.Object({ id: Type.String(), from: Type.String(), text: Type.String(), at: Type.String() })) }), ...responses } } }, async (req) => {
+    const { organizationId: org, taskId } = req.params;
+    requirePermission(principalOf(req), 'phi:read', org);
+    const task = await tasks.get(org, taskId);
+    const lines = await deps.conversation(org, task.patientId);
+    await access(req, org, 'phi:read', 'inbox.task.conversation', task.patientId, { fields: ['text'], resultCount: lines.length });
+    return { messages: lines.map((l) => ({ id: l.id, from: l.from, text: l.text, at: new Date(l.at).toISOString() })) };
   });
 
   r.post(`${base}/:taskId/claim`, { schema: { summary: 'Claim a task: the caller holds the patient\'s conversation (the bot stays quiet) and paging stops', params: TaskParams, response: { 200: TaskView, ...responses } } }, async (req) => {

@@ -82,7 +82,8 @@ async function messageEvent(m: UnderstoodMessage, keyring: Keyring): Promise<Mes
   ]);
   return {
     kind: 'message', messageId: m.messageId, clientMessageId: m.clientMessageId, organizationId: m.organizationId, patientId: m.patientId,
-    channel: m.channel, intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
+    channel: m.channel === 'SMS' ? 'SMS' : 'WEB', // patients write on the web or by text only
+    intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
     text, entities: JSON.parse(entities) as MessageEvent['entities'], receivedAt: m.receivedAt,
   };
 }

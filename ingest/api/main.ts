@@ -4,8 +4,9 @@ import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
-import { ChatHistory, historyKey, type HistoryEntry } from '../../platform/stores/chat-history.js';
-import { outboxKey } from '../../platform/stores/outbox.js';
+import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
+import { WebChannel } from '../../platform/delivery/web-channel.js';
+import { PushDevices } from '../../platform/stores/push-devices.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { modelPath } from '../../platform/nlu/model-path.js';
@@ -28,6 +29,8 @@ export const adminApi: ServiceDefinition = {
     const keyring = await deps.keyring();
     const history = new ChatHistory(redis, cfg.redis.keyPrefix, cfg.gateway.historyLines);
     const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
+    const web = new WebChannel(redis, cfg.redis.keyPrefix);
+    const pushDevices = new PushDevices(pool, keyring);
     const app = await buildApiApp({
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
@@ -51,7 +54,9 @@ export const adminApi: ServiceDefinition = {
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix)]);
+        // The web channel and the push devices own their data: erasure goes through their modules.
+        await web.forget(patientId);
+        await pushDevices.forgetPatient(patientId);
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

@@ -140,6 +140,7 @@ export const CONFIG_SPEC = {
   'push.fcmServiceAccountFile': { type: { kind: 'string' }, default: '', doc: 'Google service-account JSON (project_id, client_email, private_key) for FCM HTTP v1; empty: mobile push is off' },
   'push.fcmTokenUrl': { type: { kind: 'string' }, default: '', doc: 'OAuth 2.0 token endpoint for the service-account JWT bearer grant (default: the file\'s token_uri, else https://oauth2.googleapis.com/token)' },
   'push.fcmApiUrl': { type: { kind: 'url', protocols: ['http:', 'https:'] }, default: 'https://fcm.googleapis.com', doc: 'FCM HTTP v1 base URL (tests point it at a local server)' },
+  'push.caFile': { type: { kind: 'string' }, default: '', doc: 'extra PEM CA bundle trusted for Web Push endpoints (a private push service, tests)' },
   'push.chatUrl': { type: { kind: 'string' }, default: '', doc: 'public URL of the chat page, the deep link of every notification (default: the gateway on services.host)' },
 } as const satisfies Record<string, KeySpec>;
 

@@ -25,8 +25,10 @@ export function fallbackKey(topicPrefix: string, redisPrefix = ''): string {
 export class FallbackStore {
   constructor(private readonly redis: RedisClient, private readonly key: string) {}
 
-  async arm(f: PendingFallback): Promise<void> {
-    await this.redis.zAdd(this.key, { score: f.at, value: JSON.stringify([f.organizationId, f.patientId, f.messageId, f.traceId, f.tried.join(',')]) }, { NX: true });
+  /** sooner: an armed step moves up to `at` if that is earlier (a channel that failed at once). */
+  async arm(f: PendingFallback, sooner = false): Promise<void> {
+    const member = { score: f.at, value: JSON.stringify([f.organizationId, f.patientId, f.messageId, f.traceId, f.tried.join(',')]) };
+    await this.redis.zAdd(this.key, member, sooner ? { LT: true } : { NX: true });
   }
 
   async claimDue(now: number, limit = 200): Promise<PendingFallback[]> {

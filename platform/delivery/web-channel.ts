@@ -69,6 +69,12 @@ export class WebChannel {
     return entryOf(await this.redis.eval(FIND, { keys: [outboxKey(patientId, this.prefix)], arguments: [messageId, '1'] })) !== null;
   }
 
+  /** Puts a withdrawn message back (its other channel failed to take it), at the end of the queue. */
+  async requeue(patientId: string, entry: Omit<OutboxEntry, 'streamId'>): Promise<void> {
+    await this.redis.del(`${this.prefix}queued:${entry.messageId}`);
+    await this.deliver(patientId, entry);
+  }
+
   /** The pub/sub channel an instance listens on for nudges (the payload is the patient id). */
   nudgeChannel(instanceId: string): string {
     return gatewayChannel(instanceId, this.prefix);

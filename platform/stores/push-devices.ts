@@ -60,7 +60,8 @@ export class PushDevices {
   }
 
   /** Erasure: every device of the patient. */
-  async forget(organizationId: string, patientId: string): Promise<void> {
-    await this.pool.query('DELETE FROM push_devices WHERE organization_id = $1 AND patient_id = $2', [organizationId, patientId]);
+  async forgetPatient(patientId: string): Promise<void> {
+    await this.pool.query('DELETE FROM push_devices WHERE patient_id = $1', [patientId]);
+    await this.pool.query('DELETE FROM channel_preferences WHERE patient_id = $1', [patientId]);
   }
 }

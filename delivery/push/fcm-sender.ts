@@ -51,7 +51,7 @@ export class FcmSender {
       .setIssuer(this.account.clientEmail).setSubject(this.account.clientEmail).setAudience(this.account.tokenUri)
       .setIssuedAt(iat).setExpirationTime(iat + 3600).sign(key);
     const res = await fetch(this.account.tokenUri, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST', signal: AbortSignal.timeout(10_000), headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
     });
     const body = await res.json().catch(() => null) as { access_token?: unknown; expires_in?: unknown } | null;
@@ -82,12 +82,13 @@ export class FcmSender {
     try {
       res = await fetch(`${this.apiUrl.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(this.account.projectId)}/messages:send`, {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.accessToken()}` }, body: JSON.stringify({ message }),
+        signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
       if (err instanceof CareloopError) throw err;
       return { kind: 'failed', retryable: true, status: 0 };
     }
-    if (res.status === 401) this.token = null; // expired or revoked early: the next attempt asks again
+    if (res.status === 401) { this.token = null; return { kind: 'failed', retryable: true, status: 401 }; } // revoked early: the retry asks for a new token
     const body = res.ok ? null : await res.json().catch(() => null);
     return outcomeOf(res.status, unregistered(body));
   }

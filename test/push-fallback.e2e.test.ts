@@ -93,16 +93,20 @@ const reminderShown = (c: ChatClient): number => c.frames.filter((f) => f.type =
   + c.frames.filter((f) => f.type === 'history').flatMap((f) => f.messages ?? []).filter((m) => m.text.startsWith('Time for your Metformin')).length;
 
 test('a reminder goes where the patient can be reached, falls back web → push → SMS when unseen, and never arrives on two channels', async () => {
-  const [pushOnly, smsOnly, pushThenSms, online] = [await patient(0, false), await patient(1, true), await patient(2, true), await patient(3, true)];
+  const [pushOnly, smsOnly, pushThenSms, online, webFirst] = [await patient(0, false), await patient(1, true), await patient(2, true), await patient(3, true), await patient(4, true)];
   const sub = endpoint.subscription();
   await register(pushOnly, '/v1/push/subscriptions', sub);
   const fcmToken = `fcm-${randomUUID()}-${randomUUID()}`;
   await register(pushThenSms, '/v1/push/devices', { token: fcmToken });
   await register(online, '/v1/push/subscriptions', endpoint.subscription());
+  const webFirstSub = endpoint.subscription();
+  await register(webFirst, '/v1/push/subscriptions', webFirstSub);
+  const preferred = await fetch(`http://${gateway}/v1/channel-preference`, { method: 'PUT', headers: { authorization: `Bearer ${webFirst.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'web' }) });
+  assert.equal(preferred.status, 204);
   const onlineChat = await ChatClient.connect(`ws://${gateway}/v1/chat`, online.token);
   await onlineChat.waitFor('history', (f) => f.some((x) => x.type === 'history'));
 
-  for (const p of [pushOnly, smsOnly, pushThenSms, online]) await remind(p);
+  for (const p of [pushOnly, smsOnly, pushThenSms, online, webFirst]) await remind(p);
 
   // Offline with a browser subscribed: a Web Push that decrypts, says who wrote and nothing else.
   const pushed = await eventually(async () => endpoint.received.find((r) => r.device === endpoint.deviceOf(sub.endpoint)), 60_000, 'the web push');
@@ -116,6 +120,9 @@ test('a reminder goes where the patient can be reached, falls back web → push 
   // Online: the chat shows it at once.
   await onlineChat.waitFor('the reminder on the web', (f) => f.some((x) => x.type === 'message' && (x.text ?? '').startsWith('Time for your Metformin')));
 
+  // Prefers the web while offline: the outbox first, then a push, then a text, each after the fallback time.
+  await eventually(async () => (channelsOf(webFirst).includes('SMS') ? true : undefined), 45_000, 'the web → push → SMS chain');
+
   await new Promise((r) => setTimeout(r, FALLBACK_AFTER_MS + 2000)); // every fallback has fallen due
   assert.deepEqual(channelsOf(pushOnly), ['PUSH'], 'no phone: push only, nothing after');
   assert.deepEqual(channelsOf(smsOnly), ['SMS'], 'one SMS record, once');
@@ -124,6 +131,10 @@ test('a reminder goes where the patient can be reached, falls back web → push 
   assert.equal(fallback?.messageId, `${first?.messageId ?? ''}~sms`, 'the SMS is the fallback of the push');
   assert.deepEqual(channelsOf(online), ['WEB'], 'seen on the web: no push, no SMS');
   assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(sub.endpoint)).length, 1, 'pushed once');
+  const chain = outbound.filter((m) => m.patientId === webFirst.id);
+  const root = chain[0]?.messageId ?? '';
+  assert.deepEqual(chain.map((m) => [m.channel, m.messageId]), [['WEB', root], ['PUSH', `${root}~push`], ['SMS', `${root}~sms`]]);
+  assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(webFirstSub.endpoint)).length, 1, 'the push in the chain, once');
 
   // Opening the chat: the pushed reminder waits there; the one that went by SMS does not.
   const a = await ChatClient.connect(`ws://${gateway}/v1/chat`, pushOnly.token);
@@ -133,6 +144,11 @@ test('a reminder goes where the patient can be reached, falls back web → push 
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(reminderShown(a), 1, 'the pushed reminder is shown once on the web');
   assert.equal(reminderShown(c), 0, 'a reminder sent by SMS is not also shown on the web');
+  const e = await ChatClient.connect(`ws://${gateway}/v1/chat`, webFirst.token);
+  await e.waitFor('history', (f) => f.some((x) => x.type === 'history'));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(reminderShown(e), 0, 'at the end of the chain the text is the only copy');
+  e.ws.close();
   assert.equal(reminderShown(onlineChat), 1);
   for (const x of [a, c, onlineChat]) x.ws.close();
 });

@@ -27,6 +27,7 @@ const GATEWAY_OPERATIONS = {
   'POST /v1/push/subscriptions': { operationId: 'registerWebPushSubscription', tag: 'push' },
   'POST /v1/push/devices': { operationId: 'registerPushDevice', tag: 'push' },
   'DELETE /v1/push/devices/:id': { operationId: 'removePushDevice', tag: 'push' },
+  'PUT /v1/channel-preference': { operationId: 'setChannelPreference', tag: 'push' },
 } as const;
 
 export interface DemoPatient { id: string; token: string; label: string }

@@ -8,6 +8,7 @@ import { repoRoot } from '../../platform/paths.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
 import { PushDevices } from '../../platform/stores/push-devices.js';
+import { ChannelPreferences } from '../../platform/stores/channel-preferences.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { listenerTls } from '../../platform/service/tls.js';
@@ -48,6 +49,7 @@ export const gateway: ServiceDefinition = {
     const web = new WebChannel(redis, prefix);
     const { outbox, routes } = web;
     const pushDevices = new PushDevices(await deps.postgres(), keyring);
+    const preferences = new ChannelPreferences(await deps.postgres());
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
     const history = new ChatHistory(redis, prefix, cfg.gateway.historyLines);
     const chat = new ChatGateway({
@@ -133,6 +135,7 @@ export const gateway: ServiceDefinition = {
         vapidPublicKey: loadVapidKeys(cfg)?.publicKey ?? null,
         register: (org, patient, device) => pushDevices.register(org, patient, device),
         remove: (org, patient, id) => pushDevices.remove(org, patient, id),
+        prefer: (org, patient, channel) => preferences.set(org, patient, channel),
       },
       allowedOrigins: cfg.gateway.allowedOrigins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
       ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir, (org, id) => issueSessionToken({ organizationId: org, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()))) }),

@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
 import { PushDevices } from '../../platform/stores/push-devices.js';
+import { ChannelPreferences } from '../../platform/stores/channel-preferences.js';
+import { ReachabilityReader } from '../../platform/delivery/reachability.js';
+import { RouteTable } from '../../platform/stores/routing.js';
 import { silentLogger, testConfig } from '../../test/helpers.js';
 import { seedTenant, type TestTenant } from '../../test/product.js';
 import { buildGatewayApp } from './app.js';
@@ -21,12 +24,13 @@ const subscription = () => ({ endpoint: `https://push.example/${randomUUID()}`, 
 
 before(async () => {
   tenant = await seedTenant(cfg, 2);
-  devices = new PushDevices(await deps.postgres(), await deps.keyring());
+  const pool = await deps.postgres();
+  devices = new PushDevices(pool, await deps.keyring());
   for (const p of tenant.patients) tokens.push(await issueSessionToken({ organizationId: tenant.organizationId, patientId: p.id, ttlMs: 60_000 }, secret));
   const chat = new ChatGateway({ instanceId: 'gw-test', log: silentLogger, outbox: null as never, routes: null as never, now: Date.now, allow: async () => true, accept: async () => 'accepted', openReply: async () => ({ text: '', quickReplies: [] }) });
   app = await buildGatewayApp({
     log: silentLogger, gateway: chat, maxFrameBytes: 4096, verifyToken: (t) => verifySessionToken(t, secret), ipLimiter: null,
-    push: { vapidPublicKey: 'BPublicKeyForTest', register: (o, p, d) => devices.register(o, p, d), remove: (o, p, id) => devices.remove(o, p, id) },
+    push: { vapidPublicKey: 'BPublicKeyForTest', register: (o, p, d) => devices.register(o, p, d), remove: (o, p, id) => devices.remove(o, p, id), prefer: (o, p, c) => new ChannelPreferences(pool).set(o, p, c) },
   });
 });
 after(async () => { await app.close(); await deps.close(); });
@@ -62,4 +66,15 @@ test('a patient removes their own device and cannot remove another patient\'s', 
   assert.equal((await app.inject({ method: 'DELETE', url: `/v1/push/devices/${id}`, headers: as(0) })).statusCode, 404, 'not theirs');
   assert.equal((await app.inject({ method: 'DELETE', url: `/v1/push/devices/${id}`, headers: as(1) })).statusCode, 204);
   assert.equal(await devices.count(tenant.organizationId, tenant.patients[1]?.id as string), 0);
+});
+
+test('a patient sets and clears the channel they prefer, and the channel choice reads it', async () => {
+  const reach = new ReachabilityReader(await deps.postgres(), new RouteTable(await deps.redis(), cfg.redis.keyPrefix));
+  const [org, p0] = [tenant.organizationId, tenant.patients[0]?.id as string];
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/channel-preference', headers: as(0), payload: { channel: 'sms' } })).statusCode, 204);
+  assert.equal((await reach.of(org, p0)).preference, 'SMS');
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/channel-preference', headers: as(0), payload: { channel: 'fax' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/channel-preference', payload: { channel: 'web' } })).statusCode, 401);
+  assert.equal((await app.inject({ method: 'PUT', url: '/v1/channel-preference', headers: as(0), payload: { channel: null } })).statusCode, 204);
+  assert.equal((await reach.of(org, p0)).preference, null);
 });

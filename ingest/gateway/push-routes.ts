@@ -11,6 +11,8 @@ export interface PushRoutesDeps {
   vapidPublicKey: string | null;
   register(organizationId: string, patientId: string, device: { kind: 'webpush'; subscription: WebPushSubscription } | { kind: 'fcm'; token: string }): Promise<string>;
   remove(organizationId: string, patientId: string, id: string): Promise<boolean>;
+  /** Stores the channel the patient prefers for reminders (null: no preference). */
+  prefer(organizationId: string, patientId: string, channel: 'web' | 'push' | 'sms' | null): Promise<void>;
 }
 
 const B64URL = '^[A-Za-z0-9_-]+={0,2}$';
@@ -65,6 +67,17 @@ export function registerPushRoutes(app: FastifyInstance, deps: PushRoutesDeps): 
   }, async (req, reply) => {
     const c = await claimsOf(req, deps);
     return reply.code(201).send({ id: await deps.register(c.organizationId, c.patientId, { kind: 'fcm', token: req.body.token }) });
+  });
+  r.put('/v1/channel-preference', {
+    schema: {
+      summary: 'Set the channel the session\'s patient prefers for reminders (web, push or sms; null: the product\'s order)', security,
+      body: Type.Object({ channel: Type.Union([Type.Literal('web'), Type.Literal('push'), Type.Literal('sms'), Type.Null()]) }, { additionalProperties: false }),
+      response: { 204: Type.Null(), 400: Err, 401: Err },
+    },
+  }, async (req, reply) => {
+    const c = await claimsOf(req, deps);
+    await deps.prefer(c.organizationId, c.patientId, req.body.channel);
+    return reply.code(204).send(null);
   });
   r.delete('/v1/push/devices/:id', {
     schema: { summary: 'Unregister a push device or subscription of the session\'s patient', security, params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{40}$' }) }), response: { 204: Type.Null(), 401: Err, 404: Err } },

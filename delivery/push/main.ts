@@ -3,6 +3,7 @@ import { Agent } from 'node:https';
 import { Counter } from 'prom-client';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
+import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
 import { ReachabilityReader } from '../../platform/delivery/reachability.js';
@@ -35,6 +36,7 @@ export const pushDelivery: ServiceDefinition = {
     const devices = new PushDevices(pool, keyring);
     const fallbacks = new FallbackStore(redis, fallbackKey(cfg.kafka.topicPrefix, prefix));
     const reach = new ReachabilityReader(pool, web.routes);
+    const claims = new ChannelClaims(redis, prefix, cfg.delivery.dedupeWindow / 1000);
     const vapid = loadVapidKeys(cfg);
     const agent = cfg.push.caFile === '' ? undefined : new Agent({ ca: readFileSync(cfg.push.caFile), keepAlive: true });
     const webPush = vapid === null ? null : new WebPushSender({ keys: vapid, subject: cfg.push.vapidSubject, ttlSeconds: PUSH_TTL_SECONDS, ...(agent ? { agent } : {}) });
@@ -54,6 +56,7 @@ export const pushDelivery: ServiceDefinition = {
         const r = rows[0];
         return r === undefined ? null : { organizationName: r.display_name, language: r.preferred_language, active: r.status === 'active' };
       },
+      claim: (id) => claims.claim(id, 'PUSH'),
       sentBefore: async (id) => (await redis.exists(sentKey(id))) === 1,
       markSent: async (id) => { await redis.set(sentKey(id), '1', { EX: Math.max(60, Math.round(cfg.delivery.dedupeWindow / 1000)) }); },
       count: (kind, outcome) => pushes.inc({ kind, outcome }),

@@ -15,6 +15,8 @@ export interface PushPorts {
   webPush: ((sub: Extract<PushDevice, { kind: 'webpush' }>['subscription'], n: PushNotification) => Promise<PushOutcome>) | null;
   fcm: ((token: string, n: PushNotification) => Promise<PushOutcome>) | null;
   fallbacks: { arm(f: PendingFallback, sooner?: boolean): Promise<void> };
+  /** Whether PUSH may deliver this id (no other channel delivered it first). */
+  claim(messageId: string): Promise<boolean>;
   /** Remembers a sent message id (a replayed record sends nothing again). */
   sentBefore(messageId: string): Promise<boolean>;
   markSent(messageId: string): Promise<void>;
@@ -44,6 +46,7 @@ export async function deliverPush(m: OutboundMessage, p: PushPorts): Promise<'se
   const root = rootMessageId(m.messageId);
   const who = await p.recipient(m.organizationId, m.patientId);
   if (who === null || !who.active) return 'skipped'; // erased or opted out since: nothing goes out
+  if (!(await p.claim(m.messageId))) return 'skipped'; // went out on another channel already
   await p.web.deliver(m.patientId, { messageId: root, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
   if (await p.sentBefore(m.messageId)) return 'sent';
   const proactive = m.kind === 'PROACTIVE';

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
+import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
@@ -29,6 +30,7 @@ let devices: PushDevices;
 let web: WebChannel;
 let fallbacks: FallbackStore;
 let agent: Agent;
+let claims: ChannelClaims;
 const sent = new Set<string>();
 const secretText = `Time for your Canarymed${randomUUID().slice(0, 6)}`;
 
@@ -41,6 +43,7 @@ before(async () => {
   web = new WebChannel(redis, cfg.redis.keyPrefix, 3600);
   fallbacks = new FallbackStore(redis, fallbackKey(cfg.kafka.topicPrefix, cfg.redis.keyPrefix));
   agent = new Agent({ ca: readFileSync(endpoint.caFile) });
+  claims = new ChannelClaims(redis, cfg.redis.keyPrefix, 3600);
   const vapid = loadVapidKeys(cfg);
   assert.ok(vapid);
   const webPush = new WebPushSender({ keys: vapid, subject: 'mailto:ops@clinic.example', ttlSeconds: 60, agent });
@@ -52,7 +55,7 @@ before(async () => {
       const { rows } = await pool.query<{ display_name: string; status: string }>('SELECT o.display_name, p.status FROM patients p JOIN organizations o ON o.id = p.organization_id WHERE p.id = $1 AND o.id = $2', [patient, org]);
       return rows[0] === undefined ? null : { organizationName: rows[0].display_name, language: 'en', active: rows[0].status === 'active' };
     },
-    sentBefore: async (id) => sent.has(id), markSent: async (id) => { sent.add(id); }, count: () => undefined,
+    claim: (id) => claims.claim(id, 'PUSH'), sentBefore: async (id) => sent.has(id), markSent: async (id) => { sent.add(id); }, count: () => undefined,
   };
 });
 after(async () => {
@@ -129,4 +132,15 @@ test('a push to a patient who opted out since sends nothing', async () => {
   await (await deps.postgres()).query("UPDATE patients SET status = 'opted_out' WHERE id = $1", [p]);
   assert.equal(await deliverPush(await reminder(p), ports), 'skipped');
   assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(sub.endpoint)).length, 0);
+});
+
+test('a proactive record replayed onto push after the web delivered it is not pushed', async () => {
+  const p = tenant.patients[0]?.id as string;
+  const m = await reminder(p);
+  assert.equal(await claims.claim(m.messageId, 'WEB'), true, 'delivery-ws took it first');
+  const before = endpoint.received.length;
+  assert.equal(await deliverPush(m, ports), 'skipped');
+  assert.equal(endpoint.received.length, before);
+  assert.equal(await web.waiting(p, m.messageId), null, 'not queued again either');
+  assert.equal(await claims.claim(m.messageId, 'WEB'), true, 'the web may deliver it again (a replay of its own)');
 });

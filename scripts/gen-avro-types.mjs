@@ -44,11 +44,13 @@ function doc(text, indent = '') {
   return text ? `${indent}/** ${text} */\n` : '';
 }
 
+const enumSymbols = new Map(); // full name -> symbols seen in any schema
 function declareEnum(schema, ns) {
   const full = fullName(schema.name, schema.namespace ?? ns);
-  if (!emitted.has(full)) {
-    emitted.set(full, `${doc(schema.doc)}export type ${shortName(full)} = ${schema.symbols.map((s) => `'${s}'`).join(' | ')};\n`);
-  }
+  // Schemas evolve apart (a symbol appended to one topic's enum first): the TS type holds every symbol seen.
+  const symbols = [...new Set([...(enumSymbols.get(full) ?? []), ...schema.symbols])];
+  enumSymbols.set(full, symbols);
+  emitted.set(full, `${doc(schema.doc)}export type ${shortName(full)} = ${symbols.map((s) => `'${s}'`).join(' | ')};\n`);
   return shortName(full);
 }
 

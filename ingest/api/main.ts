@@ -4,8 +4,9 @@ import { sessionSecret } from '../../platform/auth/secrets.js';
 import { repoRoot } from '../../platform/paths.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
-import { ChatHistory, historyKey, type HistoryEntry } from '../../platform/stores/chat-history.js';
-import { outboxKey } from '../../platform/stores/outbox.js';
+import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
+import { WebChannel } from '../../platform/delivery/web-channel.js';
+import { PushDevices } from '../../platform/stores/push-devices.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { modelPath } from '../../platform/nlu/model-path.js';
@@ -16,7 +17,7 @@ import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
 import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
-import { ConversationHolds, holdKey } from '../../platform/stores/conversation-holds.js';
+import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -31,6 +32,10 @@ export const adminApi: ServiceDefinition = {
     const keyring = await deps.keyring();
     const history = new ChatHistory(redis, cfg.redis.keyPrefix, cfg.gateway.historyLines);
     const conversations = new ConversationStore(redis, 1, Date.now, cfg.redis.keyPrefix);
+    const web = new WebChannel(redis, cfg.redis.keyPrefix);
+    const pushDevices = new PushDevices(pool, keyring);
+    const holds = new ConversationHolds(redis, cfg.redis.keyPrefix);
+    const tasks = new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg));
     const app = await buildApiApp({
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
@@ -53,7 +58,7 @@ export const adminApi: ServiceDefinition = {
         },
       },
       inbox: {
-        tasks: new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg)), holds: new ConversationHolds(redis, cfg.redis.keyPrefix),
+        tasks, holds,
         keyring, publisher, audit: security.audit, now: Date.now,
         async conversation(org, patientId) {
           const lines = await Promise.all((await history.recent(patientId)).map((s) => keyring.openText(org, patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
@@ -62,9 +67,11 @@ export const adminApi: ServiceDefinition = {
       },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
-        await redis.del([outboxKey(patientId, cfg.redis.keyPrefix), historyKey(patientId, cfg.redis.keyPrefix), holdKey(patientId, cfg.redis.keyPrefix)]);
-        // The patient's words kept with care-team tasks go with the rest of the conversation.
-        await pool.query('UPDATE inbox.tasks SET message_key_id = NULL, message_nonce = NULL, message_ct = NULL WHERE patient_id = $1', [patientId]);
+        // The web channel and the push devices own their data: erasure goes through their modules.
+        await web.forget(patientId);
+        await pushDevices.forgetPatient(patientId);
+        await holds.forget(patientId);
+        await tasks.forgetPatientWords(patientId);
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });

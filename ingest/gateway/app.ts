@@ -10,6 +10,7 @@ import { REFERENCE_PAGE_CSP, referencePage } from '../reference-page.js';
 import { CHAT_CONTRACT_MARKDOWN, asyncApiDocument } from './asyncapi.js';
 import { registerWeb } from './web.js';
 import { registerVerifyRoutes, type VerifyRoutesDeps } from './verify-routes.js';
+import { registerPushRoutes, type PushRoutesDeps } from './push-routes.js';
 import { CareloopError, normalizeError, toHttpError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { productVersion } from '../../platform/version.js';
@@ -22,6 +23,11 @@ const GATEWAY_OPERATIONS = {
   'GET /v1/chat': { operationId: 'openChat', tag: 'chat' },
   'GET /v1/version': { operationId: 'getGatewayVersion', tag: 'meta' },
   'GET /v1/session': { operationId: 'getSession', tag: 'verification' },
+  'GET /v1/push/web-push-key': { operationId: 'getWebPushKey', tag: 'push' },
+  'POST /v1/push/subscriptions': { operationId: 'registerWebPushSubscription', tag: 'push' },
+  'POST /v1/push/devices': { operationId: 'registerPushDevice', tag: 'push' },
+  'DELETE /v1/push/devices/:id': { operationId: 'removePushDevice', tag: 'push' },
+  'PUT /v1/channel-preference': { operationId: 'setChannelPreference', tag: 'push' },
 } as const;
 
 export interface DemoPatient { id: string; token: string; label: string }
@@ -40,6 +46,8 @@ export interface GatewayAppOptions {
   verify?: VerifyRoutesDeps;
   /** Per-IP token bucket in front of every HTTP request and upgrade. */
   ipLimiter?: RateLimiter | null;
+  /** Push device registration; absent, the push routes are not offered. */
+  push?: Omit<PushRoutesDeps, 'verifyToken'>;
   /** Default: package.json's. */
   version?: string;
   /** Demo patients for the chat page, with fresh tokens; absent in production. */
@@ -78,7 +86,7 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Careloop patient gateway', version, description: `Identity verification for new chats and the patient chat, a WebSocket. Errors are \`{code, message}\`; each error status lists its codes. Interactive reference: /docs.\n${CHAT_CONTRACT_MARKDOWN}` },
-      tags: [{ name: 'verification', description: 'Prove who the patient is; get a session token' }, { name: 'chat', description: 'The patient chat (WebSocket)' }, { name: 'meta', description: 'Version' }],
+      tags: [{ name: 'verification', description: 'Prove who the patient is; get a session token' }, { name: 'chat', description: 'The patient chat (WebSocket)' }, { name: 'meta', description: 'Version' }, { name: 'push', description: 'Register devices for push notifications' }],
       components: { securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'a patient session token' } } },
     },
   });
@@ -91,6 +99,7 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   app.get('/docs', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', REFERENCE_PAGE_CSP).send(referencePage('Careloop patient gateway')));
   app.get('/v1/version', { schema: { summary: 'The product name and version', response: { 200: Type.Object({ name: Type.String(), version: Type.String() }), ...publicErrorResponses } } }, async () => ({ name: 'careloop', version }));
   if (opts.verify !== undefined) registerVerifyRoutes(app, opts.verify);
+  if (opts.push !== undefined) registerPushRoutes(app, { ...opts.push, verifyToken: opts.verifyToken });
 
   app.get('/v1/chat', {
     websocket: true,

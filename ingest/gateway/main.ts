@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { repoRoot } from '../../platform/paths.js';
-import { Outbox } from '../../platform/stores/outbox.js';
+import { WebChannel } from '../../platform/delivery/web-channel.js';
+import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
+import { PushDevices } from '../../platform/stores/push-devices.js';
+import { ChannelPreferences } from '../../platform/stores/channel-preferences.js';
 import { RateLimiter } from '../../platform/stores/rate-limit.js';
-import { RouteTable, gatewayChannel } from '../../platform/stores/routing.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { listenerTls } from '../../platform/service/tls.js';
 import { buildGatewayApp, type DemoDirectory } from './app.js';
@@ -44,9 +46,11 @@ export const gateway: ServiceDefinition = {
     const prefix = cfg.redis.keyPrefix;
     const resendWindowSeconds = Math.max(60, Math.round(cfg.gateway.resendWindow / 1000));
     const limiter = new RateLimiter(redis, { capacity: cfg.gateway.rateLimitBurst, refillPerSecond: cfg.gateway.rateLimitPerMinute / 60 }, Date.now, prefix);
-    const outbox = new Outbox(redis, prefix);
+    const web = new WebChannel(redis, prefix);
+    const { outbox, routes } = web;
+    const pushDevices = new PushDevices(await deps.postgres(), keyring);
+    const preferences = new ChannelPreferences(await deps.postgres());
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
-    const routes = new RouteTable(redis, prefix);
     const history = new ChatHistory(redis, prefix, cfg.gateway.historyLines);
     const chat = new ChatGateway({
       instanceId, log: ctx.log, outbox, routes, now: ctx.now, metrics: ctx.metrics,
@@ -97,7 +101,7 @@ export const gateway: ServiceDefinition = {
     const subscriber = redis.duplicate();
     subscriber.on('error', () => undefined);
     await subscriber.connect();
-    await subscriber.subscribe(gatewayChannel(instanceId, prefix), (patientId) => { void chat.drain(patientId); });
+    await subscriber.subscribe(web.nudgeChannel(instanceId), (patientId) => { void chat.drain(patientId); });
     const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
     const cleanup = async (): Promise<void> => {
       clearInterval(heartbeat);
@@ -126,6 +130,12 @@ export const gateway: ServiceDefinition = {
           };
           await publisher.publish('chat.outbound', [{ key: patientId, value: message }]);
         },
+      },
+      push: {
+        vapidPublicKey: loadVapidKeys(cfg)?.publicKey ?? null,
+        register: (org, patient, device) => pushDevices.register(org, patient, device),
+        remove: (org, patient, id) => pushDevices.remove(org, patient, id),
+        prefer: (org, patient, channel) => preferences.set(org, patient, channel),
       },
       allowedOrigins: cfg.gateway.allowedOrigins.split(',').map((o) => o.trim()).filter((o) => o !== ''),
       ...(cfg.env === 'production' ? {} : { demoPatients: demoPatients(cfg.stack.dir, (org, id) => issueSessionToken({ organizationId: org, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret, new Date(ctx.now()))) }),

@@ -21,6 +21,7 @@ const FILES = {
   '/chat.js': ['chat.js', 'text/javascript; charset=utf-8'],
   '/chat.css': ['chat.css', 'text/css; charset=utf-8'],
   '/embed.js': ['embed.js', 'text/javascript; charset=utf-8'],
+  '/sw.js': ['sw.js', 'text/javascript; charset=utf-8'],
 } as const;
 
 /** Routes a page on another origin may call (CORS), when that origin is allowed. */
@@ -65,6 +66,8 @@ export function registerWeb(app: FastifyInstance, opts: WebOptions): void {
       void reply.type(type).header('cache-control', path === '/' ? 'no-store' : 'public, max-age=300');
       // The embedding script runs on the clinic's page; everything else belongs to this origin.
       if (path === '/embed.js') void reply.header('cross-origin-resource-policy', 'cross-origin');
+      // The service worker is fetched fresh so an update reaches every browser at once.
+      else if (path === '/sw.js') void reply.header('cache-control', 'no-cache').header('service-worker-allowed', '/').header('content-security-policy', csp).header('cross-origin-resource-policy', 'same-origin');
       else void reply.header('content-security-policy', csp).header('cross-origin-resource-policy', 'same-origin');
       return reply.send(body);
     });

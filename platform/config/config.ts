@@ -28,7 +28,8 @@ export interface Config {
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly previousMasterKeyFile: string; readonly keyCacheTtl: Milliseconds };
   readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds; readonly allowedOrigins: string; readonly historyLines: number };
-  readonly delivery: { readonly dedupeWindow: Milliseconds };
+  readonly delivery: { readonly dedupeWindow: Milliseconds; readonly fallbackAfter: Milliseconds; readonly fallbackPollInterval: Milliseconds };
+  readonly push: { readonly vapidKeyFile: string; readonly vapidSubject: string; readonly fcmServiceAccountFile: string; readonly fcmTokenUrl: string; readonly fcmApiUrl: string; readonly caFile: string; readonly chatUrl: string };
   readonly auth: {
     readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds;
     readonly staffIssuer: string; readonly staffAudience: string; readonly staffJwksUrl: string; readonly staffJwksFile: string;

@@ -142,6 +142,15 @@ export const CONFIG_SPEC = {
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },
   'consumer.keyConcurrency': { type: { kind: 'int', min: 1, max: 1024 }, default: '64', doc: 'patients of one batch handled at the same time (each patient still in order)' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
+  'delivery.fallbackAfter': { type: duration, default: '15m', doc: 'a proactive message (a reminder) not seen on the web within this long goes out again on the next channel (push, then SMS), once per channel' },
+  'delivery.fallbackPollInterval': { type: duration, default: '1s', doc: 'how often delivery-push claims due fallbacks' },
+  'push.vapidKeyFile': { type: { kind: 'string' }, default: '', doc: 'JSON file {"publicKey","privateKey"} of the Web Push VAPID key pair (web-push generate-vapid-keys --json); development and test create .stack/vapid.json; empty in production: Web Push is off' },
+  'push.vapidSubject': { type: str, default: 'mailto:push@careloop.invalid', doc: 'VAPID subject (mailto: or https: contact) push services may use to reach the operator' },
+  'push.fcmServiceAccountFile': { type: { kind: 'string' }, default: '', doc: 'Google service-account JSON (project_id, client_email, private_key) for FCM HTTP v1; empty: mobile push is off' },
+  'push.fcmTokenUrl': { type: { kind: 'string' }, default: '', doc: 'OAuth 2.0 token endpoint for the service-account JWT bearer grant (default: the file\'s token_uri, else https://oauth2.googleapis.com/token)' },
+  'push.fcmApiUrl': { type: { kind: 'url', protocols: ['http:', 'https:'] }, default: 'https://fcm.googleapis.com', doc: 'FCM HTTP v1 base URL (tests point it at a local server)' },
+  'push.caFile': { type: { kind: 'string' }, default: '', doc: 'extra PEM CA bundle trusted for Web Push endpoints (a private push service, tests)' },
+  'push.chatUrl': { type: { kind: 'string' }, default: '', doc: 'public URL of the chat page, the deep link of every notification (default: the gateway on services.host)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

@@ -53,6 +53,11 @@ function contactsOf(raw: unknown): OnCallContact[] {
 export class TaskStore {
   constructor(private readonly pool: PgPool, private readonly deployment: string, private readonly defaults: InboxDefaults) {}
 
+  /** Erasure: the patient's words kept with their tasks go; the tasks (codes, outcomes) stay for the record. */
+  async forgetPatientWords(patientId: string): Promise<void> {
+    await this.pool.query('UPDATE inbox.tasks SET message_key_id = NULL, message_nonce = NULL, message_ct = NULL WHERE patient_id = $1', [patientId]);
+  }
+
   async settings(organizationId: string): Promise<InboxSettings> {
     const { rows } = await this.pool.query<{ sla: unknown; oncall_contacts: unknown; webhook_secret_ref: string; ack_timeout_ms: number | null }>(
       'SELECT sla, oncall_contacts, webhook_secret_ref, ack_timeout_ms FROM inbox.settings WHERE organization_id = $1', [organizationId]);

@@ -34,6 +34,11 @@ export class ConversationHolds {
     await this.redis.hDel(holdKey(patientId, this.redisPrefix), taskId);
   }
 
+  /** Erasure: every hold on the patient goes. */
+  async forget(patientId: string): Promise<void> {
+    await this.redis.del(holdKey(patientId, this.redisPrefix));
+  }
+
   async get(patientId: string): Promise<Hold | null> {
     const fields = await this.redis.hGetAll(holdKey(patientId, this.redisPrefix));
     const entries = Object.entries(fields);

@@ -42,7 +42,7 @@ export interface DeliveryStatus {
   errorCode: null | string;
 }
 
-export type Channel = 'WEB' | 'SMS';
+export type Channel = 'WEB' | 'SMS' | 'PUSH';
 
 export type DeliveryState = 'QUEUED' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED' | 'UNDELIVERABLE';
 

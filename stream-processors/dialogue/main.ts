@@ -23,6 +23,9 @@ import type { SafetyKit } from './safety-layer.js';
 import { of, turn, type TurnResult } from './turn.js';
 import type { Conversation, DialogueContext, Language, MessageEvent, SignalEvent, TurnEvent } from './types.js';
 import { WorkflowRegistry } from './workflow-registry.js';
+import { planDelivery } from '../../platform/delivery/channel.js';
+import { ReachabilityReader } from '../../platform/delivery/reachability.js';
+import { RouteTable } from '../../platform/stores/routing.js';
 
 /** A conversation untouched for a month is forgotten (its workflows' waits are long over by then). */
 const STATE_TTL_SECONDS = 30 * 86_400;
@@ -83,7 +86,8 @@ async function messageEvent(m: UnderstoodMessage, keyring: Keyring): Promise<Mes
   ]);
   return {
     kind: 'message', messageId: m.messageId, clientMessageId: m.clientMessageId, organizationId: m.organizationId, patientId: m.patientId,
-    channel: m.channel, intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
+    channel: m.channel === 'SMS' ? 'SMS' : 'WEB', // patients write on the web or by text only
+    intent: m.intent, confidence: m.confidence, language: (m.language === 'es' ? 'es' : 'en') as Language,
     text, entities: JSON.parse(entities) as MessageEvent['entities'], receivedAt: m.receivedAt,
   };
 }
@@ -113,6 +117,7 @@ export const dialogue: ServiceDefinition = {
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
     const problems = problemCounter(ctx.metrics.registry);
+    const reachability = new ReachabilityReader(pool, new RouteTable(redis, ctx.cfg.redis.keyPrefix));
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
 
@@ -161,7 +166,9 @@ export const dialogue: ServiceDefinition = {
         const log = (): Logger => rc.log;
         if (rc.topic === 'patient.signals') {
           const s = value as PatientSignal;
-          await handle(s, async (patient) => signalEvent(s, await patient), { traceId: s.traceId, causeId: s.signalId, at: s.occurredAt, channel: 'WEB', kind: 'PROACTIVE', replyTo: null }, log);
+          // A proactive message goes where the patient can be reached now (platform/delivery/channel.ts).
+          const channel = planDelivery(await reachability.of(s.organizationId, s.patientId)).channels[0] ?? 'WEB';
+          await handle(s, async (patient) => signalEvent(s, await patient), { traceId: s.traceId, causeId: s.signalId, at: s.occurredAt, channel, kind: 'PROACTIVE', replyTo: null }, log);
           return;
         }
         const m = value as UnderstoodMessage;

@@ -10,6 +10,7 @@
       expired: 'Your session has expired. For your privacy, please verify again.', verifyAgain: 'Verify again',
       conversation: 'Conversation', typing: 'The assistant is typing…', quickReplies: 'Suggested answers', message: 'Message',
       placeholder: 'Write a message', send: 'Send', sending: 'Sending', sent: 'Sent', answered: 'Answered', failed: 'Not sent',
+      notify: 'Notify me of new messages', notifyOn: 'Notifications are on', notifyDenied: 'Notifications are blocked in this browser',
       you: 'You', assistant: 'Assistant', cannotReach: 'Cannot reach the chat server; retrying…', verifyFailed: 'Those details do not match our records.',
     },
     es: {
@@ -19,6 +20,7 @@
       expired: 'Su sesión ha caducado. Por su privacidad, verifique su identidad de nuevo.', verifyAgain: 'Verificar de nuevo',
       conversation: 'Conversación', typing: 'El asistente está escribiendo…', quickReplies: 'Respuestas sugeridas', message: 'Mensaje',
       placeholder: 'Escriba un mensaje', send: 'Enviar', sending: 'Enviando', sent: 'Enviado', answered: 'Respondido', failed: 'No enviado',
+      notify: 'Avisarme de mensajes nuevos', notifyOn: 'Los avisos están activados', notifyDenied: 'Este navegador bloquea los avisos',
       you: 'Usted', assistant: 'Asistente', cannotReach: 'No se puede conectar con el servidor; reintentando…', verifyFailed: 'Esos datos no coinciden con nuestros registros.',
     },
   };
@@ -191,6 +193,23 @@
     store.setItem('careloop.session', JSON.stringify(session));
     el.log.replaceChildren(); shown.clear(); pending.clear(); quickReplies([]);
     connect();
+    void subscribePush(false).catch(() => undefined);
+  }
+
+  const canPush = 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+  const b64ToBytes = (b64) => { const s = atob(b64.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (b64.length % 4)) % 4)); return Uint8Array.from(s, (c) => c.charCodeAt(0)); };
+  // Registers this browser for push (the service worker shows reminders while the page is closed).
+  async function subscribePush(ask) {
+    if (!canPush || !session || !session.token) return;
+    const key = await fetch('v1/push/web-push-key').then((r) => (r.ok ? r.json() : null), () => null);
+    if (!key) return;
+    $('notify').hidden = false;
+    if (Notification.permission === 'default' && !ask) return; // the browser asks only after a tap
+    if ((await Notification.requestPermission()) !== 'granted') { note(t('notifyDenied')); return; }
+    const reg = await navigator.serviceWorker.register('sw.js');
+    const sub = (await reg.pushManager.getSubscription()) || await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(key.publicKey) });
+    const res = await fetch('v1/push/subscriptions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` }, body: JSON.stringify(sub.toJSON()) });
+    if (res.ok && ask) note(t('notifyOn'));
   }
 
   let demoPatients = [];
@@ -234,6 +253,7 @@
     $('open-verify').addEventListener('click', () => { el.verify.hidden = false; el.panel.hidden = true; $('v-phone').focus(); });
     $('verify-again').addEventListener('click', () => { el.expired.hidden = true; el.verify.hidden = false; $('v-phone').focus(); });
     $('verify-form').addEventListener('submit', verify);
+    $('notify').addEventListener('click', () => { el.panel.hidden = true; void subscribePush(true).catch(() => note(t('notifyDenied'))); });
     $('composer').addEventListener('submit', (e) => { e.preventDefault(); send(el.text.value); });
     el.text.addEventListener('input', () => { autosize(); setStatus(statusKey); });
     el.text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(el.text.value); } });

@@ -5,6 +5,7 @@ import { seededRandom } from '../random/seeded.js';
 import { credibleInterval, probabilityBest } from './beta.js';
 import { allowedHours, chooseSendHour, emptyHourly, sendInstant, slotPosterior } from './send-time.js';
 import { pickVariant, variantProbabilities } from './variants.js';
+import { hourlyOf, planSendTime } from './send-plan.js';
 import { localParts } from '../time/zones.js';
 
 describe('Beta posteriors', () => {
@@ -79,5 +80,29 @@ describe('variant bandit', () => {
       counts[pick.index]! += 1;
     }
     assert.ok(Math.abs((counts[1] ?? 0) / 10_000 - (probs[1] ?? 0)) < 0.01);
+  });
+});
+
+describe('planning a send from profile features', () => {
+  it('reads per-channel prompts and answers, and returns an instant at the chosen local hour in the patient\'s zone', () => {
+    const prompts = new Array<number>(24).fill(0);
+    const answered = new Array<number>(24).fill(0);
+    prompts[18] = 30; answered[18] = 27;
+    prompts[9] = 30; answered[9] = 1;
+    const sms = { prompts: new Array<number>(24).fill(0), answered: new Array<number>(24).fill(0) };
+    sms.prompts[18] = 10; sms.answered[18] = 12;
+    const hourly = hourlyOf([{ prompts, answered }, sms]);
+    assert.deepEqual(hourly[18], { sends: 40, rewards: 37 }, 'channels summed; answers never exceed prompts');
+    const rand = seededRandom(5);
+    const plans = Array.from({ length: 100 }, () => planSendTime({
+      patient: [{ prompts, answered }], segment: emptyHourly(), window: { firstHour: 8, lastHour: 20, quiet: { start: '21:00', end: '08:00' } },
+      timeZone: 'Europe/Madrid', date: { year: 2027, month: 7, day: 1 }, rand,
+    }));
+    const at18 = plans.filter((p) => p?.hour === 18 || p?.hour === 17 || p?.hour === 19);
+    // Unexplored hours still get Thompson's share of tries; the answered hour and its neighbours most.
+    assert.ok(at18.length > 60, `${at18.length} of 100 near 18:00`);
+    assert.ok(plans.filter((p) => p?.hour === 9).length < 5, 'the hour that is never answered is almost never chosen');
+    for (const p of plans) assert.equal(localParts(p?.at ?? 0, 'Europe/Madrid').hour, p?.hour);
+    assert.equal(planSendTime({ patient: [], segment: emptyHourly(), window: { firstHour: 22, lastHour: 23, quiet: { start: '21:00', end: '08:00' } }, timeZone: 'UTC', date: { year: 2027, month: 1, day: 1 }, rand }), null);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Uniform } from '../../platform/random/distributions.js';
 import type { ArmStats } from '../../platform/personalisation/beta.js';
-import { chooseSendHour, type HourlyStats, type SendWindow } from '../../platform/personalisation/send-time.js';
+import { chooseSendHour, DEFAULT_SEND_TIME, type HourlyStats, type SendWindow } from '../../platform/personalisation/send-time.js';
 import { pickFrom } from '../../platform/personalisation/variants.js';
 import { DOSE_WINDOW, QUIET_HOURS, type Observable } from './traits.js';
 
@@ -52,6 +52,26 @@ export const PERSONALISED: Policy = {
   },
 };
 
-export const POLICIES: readonly Policy[] = [FIXED_09, FIXED_STATED, PERSONALISED];
+// Added after the first comparison (results.md says so): which part helps, and the stated hour as the prior's anchor.
+export const TIME_ONLY: Policy = {
+  name: 'time-only', learnsVariants: false,
+  decide: ({ hourly, segmentHourly, rand }) => ({ hour: chooseSendHour(hourly, segmentHourly, WINDOW, rand)?.hour ?? 9, ...randomVariant(rand) }),
+};
+
+export const VARIANTS_ONLY: Policy = {
+  name: 'variants-only', learnsVariants: true,
+  decide: ({ variantProbabilities, rand }) => { const pick = pickFrom(variantProbabilities, rand); return { hour: 9, variant: pick.index, propensity: pick.propensity }; },
+};
+
+export const ANCHORED: Policy = {
+  name: 'personalised-anchored', learnsVariants: true,
+  decide: ({ patient, hourly, segmentHourly, variantProbabilities, rand }) => {
+    const hour = chooseSendHour(hourly, segmentHourly, WINDOW, rand, DEFAULT_SEND_TIME, patient.statedHour)?.hour ?? patient.statedHour;
+    const pick = pickFrom(variantProbabilities, rand);
+    return { hour, variant: pick.index, propensity: pick.propensity };
+  },
+};
+
+export const POLICIES: readonly Policy[] = [FIXED_09, FIXED_STATED, PERSONALISED, TIME_ONLY, VARIANTS_ONLY, ANCHORED];
 
 export const noArms = (): ArmStats[] => Array.from({ length: VARIANT_COUNT }, () => ({ sends: 0, rewards: 0 }));

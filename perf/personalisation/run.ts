@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../../platform/paths.js';
-import { FIXED_09, FIXED_STATED, PERSONALISED, type Policy } from './policies.js';
+import { POLICIES, type Policy } from './policies.js';
 import { simulate, stream, type RunResult } from './simulate.js';
 import { tInterval, type Interval } from './stats.js';
 import { drawPopulation } from './traits.js';
@@ -21,7 +21,8 @@ const { values } = parseArgs({ options: {
 const patients = Number(values.patients);
 const days = Number(values.days);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => Number(values['first-seed']) + i);
-const policies: Policy[] = [FIXED_09, FIXED_STATED, PERSONALISED];
+const policies: readonly Policy[] = POLICIES;
+const LEARNERS = ['personalised', 'personalised-anchored', 'time-only', 'variants-only'];
 
 const perSeed: Array<Record<string, RunResult>> = [];
 const started = Date.now();
@@ -54,10 +55,10 @@ const report = {
     nearPeakShare: tInterval(of(p.name, (r) => r.nearPeak / r.sends)), minPropensity: Math.min(...of(p.name, (r) => r.minPropensity)),
     weeklyResponse: { day0: weekly(p.name, 'day0'), day60: weekly(p.name, 'day60') },
   }])),
-  comparisons: Object.fromEntries(['fixed-09', 'fixed-stated'].map((base) => [`personalised vs ${base}`, {
-    responseRateRelativeLift: paired('personalised', base, rate, true), responseRateDifference: paired('personalised', base, rate, false),
-    dosesPerDayRelativeLift: paired('personalised', base, doses, true), dosesPerDayDifference: paired('personalised', base, doses, false),
-  }])),
+  comparisons: Object.fromEntries(['fixed-09', 'fixed-stated'].flatMap((base) => LEARNERS.map((p) => [`${p} vs ${base}`, {
+    responseRateRelativeLift: paired(p, base, rate, true), responseRateDifference: paired(p, base, rate, false),
+    dosesPerDayRelativeLift: paired(p, base, doses, true), dosesPerDayDifference: paired(p, base, doses, false),
+  }]))),
   perSeed: perSeed.map((s) => Object.fromEntries(Object.entries(s).map(([k, r]) => [k, { sends: r.sends, answers: r.answers, doses: r.doses, patientDays: r.patientDays }]))),
 };
 writeFileSync(values.out ?? join(repoRoot(), 'perf/personalisation/results.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -74,6 +75,8 @@ for (const [name, c] of Object.entries(report.comparisons)) {
   console.log(`| ${name} | ${ci(c.responseRateRelativeLift, pct)} | ${ci(c.dosesPerDayDifference, pct)} | ${ci(c.dosesPerDayRelativeLift, pct)} |`);
 }
 const curve = (xs: number[]): string => xs.map((x) => (100 * x).toFixed(0)).join(' ');
-console.log(`\nweekly response rate (%), personalised, day-0 joiners: ${curve(report.policies['personalised']!.weeklyResponse.day0)}`);
-console.log(`weekly response rate (%), personalised, day-60 joiners: ${curve(report.policies['personalised']!.weeklyResponse.day60)}`);
-console.log(`weekly response rate (%), fixed-09, day-0 joiners: ${curve(report.policies['fixed-09']!.weeklyResponse.day0)}`);
+console.log('\n| policy | weekly response rate (%), joined day 0, weeks 1-13 | joined day 60, weeks 1-5 |\n|---|---|---|');
+for (const p of policies) {
+  const w = report.policies[p.name]!.weeklyResponse;
+  console.log(`| ${p.name} | ${curve(w.day0)} | ${curve(w.day60)} |`);
+}

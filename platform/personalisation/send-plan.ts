@@ -35,12 +35,14 @@ export interface SendPlanInput {
   date: { year: number; month: number; day: number };
   rand: Uniform;
   options?: SendTimeOptions;
+  /** The local hour the message was scheduled for (a dose time, the patient's chosen time), if any. */
+  anchorHour?: number;
 }
 
 export interface SendPlan { at: number; hour: number }
 
 /** When to send: null when the window has no hour outside quiet hours (the caller keeps its own time). */
 export function planSendTime(input: SendPlanInput): SendPlan | null {
-  const choice = chooseSendHour(hourlyOf(input.patient), input.segment, input.window, input.rand, input.options ?? DEFAULT_SEND_TIME);
+  const choice = chooseSendHour(hourlyOf(input.patient), input.segment, input.window, input.rand, input.options ?? DEFAULT_SEND_TIME, input.anchorHour ?? null);
   return choice === null ? null : { hour: choice.hour, at: sendInstant(input.date, choice.hour, input.timeZone) };
 }

@@ -18,9 +18,11 @@ export interface SendTimeOptions {
   priorStrength: number;
   /** Weight of a neighbouring hour's evidence (response rates change smoothly over the day). */
   neighbourWeight: number;
+  /** Pseudo-answers credited to the anchor hour (the time the message was scheduled for), when one is given. */
+  anchorWeight: number;
 }
 
-export const DEFAULT_SEND_TIME: SendTimeOptions = Object.freeze({ priorStrength: 4, neighbourWeight: 0.5 });
+export const DEFAULT_SEND_TIME: SendTimeOptions = Object.freeze({ priorStrength: 4, neighbourWeight: 0.5, anchorWeight: 2 });
 
 export interface SendWindow {
   /** Earliest and latest local hour the message may go out (the dose window the prescriber allows). */
@@ -46,7 +48,7 @@ export function allowedHours(w: SendWindow): number[] {
 const at = (stats: HourlyStats, h: number): ArmStats => stats[((h % 24) + 24) % 24] ?? { sends: 0, rewards: 0 };
 
 /** The posterior of hour `h`: the segment's rate as prior, then the patient's own (smoothed) evidence. */
-export function slotPosterior(patient: HourlyStats, segment: HourlyStats, h: number, o: SendTimeOptions = DEFAULT_SEND_TIME): BetaParams {
+export function slotPosterior(patient: HourlyStats, segment: HourlyStats, h: number, o: SendTimeOptions = DEFAULT_SEND_TIME, anchorHour: number | null = null): BetaParams {
   const seg = at(segment, h);
   // An hour the segment has little evidence on leans to the segment's overall rate, not to 1/2.
   const overall = overallRate(segment);
@@ -57,6 +59,13 @@ export function slotPosterior(patient: HourlyStats, segment: HourlyStats, h: num
   for (const n of [h - 1, h + 1]) {
     sends += o.neighbourWeight * at(patient, n).sends;
     rewards += o.neighbourWeight * at(patient, n).rewards;
+  }
+  if (anchorHour !== null) {
+    // The scheduled time is the patient's (or prescriber's) own guess: answered pseudo-sends there, half beside it.
+    const d = Math.min(Math.abs(h - anchorHour) % 24, 24 - (Math.abs(h - anchorHour) % 24));
+    const w = d === 0 ? o.anchorWeight : d === 1 ? o.neighbourWeight * o.anchorWeight : 0;
+    sends += w;
+    rewards += w;
   }
   return { a: mean * strength + rewards, b: (1 - mean) * strength + Math.max(0, sends - rewards) };
 }
@@ -71,10 +80,10 @@ function overallRate(stats: HourlyStats): number {
 export interface SendTimeChoice { hour: number; sampled: number }
 
 /** One Thompson draw per allowed hour; the highest draw wins. Null when no hour is allowed. */
-export function chooseSendHour(patient: HourlyStats, segment: HourlyStats, window: SendWindow, rand: Uniform, o: SendTimeOptions = DEFAULT_SEND_TIME): SendTimeChoice | null {
+export function chooseSendHour(patient: HourlyStats, segment: HourlyStats, window: SendWindow, rand: Uniform, o: SendTimeOptions = DEFAULT_SEND_TIME, anchorHour: number | null = null): SendTimeChoice | null {
   let best: SendTimeChoice | null = null;
   for (const h of allowedHours(window)) {
-    const p = slotPosterior(patient, segment, h, o);
+    const p = slotPosterior(patient, segment, h, o, anchorHour);
     const sampled = beta(rand, p.a, p.b);
     if (best === null || sampled > best.sampled) best = { hour: h, sampled };
   }

@@ -5,7 +5,7 @@
 import type { Uniform } from '../../platform/random/distributions.js';
 import type { ArmStats } from '../../platform/personalisation/beta.js';
 import { chooseSendHour, DEFAULT_SEND_TIME, type HourlyStats, type SendWindow } from '../../platform/personalisation/send-time.js';
-import { pickFrom } from '../../platform/personalisation/variants.js';
+import { pickFrom, withoutRepeat } from '../../platform/personalisation/variants.js';
 import { DOSE_WINDOW, QUIET_HOURS, type Observable } from './traits.js';
 
 export const VARIANT_COUNT = 3;
@@ -19,6 +19,8 @@ export interface PolicyInput {
   segmentHourly: HourlyStats;
   /** The variant bandit's probabilities for (this message, the patient's segment) today. */
   variantProbabilities: readonly number[];
+  /** The variant this policy sent the patient last time (its own record), null before the first send. */
+  lastVariant: number | null;
   rand: Uniform;
 }
 
@@ -72,6 +74,16 @@ export const ANCHORED: Policy = {
   },
 };
 
-export const POLICIES: readonly Policy[] = [FIXED_09, FIXED_STATED, PERSONALISED, TIME_ONLY, VARIANTS_ONLY, ANCHORED];
+// Added after the six-policy run: the variant bandit that never repeats a patient's last wording but by exploration.
+export const PERSONALISED_FRESH: Policy = {
+  name: 'personalised-fresh', learnsVariants: true,
+  decide: ({ hourly, segmentHourly, variantProbabilities, lastVariant, rand }) => {
+    const hour = chooseSendHour(hourly, segmentHourly, WINDOW, rand)?.hour ?? 9;
+    const pick = pickFrom(withoutRepeat(variantProbabilities, lastVariant), rand);
+    return { hour, variant: pick.index, propensity: pick.propensity };
+  },
+};
+
+export const POLICIES: readonly Policy[] = [FIXED_09, FIXED_STATED, PERSONALISED, TIME_ONLY, VARIANTS_ONLY, ANCHORED, PERSONALISED_FRESH];
 
 export const noArms = (): ArmStats[] => Array.from({ length: VARIANT_COUNT }, () => ({ sends: 0, rewards: 0 }));

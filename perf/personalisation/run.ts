@@ -22,7 +22,7 @@ const patients = Number(values.patients);
 const days = Number(values.days);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => Number(values['first-seed']) + i);
 const policies: readonly Policy[] = POLICIES;
-const LEARNERS = ['personalised', 'personalised-anchored', 'time-only', 'variants-only'];
+const LEARNERS = ['personalised', 'personalised-anchored', 'time-only', 'variants-only', 'personalised-fresh'];
 
 const perSeed: Array<Record<string, RunResult>> = [];
 const started = Date.now();

@@ -59,7 +59,7 @@ export function simulate(population: readonly SimPatient[], policy: Policy, seed
       if (day < o.joinDay) return;
       const seg = AGE_BANDS.indexOf(o.ageBand);
       const run = runs[i]!;
-      const d = policy.decide({ patient: o, hourly: run.hourly, segmentHourly: segments[seg]!.hourly, variantProbabilities: probs[seg]!, rand: choose });
+      const d = policy.decide({ patient: o, hourly: run.hourly, segmentHourly: segments[seg]!.hourly, variantProbabilities: probs[seg]!, lastVariant: run.lastVariant < 0 ? null : run.lastVariant, rand: choose });
       const parts = localParts(sendInstant(local, d.hour, o.timeZone), o.timeZone);
       const weekend = parts.weekday === 0 || parts.weekday === 6;
       run.repeat = d.variant === run.lastVariant ? run.repeat + 1 : 1;

@@ -4,7 +4,7 @@ import { beta } from '../random/distributions.js';
 import { seededRandom } from '../random/seeded.js';
 import { credibleInterval, probabilityBest } from './beta.js';
 import { allowedHours, chooseSendHour, emptyHourly, sendInstant, slotPosterior } from './send-time.js';
-import { pickVariant, variantProbabilities } from './variants.js';
+import { pickVariant, variantProbabilities, withoutRepeat } from './variants.js';
 import { hourlyOf, planSendTime } from './send-plan.js';
 import { localParts } from '../time/zones.js';
 
@@ -104,5 +104,17 @@ describe('planning a send from profile features', () => {
     assert.ok(plans.filter((p) => p?.hour === 9).length < 5, 'the hour that is never answered is almost never chosen');
     for (const p of plans) assert.equal(localParts(p?.at ?? 0, 'Europe/Madrid').hour, p?.hour);
     assert.equal(planSendTime({ patient: [], segment: emptyHourly(), window: { firstHour: 22, lastHour: 23, quiet: { start: '21:00', end: '08:00' } }, timeZone: 'UTC', date: { year: 2027, month: 1, day: 1 }, rand }), null);
+  });
+});
+
+describe('not repeating the last wording', () => {
+  it('holds the last variant to its exploration share and keeps the distribution a distribution', () => {
+    const base = [0.8, 0.1, 0.1];
+    const fresh = withoutRepeat(base, 0, { explorationFloor: 0.15 });
+    assert.ok(Math.abs(fresh.reduce((s, p) => s + p, 0) - 1) < 1e-12);
+    assert.ok(Math.abs((fresh[0] ?? 0) - 0.05) < 1e-12);
+    assert.ok(Math.abs((fresh[1] ?? 0) - (fresh[2] ?? 0)) < 1e-12, 'the others keep their ratio');
+    assert.deepEqual(withoutRepeat(base, null), base);
+    assert.deepEqual(withoutRepeat([1], 0), [1], 'a single wording has nothing else to say');
   });
 });

@@ -23,6 +23,19 @@ export function variantProbabilities(arms: readonly ArmStats[], o: VariantOption
   return best.map((p) => floor / k + (1 - floor) * p);
 }
 
+/**
+ * The same distribution with the wording this patient heard last time for this message held to its
+ * exploration share only (people tire of repeated wording); the rest renormalised, so the
+ * propensities stay exact. `last` null or out of range: unchanged.
+ */
+export function withoutRepeat(probabilities: readonly number[], last: number | null, o: VariantOptions = DEFAULT_VARIANTS): number[] {
+  const k = probabilities.length;
+  if (last === null || last < 0 || last >= k || k < 2) return [...probabilities];
+  const held = Math.min(1, Math.max(0, o.explorationFloor)) / k;
+  const rest = 1 - (probabilities[last] ?? 0);
+  return probabilities.map((p, i) => (i === last ? held : rest > 0 ? (p * (1 - held)) / rest : (1 - held) / (k - 1)));
+}
+
 export interface VariantPick { index: number; propensity: number }
 
 /** Draws a variant from `probabilities` (see variantProbabilities); its propensity is logged with it. */

@@ -23,6 +23,7 @@ describe('the variant bandit store (Redis)', () => {
     await s.recordSends(org, patient, [send('o-1', 0), send('o-2', 2)]);
     await s.recordSends(org, patient, [send('o-1', 0)]);
     assert.deepEqual((await s.arms(org, 'all')).get('nudge/~s1/en'), [{ sends: 1, rewards: 0 }, { sends: 0, rewards: 0 }, { sends: 1, rewards: 0 }]);
+    assert.deepEqual([...(await s.lastVariants(org, patient))], [['nudge/~s1/en', 0]], 'the last send of the message (the replayed one) is remembered');
     const pending = await s.pending(org, patient);
     assert.deepEqual(pending.map((p) => p.sendId).sort(), ['o-1', 'o-2']);
     const rewarded = pending.filter((p) => p.sendId === 'o-2');

@@ -16,6 +16,13 @@ export class BanditStore {
   private armsKey(org: string, segment: string): string { return `${this.base(org)}:arms:${segment}`; }
   private pendingKey(org: string, patientId: string): string { return `${this.base(org)}:pending:${patientId}`; }
   private segmentsKey(org: string): string { return `${this.base(org)}:segments`; }
+  private lastKey(org: string, patientId: string): string { return `${this.base(org)}:last:${patientId}`; }
+
+  /** The variant index the patient heard last, per message key (the bandit avoids repeating it). */
+  async lastVariants(org: string, patientId: string): Promise<Map<string, number>> {
+    const raw = await this.redis.hGetAll(this.lastKey(org, patientId));
+    return new Map(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
 
   /** Every message's arms in one segment: message key → stats by variant index. */
   async arms(org: string, segment: string): Promise<Map<string, ArmStats[]>> {
@@ -42,7 +49,9 @@ export class BanditStore {
       if (Number(created[i]) === 1) counters.hIncrBy(this.armsKey(org, s.segment), `${s.message}#${s.variant}#s`, 1);
     });
     for (const seg of new Set(sends.map((s) => s.segment))) counters.sAdd(this.segmentsKey(org), seg);
+    for (const s of sends) counters.hSet(this.lastKey(org, patientId), s.message, String(s.variant));
     counters.expire(pending, this.pendingTtlSeconds);
+    counters.expire(this.lastKey(org, patientId), this.pendingTtlSeconds);
     await counters.exec();
   }
 

@@ -153,14 +153,14 @@ export const dialogue: ServiceDefinition = {
     const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
       const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
       const segment = SEGMENT_ALL;
-      const [org, patient, conversation, event, arms, pending] = await Promise.all([
+      const [org, patient, conversation, event, arms, pending, last] = await Promise.all([
         directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded),
-        bandit.arms(ref.organizationId, segment), bandit.pending(ref.organizationId, ref.patientId),
+        bandit.arms(ref.organizationId, segment), bandit.pending(ref.organizationId, ref.patientId), bandit.lastVariants(ref.organizationId, ref.patientId),
       ]);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
         ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
-        variants: { segment, arms },
+        variants: { segment, arms, last },
       });
       if (result.duplicate) { log().info('already handled; replay ignored'); return; }
       reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);

@@ -5,7 +5,7 @@
  */
 import type { ArmStats } from '../../platform/personalisation/beta.js';
 import { armsOf, type Observation, type PendingSend } from '../../platform/personalisation/rewards.js';
-import { pickVariant, type VariantOptions } from '../../platform/personalisation/variants.js';
+import { pickFrom, variantProbabilities, withoutRepeat, type VariantOptions } from '../../platform/personalisation/variants.js';
 import { seededRandom } from '../../platform/random/seeded.js';
 import { fnv1a } from '../../platform/workflow/render.js';
 import type { Action, Outcome, Reply } from './types.js';
@@ -15,6 +15,8 @@ export interface VariantInputs {
   segment: string;
   /** Message key → stats by variant index (the organisation's, for this segment). */
   arms: ReadonlyMap<string, ArmStats[]>;
+  /** Message key → the variant this patient heard last (held to its exploration share). */
+  last?: ReadonlyMap<string, number>;
   options?: VariantOptions;
 }
 
@@ -23,7 +25,8 @@ export function chooseVariants(outcomes: readonly Outcome[], v: VariantInputs | 
   return outcomes.map((o, i) => {
     if (o.kind !== 'reply' || o.reply.choice === undefined) return o;
     const c = o.reply.choice;
-    const pick = pickVariant(armsOf(v.arms, c.message, c.variants.length), seededRandom(fnv1a(`${seed}:${i}`)), v.options);
+    const probabilities = withoutRepeat(variantProbabilities(armsOf(v.arms, c.message, c.variants.length), v.options), v.last?.get(c.message) ?? null, v.options);
+    const pick = pickFrom(probabilities, seededRandom(fnv1a(`${seed}:${i}`)));
     const reply: Reply = { ...o.reply, text: c.variants[pick.index] ?? o.reply.text, variantId: String(pick.index), propensity: pick.propensity };
     return { ...o, reply };
   });

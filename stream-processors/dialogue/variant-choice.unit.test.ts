@@ -61,6 +61,17 @@ describe('message variants picked by the bandit', () => {
     assert.ok(picks.some((p) => p?.variantId !== '1'), 'the floor still explores');
   });
 
+  test('given the patient heard the best variant last time, then it is held to its exploration share', () => {
+    const key = of(run('s-5', new Map()).outcomes, 'reply')[0]?.reply.choice?.message ?? '';
+    const arms = new Map([[key, [{ sends: 400, rewards: 40 }, { sends: 400, rewards: 200 }, { sends: 400, rewards: 40 }]]]);
+    const replies = Array.from({ length: 300 }, (_, i) => of(turn(signal(`s-y${i}`), {
+      conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, variants: { segment: 'all', arms, last: new Map([[key, 1]]) },
+    }).outcomes, 'reply')[0]?.reply);
+    const repeats = replies.filter((r) => r?.variantId === '1');
+    assert.ok(repeats.length < 30, `the last variant said again ${repeats.length} of 300 times`);
+    for (const r of repeats) assert.ok(Math.abs((r?.propensity ?? 0) - 0.1 / 3) < 1e-9, 'its propensity is the floor share');
+  });
+
   test('a booking within the window rewards the send; one after it does not, and the send expires', () => {
     const replies = of(run('s-4', new Map()).outcomes, 'reply').map((o) => o.reply);
     const pending = pendingSends(replies, (i) => `out-${i}`, 'all', T0);

@@ -63,6 +63,7 @@ Commands:
   keys rotate-org          rotate one organisation's data key and re-wrap its patient keys
   keys destroy-retired     destroy an organisation's long-retired key versions (crypto-shreds old data)
   reminders show <patientId>  a patient's upcoming reminder occurrences (ids and times, no names)
+  variants results --org <id>  the message-variant bandit's results: sends, reward rate, credible interval
   stack up|down|status     manage the local stack (Kafka, schema registry, PostgreSQL, Redis, ClickHouse)
   test [--tier T] [files]  run the tests (brings the stack up for integration tests)
   config [check]           list every configuration key, or check the current configuration
@@ -117,6 +118,7 @@ Prints a fresh session token (valid for auth.sessionTtl) for a patient of the or
   import: async () => (await import('./fhir-command.js')).IMPORT_HELP,
   keys: KEYS_HELP,
   reminders: async () => (await import('./reminders-command.js')).REMINDERS_HELP,
+  variants: async () => (await import('./variants-command.js')).VARIANTS_HELP,
   version: 'Usage: careloop --version\n\nPrints the version of this checkout (package.json).',
   stack: `Usage: careloop stack up|down|status [--only a,b]
 

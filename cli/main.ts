@@ -13,7 +13,7 @@ import { EXIT, UsageError, unknownWord } from './usage.js';
 // Every command module is imported when its command runs, so `--help` and `--version` load none of
 // the services (Kafka clients, the NLU model, fastify) and answer at node's start-up speed.
 
-const COMMANDS = ['up', 'run', 'prepare', 'seed', 'token', 'workflow', 'import', 'audit', 'keys', 'reminders', 'stack', 'test', 'config', 'help', 'version'];
+const COMMANDS = ['up', 'run', 'prepare', 'seed', 'token', 'workflow', 'import', 'audit', 'keys', 'reminders', 'variants', 'stack', 'test', 'config', 'help', 'version'];
 
 function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
@@ -222,6 +222,12 @@ async function dispatch(command: string, rest: string[]): Promise<number> {
       verbOf('reminders', positional, ['show']);
       const { remindersShow } = await import('./reminders-command.js');
       return remindersShow(await configFrom(flags), positional[1], { from: str(flags, 'from'), limit: str(flags, 'limit'), json: flags.has('json') });
+    }
+    case 'variants': {
+      const { positional, flags } = parseArgs(rest, { config: 'value', org: 'value', json: 'bool' });
+      verbOf('variants', positional, ['results']);
+      const { variantsResults } = await import('./variants-command.js');
+      return variantsResults(await configFrom(flags), str(flags, 'org'), flags.has('json'));
     }
     case 'seed': return cmdSeed(rest);
     case 'token': return cmdToken(rest);

@@ -27,7 +27,7 @@ export async function runFallback(f: PendingFallback, p: FallbackPorts): Promise
   const copy: OutboundMessage = {
     messageId: fallbackMessageId(f.messageId, next), traceId: f.traceId, organizationId: f.organizationId, patientId: f.patientId,
     channel: next, kind: 'PROACTIVE', replyTo: null, createdAt: p.now(), workflowId: null, workflowVersion: null,
-    templateId: null, variantId: null, content: entry.content,
+    templateId: null, variantId: null, propensity: null, content: entry.content,
   };
   try {
     await p.publish(copy);

@@ -68,7 +68,7 @@ async function reminder(patientId: string): Promise<OutboundMessage> {
   const keyring = await deps.keyring();
   return {
     messageId: randomUUID(), traceId: randomUUID(), organizationId: tenant.organizationId, patientId, channel: 'PUSH', kind: 'PROACTIVE', replyTo: null,
-    createdAt: Date.now(), workflowId: null, workflowVersion: null, templateId: 'dose_due', variantId: null,
+    createdAt: Date.now(), workflowId: null, workflowVersion: null, templateId: 'dose_due', variantId: null, propensity: null,
     content: await keyring.sealText(tenant.organizationId, patientId, JSON.stringify({ text: secretText, quickReplies: ['Yes', 'No'] })),
   };
 }

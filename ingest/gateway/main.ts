@@ -125,7 +125,7 @@ export const gateway: ServiceDefinition = {
           const text = `Your verification code is ${code}. It expires in ${minutes} minutes. Never share it.`;
           const message: OutboundMessage = {
             messageId: randomUUID(), traceId: randomUUID(), organizationId, patientId, channel: 'SMS', kind: 'SYSTEM', replyTo: null,
-            createdAt: ctx.now(), workflowId: null, workflowVersion: null, templateId: 'verification_code', variantId: null,
+            createdAt: ctx.now(), workflowId: null, workflowVersion: null, templateId: 'verification_code', variantId: null, propensity: null,
             content: await keyring.sealText(organizationId, patientId, JSON.stringify({ text, quickReplies: [] })),
           };
           await publisher.publish('chat.outbound', [{ key: patientId, value: message }]);

@@ -41,7 +41,7 @@ export function holdNotice(task: Pick<Task, 'language' | 'dueAt'>, org: { name: 
 export async function outboundFor(keyring: Keyring, task: Pick<Task, 'organizationId' | 'patientId' | 'channel'>, m: { messageId: string; traceId: string; kind: OutboundMessage['kind']; templateId: string; text: string; at: number }): Promise<OutboundMessage> {
   return {
     messageId: m.messageId, traceId: m.traceId, organizationId: task.organizationId, patientId: task.patientId, channel: task.channel,
-    kind: m.kind, replyTo: null, createdAt: m.at, workflowId: 'care_team', workflowVersion: null, templateId: m.templateId, variantId: null,
+    kind: m.kind, replyTo: null, createdAt: m.at, workflowId: 'care_team', workflowVersion: null, templateId: m.templateId, variantId: null, propensity: null,
     content: await keyring.sealText(task.organizationId, task.patientId, JSON.stringify({ text: m.text, quickReplies: [] })),
   };
 }

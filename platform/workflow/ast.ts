@@ -8,6 +8,8 @@ export type TextRef =
   | { kind: 'inline'; parts: Array<{ lang: string | null; variants: string[]; pos: Pos }>; pos: Pos };
 
 export interface DurationNode { amount: number; unit: string; pos: Pos }
+/** What counts as success for a `say` with variants: the patient replied, confirmed a dose taken, or booked, within the duration. */
+export interface RewardNode { kind: 'replied' | 'confirmed' | 'booked'; within: DurationNode; pos: Pos }
 
 export type Expr =
   | { kind: 'num'; value: number; pos: Pos }
@@ -35,7 +37,7 @@ export type AnswerSpec =
 export interface Branch { key: string; body: Stmt[]; pos: Pos }
 
 export type Stmt =
-  | { kind: 'say'; text: TextRef; pos: Pos }
+  | { kind: 'say'; text: TextRef; reward: RewardNode | null; pos: Pos }
   | {
     kind: 'ask'; slot: Name | null; question: TextRef; answer: AnswerSpec; retries: { value: number; pos: Pos } | null;
     reprompt: TextRef | null; timeout: DurationNode | null; branches: Branch[]; otherwise: Branch | null; endPos: Pos | null; pos: Pos;

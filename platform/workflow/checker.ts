@@ -210,7 +210,7 @@ class Checker {
   /** Checks one statement; true when it always ends the conversation. */
   private checkStmt(s: Stmt): boolean {
     switch (s.kind) {
-      case 'say': this.text(s.text); return false;
+      case 'say': this.text(s.text); if (s.reward !== null) this.duration(s.reward.within); return false;
       case 'ask': return this.checkAsk(s);
       case 'if': {
         for (const arm of s.arms) {

@@ -23,8 +23,11 @@ export type CAnswer =
   | { type: 'number'; min: number | null; max: number | null }
   | { type: 'choice'; options: Array<{ key: string; text: string }> };
 
+/** A `say`'s reward for the variant bandit (absent: the patient replied within four hours). */
+export interface CReward { kind: 'replied' | 'confirmed' | 'booked'; withinMs: number }
+
 export type CStep = { line: number } & (
-  | { op: 'say'; text: string; next: Target }
+  | { op: 'say'; text: string; next: Target; reward?: CReward }
   | {
     op: 'ask'; slot: string | null; text: string; answer: CAnswer; retries: number; reprompt: string | null; timeoutMs: number | null;
     /** Every answer key ('yes', an option, 'answer' for typed answers, 'timeout', 'otherwise') → where it goes; END_STEP = end the conversation. */

@@ -63,7 +63,7 @@ class Compiler {
     const id = this.ids.get(s) ?? `s${this.ids.size + 1}`;
     const line = s.pos.line;
     switch (s.kind) {
-      case 'say': this.steps[id] = { op: 'say', line, text: this.text(s.text, `~${id}`), next }; break;
+      case 'say': this.steps[id] = { op: 'say', line, text: this.text(s.text, `~${id}`), next, ...(s.reward === null ? {} : { reward: { kind: s.reward.kind, withinMs: ms(s.reward.within) } }) }; break;
       case 'ask': this.steps[id] = this.ask(s, id, next); break;
       case 'if': this.steps[id] = {
         op: 'if', line, arms: s.arms.map((a) => ({ cond: compileExpr(a.cond), then: this.block(a.body, next) })),

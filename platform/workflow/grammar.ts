@@ -25,7 +25,9 @@ Careloop {
   TimeOf = time | ident
 
   Stmt = Say | Ask | If | Set | Do | Remind | Emit | Wait | CallStmt | EndStmt
-  Say = kw<"say"> TextRef
+  Say = kw<"say"> TextRef Reward?
+  Reward = kw<"reward"> rewardKind kw<"within"> Duration
+  rewardKind = ("replied" | "confirmed" | "booked") ~idchar
   TextRef = Inline | ident
   Inline = Variants Translation*
   Variants = NonemptyListOf<string, "|">

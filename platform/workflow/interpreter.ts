@@ -1,5 +1,5 @@
 import { readAnswer, type ReadAnswer } from './answers.js';
-import { COMPILED_FORMAT, type CArg, type CompiledWorkflow, type CStep, type CTrigger } from './compiled.js';
+import { COMPILED_FORMAT, type CArg, type CompiledWorkflow, type CReward, type CStep, type CTrigger } from './compiled.js';
 import { evaluate, isTrue, WorkflowRuntimeError, type Env } from './evaluate.js';
 import type { Value } from './functions.js';
 import { display, renderReply, variantsOf, fill } from './render.js';
@@ -100,9 +100,10 @@ class Run {
     return sub;
   }
 
-  say(wf: CompiledWorkflow, textId: string, quickReplies: string[] = []): void {
+  say(wf: CompiledWorkflow, textId: string, quickReplies: string[] = [], reward?: CReward): void {
     this.state.seq += 1;
-    this.replies.push(renderReply(wf, textId, this.ctx.language, (n) => this.text(n), String(this.state.seq), quickReplies));
+    const reply = renderReply(wf, textId, this.ctx.language, (n) => this.text(n), String(this.state.seq), quickReplies);
+    this.replies.push({ ...reply, textId, ...(reward === undefined ? {} : { reward }) });
   }
 
   private attributes(args: readonly CArg[]): Record<string, string> {
@@ -128,7 +129,7 @@ class Run {
   /** One step; false when the run pauses or ends here. */
   private execStep(wf: CompiledWorkflow, step: CStep, frame: Frame, stack: Frame[]): boolean {
     switch (step.op) {
-      case 'say': this.say(wf, step.text); frame.step = step.next; return true;
+      case 'say': this.say(wf, step.text, [], step.reward); frame.step = step.next; return true;
       case 'ask': this.ask(wf, step, stack); return false;
       case 'if': {
         const arm = step.arms.find((a) => isTrue(evaluate(a.cond, this.env)));

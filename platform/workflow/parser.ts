@@ -1,5 +1,5 @@
 import * as ohm from 'ohm-js';
-import type { Arg, AnswerSpec, BinOp, Branch, DurationNode, Expr, Handler, Name, Pos, Schedule, Stmt, TextDecl, TextRef, Trigger, WorkflowAst } from './ast.js';
+import type { Arg, AnswerSpec, BinOp, Branch, DurationNode, Expr, Handler, Name, Pos, RewardNode, Schedule, Stmt, TextDecl, TextRef, Trigger, WorkflowAst } from './ast.js';
 import { GRAMMAR_SOURCE } from './grammar.js';
 import { problem, type Problem } from './problems.js';
 
@@ -69,7 +69,11 @@ semantics.addOperation<unknown>('ast', {
   Schedule_relative(duration, dir, anchor) {
     return { kind: 'relative', offset: duration.ast() as DurationNode, direction: dir.sourceString as 'before' | 'after', anchor: nameOf(anchor) } satisfies Schedule;
   },
-  Say(_kw, text) { return { kind: 'say', text: text.ast() as TextRef, pos: pos(this) } satisfies Stmt; },
+  Say(_kw, text, reward) {
+    const r = opt(reward);
+    return { kind: 'say', text: text.ast() as TextRef, reward: r === undefined ? null : r.ast() as RewardNode, pos: pos(this) } satisfies Stmt;
+  },
+  Reward(_kw, kind, _within, d) { return { kind: kind.sourceString as RewardNode['kind'], within: d.ast() as DurationNode, pos: pos(this) } satisfies RewardNode; },
   TextRef(ref) {
     if (ref.ctorName === 'ident') return { kind: 'ref', id: ref.sourceString, pos: pos(ref) } satisfies TextRef;
     return ref.ast();

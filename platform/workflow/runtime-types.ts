@@ -1,4 +1,4 @@
-import type { CompiledWorkflow } from './compiled.js';
+import type { CompiledWorkflow, CReward } from './compiled.js';
 import type { Value } from './functions.js';
 
 export type WorkflowLanguage = 'en' | 'es';
@@ -41,7 +41,13 @@ export interface WorkflowState {
   seq: number;
 }
 
-export interface WorkflowReply { templateId: string | null; text: string; variants: string[]; variantIndex: number; quickReplies: string[] }
+export interface WorkflowReply {
+  templateId: string | null; text: string; variants: string[]; variantIndex: number; quickReplies: string[];
+  /** The text's id in its workflow (inline texts too): with the workflow, the variant bandit's message key. */
+  textId?: string;
+  /** What the variant bandit counts as success for this text (`say … reward`); absent: replied within 4 hours. */
+  reward?: CReward;
+}
 export interface WorkflowAction { type: string; attributes: Record<string, string> }
 
 export interface WorkflowOutcome {

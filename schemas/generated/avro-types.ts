@@ -95,6 +95,8 @@ export interface OutboundMessage {
   variantId: null | string;
   /** encrypted JSON {text, quickReplies} */
   content: EncryptedText;
+  /** the probability with which the variant bandit picked variantId (for inverse-propensity and doubly robust estimates); null when no bandit chose */
+  propensity: null | number;
 }
 
 export type OutboundKind = 'REPLY' | 'PROACTIVE' | 'SAFETY' | 'SYSTEM';

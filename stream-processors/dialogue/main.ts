@@ -26,9 +26,16 @@ import { WorkflowRegistry } from './workflow-registry.js';
 import { planDelivery } from '../../platform/delivery/channel.js';
 import { ReachabilityReader } from '../../platform/delivery/reachability.js';
 import { RouteTable } from '../../platform/stores/routing.js';
+import { observations, pendingSends } from './variant-choice.js';
+import { BanditStore } from '../../platform/stores/bandit-store.js';
+import { resolve, type PendingSend } from '../../platform/personalisation/rewards.js';
 
 /** A conversation untouched for a month is forgotten (its workflows' waits are long over by then). */
 const STATE_TTL_SECONDS = 30 * 86_400;
+/** Sends waiting for a reward outlive the longest reward window a workflow is likely to set. */
+const PENDING_TTL_SECONDS = 14 * 86_400;
+/** Until the profile service's segments reach the dialogue (issue 13, item 2), every patient is in one. */
+const SEGMENT_ALL = 'all';
 
 /** What the turn's records carry besides its outcomes. */
 interface Envelope {
@@ -114,6 +121,7 @@ export const dialogue: ServiceDefinition = {
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
     const holds = new ConversationHolds(redis, ctx.cfg.redis.keyPrefix);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
+    const bandit = new BanditStore(redis, ctx.cfg.redis.keyPrefix, PENDING_TTL_SECONDS);
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
     const problems = problemCounter(ctx.metrics.registry);
@@ -126,7 +134,7 @@ export const dialogue: ServiceDefinition = {
       const workflow = { workflowId: result.answeredBy?.workflowId ?? null, workflowVersion: result.answeredBy?.workflowVersion ?? null };
       const outbound: OutboundMessage[] = await Promise.all(of(result.outcomes, 'reply').map(async ({ reply: r }, i) => ({
         ...ids, ...workflow, messageId: replyId(env.causeId, i), channel: env.channel, kind: env.kind ?? r.kind, replyTo: env.replyTo, createdAt: env.at,
-        templateId: r.templateId, variantId: r.variantId ?? null,
+        templateId: r.templateId, variantId: r.variantId ?? null, propensity: r.propensity ?? null,
         content: await keyring.sealText(event.organizationId, event.patientId, JSON.stringify({ text: r.text, quickReplies: r.quickReplies })),
       })));
       const actions: PatientAction[] = await Promise.all(of(result.outcomes, 'action').map(async ({ action: a }, i) => {
@@ -143,20 +151,33 @@ export const dialogue: ServiceDefinition = {
       await timers.schedule(of(result.outcomes, 'timer').map(({ timer }) => ({ ...timer, organizationId: event.organizationId, patientId: event.patientId })));
     };
 
+    /** The variant bandit learns: earlier sends this turn rewards are counted, then this turn's sends wait for theirs. */
+    const learn = async (event: TurnEvent, env: Envelope, result: TurnResult, segment: string, pending: PendingSend[]): Promise<void> => {
+      const seen = observations(event.kind === 'message', of(result.outcomes, 'action').map((a) => a.action), env.at);
+      const settled = resolve(pending, seen, env.at);
+      await bandit.settle(event.organizationId, event.patientId, settled.rewarded, settled.expired);
+      const replies = of(result.outcomes, 'reply').map((o) => o.reply);
+      await bandit.recordSends(event.organizationId, event.patientId, pendingSends(replies, (i) => replyId(env.causeId, i), segment, env.at));
+    };
+
     /** Loads everything the turn needs at once (the event itself may need the patient: a signal's language). */
     const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
       const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
-      const [org, patient, conversation, event, hold] = await Promise.all([
+      const segment = SEGMENT_ALL;
+      const [org, patient, conversation, event, hold, arms, pending, last] = await Promise.all([
         directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded), holds.get(ref.patientId),
+        bandit.arms(ref.organizationId, segment), bandit.pending(ref.organizationId, ref.patientId), bandit.lastVariants(ref.organizationId, ref.patientId),
       ]);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
         ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
         held: hold === null ? null : { dueAt: hold.dueAt },
+        variants: { segment, arms, last },
       });
       if (result.duplicate) { log().info('already handled; replay ignored'); return; }
       reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);
       await emit(event, env, result);
+      await learn(event, env, result, segment, pending);
       await conversations.save(ref.organizationId, ref.patientId, result.next);
     };
 

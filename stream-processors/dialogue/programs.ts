@@ -1,6 +1,7 @@
 import type { CompiledWorkflow } from '../../platform/workflow/compiled.js';
 import { runWorkflow } from '../../platform/workflow/interpreter.js';
-import type { WorkflowContext, WorkflowEvent, WorkflowOutcome, WorkflowState } from '../../platform/workflow/runtime-types.js';
+import type { WorkflowContext, WorkflowEvent, WorkflowOutcome, WorkflowReply, WorkflowState } from '../../platform/workflow/runtime-types.js';
+import { DEFAULT_REWARD, messageKey } from '../../platform/personalisation/rewards.js';
 import { listMedications, render } from './templates.js';
 import type { Answerer, DialogueContext, Language, Outcome, ProgramSlots, Reply } from './types.js';
 
@@ -63,12 +64,18 @@ export function workflowContext(language: Language, now: number, ctx: DialogueCo
 /** A program's answer: what it produced (attributed to it) and where the conversation stands. */
 export interface ProgramRun { outcomes: Outcome[]; slots: ProgramSlots; answeredBy: Answerer | null; waiting: boolean }
 
-function outcomesOf(id: string, wf: CompiledWorkflow, out: WorkflowOutcome): Outcome[] {
+/** A reply with several wordings carries them, its bandit key and its reward, for the turn to pick. */
+function choiceOf(id: string, r: WorkflowReply, language: string): Pick<Reply, 'choice'> {
+  if (r.variants.length < 2 || r.textId === undefined) return {};
+  return { choice: { message: messageKey(id, r.textId, language), variants: r.variants, reward: r.reward ?? DEFAULT_REWARD } };
+}
+
+function outcomesOf(id: string, wf: CompiledWorkflow, out: WorkflowOutcome, language: string): Outcome[] {
   const origin = { workflowId: id, workflowVersion: wf.version };
   return [
     ...out.replies.map((r): Outcome => ({
       kind: 'reply', origin,
-      reply: { templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex) },
+      reply: { templateId: r.templateId ?? `${id}:inline`, kind: 'REPLY', text: r.text, quickReplies: r.quickReplies, variantId: String(r.variantIndex), ...choiceOf(id, r, language) },
     })),
     ...out.actions.map((a): Outcome => ({ kind: 'action', action: { type: a.type, attributes: a.attributes } })),
     ...out.timers.map((t): Outcome => ({ kind: 'timer', timer: { workflowId: id, timerId: t.id, at: t.at } })),
@@ -109,7 +116,7 @@ export function runMessage(programs: Programs, slots: ProgramSlots, event: Extra
     }
     if (!out.handled) continue;
     store(next, id, out.state);
-    return { outcomes: outcomesOf(id, wf, out), slots: next, answeredBy, waiting: !out.ended };
+    return { outcomes: outcomesOf(id, wf, out, wctx.language), slots: next, answeredBy, waiting: !out.ended };
   }
   return null;
 }
@@ -128,7 +135,7 @@ export function runSignal(programs: Programs, slots: ProgramSlots, signal: { typ
     if (out.error !== undefined) { run.outcomes.push(problemOf(id, wf, out.error)); continue; }
     if (!out.handled) continue;
     store(next, id, out.state);
-    run.outcomes.push(...outcomesOf(id, wf, out));
+    run.outcomes.push(...outcomesOf(id, wf, out, wctx.language));
     run.answeredBy ??= { workflowId: id, workflowVersion: wf.version };
   }
   return run;

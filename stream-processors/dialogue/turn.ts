@@ -1,5 +1,6 @@
 import { runMessage, runSignal, workflowContext, type Programs } from './programs.js';
 import { guardDosing, safetyLayer, type SafetyKit } from './safety-layer.js';
+import { chooseVariants, type VariantInputs } from './variant-choice.js';
 import { initialConversation, type Answerer, type BuiltInWorkflow, type Conversation, type DialogueContext, type MessageEvent, type Outcome, type SignalEvent, type TurnEvent } from './types.js';
 
 /** How many handled message and signal ids a conversation remembers to recognise replays. */
@@ -19,6 +20,8 @@ export interface TurnInputs {
   safety: SafetyKit;
   /** A person of the care team holds this conversation (platform/stores/conversation-holds.ts): the bot stays quiet but for safety. */
   held: { dueAt: number } | null;
+  /** The variant bandit's state for the patient's segment; absent: variants by the workflow's stable hash. */
+  variants?: VariantInputs;
 }
 
 export interface TurnResult {
@@ -48,7 +51,7 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
   if (run !== null) {
     const step = run.waiting && run.answeredBy !== null ? `${run.answeredBy.workflowId}:waiting` : 'start';
     const next = { ...conv, slots: run.slots, step, ...(run.answeredBy === null ? {} : run.answeredBy) };
-    return { outcomes: guardDosing(run.outcomes, event, event.language, ctx, safety), next, answeredBy: run.answeredBy };
+    return { outcomes: guardDosing(chooseVariants(run.outcomes, inputs.variants, event.messageId), event, event.language, ctx, safety), next, answeredBy: run.answeredBy };
   }
   const builtIn = inputs.builtIn.decide(event, ctx);
   const answeredBy = { workflowId: inputs.builtIn.workflowId, workflowVersion: inputs.builtIn.version };
@@ -76,7 +79,8 @@ function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs):
   if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
   const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx) };
   const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx));
-  return { outcomes: guardDosing(run.outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };
+  const outcomes = chooseVariants(run.outcomes, inputs.variants, event.signalId);
+  return { outcomes: guardDosing(outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };
 }
 
 /**

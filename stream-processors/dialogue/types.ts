@@ -1,6 +1,7 @@
 import type { ConversationState } from '../../platform/stores/conversation-store.js';
 import type { Medication } from '../../platform/stores/patient-directory.js';
 import type { WorkflowState } from '../../platform/workflow/runtime-types.js';
+import type { RewardSpec } from '../../platform/personalisation/rewards.js';
 
 export type Language = 'en' | 'es';
 
@@ -71,6 +72,10 @@ export interface Reply {
   quickReplies: string[];
   /** Which of the text's variants was said (personalisation learns from it). */
   variantId?: string;
+  /** A text with several wordings: the variant bandit picks among them (variant-choice.ts). */
+  choice?: { message: string; variants: string[]; reward: RewardSpec };
+  /** The probability with which the bandit picked this variant (logged for off-policy estimates). */
+  propensity?: number;
 }
 
 export interface Action {

@@ -56,7 +56,10 @@ export interface SenderRates {
   shortCode: number;
 }
 
+/** Senders are paced 5 % under their limit: a send a few ms late, or a slow hop, still lands inside it at the carrier. */
+export const PACING_MARGIN = 1.05;
+
 export function senderIntervalMs(kind: 'long_code' | 'toll_free' | 'short_code', rates: SenderRates): number {
   const perSecond = kind === 'long_code' ? rates.longCode : kind === 'toll_free' ? rates.tollFree : rates.shortCode;
-  return Math.max(1, Math.ceil(1000 / perSecond));
+  return Math.max(1, Math.ceil((1000 / perSecond) * PACING_MARGIN));
 }

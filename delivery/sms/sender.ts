@@ -41,7 +41,9 @@ export interface SmsSenderOptions {
 /** Sealed content of an SMS record: the text, and the number itself only for a not-yet-verified contact. */
 interface SmsContent { text: string; quickReplies?: string[]; to?: string }
 
-const SLOT_SLACK_MS = 50; // a slot this close is waited for in place rather than queued again
+const HOLD_MS = 2000; // a slot this close is waited for in process rather than queued again
+const EARLY_CLAIM_MS = 400; // a queued slot is claimed this much ahead, so the poll interval does not make it late
+const LATE_MS = 20; // a slot missed by more than this is given up and a new one reserved
 
 /**
  * Sends queued texts through the organisation's Twilio account: edge policy first (opt-out, consent,
@@ -86,7 +88,16 @@ export class SmsSender {
   }
 
   private async sendWithin(item: QueuedSms, m: OutboundMessage, account: SmsAccount, content: SmsContent, validUntil: number): Promise<void> {
+    // Looked up before the slot is taken: nothing slow may stand between the slot and the send.
+    const to = content.to ?? (await this.o.directory.phoneOf(m.organizationId, m.patientId));
+    if (to === null) {
+      this.dropped.inc({ reason: 'NO_PHONE' });
+      await this.status(m, 'UNDELIVERABLE', item.attempt, 'NO_PHONE');
+      return this.o.queue.complete(item.messageId);
+    }
     let { sender, slotAt } = item;
+    // A slot claimed too late is given up: the sender's next slot may already be close behind it.
+    if (slotAt !== undefined && this.o.now() > slotAt + LATE_MS) [sender, slotAt] = [undefined, undefined];
     if (sender === undefined || slotAt === undefined) {
       const slot = await this.reserve(account);
       if (slot === null && account.messagingServiceSid === null) return this.deadLetter(item, m, 'SMS_NO_SENDER', 'the SMS account has no sender numbers');
@@ -98,16 +109,11 @@ export class SmsSender {
         }
         ({ sender } = slot);
         slotAt = slot.at;
-        if (slotAt - this.o.now() > SLOT_SLACK_MS) return this.o.queue.reschedule({ ...item, sender, slotAt }, slotAt);
+        // Far slots wait in the queue (claimed a little early), near ones in this process: either way the send is on time.
+        if (slotAt - this.o.now() > HOLD_MS) return this.o.queue.reschedule({ ...item, sender, slotAt }, slotAt - EARLY_CLAIM_MS);
       }
     }
     if (slotAt !== undefined) await sleep(slotAt - this.o.now());
-    const to = content.to ?? (await this.o.directory.phoneOf(m.organizationId, m.patientId));
-    if (to === null) {
-      this.dropped.inc({ reason: 'NO_PHONE' });
-      await this.status(m, 'UNDELIVERABLE', item.attempt, 'NO_PHONE');
-      return this.o.queue.complete(item.messageId);
-    }
     const outcome = await this.create(account, sender, to, content.text, validUntil);
     this.sent.inc({ outcome: outcome.kind });
     return this.settle(item, m, account, outcome, content.text);

@@ -116,9 +116,9 @@ export class TwilioStandIn {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now(); // arrival, before the body is read
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const at = performance.now();
     const path = (req.url ?? '').split('?')[0] ?? '';
     const route = this.routes.find((r) => r.regex.test(path));
     const op = route?.ops.get(req.method ?? '');

@@ -81,7 +81,7 @@ function pollLoop(ctx: ServiceContext, queue: SmsQueue, sender: SmsSender, inter
         for (const item of items) {
           const p = sender.handle(item).catch((err: unknown) => {
             ctx.metrics.taskFailures.inc({ task: 'sms-send' });
-            ctx.log.error({ messageId: item.messageId, code: (err as { code?: unknown }).code ?? 'INTERNAL' }, 'SMS send failed; retried after the visibility timeout');
+            ctx.log.error({ messageId: item.messageId, code: (err as { code?: unknown }).code ?? 'INTERNAL', error: (err as Error).name }, 'SMS send failed; retried after the visibility timeout');
           }).finally(() => inFlight.delete(p));
           inFlight.add(p);
         }

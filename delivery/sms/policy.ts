@@ -56,8 +56,13 @@ export interface SenderRates {
   shortCode: number;
 }
 
-/** Senders are paced 5 % under their limit: a send a few ms late, or a slow hop, still lands inside it at the carrier. */
-export const PACING_MARGIN = 1.05;
+/** Senders are paced 10 % under their limit: a send a little late, or a slow hop, still lands inside it at the carrier. */
+export const PACING_MARGIN = 1.1;
+
+/** How late a send may start after its slot and still keep the gap to the sender's next slot: half the margin, at least 20 ms. */
+export function lateAllowanceMs(intervalMs: number): number {
+  return Math.max(20, Math.floor((intervalMs - intervalMs / PACING_MARGIN) / 2));
+}
 
 export function senderIntervalMs(kind: 'long_code' | 'toll_free' | 'short_code', rates: SenderRates): number {
   const perSecond = kind === 'long_code' ? rates.longCode : kind === 'toll_free' ? rates.tollFree : rates.shortCode;

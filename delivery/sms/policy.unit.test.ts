@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decide, senderIntervalMs, type Recipient } from './policy.js';
+import { decide, lateAllowanceMs, senderIntervalMs, type Recipient } from './policy.js';
 
 const HOUR = 3_600_000;
 const now = 1_800_000_000_000;
@@ -37,8 +37,10 @@ describe('the SMS edge policy', () => {
   });
   test('senders are paced just under their rate', () => {
     const rates = { longCode: 1, tollFree: 3, shortCode: 100 };
-    assert.equal(senderIntervalMs('long_code', rates), 1050);
-    assert.equal(senderIntervalMs('toll_free', rates), 350);
+    assert.equal(senderIntervalMs('long_code', rates), 1100);
+    assert.equal(senderIntervalMs('toll_free', rates), 367);
     assert.equal(senderIntervalMs('short_code', rates), 11);
+    assert.equal(lateAllowanceMs(1100), 50);
+    assert.equal(lateAllowanceMs(11), 20);
   });
 });

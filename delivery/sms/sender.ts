@@ -11,7 +11,7 @@ import type { TwilioClients } from '../../platform/sms/client.js';
 import { countSegments } from '../../platform/sms/segments.js';
 import { classifyTwilioError, deliveryStateOf, retryDelay, type SendOutcome } from '../../platform/sms/twilio-errors.js';
 import type { QueuedSms, SmsQueue } from '../../platform/stores/sms-queue.js';
-import { decide, senderIntervalMs, type Recipient, type SenderRates } from './policy.js';
+import { decide, lateAllowanceMs, senderIntervalMs, type Recipient, type SenderRates } from './policy.js';
 
 /** How a recipient's state and phone are found; PostgreSQL and the vault in the service. */
 export interface RecipientDirectory {
@@ -43,7 +43,6 @@ interface SmsContent { text: string; quickReplies?: string[]; to?: string }
 
 const HOLD_MS = 2000; // a slot this close is waited for in process rather than queued again
 const EARLY_CLAIM_MS = 400; // a queued slot is claimed this much ahead, so the poll interval does not make it late
-const LATE_MS = 20; // a slot missed by more than this is given up and a new one reserved
 
 /**
  * Sends queued texts through the organisation's Twilio account: edge policy first (opt-out, consent,
@@ -55,7 +54,7 @@ export class SmsSender {
   private readonly segments: Counter<'encoding'>;
   private readonly dropped: Counter<'reason'>;
   private readonly latency: Histogram;
-  private readonly synced = new Map<string, number>();
+  private readonly synced = new Map<string, { at: number; done: Promise<void> }>();
 
   constructor(private readonly o: SmsSenderOptions) {
     this.sent = new Counter({ name: 'careloop_sms_sends_total', help: 'Twilio message creations by outcome (sent, retry, permanent)', labelNames: ['outcome'], registers: [o.registry] });
@@ -95,37 +94,47 @@ export class SmsSender {
       await this.status(m, 'UNDELIVERABLE', item.attempt, 'NO_PHONE');
       return this.o.queue.complete(item.messageId);
     }
-    let { sender, slotAt } = item;
-    // A slot claimed too late is given up: the sender's next slot may already be close behind it.
-    if (slotAt !== undefined && this.o.now() > slotAt + LATE_MS) [sender, slotAt] = [undefined, undefined];
-    if (sender === undefined || slotAt === undefined) {
-      const slot = await this.reserve(account);
-      if (slot === null && account.messagingServiceSid === null) return this.deadLetter(item, m, 'SMS_NO_SENDER', 'the SMS account has no sender numbers');
-      if (slot !== null) {
+    let { sender, slotAt, lateMs = 0, intervalMs } = item;
+    for (;;) {
+      // A slot missed (claimed or woken too late) is given up: the sender's next slot may be close behind it.
+      if (slotAt !== undefined && this.o.now() > slotAt + lateMs) [sender, slotAt] = [undefined, undefined];
+      if (sender === undefined || slotAt === undefined) {
+        const slot = await this.reserve(account);
+        if (slot === null) {
+          if (account.messagingServiceSid === null) return this.deadLetter(item, m, 'SMS_NO_SENDER', 'the SMS account has no sender numbers');
+          break; // a Messaging Service picks the sender and paces it at Twilio
+        }
         if (slot.at >= validUntil) {
           this.dropped.inc({ reason: 'EXPIRED' });
           await this.status(m, 'UNDELIVERABLE', item.attempt, 'EXPIRED');
           return this.o.queue.complete(item.messageId);
         }
-        ({ sender } = slot);
-        slotAt = slot.at;
+        ({ sender, at: slotAt } = slot);
+        ({ intervalMs } = slot);
+        lateMs = lateAllowanceMs(intervalMs);
         // Far slots wait in the queue (claimed a little early), near ones in this process: either way the send is on time.
-        if (slotAt - this.o.now() > HOLD_MS) return this.o.queue.reschedule({ ...item, sender, slotAt }, slotAt - EARLY_CLAIM_MS);
+        if (slotAt - this.o.now() > HOLD_MS) return this.o.queue.reschedule({ ...item, sender, slotAt, lateMs, intervalMs }, slotAt - EARLY_CLAIM_MS);
       }
+      await sleep(slotAt - this.o.now());
+      if (this.o.now() > slotAt + lateMs) continue;
+      if (intervalMs === undefined || sender === undefined || (await this.o.queue.startSend(account.organizationId, sender, intervalMs - lateMs))) break;
+      [sender, slotAt] = [undefined, undefined]; // the sender's previous send started late: this slot is too close to it
     }
-    if (slotAt !== undefined) await sleep(slotAt - this.o.now());
     const outcome = await this.create(account, sender, to, content.text, validUntil);
     this.sent.inc({ outcome: outcome.kind });
     return this.settle(item, m, account, outcome, content.text);
   }
 
-  private async reserve(account: SmsAccount): Promise<{ sender: string; at: number } | null> {
+  private async reserve(account: SmsAccount): Promise<{ sender: string; at: number; intervalMs: number } | null> {
     if (account.senders.length === 0) return null;
-    const last = this.synced.get(account.organizationId) ?? 0;
-    if (this.o.now() - last > 30_000) {
-      await this.o.queue.syncSenders(account.organizationId, account.senders.map((s) => ({ number: s.number, intervalMs: senderIntervalMs(s.kind, this.o.rates) })));
-      this.synced.set(account.organizationId, this.o.now());
+    // The pool follows the account's senders every 30 s; one sync at a time however many texts wait on it.
+    let sync = this.synced.get(account.organizationId);
+    if (sync === undefined || this.o.now() - sync.at > 30_000) {
+      sync = { at: this.o.now(), done: this.o.queue.syncSenders(account.organizationId, account.senders.map((s) => ({ number: s.number, intervalMs: senderIntervalMs(s.kind, this.o.rates) }))) };
+      this.synced.set(account.organizationId, sync);
+      sync.done.catch(() => this.synced.delete(account.organizationId));
     }
+    await sync.done;
     return this.o.queue.reserve(account.organizationId, this.o.now());
   }
 

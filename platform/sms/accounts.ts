@@ -49,7 +49,7 @@ interface AccountRow {
 
 /** Accounts by organisation and by account SID, read from PostgreSQL and kept for `ttlMs`. */
 export class SmsAccounts {
-  private readonly cache = new Map<string, { at: number; account: SmsAccount | null }>();
+  private readonly cache = new Map<string, { at: number; account: Promise<SmsAccount | null> }>();
 
   constructor(private readonly pool: PgPool, private readonly ttlMs = 30_000, private readonly now: () => number = Date.now, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -61,21 +61,27 @@ export class SmsAccounts {
     return this.load(`sid:${accountSid}`, 'a.account_sid = $1', accountSid);
   }
 
-  private async load(cacheKey: string, where: string, value: string): Promise<SmsAccount | null> {
+  /** One query per key and period however many callers ask at once (a burst of texts must not drain the pool). */
+  private load(cacheKey: string, where: string, value: string): Promise<SmsAccount | null> {
     const hit = this.cache.get(cacheKey);
     if (hit !== undefined && this.now() - hit.at < this.ttlMs) return hit.account;
+    const account = this.query(where, value);
+    this.cache.set(cacheKey, { at: this.now(), account });
+    account.catch(() => this.cache.delete(cacheKey));
+    return account;
+  }
+
+  private async query(where: string, value: string): Promise<SmsAccount | null> {
     const { rows } = await this.pool.query<AccountRow>(
       `SELECT a.organization_id, a.account_sid, a.auth_token_ref, a.messaging_service_sid, a.senders, a.help_text,
               o.display_name, o.care_team_contact, o.timezone, o.reminder_routine
          FROM sms_accounts a JOIN organizations o ON o.id = a.organization_id WHERE ${where}`, [value]);
     const r = rows[0];
-    const account = r === undefined ? null : {
+    return r === undefined ? null : {
       organizationId: r.organization_id, accountSid: r.account_sid, authToken: resolveSecretRef(r.auth_token_ref, this.env),
       messagingServiceSid: r.messaging_service_sid, senders: parseSenders(r.senders), displayName: r.display_name,
       helpText: r.help_text, careTeamContact: r.care_team_contact, timezone: r.timezone, quietHours: r.reminder_routine?.quietHours ?? null,
     };
-    this.cache.set(cacheKey, { at: this.now(), account });
-    return account;
   }
 }
 

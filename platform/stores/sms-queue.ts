@@ -14,9 +14,11 @@ export interface QueuedSms {
   offset: string;
   /** Sends tried so far. */
   attempt: number;
-  /** Set once a sender slot is reserved: the number and the instant it may send. */
+  /** Set once a sender slot is reserved: the number, the instant it may send, and how late it may still. */
   sender?: string;
   slotAt?: number;
+  lateMs?: number;
+  intervalMs?: number;
 }
 
 // Earliest free sender of the pool; its next slot moves one interval on. Members are "interval|number".
@@ -28,6 +30,14 @@ local slot = math.max(free, notBefore)
 local interval = tonumber(string.match(member, '^(%d+)|'))
 redis.call('ZADD', KEYS[1], slot + interval, member)
 return {member, tostring(slot)}`;
+
+// The last line of defence for a sender's rate: a send may start only this long after the sender's last one, by Redis' clock.
+const GUARD = `
+local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now - last < tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
+return 1`;
 
 // Due ids move a visibility timeout ahead (a crashed claimer's work comes back) and are returned with their items.
 const CLAIM = `
@@ -94,10 +104,16 @@ export class SmsQueue {
   }
 
   /** Reserves the earliest free slot of the pool at or after notBefore; null when the pool is empty. */
-  async reserve(organizationId: string, notBefore: number): Promise<{ sender: string; at: number } | null> {
+  async reserve(organizationId: string, notBefore: number): Promise<{ sender: string; at: number; intervalMs: number } | null> {
     const res = await this.redis.eval(RESERVE, { keys: [this.sendersKey(organizationId)], arguments: [String(notBefore)] }) as [string, string] | null;
     if (res === null) return null;
-    return { sender: res[0].slice(res[0].indexOf('|') + 1), at: Number(res[1]) };
+    const bar = res[0].indexOf('|');
+    return { sender: res[0].slice(bar + 1), at: Number(res[1]), intervalMs: Number(res[0].slice(0, bar)) };
+  }
+
+  /** true when the sender has not started a send within minGapMs (and now has); false: take another slot. */
+  async startSend(organizationId: string, sender: string, minGapMs: number): Promise<boolean> {
+    return (await this.redis.eval(GUARD, { keys: [`${this.prefix}sms:last:${organizationId}:${sender}`], arguments: [String(minGapMs)] })) === 1;
   }
 
   /** Which outbound message a Twilio message SID is, for its status callbacks. */

@@ -167,7 +167,7 @@ describe('two-way SMS through the real twilio client', () => {
     assert.match((await nextText(p.phone, n + 3, 'a reminder after START')).body, /Metformin/);
   });
 
-  test('two long codes, 100 texts through a 429 storm: none lost, no sender over 1 message/s; 21610 opts the patient out', async () => {
+  test('two long codes, 100 texts through a 429 storm: none lost, no sender over 1 message/s; 21610 opts the patient out', async (t) => {
     const [a, b, c] = [tenant.patients[1], tenant.patients[2], tenant.patients[3]];
     assert.ok(a && b && c);
     await sql(`INSERT INTO consents (patient_id, organization_id, channel, granted, source) VALUES ($1, $2, 'sms', true, 'test') ON CONFLICT DO NOTHING`, [c.id, tenant.organizationId]);
@@ -200,7 +200,7 @@ describe('two-way SMS through the real twilio client', () => {
       for (let i = 1; i < times.length; i++) minGap = Math.min(minGap, (times[i] as number) - (times[i - 1] as number));
     }
     const perSender = tenant.senders.map((s) => bulk.filter((m) => m.from === s).length);
-    console.log(`# 100 texts over 2 long codes: ${perSender.join(' + ')}; smallest gap between two texts of one sender ${minGap.toFixed(1)} ms; violations ${standIn.violations.length}`);
+    t.diagnostic(`100 texts over 2 long codes: ${perSender.join(' + ')}; smallest gap between two texts of one sender ${minGap.toFixed(1)} ms; violations ${standIn.violations.length}`);
     assert.ok(minGap >= 950, `a sender sent twice within ${minGap} ms`);
     assert.deepEqual(standIn.violations, []);
 

@@ -11,7 +11,7 @@ import type { Recipient } from './policy.js';
 import { SmsSender, type RecipientDirectory } from './sender.js';
 
 const MAX_VALIDITY_MS = 36_000_000; // Twilio's ValidityPeriod ceiling (10 h)
-const VISIBILITY_MS = 30_000; // a claimed text whose instance died is claimed again after this long
+const VISIBILITY_MS = 120_000; // a claimed text whose instance died is claimed again after this long (a busy one must not lose it to another first)
 
 /** Patient status and SMS consent from the system of record, the phone from the vault (audited). */
 export function pgDirectory(pool: PgPool, vault: Vault): RecipientDirectory {

@@ -3,13 +3,16 @@
  * process, the real twilio client) through the local Twilio stand-in, from a pool of long codes
  * held to their per-sender rate. Prints and writes (perf/results/) the rate from first to last
  * text received, and per sender the most texts in any 1-second window and the smallest gap.
- *   node dist/perf/sms/run.js [count=20000] [senders=1500]
+ *   node dist/perf/sms/run.js [count=20000] [senders=1500] [workers=1]
+ * workers > 1 starts that many delivery-sms processes, sharing the queue and the sender slots.
  * The texts go to not-yet-verified numbers (the destination sealed in the record, as verification
  * prompts are), so the figure is the SMS edge itself: queue, sender slots, twilio client, stand-in;
  * not the audited vault read a patient's text adds (see docs/sms.md).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { loadConfig } from '../../platform/config/config.js';
@@ -19,10 +22,10 @@ import { createLogger } from '../../platform/log.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
 import { migratePostgres } from '../../platform/storage/postgres.js';
-import { freePort, ProductProcess } from '../../test/product.js';
+import { freePort } from '../../test/product.js';
 import { fakeSid, TwilioStandIn } from '../../test/twilio-standin.js';
 
-const [count = 20_000, senderCount = 1500] = process.argv.slice(2).map(Number);
+const [count = 20_000, senderCount = 1500, workerCount = 1] = process.argv.slice(2).map(Number);
 const prefix = `perfsms${randomUUID().slice(0, 8)}.`;
 const redisPrefix = `perfsms${randomUUID().slice(0, 8)}:`;
 const token = randomUUID().replace(/-/g, '');
@@ -43,7 +46,22 @@ await pool.query(`INSERT INTO sms_accounts (organization_id, account_sid, auth_t
 
 const standIn = new TwilioStandIn({ authToken: token });
 const api = await standIn.start();
-let worker: ProductProcess | undefined;
+let workers: Worker[] = [];
+
+/** delivery-sms in its own process, as deployed; node flags (a CPU profile) optional. */
+interface Worker { output: string; stop(): Promise<void> }
+async function startWorker(env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<Worker> {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot(), 'dist/cli/main.js'), 'run', 'delivery-sms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const w = { output: '', async stop() { if (child.exitCode === null) { const exited = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await exited; } } };
+  child.stdout.on('data', (b: Buffer) => { w.output += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { w.output += b.toString(); });
+  const deadline = Date.now() + 60_000;
+  while (!w.output.includes('Ctrl-C stops the services')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`delivery-sms did not start:\n${w.output.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return w;
+}
 try {
   const keyring = await deps.keyring();
   const publisher = await deps.publisher();
@@ -61,12 +79,15 @@ try {
     }));
     await publisher.publish('chat.outbound', batch);
   }
-  console.log(`# ${count} texts queued on chat.outbound; starting delivery-sms with ${senderCount} long codes`);
-  worker = await ProductProcess.start(['delivery-sms'], {
+  console.log(`# ${count} texts queued on chat.outbound; starting ${workerCount} delivery-sms process(es) with ${senderCount} long codes`);
+  // PERF_SMS_PROFILE=dir writes the worker's CPU profile there (read it with perf/cpuprofile-top.ts).
+  const profile = process.env['PERF_SMS_PROFILE'];
+  const env = {
     ...process.env, TWILIO_AUTH_TOKEN_PERF: token, CARELOOP_KAFKA_TOPIC_PREFIX: prefix, CARELOOP_REDIS_KEY_PREFIX: redisPrefix,
-    CARELOOP_SMS_API_BASE_URL: api, CARELOOP_SERVICES_OPS_PORT: String(await freePort()), CARELOOP_LOG_LEVEL: 'warn',
+    CARELOOP_SMS_API_BASE_URL: api, CARELOOP_LOG_LEVEL: 'warn',
     ...(process.env['CARELOOP_SMS_CLAIM_BATCH'] === undefined ? {} : { CARELOOP_SMS_CLAIM_BATCH: process.env['CARELOOP_SMS_CLAIM_BATCH'] }),
-  });
+  };
+  workers = await Promise.all(Array.from({ length: workerCount }, async () => startWorker({ ...env, CARELOOP_SERVICES_OPS_PORT: String(await freePort()) }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])));
   const deadline = Date.now() + 180_000;
   while (standIn.received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const got = standIn.received;
@@ -88,18 +109,18 @@ try {
     }
   }
   const result = {
-    at: new Date().toISOString(), count, received: got.length, distinct: new Set(got.map((m) => m.to)).size, senders: senderCount, sendersUsed: bySender.size,
+    at: new Date().toISOString(), loadAverage: loadavg()[0], cpus: cpus().length, workers: workerCount, count, received: got.length, distinct: new Set(got.map((m) => m.to)).size, senders: senderCount, sendersUsed: bySender.size,
     seconds: Number(((last - first) / 1000).toFixed(2)), perSecond: Math.round((got.length - 1) / ((last - first) / 1000)), steadyPerSecond: Math.round(midRate),
     perSender: { maxInAnyOneSecond: maxInOneSecond, minGapMs: Number(minGapMs.toFixed(1)), limitPerSecond: cfg.sms.longCodeRate },
     violations: standIn.violations.length,
   };
   console.log(JSON.stringify(result));
-  if (process.env['PERF_SMS_LOG'] === '1') console.log(worker.output.slice(-4000));
+  if (process.env['PERF_SMS_LOG'] === '1') for (const w of workers) console.log(w.output.slice(-4000));
   const dir = join(repoRoot(), 'perf/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `sms-${result.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2) + '\n');
 } finally {
-  await worker?.stop();
+  await Promise.all(workers.map((w) => w.stop()));
   await standIn.stop();
   await pool.query('DELETE FROM sms_accounts WHERE organization_id = $1', [org]);
   const redis = await deps.redis();

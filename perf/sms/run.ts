@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
@@ -49,10 +49,18 @@ const api = await standIn.start();
 let workers: Worker[] = [];
 
 /** delivery-sms in its own process, as deployed; node flags (a CPU profile) optional. */
-interface Worker { output: string; stop(): Promise<void> }
+interface Worker { output: string; cpuSeconds(): number; stop(): Promise<void> }
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux clock ticks, 100 a second). */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return NaN; }
+}
 async function startWorker(env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<Worker> {
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot(), 'dist/cli/main.js'), 'run', 'delivery-sms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const w = { output: '', async stop() { if (child.exitCode === null) { const exited = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await exited; } } };
+  const w = { output: '', cpuSeconds: () => procCpuSeconds(child.pid), async stop() { if (child.exitCode === null) { const exited = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await exited; } } };
   child.stdout.on('data', (b: Buffer) => { w.output += b.toString(); });
   child.stderr.on('data', (b: Buffer) => { w.output += b.toString(); });
   const deadline = Date.now() + 60_000;
@@ -88,8 +96,10 @@ try {
     ...(process.env['CARELOOP_SMS_CLAIM_BATCH'] === undefined ? {} : { CARELOOP_SMS_CLAIM_BATCH: process.env['CARELOOP_SMS_CLAIM_BATCH'] }),
   };
   workers = await Promise.all(Array.from({ length: workerCount }, async () => startWorker({ ...env, CARELOOP_SERVICES_OPS_PORT: String(await freePort()) }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])));
+  const cpuAtStart = workers.reduce((n, w) => n + w.cpuSeconds(), 0);
   const deadline = Date.now() + 180_000;
   while (standIn.received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const workerCpu = workers.reduce((n, w) => n + w.cpuSeconds(), 0) - cpuAtStart;
   const got = standIn.received;
   const first = got[0]?.at ?? 0;
   const last = got[got.length - 1]?.at ?? 0;
@@ -113,6 +123,8 @@ try {
     seconds: Number(((last - first) / 1000).toFixed(2)), perSecond: Math.round((got.length - 1) / ((last - first) / 1000)), steadyPerSecond: Math.round(midRate),
     perSender: { maxInAnyOneSecond: maxInOneSecond, minGapMs: Number(minGapMs.toFixed(1)), limitPerSecond: cfg.sms.longCodeRate },
     violations: standIn.violations.length,
+    // What the machine gave the workers: texts per second of their CPU time is the figure a free core would show.
+    workerCpuSeconds: Number(workerCpu.toFixed(2)), textsPerWorkerCpuSecond: Math.round(got.length / workerCpu),
   };
   console.log(JSON.stringify(result));
   if (process.env['PERF_SMS_LOG'] === '1') for (const w of workers) console.log(w.output.slice(-4000));

@@ -110,9 +110,14 @@ try {
   for (const m of got) bySender.set(m.from ?? '', [...(bySender.get(m.from ?? '') ?? []), m.at]);
   let minGapMs = Infinity;
   let maxInOneSecond = 0;
+  let gapsUnderLimit = 0;
   for (const times of bySender.values()) {
     times.sort((a, b) => a - b);
-    for (let i = 1; i < times.length; i++) minGapMs = Math.min(minGapMs, (times[i] as number) - (times[i - 1] as number));
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i] as number) - (times[i - 1] as number);
+      minGapMs = Math.min(minGapMs, gap);
+      if (gap < 1000 / cfg.sms.longCodeRate) gapsUnderLimit++;
+    }
     for (let i = 0, j = 0; i < times.length; i++) {
       while ((times[i] as number) - (times[j] as number) >= 1000) j++;
       maxInOneSecond = Math.max(maxInOneSecond, i - j + 1);
@@ -121,7 +126,7 @@ try {
   const result = {
     at: new Date().toISOString(), loadAverage: loadavg()[0], cpus: cpus().length, workers: workerCount, count, received: got.length, distinct: new Set(got.map((m) => m.to)).size, senders: senderCount, sendersUsed: bySender.size,
     seconds: Number(((last - first) / 1000).toFixed(2)), perSecond: Math.round((got.length - 1) / ((last - first) / 1000)), steadyPerSecond: Math.round(midRate),
-    perSender: { maxInAnyOneSecond: maxInOneSecond, minGapMs: Number(minGapMs.toFixed(1)), limitPerSecond: cfg.sms.longCodeRate },
+    perSender: { maxInAnyOneSecond: maxInOneSecond, minGapMs: Number(minGapMs.toFixed(1)), gapsUnderLimit, gaps: got.length - bySender.size, limitPerSecond: cfg.sms.longCodeRate },
     violations: standIn.violations.length,
     // What the machine gave the workers: texts per second of their CPU time is the figure a free core would show.
     workerCpuSeconds: Number(workerCpu.toFixed(2)), textsPerWorkerCpuSecond: Math.round(got.length / workerCpu),

@@ -103,7 +103,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
   const env = {
     ...process.env,
     CARELOOP_KAFKA_TOPIC_PREFIX: prefix, CARELOOP_CLICKHOUSE_DATABASE: database,
-    CARELOOP_SERVICES_OPS_PORT: String(opsPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_LOG_LEVEL: 'warn',
+    CARELOOP_SERVICES_OPS_PORT: String(opsPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_SERVICES_TWILIO_PORT: String(await freePort()), CARELOOP_LOG_LEVEL: 'warn',
   };
   const child = spawn(process.execPath, [cli, 'up', '--no-stack'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -124,7 +124,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
     const health = await fetch(`http://127.0.0.1:${opsPort}/health`);
     const report = (await health.json()) as { status: string; services: string[]; checks: Record<string, { status: string }> };
     assert.equal(health.status, 200, JSON.stringify(report));
-    assert.deepEqual(report.services.sort(), ['actions', 'analytics-sink', 'api', 'delivery-push', 'delivery-ws', 'dialogue', 'gateway', 'intent', 'scheduler']);
+    assert.deepEqual(report.services.sort(), ['actions', 'analytics-sink', 'api', 'delivery-push', 'delivery-sms', 'delivery-ws', 'dialogue', 'gateway', 'intent', 'scheduler', 'twilio']);
     for (const dep of ['kafka', 'registry', 'postgres', 'redis', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
     assert.match(out, new RegExp(`chat page\\s+http://127\\.0\\.0\\.1:${gatewayPort}/`));
     assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);

@@ -8,9 +8,11 @@ import { analyticsSink } from '../stream-processors/analytics-sink/main.js';
 import { wsDelivery } from '../delivery/ws/main.js';
 import { scheduler } from '../stream-processors/scheduler/main.js';
 import { pushDelivery } from '../delivery/push/main.js';
+import { smsDelivery } from '../delivery/sms/main.js';
+import { twilioIngest } from '../ingest/twilio/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

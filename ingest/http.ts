@@ -27,7 +27,7 @@ export function httpError(err: unknown): ReturnType<typeof toHttpError> {
 }
 
 /** What a listener reports about itself: its name on the HTTP metrics and spans. */
-export interface HttpObservation { server: 'api' | 'gateway'; metrics: Metrics }
+export interface HttpObservation { server: 'api' | 'gateway' | 'twilio'; metrics: Metrics }
 
 /**
  * Counts and times every request by route template (never the raw path, whose ids would become

@@ -36,7 +36,7 @@ before(async () => {
   await prepare(cfg);
   product = await ProductProcess.start(['all'], {
     ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database,
-    CARELOOP_SERVICES_API_PORT: String(ports.api), CARELOOP_SERVICES_GATEWAY_PORT: String(ports.gateway), CARELOOP_SERVICES_OPS_PORT: String(ports.ops),
+    CARELOOP_SERVICES_API_PORT: String(ports.api), CARELOOP_SERVICES_GATEWAY_PORT: String(ports.gateway), CARELOOP_SERVICES_OPS_PORT: String(ports.ops), CARELOOP_SERVICES_TWILIO_PORT: String(await freePort()),
     CARELOOP_LOG_LEVEL: 'debug', CARELOOP_CONSUMER_SESSION_TIMEOUT: '6s',
   });
 });

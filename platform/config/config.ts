@@ -25,11 +25,15 @@ export interface Config {
   readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number; readonly caFile: string };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string; readonly retentionMonths: number };
-  readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string };
+  readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string; readonly twilioPort: number };
   readonly crypto: { readonly masterKey: string; readonly masterKeyFile: string; readonly previousMasterKeyFile: string; readonly keyCacheTtl: Milliseconds };
   readonly gateway: { readonly heartbeatInterval: Milliseconds; readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxFrameBytes: number; readonly resendWindow: Milliseconds; readonly allowedOrigins: string; readonly historyLines: number };
   readonly delivery: { readonly dedupeWindow: Milliseconds; readonly fallbackAfter: Milliseconds; readonly fallbackPollInterval: Milliseconds };
   readonly push: { readonly vapidKeyFile: string; readonly vapidSubject: string; readonly fcmServiceAccountFile: string; readonly fcmTokenUrl: string; readonly fcmApiUrl: string; readonly caFile: string; readonly chatUrl: string };
+  readonly sms: {
+    readonly webhookBaseUrl: string; readonly apiBaseUrl: string; readonly longCodeRate: number; readonly tollFreeRate: number; readonly shortCodeRate: number;
+    readonly validityPeriod: Milliseconds; readonly maxAttempts: number; readonly retryBackoff: Milliseconds; readonly pollInterval: Milliseconds; readonly claimBatch: number;
+  };
   readonly auth: {
     readonly sessionSecret: string; readonly sessionSecretFile: string; readonly sessionTtl: Milliseconds;
     readonly staffIssuer: string; readonly staffAudience: string; readonly staffJwksUrl: string; readonly staffJwksFile: string;

@@ -151,6 +151,17 @@ export const CONFIG_SPEC = {
   'push.fcmApiUrl': { type: { kind: 'url', protocols: ['http:', 'https:'] }, default: 'https://fcm.googleapis.com', doc: 'FCM HTTP v1 base URL (tests point it at a local server)' },
   'push.caFile': { type: { kind: 'string' }, default: '', doc: 'extra PEM CA bundle trusted for Web Push endpoints (a private push service, tests)' },
   'push.chatUrl': { type: { kind: 'string' }, default: '', doc: 'public URL of the chat page, the deep link of every notification (default: the gateway on services.host)' },
+  'services.twilioPort': { type: port, default: '3002', doc: 'Twilio webhooks (inbound SMS and status callbacks) of the twilio ingest service' },
+  'sms.webhookBaseUrl': { type: { kind: 'string' }, default: '', doc: 'the public base URL Twilio calls (https://sms.clinic.example), as signed by Twilio; a load balancer rewrites the local one; empty: the listener\'s own URL' },
+  'sms.apiBaseUrl': { type: { kind: 'string' }, default: '', doc: 'base URL of the Twilio REST API; empty: https://api.twilio.com (tests and benchmarks point it at a local server)' },
+  'sms.longCodeRate': { type: { kind: 'int', min: 1, max: 1000 }, default: '1', doc: 'messages per second one long code may send' },
+  'sms.tollFreeRate': { type: { kind: 'int', min: 1, max: 1000 }, default: '3', doc: 'messages per second one toll-free number may send' },
+  'sms.shortCodeRate': { type: { kind: 'int', min: 1, max: 10_000 }, default: '100', doc: 'messages per second one short code may send' },
+  'sms.validityPeriod': { type: duration, default: '4h', doc: 'a text not sent within this long of its creation (queued behind rate limits, quiet hours or retries) is dropped as stale; at most 10h (Twilio\'s ValidityPeriod)' },
+  'sms.maxAttempts': { type: { kind: 'int', min: 1, max: 50 }, default: '8', doc: 'sends of one text on 429 and 5xx answers before it is dead-lettered' },
+  'sms.retryBackoff': { type: duration, default: '1s', doc: 'first retry delay after a 429 or 5xx; doubles each attempt (capped at 1m), with full jitter' },
+  'sms.pollInterval': { type: duration, default: '100ms', doc: 'how often delivery-sms claims due texts from its queue' },
+  'sms.claimBatch': { type: { kind: 'int', min: 1, max: 10_000 }, default: '500', doc: 'texts one delivery-sms instance claims per poll' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

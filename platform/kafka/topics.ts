@@ -44,6 +44,7 @@ export const GROUPS = [
   { id: 'profiling', topics: ['chat.intents', 'patient.actions', 'delivery.status'], doc: 'behavioural profiles' },
   { id: 'analytics-sink', topics: ['chat.inbound', 'chat.intents', 'chat.outbound', 'patient.signals', 'patient.actions', 'delivery.status'], doc: 'ClickHouse analytics, pseudonymous and without text' },
   { id: 'delivery-push', topics: ['chat.outbound'], doc: 'Web Push and FCM notifications, and fallbacks of unseen reminders' },
+  { id: 'delivery-sms', topics: ['chat.outbound'], doc: 'SMS delivery through Twilio' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

@@ -37,10 +37,10 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
         await client.query(`UPDATE patients SET status = $3, updated_at = now() WHERE id = $1 AND organization_id = $2 AND status <> 'erased'`,
           [a.patientId, a.organizationId, granted ? 'active' : 'opted_out']);
         await client.query(
-          `INSERT INTO consents (patient_id, organization_id, channel, granted, recorded_at, source) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), 'chat')
+          `INSERT INTO consents (patient_id, organization_id, channel, granted, recorded_at, source) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), $6)
            ON CONFLICT (patient_id, channel) DO UPDATE SET granted = EXCLUDED.granted, recorded_at = EXCLUDED.recorded_at, source = EXCLUDED.source
            WHERE consents.recorded_at <= EXCLUDED.recorded_at`,
-          [a.patientId, a.organizationId, channel, granted, a.occurredAt]);
+          [a.patientId, a.organizationId, channel, granted, a.occurredAt, a.attributes['source'] ?? 'chat']); // 'carrier_21610' when Twilio reports the number unsubscribed
       });
       return;
     }

@@ -1,0 +1,136 @@
+import type { RedisClient } from '../storage/redis.js';
+
+/*
+ * The SMS send queue and the sender slots, shared by every delivery-sms instance in Redis. Members
+ * are message ids and the organisation's own sender numbers; the message content stays sealed.
+ */
+
+/** A message waiting to be sent: the outbound record (content sealed) and where it stands. */
+export interface QueuedSms {
+  messageId: string;
+  /** The chat.outbound record's Avro bytes in base64 (its content still sealed), as consumed. */
+  raw: string;
+  partition: number;
+  offset: string;
+  /** Sends tried so far. */
+  attempt: number;
+  /** Set once a sender slot is reserved: the number, the instant it may send, and how late it may still. */
+  sender?: string;
+  slotAt?: number;
+  lateMs?: number;
+  intervalMs?: number;
+}
+
+// Earliest free sender of the pool; its next slot moves one interval on. Members are "interval|number".
+const RESERVE = `
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then return false end
+local member = top[1]; local free = tonumber(top[2]); local notBefore = tonumber(ARGV[1])
+local slot = math.max(free, notBefore)
+local interval = tonumber(string.match(member, '^(%d+)|'))
+redis.call('ZADD', KEYS[1], slot + interval, member)
+return {member, tostring(slot)}`;
+
+// The last line of defence for a sender's rate: a send may start only this long after the sender's last one, by Redis' clock.
+const GUARD = `
+local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now - last < tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
+return 1`;
+
+// Due ids move a visibility timeout ahead (a crashed claimer's work comes back) and are returned with their items.
+const CLAIM = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for i, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
+  local item = redis.call('HGET', KEYS[2], id)
+  if item then table.insert(out, item) else redis.call('ZREM', KEYS[1], id) end
+end
+return out`;
+
+// Queues unless the id is queued or was sent within the dedupe window: a replayed record is sent once.
+const ENQUEUE = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`;
+
+export class SmsQueue {
+  constructor(private readonly redis: RedisClient, private readonly prefix = '', private readonly dedupeTtlSeconds = 6 * 3600) {}
+
+  private get queueKey(): string { return `${this.prefix}sms:queue`; }
+  private get itemsKey(): string { return `${this.prefix}sms:items`; }
+  private doneKey(messageId: string): string { return `${this.prefix}sms:done:${messageId}`; }
+  private sendersKey(organizationId: string): string { return `${this.prefix}sms:senders:${organizationId}`; }
+  private sidKey(sid: string): string { return `${this.prefix}sms:sid:${sid}`; }
+
+  /** false when this message id is already queued or was sent recently. */
+  async enqueue(item: QueuedSms, dueAt: number): Promise<boolean> {
+    const res = await this.redis.eval(ENQUEUE, { keys: [this.queueKey, this.itemsKey, this.doneKey(item.messageId)], arguments: [item.messageId, JSON.stringify(item), String(dueAt)] });
+    return res === 1;
+  }
+
+  async claim(now: number, visibilityMs: number, limit: number): Promise<QueuedSms[]> {
+    const res = await this.redis.eval(CLAIM, { keys: [this.queueKey, this.itemsKey], arguments: [String(now), String(visibilityMs), String(limit)] }) as string[];
+    return res.map((s) => JSON.parse(s) as QueuedSms);
+  }
+
+  /** Puts a claimed item back, changed, to be claimed again at dueAt. */
+  async reschedule(item: QueuedSms, dueAt: number): Promise<void> {
+    await this.redis.multi().hSet(this.itemsKey, item.messageId, JSON.stringify(item)).zAdd(this.queueKey, { score: dueAt, value: item.messageId }).exec();
+  }
+
+  /** Done with it (sent, dropped or dead-lettered): out of the queue, remembered for the dedupe window. */
+  async complete(messageId: string): Promise<void> {
+    await this.redis.multi().zRem(this.queueKey, messageId).hDel(this.itemsKey, messageId).set(this.doneKey(messageId), '1', { EX: this.dedupeTtlSeconds }).exec();
+  }
+
+  async depth(): Promise<number> {
+    return this.redis.zCard(this.queueKey);
+  }
+
+  /** Makes the organisation's sender pool match `senders` (interval ms per number), keeping reserved slots. */
+  async syncSenders(organizationId: string, senders: ReadonlyArray<{ number: string; intervalMs: number }>): Promise<void> {
+    const key = this.sendersKey(organizationId);
+    const wanted = new Set(senders.map((s) => `${s.intervalMs}|${s.number}`));
+    const present = await this.redis.zRange(key, 0, -1);
+    const stale = present.filter((m) => !wanted.has(m));
+    const multi = this.redis.multi();
+    if (stale.length > 0) multi.zRem(key, stale);
+    if (wanted.size > 0) multi.zAdd(key, [...wanted].map((value) => ({ score: 0, value })), { NX: true });
+    await multi.exec();
+  }
+
+  /** Reserves the earliest free slot of the pool at or after notBefore; null when the pool is empty. */
+  async reserve(organizationId: string, notBefore: number): Promise<{ sender: string; at: number; intervalMs: number } | null> {
+    const res = await this.redis.eval(RESERVE, { keys: [this.sendersKey(organizationId)], arguments: [String(notBefore)] }) as [string, string] | null;
+    if (res === null) return null;
+    const bar = res[0].indexOf('|');
+    return { sender: res[0].slice(bar + 1), at: Number(res[1]), intervalMs: Number(res[0].slice(0, bar)) };
+  }
+
+  /** true when the sender has not started a send within minGapMs (and now has); false: take another slot. */
+  async startSend(organizationId: string, sender: string, minGapMs: number): Promise<boolean> {
+    return (await this.redis.eval(GUARD, { keys: [`${this.prefix}sms:last:${organizationId}:${sender}`], arguments: [String(minGapMs)] })) === 1;
+  }
+
+  /** Which outbound message a Twilio message SID is, for its status callbacks. */
+  async rememberSid(sid: string, ids: SmsIds, ttlSeconds = 7 * 86_400): Promise<void> {
+    await this.redis.set(this.sidKey(sid), JSON.stringify(ids), { EX: ttlSeconds });
+  }
+
+  async idsOfSid(sid: string): Promise<SmsIds | null> {
+    const raw = await this.redis.get(this.sidKey(sid));
+    return raw === null ? null : JSON.parse(raw) as SmsIds;
+  }
+}
+
+/** The pseudonymous ids a status callback is reported under. */
+export interface SmsIds {
+  messageId: string;
+  traceId: string;
+  organizationId: string;
+  patientId: string;
+}

@@ -43,6 +43,7 @@ export const GROUPS = [
   { id: 'actions', topics: ['patient.actions'], doc: 'records adherence, consent and escalations in the system of record' },
   { id: 'profiling', topics: ['chat.intents', 'patient.actions', 'delivery.status'], doc: 'behavioural profiles' },
   { id: 'analytics-sink', topics: ['chat.inbound', 'chat.intents', 'chat.outbound', 'patient.signals', 'patient.actions', 'delivery.status'], doc: 'ClickHouse analytics, pseudonymous and without text' },
+  { id: 'reminder-planner', topics: ['patient.signals'], doc: 're-plans a patient\'s reminders on a care-plan change' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

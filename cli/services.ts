@@ -10,9 +10,10 @@ import { scheduler } from '../stream-processors/scheduler/main.js';
 import { pushDelivery } from '../delivery/push/main.js';
 import { smsDelivery } from '../delivery/sms/main.js';
 import { twilioIngest } from '../ingest/twilio/main.js';
+import { reminderPlanner } from '../stream-processors/reminder-planner/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

@@ -112,7 +112,7 @@ export const CONFIG_SPEC = {
 
   'audit.anchorInterval': { type: duration, default: '1m', doc: 'how often the scheduler copies audit chain heads to the audit.anchors topic (0s turns anchoring off)' },
 
-  'reminders.enabled': { type: bool, default: 'false', doc: 'the scheduler plans medication and refill reminders from the care plan and dispatches them as dose_due/refill_due signals (off until plans follow care-plan changes from patient.signals)' },
+  'reminders.enabled': { type: bool, default: 'true', doc: 'the scheduler plans medication and refill reminders from the care plan and dispatches them as dose_due/refill_due signals; the reminder-planner re-plans a patient on care-plan changes from patient.signals' },
   'reminders.shards': { type: { kind: 'int', min: 1, max: 1024 }, default: '12', doc: 'shards of the reminder due index (a patient\'s shard is a hash of its id); every scheduler claims from all, atomically per shard' },
   'reminders.planHorizon': { type: duration, default: '2d', doc: 'how far ahead occurrences are computed and stored in PostgreSQL' },
   'reminders.indexHorizon': { type: duration, default: '10m', doc: 'how far ahead stored occurrences are copied into the Redis due index' },

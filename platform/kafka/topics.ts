@@ -45,6 +45,7 @@ export const GROUPS = [
   { id: 'analytics-sink', topics: ['chat.inbound', 'chat.intents', 'chat.outbound', 'patient.signals', 'patient.actions', 'delivery.status'], doc: 'ClickHouse analytics, pseudonymous and without text' },
   { id: 'delivery-push', topics: ['chat.outbound'], doc: 'Web Push and FCM notifications, and fallbacks of unseen reminders' },
   { id: 'delivery-sms', topics: ['chat.outbound'], doc: 'SMS delivery through Twilio' },
+  { id: 'reminder-planner', topics: ['patient.signals'], doc: 're-plans a patient\'s reminders on a care-plan change' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

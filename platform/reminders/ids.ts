@@ -19,3 +19,9 @@ export function shardOf(patientId: string, shards: number): number {
   }
   return h % Math.max(1, shards);
 }
+
+/** The planned instant an occurrence id names (before any quiet-hours deferral); null when it names none. */
+export function plannedAtOf(id: string): number | null {
+  const m = /:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/.exec(id);
+  return m === null ? null : Date.parse(m[1] as string);
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { occurrenceId, shardOf } from './ids.js';
+import { occurrenceId, plannedAtOf, shardOf } from './ids.js';
 import { doseOccurrences, scheduleOccurrences, type DosageTiming, type OccurrenceWindow } from './occurrences.js';
 import { planDoses } from './plan.js';
 import { refillDueAt, supplyDays } from './refill.js';
@@ -121,4 +121,10 @@ describe('refill due from a dispense', () => {
     const handed = at('2026-03-08T15:00Z');
     assert.equal(refillDueAt({ handedOverAt: handed, daysSupply: 2 }, { leadDays: 5, at: '09:00', timeZone: NY }), handed);
   });
+});
+
+test('an occurrence id gives back its planned instant (the quiet-hours metric compares it with the due time)', () => {
+  const t = at('2026-03-08T12:00:00Z');
+  assert.equal(plannedAtOf(occurrenceId('dose_due', 'med:with:colons', t)), t);
+  assert.equal(plannedAtOf('dose_due:rx1:x'), null);
 });

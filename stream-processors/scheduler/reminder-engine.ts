@@ -1,14 +1,14 @@
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
-import { shardOf } from '../../platform/reminders/ids.js';
-import { planPatient, replansOn, type PlanOptions } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
+import { plannedAtOf } from '../../platform/reminders/ids.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { ClaimedReminder, ReminderIndex } from '../../platform/stores/reminder-index.js';
-import { loadPatientPlan, type OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import type { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import type { ReminderMetrics } from './reminder-metrics.js';
+import { ReminderPlanner } from './reminder-planner.js';
 
 export interface ReminderEngineOptions {
   shards: number;
@@ -47,37 +47,26 @@ export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions
  * tests drive it with a fake clock; every step is safe to run on several schedulers at once.
  */
 export class ReminderEngine {
-  private readonly plan: PlanOptions;
+  readonly planner: ReminderPlanner;
 
   constructor(private readonly deps: ReminderEngineDeps, private readonly opts: ReminderEngineOptions) {
-    this.plan = { refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime };
+    this.planner = new ReminderPlanner({ pool: deps.pool, occurrences: deps.occurrences, metrics: deps.metrics },
+      { shards: opts.shards, planHorizon: opts.planHorizon, refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime });
   }
 
   /** Re-plans one patient from `now` over the plan horizon (a care-plan change calls this). */
   async planPatient(patientId: string, now: number): Promise<{ added: number; cancelled: number }> {
-    const plan = await loadPatientPlan(this.deps.pool, patientId);
-    const until = now + this.opts.planHorizon;
-    const planned = plan === null ? [] : planPatient(plan, now, until, this.plan).map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
-    const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
-    this.deps.metrics.planned.inc(result.added);
-    return result;
+    return this.planner.planPatient(patientId, now);
   }
 
-  /**
-   * A care-plan change from patient.signals (a prescription started or stopped, a new dispense):
-   * re-plans the patient at once; other signals are ignored. Returns whether it re-planned.
-   */
+  /** A care-plan change from patient.signals re-plans the patient at once; other signals are ignored. Returns whether it re-planned. */
   async onSignal(signal: Pick<PatientSignal, 'type' | 'patientId'>, now: number): Promise<boolean> {
-    if (!replansOn(signal.type)) return false;
-    await this.planPatient(signal.patientId, now);
-    return true;
+    return this.planner.onSignal(signal, now);
   }
 
   /** Plans patients whose plan ends within half a horizon (or who have none); returns how many. */
   async planBehind(now: number, limit = 500): Promise<number> {
-    const patients = await this.deps.occurrences.patientsBehind(now + this.opts.planHorizon / 2, limit, this.opts.organizations);
-    for (const p of patients) await this.planPatient(p, now);
-    return patients.length;
+    return this.planner.planBehind(now, this.opts.organizations, limit);
   }
 
   /** Copies pending occurrences due before now + index horizon into the due index; after a Redis flush, re-indexes everything first. */
@@ -113,6 +102,7 @@ export class ReminderEngine {
       const s = states.get(c.id);
       const keep = s === 'indexed' || s === 'pending';
       if (!keep) this.deps.metrics.stale.inc({ kind: c.kind });
+      if (s === 'cancelled') this.deps.metrics.suppressed.inc({ reason: 'cancelled' });
       return keep;
     });
     try {
@@ -124,7 +114,10 @@ export class ReminderEngine {
     await this.deps.occurrences.markDispatched(wanted.map((c) => c.id), now);
     for (const c of wanted) {
       this.deps.metrics.dispatched.inc({ kind: c.kind });
-      if (!c.redelivery) this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
+      if (c.redelivery) continue;
+      this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
+      // Due later than the id's planned instant: quiet hours deferred it.
+      if ((plannedAtOf(c.id) ?? c.dueAt) < c.dueAt) this.deps.metrics.suppressed.inc({ reason: 'quiet_hours' });
     }
     await this.deps.index.ack(shard, claimed);
     return wanted.length;

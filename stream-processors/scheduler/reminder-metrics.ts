@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** Reminder engine metrics, by kind (dose_due, refill_due) and stage only: never a patient or medication. */
+/** Reminder engine metrics, by kind (dose_due, refill_due), stage, reason or signal type only: never a patient or medication. */
 export interface ReminderMetrics {
   /** Reminders that fell due and were claimed for the first time. */
   due: Counter<'kind'>;
@@ -9,17 +9,26 @@ export interface ReminderMetrics {
   redelivered: Counter<'kind'>;
   /** Dispatch time minus due time, first deliveries. */
   lateness: Histogram<'kind'>;
-  /** Failed rounds, by stage (plan, index, claim, publish, ack). */
+  /** Failed rounds, by stage (plan, index, claim, publish, ack, replan). */
   failed: Counter<'stage'>;
   /** Claimed but already dispatched or cancelled (re-planned away): dropped without a signal. */
   stale: Counter<'kind'>;
   /** Occurrences newly stored (or revived) by planning. */
   planned: Counter;
+  /** Patients re-planned at once on a care-plan change, by the signal type that caused it. */
+  replanned: Counter<'signal'>;
+  /** Reminders held back, by reason: quiet_hours (deferred to the window's end), cancelled (re-planned away after indexing), not_active (STOP or erasure). */
+  suppressed: Counter<'reason'>;
 }
 
+// `careloop run all` starts the scheduler and the planner in one process, on one registry.
+const byRegistry = new WeakMap<Registry, ReminderMetrics>();
+
 export function createReminderMetrics(registry: Registry): ReminderMetrics {
+  const known = byRegistry.get(registry);
+  if (known !== undefined) return known;
   const counter = <L extends string>(name: string, help: string, label: L): Counter<L> => new Counter({ name, help, labelNames: [label], registers: [registry] });
-  return {
+  const metrics: ReminderMetrics = {
     due: counter('careloop_reminders_due_total', 'Reminders that fell due (claimed for the first time), by kind', 'kind'),
     dispatched: counter('careloop_reminders_dispatched_total', 'Reminder signals published on patient.signals, by kind (redeliveries included)', 'kind'),
     redelivered: counter('careloop_reminders_redelivered_total', 'Reminders claimed again after their claim was not acknowledged in time, by kind', 'kind'),
@@ -27,8 +36,12 @@ export function createReminderMetrics(registry: Registry): ReminderMetrics {
       name: 'careloop_reminders_lateness_seconds', help: 'Time from a reminder\'s due time to its signal being published, first deliveries', labelNames: ['kind'],
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600], registers: [registry],
     }),
-    failed: counter('careloop_reminders_failed_total', 'Failed reminder engine rounds, by stage (plan, index, claim, publish, ack)', 'stage'),
+    failed: counter('careloop_reminders_failed_total', 'Failed reminder engine rounds, by stage (plan, index, claim, publish, ack, replan)', 'stage'),
     stale: counter('careloop_reminders_stale_total', 'Claimed reminders dropped because they were already dispatched or cancelled, by kind', 'kind'),
     planned: new Counter({ name: 'careloop_reminders_planned_total', help: 'Occurrences newly stored (or revived) by planning', registers: [registry] }),
+    replanned: counter('careloop_reminders_replanned_total', 'Patients re-planned at once on a care-plan change from patient.signals, by signal type', 'signal'),
+    suppressed: counter('careloop_reminders_suppressed_total', 'Reminders held back, by reason (quiet_hours: deferred; cancelled: re-planned away; not_active: STOP or erasure)', 'reason'),
   };
+  byRegistry.set(registry, metrics);
+  return metrics;
 }

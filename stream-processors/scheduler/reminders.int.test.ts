@@ -205,6 +205,8 @@ test('a stopped prescription cancels its future reminders at once, even those al
   assert.deepEqual(rows.map((r) => [r.plan_item_id.slice(-1), r.state]), [['a', 'indexed'], ['a', 'pending'], ['b', 'cancelled'], ['b', 'cancelled']]);
   assert.equal(await e.dispatch(at('2026-07-01T09:00Z')), 1, 'only the active medication');
   assert.equal(await count(metrics.stale), 1, 'the indexed reminder of the stopped one was dropped on claim');
+  assert.equal(await count(metrics.suppressed, ['reason', 'cancelled']), 1, 'and counted as suppressed, cancelled');
+  assert.equal(await count(metrics.replanned, ['signal', 'medication_stopped']), 1);
   const signals = await signalsOf(patient);
   assert.deepEqual(signals.map((s) => s.attributes['medication_id']), [`${patient}_a`]);
 });

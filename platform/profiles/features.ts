@@ -53,12 +53,12 @@ export interface DoseHistory {
   lastDay: number;
   /** Bit i (i = 0 is lastDay, i = 1 the day before…) set when a dose was due or answered that day. */
   dueDays: Uint8Array;
-  /** Bit i set when every answered dose of that day was taken (no dose reported missed). */
+  /** Bit i set when a dose was reported taken that day. */
   takenDays: Uint8Array;
+  /** Bit i set when a dose was reported missed that day (a covered day is taken and not missed). */
+  missedDays: Uint8Array;
   /** Doses reported missed, by local weekday 0 = Sunday … 6 = Saturday. */
   missedByWeekday: number[];
-  /** Longest run of consecutive taken days seen in the window. */
-  longestStreak: number;
 }
 
 /** The learned scores, written by the daily segment and risk job (profiling/). */
@@ -93,6 +93,8 @@ export interface ProfileFeatures {
   /** Recent proactive deliveries and inbound times (minutes since epoch), to pair answers in either arrival order. */
   recentPrompts: Array<{ at: number; channel: ProfileChannel; answered: boolean }>;
   recentInbound: Array<{ at: number; channel: ProfileChannel }>;
+  /** The newest event ids applied (event minute, 32-bit id hash), so a redelivered record changes nothing. */
+  seen: Array<{ at: number; hash: number }>;
 }
 
 /** Derived, read-only view that workflows and other services use; computed from ProfileFeatures. */
@@ -106,8 +108,16 @@ export interface ProfileSummary {
   pdc7: number | null;
   pdc30: number | null;
   pdc90: number | null;
+  /** Consecutive covered days ending on the last dose day (or the day before, if that day is still open). */
   currentStreak: number;
+  /** Longest run of covered days in the 90-day window. */
   longestStreak: number;
+  /** Doses reported missed, by local weekday 0 = Sunday … 6 = Saturday. */
+  missedByWeekday: number[];
+  /** Answered / prompts per local hour over both channels (null where never prompted). */
+  responseByHour: Array<number | null>;
+  /** Mean minutes from delivery to answer (null when never answered). */
+  meanLatencyMinutes: number | null;
   /** Answered / prompts over all hours and channels (null when never prompted). */
   responseRate: number | null;
   /** Local hour with the most activity, or null. */
@@ -135,7 +145,7 @@ export function emptyProfile(): ProfileFeatures {
     events: 0,
     channels: { WEB: emptyHours(), SMS: emptyHours() },
     languages: { en: 0, es: 0 },
-    dose: { lastDay: 0, dueDays: new Uint8Array(bytes), takenDays: new Uint8Array(bytes), missedByWeekday: zeros(7), longestStreak: 0 },
+    dose: { lastDay: 0, dueDays: new Uint8Array(bytes), takenDays: new Uint8Array(bytes), missedDays: new Uint8Array(bytes), missedByWeekday: zeros(7) },
     weeklyMessages: zeros(ENGAGEMENT_WEEKS),
     lastWeek: 0,
     demographics: { ageBand: 'unknown', sex: 'unknown', zip3: '' },
@@ -143,5 +153,6 @@ export function emptyProfile(): ProfileFeatures {
     scores: { segment: 0, risk: 0, riskLevel: 'unknown', scoredDay: 0 },
     recentPrompts: [],
     recentInbound: [],
+    seen: [],
   };
 }

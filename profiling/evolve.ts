@@ -120,8 +120,7 @@ function onPrompt(p: ProfileFeatures, at: number, channel: ProfileChannel, hour:
 export function evolve(p: ProfileFeatures, e: ProfileEvent, zone: string): ProfileFeatures {
   const seen = { at: Math.floor(e.at / MINUTE_MS), hash: hash32(e.id) };
   if (p.seen.some((s) => s.hash === seen.hash && s.at === seen.at)) return p;
-  // The newest ids by event time, not by arrival, so the ring is the same whatever the interleaving.
-  p.seen = [...p.seen, seen].sort((a, b) => a.at - b.at || a.hash - b.hash).slice(-SEEN_RING);
+  rememberSeen(p.seen, seen);
   p.events++;
   p.updatedAt = Math.max(p.updatedAt, e.at);
   const t = local(e.at, zone);
@@ -157,12 +156,23 @@ export function evolve(p: ProfileFeatures, e: ProfileEvent, zone: string): Profi
       break;
     }
   }
-  for (const c of Object.values(p.channels)) decayWhenFull(c);
+  decayWhenFull(p.channels.WEB);
+  decayWhenFull(p.channels.SMS);
   return p;
 }
 
 /** Halves a channel's hourly counts before any saturates: rates and the hour shape survive. */
 function decayWhenFull(c: ProfileFeatures['channels']['WEB']): void {
-  if (Math.max(...c.latencyMinutes, ...c.active, ...c.prompts) < MAX_COUNT / 2) return;
+  let max = 0;
+  for (let h = 0; h < 24; h++) max = Math.max(max, c.latencyMinutes[h] ?? 0, c.active[h] ?? 0, c.prompts[h] ?? 0);
+  if (max < MAX_COUNT / 2) return;
   for (const k of ['active', 'prompts', 'answered', 'latencyMinutes'] as const) c[k] = c[k].map((v) => Math.floor(v / 2));
+}
+
+/** Keeps the newest ids by event time, not by arrival, so the ring is the same whatever the interleaving. */
+function rememberSeen(ring: Array<{ at: number; hash: number }>, e: { at: number; hash: number }): void {
+  let i = ring.length;
+  while (i > 0 && ((ring[i - 1]?.at ?? 0) > e.at || ((ring[i - 1]?.at ?? 0) === e.at && (ring[i - 1]?.hash ?? 0) > e.hash))) i--;
+  ring.splice(i, 0, e);
+  if (ring.length > SEEN_RING) ring.splice(0, ring.length - SEEN_RING);
 }

@@ -1,6 +1,7 @@
 /*
- * The compact encoding of a profile: unsigned LEB128 varints for counts (most are small), fixed bytes
- * for bitmaps and bands. A typical profile takes 150-400 bytes, far under the 1 KB budget.
+ * The compact encoding of a profile: unsigned LEB128 varints for counts (most are small), sparse hour
+ * arrays, fixed bytes for bitmaps and bands. Typically 200-300 bytes; at most about 750 (every count
+ * saturated), under the 1 KB budget.
  */
 import { CareloopError } from '../errors.js';
 import {
@@ -99,13 +100,24 @@ function enumAt<T extends string>(values: readonly T[], i: number): T {
 
 const HOUR_ARRAYS = ['active', 'prompts', 'answered', 'latencyMinutes'] as const satisfies ReadonlyArray<keyof ChannelHours>;
 
+/** Sparse: a 24-bit mask of the non-zero hours, then their varints (most patients use a few hours). */
 function writeHours(w: Writer, h: ChannelHours): void {
-  for (const k of HOUR_ARRAYS) for (let i = 0; i < 24; i++) w.varint(Math.min(h[k][i] ?? 0, MAX_COUNT));
+  for (const k of HOUR_ARRAYS) {
+    let mask = 0;
+    for (let i = 0; i < 24; i++) if ((h[k][i] ?? 0) > 0) mask |= 1 << i;
+    w.u8(mask & 0xff);
+    w.u8((mask >>> 8) & 0xff);
+    w.u8((mask >>> 16) & 0xff);
+    for (let i = 0; i < 24; i++) if ((mask & (1 << i)) !== 0) w.varint(Math.min(h[k][i] ?? 0, MAX_COUNT));
+  }
 }
 
 function readHours(r: Reader): ChannelHours {
   const h = { active: [], prompts: [], answered: [], latencyMinutes: [] } as ChannelHours;
-  for (const k of HOUR_ARRAYS) for (let i = 0; i < 24; i++) h[k].push(r.varint());
+  for (const k of HOUR_ARRAYS) {
+    const mask = r.u8() | (r.u8() << 8) | (r.u8() << 16);
+    for (let i = 0; i < 24; i++) h[k].push((mask & (1 << i)) !== 0 ? r.varint() : 0);
+  }
   return h;
 }
 

@@ -1,8 +1,10 @@
 /*
  * The profile store: the one meeting point between profiling/ (its only writer) and the dialogue, the
- * reminder engine and delivery (readers). Each profile is a redis-om HASH entity with one field, the
- * compact encoding in base64 (`<prefix>profile:<patientId>`, field `p`); segment tables are one JSON
- * string per organisation (`<prefix>profile-segments:<organizationId>`). No PHI in keys or values.
+ * reminder engine and delivery (readers). Each profile is a redis-om HASH entity
+ * (`<prefix>profile:<patientId>`) holding the compact encoding in base64, cut into fields `a`, `b`, …
+ * of at most 64 characters each: under hash-max-listpack-value, so Redis keeps the hash in its compact
+ * listpack form. Segment tables are one JSON string per organisation
+ * (`<prefix>profile-segments:<organizationId>`). No PHI in keys or values.
  */
 import { Repository, Schema, type Entity } from 'redis-om';
 import type { RedisClient } from '../storage/redis.js';
@@ -28,12 +30,33 @@ export interface SegmentTable {
   segments: SegmentInfo[];
 }
 
-export interface StoredProfile extends Entity {
-  features?: string;
-}
+/** Base64 characters per hash field (Redis's default hash-max-listpack-value). */
+export const PART_CHARS = 64;
+/** Field names of the parts; 16 × 64 characters hold 768 bytes, above the encoding's maximum. */
+export const PART_FIELDS = 'abcdefghijklmnop'.split('');
+
+export type StoredProfile = Entity & Partial<Record<string, string>>;
 
 function schemaFor(prefix: string): Schema<StoredProfile> {
-  return new Schema<StoredProfile>(`${prefix}profile`, { features: { type: 'string', field: 'p' } }, { dataStructure: 'HASH' });
+  return new Schema<StoredProfile>(`${prefix}profile`, Object.fromEntries(PART_FIELDS.map((f) => [f, { type: 'string' as const }])), { dataStructure: 'HASH' });
+}
+
+/** The hash fields of an encoded profile. */
+export function toParts(encoded: Uint8Array): Record<string, string> {
+  const b64 = Buffer.from(encoded).toString('base64');
+  const parts: Record<string, string> = {};
+  for (let i = 0; i * PART_CHARS < b64.length; i++) parts[PART_FIELDS[i] ?? `z${i}`] = b64.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  return parts;
+}
+
+function fromParts(e: Partial<Record<string, unknown>>): Uint8Array | null {
+  let b64 = '';
+  for (const f of PART_FIELDS) {
+    const v = e[f];
+    if (typeof v !== 'string') break;
+    b64 += v;
+  }
+  return b64 === '' ? null : Buffer.from(b64, 'base64');
 }
 
 /** What readers get: features and their summary (with the segment's name resolved). */
@@ -50,6 +73,11 @@ export class ProfileStore {
     this.repo = new Repository(schemaFor(prefix), client as never);
   }
 
+  /** The Redis key of a patient's profile (redis-om's `<schema name>:<id>`). */
+  keyOf(patientId: string): string {
+    return `${this.prefix}profile:${patientId}`;
+  }
+
   protected segmentsKey(organizationId: string): string {
     return `${this.prefix}profile-segments:${organizationId}`;
   }
@@ -64,7 +92,10 @@ export class ProfileStore {
   async getMany(patientIds: readonly string[]): Promise<Array<ProfileFeatures | null>> {
     if (patientIds.length === 0) return [];
     const entities = await this.repo.fetch([...patientIds]);
-    return entities.map((e) => (typeof e.features === 'string' && e.features !== '' ? decodeProfile(Buffer.from(e.features, 'base64')) : null));
+    return entities.map((e) => {
+      const bytes = fromParts(e);
+      return bytes === null ? null : decodeProfile(bytes);
+    });
   }
 
   async segments(organizationId: string): Promise<SegmentTable | null> {

@@ -4,12 +4,21 @@
  */
 import { encodeProfile } from './codec.js';
 import type { ProfileFeatures } from './features.js';
-import { ProfileStore, type SegmentTable } from './store.js';
+import { ProfileStore, toParts, type SegmentTable } from './store.js';
 
 export class ProfileWriter extends ProfileStore {
-  /** Saves profiles (patient id → features); each write replaces the whole entity. */
+  /**
+   * Saves profiles (patient id → features), each replacing the whole entity as redis-om's save does,
+   * but the whole batch in one MULTI round trip (redis-om sends one MULTI per entity).
+   */
   async saveMany(profiles: ReadonlyMap<string, ProfileFeatures>): Promise<void> {
-    await Promise.all([...profiles].map(([id, p]) => this.repo.save(id, { features: Buffer.from(encodeProfile(p)).toString('base64') })));
+    if (profiles.size === 0) return;
+    const tx = this.client.multi();
+    for (const [id, p] of profiles) {
+      const key = this.keyOf(id);
+      tx.unlink(key).hSet(key, toParts(encodeProfile(p)));
+    }
+    await tx.exec();
   }
 
   async remove(patientIds: readonly string[]): Promise<void> {

@@ -38,8 +38,8 @@ export function drawTraits(rand: () => number): Traits {
   return {
     hour,
     respond: clamp(0.15 + rand() * 0.8, 0, 1),
-    adherence: clamp(0.45 + rand() * 0.55, 0, 0.99),
-    drift: (rand() - 0.6) * 0.3,
+    adherence: clamp(0.6 + rand() * 0.4, 0, 0.99),
+    drift: (rand() - 0.55) * 0.3,
     weakWeekday: Math.floor(rand() * 7),
     channel: rand() < 0.6 ? 'SMS' : 'WEB',
     language: rand() < 0.25 ? 'es' : 'en',

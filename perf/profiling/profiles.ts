@@ -16,7 +16,7 @@ import { emptyProfile, type ProfileFeatures } from '../../platform/profiles/feat
 import { ProfileWriter } from '../../platform/profiles/writer.js';
 import { seededRandom } from '../../platform/random/seeded.js';
 import { connectRedis } from '../../platform/storage/redis.js';
-import { applyBatch, type PatientContext, type PatientEvent } from '../../profiling/apply.js';
+import { applyBatch, type PatientEvent, type PatientLookups } from '../../profiling/apply.js';
 import { evolve, type ProfileEvent } from '../../profiling/evolve.js';
 import { syntheticPatient } from '../../profiling/synthetic.js';
 
@@ -60,9 +60,10 @@ try {
   const sampleMean = sample.reduce<number>((s, v) => s + (v ?? 0), 0) / sample.length;
 
   // Update throughput: batches of events over random patients, `inFlight` batches at once (as partitions are).
-  const context = new Map<string, PatientContext>();
-  const lookup = (_org: string, ids: readonly string[]): Promise<Map<string, PatientContext>> =>
-    Promise.resolve(new Map(ids.map((pid) => [pid, context.get(pid) ?? { zone: 'America/New_York' }])));
+  const lookup: PatientLookups = {
+    zones: (_org, ids) => Promise.resolve(new Map(ids.map((pid) => [pid, 'America/New_York']))),
+    demographics: () => Promise.resolve({ ageBand: 'unknown', sex: 'unknown', zip3: '' }),
+  };
   let events = 0;
   let seq = 0;
   const nextBatch = (): PatientEvent[] => Array.from({ length: batch }, () => {

@@ -133,6 +133,7 @@ export const CONFIG_SPEC = {
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },
   'consumer.keyConcurrency': { type: { kind: 'int', min: 1, max: 1024 }, default: '64', doc: 'patients of one batch handled at the same time (each patient still in order)' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
+  'profiling.scoreCheckInterval': { type: duration, default: '10m', doc: 'how often profiling checks whether today\'s segment and risk run is done; one instance claims each day\'s run' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

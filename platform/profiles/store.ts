@@ -3,13 +3,14 @@
  * reminder engine and delivery (readers). Each profile is a redis-om HASH entity
  * (`<prefix>profile:<patientId>`) holding the compact encoding in base64, cut into fields `a`, `b`, …
  * of at most 64 characters each: under hash-max-listpack-value, so Redis keeps the hash in its compact
- * listpack form. Segment tables are one JSON string per organisation
+ * listpack form; field `s` holds the daily scores, written apart so the two writers never overwrite
+ * each other. Segment tables are one JSON string per organisation
  * (`<prefix>profile-segments:<organizationId>`). No PHI in keys or values.
  */
 import { Repository, Schema, type Entity } from 'redis-om';
 import type { RedisClient } from '../storage/redis.js';
 import { decodeProfile } from './codec.js';
-import type { ProfileFeatures, ProfileSummary } from './features.js';
+import { RISK_LEVELS, type ProfileFeatures, type ProfileSummary, type Scores } from './features.js';
 import { summarize } from './summary.js';
 
 /** One segment of an organisation's table; index 0 is reserved for "not assigned yet". */
@@ -37,8 +38,22 @@ export const PART_FIELDS = 'abcdefghijklmnop'.split('');
 
 export type StoredProfile = Entity & Partial<Record<string, string>>;
 
+/** The field the daily scoring job writes (segment, risk, level, day), apart from the parts the consumer writes. */
+export const SCORES_FIELD = 's';
+
 function schemaFor(prefix: string): Schema<StoredProfile> {
-  return new Schema<StoredProfile>(`${prefix}profile`, Object.fromEntries(PART_FIELDS.map((f) => [f, { type: 'string' as const }])), { dataStructure: 'HASH' });
+  const fields = [...PART_FIELDS, SCORES_FIELD].map((f) => [f, { type: 'string' as const }]);
+  return new Schema<StoredProfile>(`${prefix}profile`, Object.fromEntries(fields), { dataStructure: 'HASH' });
+}
+
+export function scoresToField(s: Scores): string {
+  return [s.segment, Math.round(Math.min(1, Math.max(0, s.risk)) * 255), RISK_LEVELS.indexOf(s.riskLevel), s.scoredDay].join('.');
+}
+
+function scoresFromField(v: string): Scores | null {
+  const [segment, risk, level, day] = v.split('.').map(Number);
+  if (segment === undefined || risk === undefined || level === undefined || day === undefined || [segment, risk, level, day].some((n) => !Number.isInteger(n))) return null;
+  return { segment, risk: risk / 255, riskLevel: RISK_LEVELS[level] ?? 'unknown', scoredDay: day };
 }
 
 /** The hash fields of an encoded profile. */
@@ -94,7 +109,12 @@ export class ProfileStore {
     const entities = await this.repo.fetch([...patientIds]);
     return entities.map((e) => {
       const bytes = fromParts(e);
-      return bytes === null ? null : decodeProfile(bytes);
+      if (bytes === null) return null;
+      const p = decodeProfile(bytes);
+      // The scoring job's field wins: the consumer's copy of the scores may be a day old.
+      const scores = typeof e[SCORES_FIELD] === 'string' ? scoresFromField(e[SCORES_FIELD]) : null;
+      if (scores !== null) p.scores = scores;
+      return p;
     });
   }
 

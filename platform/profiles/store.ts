@@ -74,6 +74,11 @@ function fromParts(e: Partial<Record<string, unknown>>): Uint8Array | null {
   return b64 === '' ? null : Buffer.from(b64, 'base64');
 }
 
+/** The key prefix of the store in a deployment: Redis's, then the run's topic prefix (tests keep apart by it). */
+export function profileKeyPrefix(cfg: { redis: { keyPrefix: string }; kafka: { topicPrefix: string } }): string {
+  return cfg.redis.keyPrefix + cfg.kafka.topicPrefix;
+}
+
 /** What readers get: features and their summary (with the segment's name resolved). */
 export interface PatientProfileView {
   features: ProfileFeatures;

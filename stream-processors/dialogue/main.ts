@@ -9,6 +9,8 @@ import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
+import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
+import { workflowProfile } from '../../platform/profiles/workflow-fields.js';
 import { PatientDirectory, patientTimeZone, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { dosingInstruction, dosingQuestion } from '../../platform/safety/dosing.js';
@@ -106,6 +108,7 @@ export const dialogue: ServiceDefinition = {
     const { deps } = ctx;
     const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
     const directory = new PatientDirectory(pool);
+    const profiles = new ProfileStore(redis, profileKeyPrefix(ctx.cfg));
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
@@ -135,12 +138,13 @@ export const dialogue: ServiceDefinition = {
     /** Loads everything the turn needs at once (the event itself may need the patient: a signal's language). */
     const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
       const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
-      const [org, patient, conversation, event] = await Promise.all([
+      const [org, patient, conversation, event, profile] = await Promise.all([
         directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded),
+        profiles.view(ref.organizationId, ref.patientId),
       ]);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
-        ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
+        ctx: dialogueContext(org, patient), profile: workflowProfile(profile?.summary ?? null), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
       });
       if (result.duplicate) { log().info('already handled; replay ignored'); return; }
       reportProblems(of(result.outcomes, 'problem').map((p) => p.problem), log, problems);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCareloopError, normalizeError } from '../platform/errors.js';
 import { repoRoot } from '../platform/paths.js';
+import type { ProfileTopic } from '../platform/profiles/features.js';
+import { profileKeyPrefix } from '../platform/profiles/store.js';
 import { ProfileWriter } from '../platform/profiles/writer.js';
 import { startGroupConsumer } from '../platform/service/group-consumer.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../platform/service/types.js';
@@ -53,13 +55,13 @@ export const profiling: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps, cfg } = ctx;
     const [redis, pool, security] = await Promise.all([deps.redis(), deps.postgres(), deps.security()]);
-    const writer = new ProfileWriter(redis, cfg.redis.keyPrefix + cfg.kafka.topicPrefix);
+    const writer = new ProfileWriter(redis, profileKeyPrefix(cfg));
     const lookups = patientLookups(new PatientDirectory(pool), security.vault);
     const batches = new CoalescingWriter<PatientEvent>(async (events) => { await applyBatch(writer, lookups, events); }, 2000);
     const consumer = await startGroupConsumer(ctx, 'profiling', {
       process: async (value, rc) => {
         const mapped = toProfileEvent(rc.topic, value);
-        if (mapped !== null) await batches.add(mapped);
+        if (mapped !== null) await batches.add({ ...mapped, source: { topic: rc.topic as ProfileTopic, offset: Number(rc.record.offset) } });
       },
     });
     const model = loadRiskModel();

@@ -5,12 +5,12 @@
  */
 import { CareloopError } from '../errors.js';
 import {
-  AGE_BANDS, DOSE_DAYS, ENGAGEMENT_WEEKS, PROFILE_CHANNELS, PROFILE_VERSION, RISK_LEVELS, SEXES,
+  AGE_BANDS, DOSE_DAYS, ENGAGEMENT_WEEKS, PROFILE_CHANNELS, PROFILE_TOPICS, PROFILE_VERSION, RISK_LEVELS, SEXES,
   emptyProfile, type ChannelHours, type ProfileChannel, type ProfileFeatures,
 } from './features.js';
 
 /** Recent-event rings kept for answer pairing; bounded so the encoding stays small. */
-export const RECENT_RING = 8;
+export const RECENT_RING = 16;
 /** Event-id hashes kept for redelivery checks. */
 export const SEEN_RING = 8;
 /** Counts saturate here (three varint bytes); profiling/ halves a channel's counts before they reach it. */
@@ -159,6 +159,12 @@ export function encodeProfile(p: ProfileFeatures): Uint8Array {
     w.varint(e.at);
     w.u8(enumIndex(PROFILE_CHANNELS, e.channel));
   }
+  const offsets = PROFILE_TOPICS.map((t, i) => [i, p.offsets[t]] as const).filter(([, o]) => o !== undefined);
+  w.u8(offsets.length);
+  for (const [i, o] of offsets) {
+    w.u8(i);
+    w.varint(o ?? 0);
+  }
   const seen = p.seen.slice(-SEEN_RING);
   w.u8(seen.length);
   for (const e of seen) {
@@ -206,6 +212,12 @@ export function decodeProfile(bytes: Uint8Array): ProfileFeatures {
   for (let i = 0; i < nInbound; i++) {
     const at = r.varint();
     p.recentInbound.push({ at, channel: enumAt(PROFILE_CHANNELS, r.u8()) });
+  }
+  const nOffsets = r.u8();
+  for (let i = 0; i < nOffsets; i++) {
+    const topic = PROFILE_TOPICS[r.u8()];
+    const offset = r.varint();
+    if (topic !== undefined) p.offsets[topic] = offset;
   }
   const nSeen = r.u8();
   for (let i = 0; i < nSeen; i++) {

@@ -10,6 +10,10 @@ export const PROFILE_VERSION = 1;
 export const PROFILE_CHANNELS = ['WEB', 'SMS'] as const;
 export type ProfileChannel = (typeof PROFILE_CHANNELS)[number];
 
+/** The topics whose records change a profile, in the encoding's order. */
+export const PROFILE_TOPICS = ['chat.intents', 'chat.outbound', 'delivery.status', 'patient.signals', 'patient.actions'] as const;
+export type ProfileTopic = (typeof PROFILE_TOPICS)[number];
+
 export const AGE_BANDS = ['unknown', '0-17', '18-29', '30-44', '45-64', '65-74', '75+'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
 
@@ -93,7 +97,12 @@ export interface ProfileFeatures {
   /** Recent proactive deliveries and inbound times (minutes since epoch), to pair answers in either arrival order. */
   recentPrompts: Array<{ at: number; channel: ProfileChannel; answered: boolean }>;
   recentInbound: Array<{ at: number; channel: ProfileChannel }>;
-  /** The newest event ids applied (event minute, 32-bit id hash), so a redelivered record changes nothing. */
+  /**
+   * The last Kafka offset applied per topic of the patient's partition: a redelivered record (offset at
+   * or below) changes nothing, and a replay from the beginning rebuilds the same profile.
+   */
+  offsets: Partial<Record<ProfileTopic, number>>;
+  /** The newest event ids applied (event minute, 32-bit id hash): a duplicate published twice changes nothing. */
   seen: Array<{ at: number; hash: number }>;
 }
 
@@ -153,6 +162,7 @@ export function emptyProfile(): ProfileFeatures {
     scores: { segment: 0, risk: 0, riskLevel: 'unknown', scoredDay: 0 },
     recentPrompts: [],
     recentInbound: [],
+    offsets: {},
     seen: [],
   };
 }

@@ -4,7 +4,7 @@
  * (`<prefix>profile:<patientId>`) holding the compact encoding in base64, cut into fields `a`, `b`, …
  * of at most 64 characters each: under hash-max-listpack-value, so Redis keeps the hash in its compact
  * listpack form; field `s` holds the daily scores, written apart so the two writers never overwrite
- * each other. Segment tables are one JSON string per organisation
+ * each other; field `v` a version the consumer compares and moves on every write. Segment tables are one JSON string per organisation
  * (`<prefix>profile-segments:<organizationId>`). No PHI in keys or values.
  */
 import { Repository, Schema, type Entity } from 'redis-om';
@@ -38,11 +38,14 @@ export const PART_FIELDS = 'abcdefghijklmnop'.split('');
 
 export type StoredProfile = Entity & Partial<Record<string, string>>;
 
+/** The version the consumer compares and moves on each write (optimistic concurrency between writers). */
+export const VERSION_FIELD = 'v';
+
 /** The field the daily scoring job writes (segment, risk, level, day), apart from the parts the consumer writes. */
 export const SCORES_FIELD = 's';
 
 function schemaFor(prefix: string): Schema<StoredProfile> {
-  const fields = [...PART_FIELDS, SCORES_FIELD].map((f) => [f, { type: 'string' as const }]);
+  const fields = [...PART_FIELDS, SCORES_FIELD, VERSION_FIELD].map((f) => [f, { type: 'string' as const }]);
   return new Schema<StoredProfile>(`${prefix}profile`, Object.fromEntries(fields), { dataStructure: 'HASH' });
 }
 
@@ -64,7 +67,7 @@ export function toParts(encoded: Uint8Array): Record<string, string> {
   return parts;
 }
 
-function fromParts(e: Partial<Record<string, unknown>>): Uint8Array | null {
+export function fromParts(e: Partial<Record<string, unknown>>): Uint8Array | null {
   let b64 = '';
   for (const f of PART_FIELDS) {
     const v = e[f];
@@ -114,13 +117,15 @@ export class ProfileStore {
     const entities = await this.repo.fetch([...patientIds]);
     return entities.map((e) => {
       const bytes = fromParts(e);
-      if (bytes === null) return null;
-      const p = decodeProfile(bytes);
-      // The scoring job's field wins: the consumer's copy of the scores may be a day old.
-      const scores = typeof e[SCORES_FIELD] === 'string' ? scoresFromField(e[SCORES_FIELD]) : null;
-      if (scores !== null) p.scores = scores;
-      return p;
+      return bytes === null ? null : this.withScores(decodeProfile(bytes), e[SCORES_FIELD]);
     });
+  }
+
+  /** The scoring job's field wins: the consumer's copy of the scores may be a day old. */
+  protected withScores(p: ProfileFeatures, field: unknown): ProfileFeatures {
+    const scores = typeof field === 'string' ? scoresFromField(field) : null;
+    if (scores !== null) p.scores = scores;
+    return p;
   }
 
   async segments(organizationId: string): Promise<SegmentTable | null> {

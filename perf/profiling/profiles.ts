@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { loadConfig } from '../../platform/config/config.js';
 import { repoRoot } from '../../platform/paths.js';
 import { encodeProfile } from '../../platform/profiles/codec.js';
@@ -28,6 +28,12 @@ const prefix = `${cfg.redis.keyPrefix}perfprof${randomUUID().slice(0, 8)}:`;
 const redis = await connectRedis({ url: cfg.redis.url, name: 'perf-profiles' });
 const writer = new ProfileWriter(redis, prefix);
 const rand = seededRandom(13);
+
+/** Redis's own CPU seconds (user + sys), to tell its cost apart from a busy machine's. */
+async function redisCpu(): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
+}
 
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');
@@ -77,6 +83,7 @@ try {
     ];
     return { patientId, organizationId: 'org_perf', event: kinds[Math.floor(rand() * kinds.length)] as ProfileEvent };
   });
+  const [cpuStart, redisCpuStart] = [process.cpuUsage(), await redisCpu()];
   const updateStart = Date.now();
   const deadline = updateStart + updateSeconds * 1000;
   await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -87,6 +94,9 @@ try {
     }
   }));
   const updateMs = Date.now() - updateStart;
+  const cpu = process.cpuUsage(cpuStart);
+  const nodeCpuS = (cpu.user + cpu.system) / 1e6;
+  const redisCpuS = (await redisCpu()) - redisCpuStart;
 
   const result = {
     measuredAt: new Date().toISOString(),
@@ -96,7 +106,13 @@ try {
     encodedBytes: { min: sizes[0], p50: sizes[Math.floor(sizes.length / 2)], p99: sizes[Math.floor(sizes.length * 0.99)], max: sizes[sizes.length - 1] },
     redisBytesPerProfile: { usedMemoryDelta: Math.round((after - before) / count), memoryUsageSampleMean: Math.round(sampleMean) },
     writeAll: { ms: writeMs, perSecond: Math.round(count / (writeMs / 1000)) },
-    updates: { events, ms: updateMs, perSecond: Math.round(events / (updateMs / 1000)), batch, inFlight },
+    updates: {
+      events, ms: updateMs, perSecond: Math.round(events / (updateMs / 1000)), batch, inFlight,
+      // CPU spent per event, whatever else the machine runs: events one core of each side sustains.
+      nodeCpuSeconds: nodeCpuS, redisCpuSeconds: redisCpuS,
+      eventsPerNodeCpuSecond: Math.round(events / nodeCpuS), eventsPerRedisCpuSecond: Math.round(events / redisCpuS),
+    },
+    loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(join(repoRoot(), 'perf/results'), { recursive: true });

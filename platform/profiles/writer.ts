@@ -28,7 +28,7 @@ for i, key in ipairs(KEYS) do
       table.insert(args, ARGV[a + 1 + j])
     end
     redis.call('HSET', key, unpack(args))
-    for j = n + 1, #fields do redis.call('HDEL', key, fields[j]) end
+    if n < #fields then redis.call('HDEL', key, unpack(fields, n + 1)) end
   end
   a = a + 2 + n
 end

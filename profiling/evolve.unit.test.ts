@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeProfile, encodeProfile } from '../platform/profiles/codec.js';
+import { decodeProfile, encodeProfile, MAX_COUNT, RECENT_RING } from '../platform/profiles/codec.js';
+import { PART_FIELDS, toParts } from '../platform/profiles/store.js';
 import { emptyProfile, type ProfileFeatures } from '../platform/profiles/features.js';
 import { summarize } from '../platform/profiles/summary.js';
 import { evolve, type ProfileEvent } from './evolve.js';
@@ -61,15 +62,19 @@ describe('profile features', () => {
     assert.deepEqual(encodeProfile(twice), encodeProfile(once));
   });
 
-  test('given a profile, when encoded and decoded, then equal and under 1 KB even when every count is large', () => {
+  test('given a profile, when encoded and decoded, then equal and small even when every count is saturated and every ring full', () => {
     const p = apply(month());
-    for (const c of ['WEB', 'SMS'] as const) for (const k of ['active', 'prompts', 'answered', 'latencyMinutes'] as const) p.channels[c][k].fill(2_000_000);
-    p.weeklyMessages.fill(2_000_000);
+    for (const c of ['WEB', 'SMS'] as const) for (const k of ['active', 'prompts', 'answered', 'latencyMinutes'] as const) p.channels[c][k].fill(MAX_COUNT);
+    p.weeklyMessages.fill(MAX_COUNT);
+    p.recentInbound = Array.from({ length: RECENT_RING }, (_, i) => ({ at: 29_000_000 + i, channel: 'SMS' as const }));
     p.seen = Array.from({ length: 8 }, (_, i) => ({ at: 29_000_000 + i, hash: 0xffff_fff0 + i }));
+    p.offsets = { 'chat.intents': 2 ** 40, 'chat.outbound': 2 ** 40, 'delivery.status': 2 ** 40, 'patient.signals': 2 ** 40, 'patient.actions': 2 ** 40 };
+    assert.equal(p.recentPrompts.length, 16, 'the rings are full');
     p.demographics = { ageBand: '65-74', sex: 'female', zip3: '021' };
     p.scores = { segment: 3, risk: 200 / 255, riskLevel: 'high', scoredDay: 20_500 };
     const bytes = encodeProfile(p);
-    assert.ok(bytes.length < 1024, `${bytes.length} bytes`);
+    assert.ok(bytes.length < 850, `${bytes.length} bytes`);
+    assert.ok(Object.keys(toParts(bytes)).length <= PART_FIELDS.length, 'fits the store\'s hash fields');
     assert.deepEqual(decodeProfile(bytes), p);
     assert.throws(() => decodeProfile(bytes.subarray(0, 40)), /truncated/);
   });

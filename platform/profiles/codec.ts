@@ -1,7 +1,7 @@
 /*
  * The compact encoding of a profile: unsigned LEB128 varints for counts (most are small), sparse hour
- * arrays, fixed bytes for bitmaps and bands. Typically 200-300 bytes; at most about 750 (every count
- * saturated), under the 1 KB budget.
+ * arrays, fixed bytes for bitmaps and bands. Typically 250-350 bytes; at most about 800 (every count
+ * saturated, every ring full).
  */
 import { CareloopError } from '../errors.js';
 import {
@@ -13,8 +13,8 @@ import {
 export const RECENT_RING = 16;
 /** Event-id hashes kept for redelivery checks. */
 export const SEEN_RING = 8;
-/** Counts saturate here (three varint bytes); profiling/ halves a channel's counts before they reach it. */
-export const MAX_COUNT = 0x1f_ffff;
+/** Counts saturate here (two varint bytes); profiling/ halves a channel's counts before they reach it. */
+export const MAX_COUNT = 0x3fff;
 
 function u32(h: number): Uint8Array {
   return Uint8Array.of((h >>> 24) & 0xff, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff);

@@ -9,6 +9,7 @@
  */
 import { Repository, Schema, type Entity } from 'redis-om';
 import type { RedisClient } from '../storage/redis.js';
+import { CareloopError } from '../errors.js';
 import { decodeProfile } from './codec.js';
 import { RISK_LEVELS, type ProfileFeatures, type ProfileSummary, type Scores } from './features.js';
 import { summarize } from './summary.js';
@@ -33,8 +34,8 @@ export interface SegmentTable {
 
 /** Base64 characters per hash field (Redis's default hash-max-listpack-value). */
 export const PART_CHARS = 64;
-/** Field names of the parts; 16 × 64 characters hold 768 bytes, above the encoding's maximum. */
-export const PART_FIELDS = 'abcdefghijklmnop'.split('');
+/** Field names of the parts; 20 × 64 characters hold 960 bytes, above the encoding's maximum. */
+export const PART_FIELDS = 'abcdefghijklmnopqrst'.split('');
 
 export type StoredProfile = Entity & Partial<Record<string, string>>;
 
@@ -63,7 +64,8 @@ function scoresFromField(v: string): Scores | null {
 export function toParts(encoded: Uint8Array): Record<string, string> {
   const b64 = Buffer.from(encoded).toString('base64');
   const parts: Record<string, string> = {};
-  for (let i = 0; i * PART_CHARS < b64.length; i++) parts[PART_FIELDS[i] ?? `z${i}`] = b64.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  if (b64.length > PART_FIELDS.length * PART_CHARS) throw new CareloopError('INTERNAL', `profile encoding of ${encoded.length} bytes exceeds the store's parts`);
+  for (let i = 0; i * PART_CHARS < b64.length; i++) parts[PART_FIELDS[i] as string] = b64.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
   return parts;
 }
 

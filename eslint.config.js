@@ -21,6 +21,12 @@ const serviceZones = ROOTS.flatMap((r) => [
     from: [...services.filter((s) => s !== target), 'cli', 'stack'].map((f) => `./${r}${f}`),
     message: 'A service folder imports only platform/ and schemas/, never another service (see ARCHITECTURE.md).',
   })),
+  // The profile store has one writer, profiling/: everyone else reads through platform/profiles/store.ts.
+  {
+    target: ['ingest', 'stream-processors', 'delivery', 'cli', 'platform'].map((f) => `./${r}${f}`),
+    from: `./${r}platform/profiles/writer.ts`,
+    message: 'Only profiling/ writes profiles; read them through platform/profiles/store.ts (see ARCHITECTURE.md).',
+  },
   // The cross-cutting folder depends on no service.
   {
     target: `./${r}platform`,

@@ -11,9 +11,10 @@ import { pushDelivery } from '../delivery/push/main.js';
 import { smsDelivery } from '../delivery/sms/main.js';
 import { twilioIngest } from '../ingest/twilio/main.js';
 import { reminderPlanner } from '../stream-processors/reminder-planner/main.js';
+import { profiling } from '../profiling/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner, profiling];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

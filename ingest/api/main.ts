@@ -1,3 +1,5 @@
+import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
+import { catalogWithSegments } from '../../platform/profiles/workflow-fields.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionSecret } from '../../platform/auth/secrets.js';
@@ -36,6 +38,7 @@ export const adminApi: ServiceDefinition = {
     const pushDevices = new PushDevices(pool, keyring);
     const holds = new ConversationHolds(redis, cfg.redis.keyPrefix);
     const tasks = new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg));
+    const profiles = new ProfileStore(redis, profileKeyPrefix(cfg));
     const app = await buildApiApp({
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
@@ -43,7 +46,10 @@ export const adminApi: ServiceDefinition = {
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
       workflows: {
         repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
-        catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
+        // The organisation's current segment names, so a misspelt `if segment is "…"` is refused at publish.
+        catalogFor: async (org) => catalogWithSegments(
+          defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
+          await profiles.segments(org)),
         ...(understand ? { understand } : {}),
       },
       fhir: {

@@ -56,6 +56,7 @@ export interface Config {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
   };
+  readonly profiling: { readonly scoreCheckInterval: Milliseconds };
 }
 
 export interface ConfigSources {

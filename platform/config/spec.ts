@@ -162,6 +162,7 @@ export const CONFIG_SPEC = {
   'sms.retryBackoff': { type: duration, default: '1s', doc: 'first retry delay after a 429 or 5xx; doubles each attempt (capped at 1m), with full jitter' },
   'sms.pollInterval': { type: duration, default: '100ms', doc: 'how often delivery-sms claims due texts from its queue' },
   'sms.claimBatch': { type: { kind: 'int', min: 1, max: 10_000 }, default: '500', doc: 'texts one delivery-sms instance claims per poll' },
+  'profiling.scoreCheckInterval': { type: duration, default: '10m', doc: 'how often profiling checks whether today\'s segment and risk run is done; one instance claims each day\'s run' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

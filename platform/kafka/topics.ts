@@ -41,7 +41,7 @@ export const GROUPS = [
   { id: 'dialogue', topics: ['chat.intents', 'patient.signals'], doc: 'workflow runtime' },
   { id: 'delivery-ws', topics: ['chat.outbound'], doc: 'WebSocket delivery' },
   { id: 'actions', topics: ['patient.actions'], doc: 'records adherence, consent and escalations in the system of record' },
-  { id: 'profiling', topics: ['chat.intents', 'patient.actions', 'delivery.status'], doc: 'behavioural profiles' },
+  { id: 'profiling', topics: ['chat.intents', 'patient.actions', 'delivery.status', 'patient.signals', 'chat.outbound'], doc: 'behavioural profiles' },
   { id: 'analytics-sink', topics: ['chat.inbound', 'chat.intents', 'chat.outbound', 'patient.signals', 'patient.actions', 'delivery.status'], doc: 'ClickHouse analytics, pseudonymous and without text' },
   { id: 'delivery-push', topics: ['chat.outbound'], doc: 'Web Push and FCM notifications, and fallbacks of unseen reminders' },
   { id: 'delivery-sms', topics: ['chat.outbound'], doc: 'SMS delivery through Twilio' },

@@ -20,7 +20,15 @@ export interface Catalog {
   variables?: readonly string[];
   /** Types of profile fields, for WF_TYPE_MISMATCH; a field left out is 'unknown' (never a mismatch). */
   profileTypes?: Record<string, ValueType>;
+  /**
+   * The closed set of values a profile field takes (risk levels; the organisation's current segment
+   * names when the host knows them): comparing the field with another value is WF_BAD_VALUE.
+   */
+  profileValues?: Record<string, readonly string[]>;
 }
+
+/** Risk levels, usable as bare words: `if risk is high`. */
+export const RISK_VALUES = ['low', 'medium', 'high', 'unknown'] as const;
 
 export const DEFAULT_SIGNALS = [
   'refill_due', 'appointment_booked', 'appointment_reminder_due', 'reminder_due', 'discharge', 'lab_result_ready', 'dose_due',
@@ -37,6 +45,8 @@ export const DEFAULT_PROFILE_TYPES: Record<string, ValueType> = {
   adherence_30d: 'number', preferred_time: 'time', first_visit: 'boolean', age_band: 'string', segment: 'string',
   verified: 'boolean', consent: 'boolean', discharged_at: 'date', next_appointment_at: 'date', last_dose_at: 'date',
   streak_days: 'number', timezone: 'string',
+  // From the behavioural profile (profiling/): risk level and score, response rate, PDC, channel, peak hour.
+  risk: 'string', risk_score: 'number', response_rate: 'number', pdc_7d: 'number', pdc_90d: 'number', preferred_channel: 'string', peak_hour: 'number',
 };
 
 /** Variables the host puts in WorkflowContext.variables for every organisation. */
@@ -54,5 +64,6 @@ export function defaultCatalog(languages: readonly string[] = ['en', 'es']): Cat
     subworkflows: [],
     variables: DEFAULT_VARIABLES,
     profileTypes: { ...DEFAULT_PROFILE_TYPES },
+    profileValues: { risk: RISK_VALUES },
   };
 }

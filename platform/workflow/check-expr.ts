@@ -1,5 +1,5 @@
 import type { Expr } from './ast.js';
-import type { ValueType } from './catalog.js';
+import { RISK_VALUES, type ValueType } from './catalog.js';
 import { DURATION_UNITS, durationMs, FUNCTIONS } from './functions.js';
 import { problem, type Problem } from './problems.js';
 
@@ -8,12 +8,39 @@ export const BUILTIN_TYPES: Record<string, ValueType> = {
   now: 'date', time_of_day: 'time', weekday: 'string', language: 'string', today: 'string',
   // What the patient's last message named (NLU entities): '' when it named none.
   said_medication: 'string', said_datetime: 'date',
+  // Risk levels as bare words (`if risk is high`); 'unknown' stays a quoted value.
+  ...Object.fromEntries(RISK_VALUES.filter((v) => v !== 'unknown').map((v) => [v, 'string' as const])),
 };
+
+/** Bare words that evaluate to themselves. */
+export const SYMBOLS: ReadonlySet<string> = new Set(RISK_VALUES.filter((v) => v !== 'unknown'));
 
 export interface ExprScope {
   typeOf(name: string): ValueType | undefined;
   profileType(name: string): ValueType | undefined;
+  /** The closed set of values of a profile field the expression names (not a slot of the same name). */
+  profileValues(e: Expr): readonly string[] | undefined;
   report(p: Problem): void;
+}
+
+/** The literal an expression stands for when compared with a closed-valued field: a string or a bare word. */
+function literalOf(e: Expr): string | undefined {
+  if (e.kind === 'str') return e.value;
+  if (e.kind === 'ref' && SYMBOLS.has(e.name)) return e.name;
+  return undefined;
+}
+
+/** `risk is hihg`, `segment is "evening responder"`: a value the field never takes. */
+function checkClosedValue(e: Extract<Expr, { kind: 'bin' }>, scope: ExprScope): void {
+  for (const [field, other] of [[e.left, e.right], [e.right, e.left]] as const) {
+    const values = scope.profileValues(field);
+    const v = literalOf(other);
+    if (values === undefined || v === undefined) continue;
+    if (!values.some((x) => x.toLowerCase() === v.toLowerCase())) {
+      const name = field.kind === 'ref' || field.kind === 'field' ? field.name : 'the field';
+      scope.report(problem('WF_BAD_VALUE', other.pos, `"${v}" is not a value of ${name} (${values.map((x) => `"${x}"`).join(', ')})`));
+    }
+  }
 }
 
 const ORDERED: ReadonlySet<ValueType> = new Set(['number', 'date', 'time', 'duration']);
@@ -49,6 +76,7 @@ function binType(e: Extract<Expr, { kind: 'bin' }>, scope: ExprScope): ValueType
       return 'boolean';
     case '=': case '!=':
       if (!comparable(l, r)) return mismatch(scope, e, `cannot compare ${l} with ${r}`);
+      checkClosedValue(e, scope);
       return 'boolean';
     case '<': case '<=': case '>': case '>=':
       if (!comparable(l, r) || ![l, r].every((t) => t === 'unknown' || ORDERED.has(t))) return mismatch(scope, e, `cannot order ${l} against ${r}`);

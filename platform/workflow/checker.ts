@@ -84,7 +84,13 @@ class Checker {
   }
 
   private expr(e: Expr): ValueType {
-    const scope: ExprScope = { typeOf: (n) => this.typeOfName(n), profileType: (n) => this.profileType(n), report: (p) => this.report(p) };
+    const scope: ExprScope = {
+      typeOf: (n) => this.typeOfName(n), profileType: (n) => this.profileType(n), report: (p) => this.report(p),
+      profileValues: (x) => {
+        const name = x.kind === 'field' && x.scope === 'profile' ? x.name : x.kind === 'ref' && !this.slots.has(x.name) ? x.name : undefined;
+        return name === undefined || !this.catalog.profileFields.includes(name) ? undefined : this.catalog.profileValues?.[name];
+      },
+    };
     return typeOfExpr(e, scope);
   }
 

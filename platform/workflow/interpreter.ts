@@ -2,6 +2,7 @@ import { readAnswer, type ReadAnswer } from './answers.js';
 import { COMPILED_FORMAT, type CArg, type CompiledWorkflow, type CReward, type CStep, type CTrigger } from './compiled.js';
 import { evaluate, isTrue, WorkflowRuntimeError, type Env } from './evaluate.js';
 import type { Value } from './functions.js';
+import { SYMBOLS } from './check-expr.js';
 import { display, renderReply, variantsOf, fill } from './render.js';
 import {
   STATE_FORMAT, type Frame, type WorkflowAction, type WorkflowContext, type WorkflowEvent, type WorkflowOutcome, type WorkflowReply, type WorkflowState,
@@ -76,7 +77,7 @@ class Run {
       case 'today': { const l = local(); return `${l.year}-${two(l.month)}-${two(l.day)}`; }
       case 'weekday': return ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][local().weekday] ?? null;
       case 'language': return this.ctx.language;
-      default: return null;
+      default: return SYMBOLS.has(name) ? name : null;
     }
   }
 

@@ -59,7 +59,7 @@ describe('no dosing advice on any reply path (red-team set)', () => {
     const failures: string[] = [];
     for (const [i, item] of prompts.entries()) {
       const ctx = contextFor(item);
-      const r = turn(await eventFor(item, ctx, i), { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, held: null });
+      const r = turn(await eventFor(item, ctx, i), { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, profile: {}, programs, builtIn: defaultWorkflow, safety, held: null });
       const replies = of(r.outcomes, 'reply').map((o) => o.reply);
       const advice = replies.filter((rep) => CHANGES_DOSE.test(rep.text.replace(/says: .*$/u, '').replace(/dice: .*$/u, '')) || safety.dosingInstruction(rep.text) !== null);
       // The emergency reply is safe too (a child given a double dose may be one); everything else is a miss.
@@ -82,7 +82,7 @@ describe('no dosing advice on any reply path (red-team set)', () => {
       for (const texts of Object.values(compiled.texts)) texts[item.lang] = [item.text];
       const ctx = contextFor(item);
       const event: MessageEvent = { kind: 'message', messageId: `say-${i}`, clientMessageId: null, organizationId: 'org', patientId: 'p', channel: 'WEB', intent: 'greeting', confidence: 1, language: item.lang, text: 'hello', entities: [], receivedAt: 0 };
-      const r = turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs: { active: [{ workflowId: 'say', version: 1, compiled, publishedAt: 0 }], pinned: new Map() }, builtIn: defaultWorkflow, safety, held: null });
+      const r = turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, profile: {}, programs: { active: [{ workflowId: 'say', version: 1, compiled, publishedAt: 0 }], pinned: new Map() }, builtIn: defaultWorkflow, safety, held: null });
       const sent = of(r.outcomes, 'reply').map((o) => o.reply.text);
       if (item.kind === 'workflow_say' && (sent.includes(item.text) || of(r.outcomes, 'problem').length !== 1)) leaked.push(item.text);
       // Placeholders render empty here, so a safe text is checked by what the guard did, not by its exact words.

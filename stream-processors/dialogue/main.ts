@@ -10,6 +10,8 @@ import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { ConversationStore } from '../../platform/stores/conversation-store.js';
 import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
+import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
+import { workflowProfile } from '../../platform/profiles/workflow-fields.js';
 import { PatientDirectory, patientTimeZone, type OrganizationSettings, type PatientProfile } from '../../platform/stores/patient-directory.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { dosingInstruction, dosingQuestion } from '../../platform/safety/dosing.js';
@@ -34,7 +36,7 @@ import { resolve, type PendingSend } from '../../platform/personalisation/reward
 const STATE_TTL_SECONDS = 30 * 86_400;
 /** Sends waiting for a reward outlive the longest reward window a workflow is likely to set. */
 const PENDING_TTL_SECONDS = 14 * 86_400;
-/** Until the profile service's segments reach the dialogue (issue 13, item 2), every patient is in one. */
+/** The segment of a patient the daily segmentation has not placed yet. */
 const SEGMENT_ALL = 'all';
 
 /** What the turn's records carry besides its outcomes. */
@@ -118,6 +120,7 @@ export const dialogue: ServiceDefinition = {
     const { deps } = ctx;
     const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
     const directory = new PatientDirectory(pool);
+    const profiles = new ProfileStore(redis, profileKeyPrefix(ctx.cfg));
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
     const holds = new ConversationHolds(redis, ctx.cfg.redis.keyPrefix);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
@@ -163,14 +166,17 @@ export const dialogue: ServiceDefinition = {
     /** Loads everything the turn needs at once (the event itself may need the patient: a signal's language). */
     const handle = async (ref: { organizationId: string; patientId: string }, eventOf: (patient: Promise<PatientProfile>) => Promise<TurnEvent>, env: Envelope, log: () => Logger): Promise<void> => {
       const patientLoaded = directory.patient(ref.organizationId, ref.patientId);
-      const segment = SEGMENT_ALL;
-      const [org, patient, conversation, event, hold, arms, pending, last] = await Promise.all([
+      const [org, patient, conversation, event, hold, profile, pending, last] = await Promise.all([
         directory.organization(ref.organizationId), patientLoaded, conversations.load(ref.organizationId, ref.patientId), eventOf(patientLoaded), holds.get(ref.patientId),
-        bandit.arms(ref.organizationId, segment), bandit.pending(ref.organizationId, ref.patientId), bandit.lastVariants(ref.organizationId, ref.patientId),
+        profiles.view(ref.organizationId, ref.patientId), bandit.pending(ref.organizationId, ref.patientId), bandit.lastVariants(ref.organizationId, ref.patientId),
       ]);
+      const fields = workflowProfile(profile?.summary ?? null);
+      // The bandit learns per (message, segment); a patient the daily job has not placed yet is in "all".
+      const segment = typeof fields['segment'] === 'string' && fields['segment'] !== '' ? fields['segment'] : SEGMENT_ALL;
+      const arms = await bandit.arms(ref.organizationId, segment);
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
-        ctx: dialogueContext(org, patient), programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
+        ctx: dialogueContext(org, patient), profile: fields, programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
         held: hold === null ? null : { dueAt: hold.dueAt },
         variants: { segment, arms, last },
       });

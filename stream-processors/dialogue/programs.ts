@@ -50,10 +50,10 @@ function order(programs: Programs, slots: ProgramSlots): Array<{ id: string; wf:
   return ids.flatMap((id) => { const wf = compiledOf(id); return wf === undefined ? [] : [{ id, wf }]; });
 }
 
-/** The workflow context of one turn: the patient's language and zone, the organisation's variables. */
-export function workflowContext(language: Language, now: number, ctx: DialogueContext): WorkflowContext {
+/** The workflow context of one turn: the patient's language, zone and profile, the organisation's variables. */
+export function workflowContext(language: Language, now: number, ctx: DialogueContext, profile: WorkflowContext['profile'] = {}): WorkflowContext {
   return {
-    now, language, timeZone: ctx.timeZone, profile: {},
+    now, language, timeZone: ctx.timeZone, profile,
     variables: {
       org: ctx.organizationName, emergency: ctx.emergencyNumber, crisis: ctx.crisisNumber, poison_control: ctx.poisonControlNumber, care_team: ctx.careTeamContact,
       medications: listMedications(ctx.medications.map((m) => (m.dose ? `${m.name} ${m.dose}` : m.name)), language),

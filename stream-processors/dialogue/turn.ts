@@ -1,3 +1,4 @@
+import type { WorkflowProfile } from '../../platform/profiles/workflow-fields.js';
 import { runMessage, runSignal, workflowContext, type Programs } from './programs.js';
 import { guardDosing, safetyLayer, type SafetyKit } from './safety-layer.js';
 import { chooseVariants, type VariantInputs } from './variant-choice.js';
@@ -15,6 +16,8 @@ export interface TurnInputs {
   /** Only active patients get proactive messages. */
   patientActive: boolean;
   ctx: DialogueContext;
+  /** The patient's behavioural profile as workflow fields (segment, risk…), read through the profile store. */
+  profile: WorkflowProfile;
   programs: Programs;
   builtIn: BuiltInWorkflow;
   safety: SafetyKit;
@@ -47,7 +50,7 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
   if (safe !== null) return { outcomes: safe.outcomes, next: { ...conv, optedOut: safe.optedOut }, answeredBy: null };
   // The care team answers this patient now; the patient was told so when the hold began.
   if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
-  const run = runMessage(inputs.programs, conv.slots, { kind: 'message', intent: event.intent, text: event.text, language: event.language, entities: event.entities }, workflowContext(event.language, event.receivedAt, ctx), ctx);
+  const run = runMessage(inputs.programs, conv.slots, { kind: 'message', intent: event.intent, text: event.text, language: event.language, entities: event.entities }, workflowContext(event.language, event.receivedAt, ctx, inputs.profile), ctx);
   if (run !== null) {
     const step = run.waiting && run.answeredBy !== null ? `${run.answeredBy.workflowId}:waiting` : 'start';
     const next = { ...conv, slots: run.slots, step, ...(run.answeredBy === null ? {} : run.answeredBy) };
@@ -78,7 +81,7 @@ function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs):
   // Nothing proactive interrupts a person of the care team talking with the patient.
   if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
   const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx) };
-  const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx));
+  const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx, inputs.profile));
   const outcomes = chooseVariants(run.outcomes, inputs.variants, event.signalId);
   return { outcomes: guardDosing(outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };
 }

@@ -46,7 +46,7 @@ let safety: SafetyKit;
 before(async () => { safety = { emergency: await loadEmergencyDetector(emergencyModelPath()), dosingQuestion, dosingInstruction }; });
 
 function run(event: MessageEvent | SignalEvent, over: Partial<TurnInputs> = {}): TurnResult {
-  return turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs: NONE, builtIn: defaultWorkflow, safety, held: null, ...over });
+  return turn(event, { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, profile: {}, programs: NONE, builtIn: defaultWorkflow, safety, held: null, ...over });
 }
 const texts = (r: TurnResult): string[] => of(r.outcomes, 'reply').map((o) => o.reply.text);
 const actions = (r: TurnResult): Array<[string, Record<string, string>]> => of(r.outcomes, 'action').map((o) => [o.action.type, o.action.attributes]);
@@ -241,5 +241,26 @@ describe('while a person of the care team holds the conversation', () => {
     const s = { medication: 'Metformin', pharmacy: 'Main St', ready_time: '17:00' };
     assert.deepEqual(run(signal('refill_due', s), { programs, held }).outcomes, []);
     assert.notDeepEqual(run(signal('refill_due', s), { programs }).outcomes, [], 'unheld, the same signal speaks');
+  });
+});
+
+describe('the turn reads the patient\'s profile as an input', () => {
+  const PERSONAL = active(`workflow "Personal" version 1
+languages en, es
+on signal dose_due
+  if risk is high and segment is "evening responders"
+    say "Evening check: did you take your dose?" es: "¿Tomó su dosis esta tarde?"
+  else if risk is high
+    say "Did you take your dose?" es: "¿Tomó su dosis?"
+  end
+end
+`, 'personal');
+  const programs: Programs = { active: [PERSONAL], pinned: new Map() };
+
+  test('given risk and segment in the profile, then the workflow branches on them; without a profile, it says nothing', () => {
+    assert.deepEqual(texts(run(signal('dose_due'), { programs, profile: { risk: 'high', segment: 'evening responders' } })), ['Evening check: did you take your dose?']);
+    assert.deepEqual(texts(run(signal('dose_due'), { programs, profile: { risk: 'high', segment: 'new patients' } })), ['Did you take your dose?']);
+    assert.deepEqual(texts(run(signal('dose_due'), { programs, profile: { risk: 'low', segment: 'evening responders' } })), []);
+    assert.deepEqual(texts(run(signal('dose_due'), { programs })), []);
   });
 });

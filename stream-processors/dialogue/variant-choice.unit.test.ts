@@ -31,7 +31,7 @@ before(async () => { safety = { emergency: await loadEmergencyDetector(emergency
 const T0 = Date.UTC(2026, 11, 1, 9);
 const signal = (id: string): SignalEvent => ({ kind: 'signal', signalId: id, organizationId: 'org', patientId: 'p', type: 'refill_due', attributes: {}, language: 'en', occurredAt: T0 });
 const run = (id: string, arms: Map<string, Array<{ sends: number; rewards: number }>>): TurnResult =>
-  turn(signal(id), { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, held: null, variants: { segment: 'all', arms } });
+  turn(signal(id), { conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, held: null, profile: {}, variants: { segment: 'all', arms } });
 
 describe('message variants picked by the bandit', () => {
   test('given a say with three variants and a reward, then the reply names its bandit key, reward and propensity', () => {
@@ -65,7 +65,7 @@ describe('message variants picked by the bandit', () => {
     const key = of(run('s-5', new Map()).outcomes, 'reply')[0]?.reply.choice?.message ?? '';
     const arms = new Map([[key, [{ sends: 400, rewards: 40 }, { sends: 400, rewards: 200 }, { sends: 400, rewards: 40 }]]]);
     const replies = Array.from({ length: 300 }, (_, i) => of(turn(signal(`s-y${i}`), {
-      conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, held: null, variants: { segment: 'all', arms, last: new Map([[key, 1]]) },
+      conversation: null, optedOutOnRecord: false, patientActive: true, ctx, programs, builtIn: defaultWorkflow, safety, held: null, profile: {}, variants: { segment: 'all', arms, last: new Map([[key, 1]]) },
     }).outcomes, 'reply')[0]?.reply);
     const repeats = replies.filter((r) => r?.variantId === '1');
     assert.ok(repeats.length < 30, `the last variant said again ${repeats.length} of 300 times`);

@@ -6,6 +6,7 @@ import { startInboxLoops } from '../../platform/inbox/scheduler-loops.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
+import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
@@ -92,7 +93,10 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const r = ctx.cfg.reminders;
   const metrics = createReminderMetrics(ctx.metrics.registry);
   const engine = new ReminderEngine(
-    { pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID },
+    {
+      pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
+      profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
+    },
     reminderOptions(r),
   );
   const loop = (stage: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout => {

@@ -7,6 +7,8 @@ import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { ClaimedReminder, ReminderIndex } from '../../platform/stores/reminder-index.js';
 import type { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import type { Scores } from '../../platform/profiles/features.js';
+import type { ProfileStore } from '../../platform/profiles/store.js';
 import type { ReminderMetrics } from './reminder-metrics.js';
 import { ReminderPlanner } from './reminder-planner.js';
 
@@ -29,6 +31,8 @@ export interface ReminderEngineDeps {
   publisher: Pick<Publisher, 'publish'>;
   metrics: ReminderMetrics;
   newTraceId: () => string;
+  /** The profile store (read only): a reminder carries the patient's risk level and segment for the workflows and delivery. */
+  profiles?: Pick<ProfileStore, 'getMany'>;
 }
 
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
@@ -105,8 +109,9 @@ export class ReminderEngine {
       if (s === 'cancelled') this.deps.metrics.suppressed.inc({ reason: 'cancelled' });
       return keep;
     });
+    const scores = await this.scoresOf(wanted);
     try {
-      await this.deps.publisher.publish('patient.signals', wanted.map((c) => ({ key: c.patientId, value: this.signal(c) })));
+      await this.deps.publisher.publish('patient.signals', wanted.map((c, i) => ({ key: c.patientId, value: this.signal(c, scores[i]) })));
     } catch (err) {
       this.deps.metrics.failed.inc({ stage: 'publish' });
       throw err; // unacknowledged: redelivered after the visibility timeout
@@ -141,11 +146,23 @@ export class ReminderEngine {
     return sent;
   }
 
-  private signal(c: ClaimedReminder): PatientSignal {
+  /** Risk level and segment index of each reminder's patient; a profile store that fails costs the attributes, not the reminder. */
+  private async scoresOf(reminders: readonly ClaimedReminder[]): Promise<Array<Scores | undefined>> {
+    if (this.deps.profiles === undefined || reminders.length === 0) return [];
+    try {
+      return (await this.deps.profiles.getMany(reminders.map((c) => c.patientId))).map((p) => p?.scores);
+    } catch {
+      this.deps.metrics.failed.inc({ stage: 'profiles' });
+      return [];
+    }
+  }
+
+  private signal(c: ClaimedReminder, scores: Scores | undefined): PatientSignal {
     // The care-plan id only: the dialogue reads the medication's name from the care plan.
+    const profile: Record<string, string> = scores === undefined || scores.scoredDay === 0 ? {} : { risk: scores.riskLevel, segment: String(scores.segment) };
     return {
       signalId: c.id, traceId: this.deps.newTraceId(), organizationId: c.organizationId, patientId: c.patientId, type: c.kind, source: 'scheduler',
-      occurredAt: c.dueAt, attributes: { medication_id: c.medicationId, occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString() }, payload: null,
+      occurredAt: c.dueAt, attributes: { medication_id: c.medicationId, occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString(), ...profile }, payload: null,
     };
   }
 }

@@ -9,7 +9,7 @@ export interface ReminderMetrics {
   redelivered: Counter<'kind'>;
   /** Dispatch time minus due time, first deliveries. */
   lateness: Histogram<'kind'>;
-  /** Failed rounds, by stage (plan, index, claim, publish, ack, replan). */
+  /** Failed rounds, by stage (plan, index, claim, publish, ack, replan; profiles: the profile read, which costs attributes only). */
   failed: Counter<'stage'>;
   /** Claimed but already dispatched or cancelled (re-planned away): dropped without a signal. */
   stale: Counter<'kind'>;

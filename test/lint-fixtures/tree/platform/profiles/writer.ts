@@ -1,0 +1,1 @@
+export class ProfileWriter { readonly name = 'profiles'; }

@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- the quality gate prints its figures so CI logs show them even when it passes. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -47,6 +47,7 @@ export interface Config {
     readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
   };
+  readonly booking: { readonly hospitalTimeout: Milliseconds; readonly offerHorizon: Milliseconds; readonly reconcileInterval: Milliseconds };
 }
 
 export interface ConfigSources {

@@ -133,6 +133,10 @@ export const CONFIG_SPEC = {
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },
   'consumer.keyConcurrency': { type: { kind: 'int', min: 1, max: 1024 }, default: '64', doc: 'patients of one batch handled at the same time (each patient still in order)' },
   'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
+
+  'booking.hospitalTimeout': { type: duration, default: '10s', doc: 'how long one call to an organisation\'s FHIR server may take before it counts as a time-out (retried with backoff, then the booking is released)' },
+  'booking.offerHorizon': { type: duration, default: '14d', doc: 'how far ahead free slots are offered when the patient names no date' },
+  'booking.reconcileInterval': { type: duration, default: '15m', doc: 'how often hospital-outbound compares recent bookings with the hospital\'s Appointments and Slots (0s turns it off)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

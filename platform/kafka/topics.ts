@@ -25,6 +25,7 @@ export const TOPICS = [
   { name: 'delivery.status', partitions: 12, valueSchema: 'DeliveryStatus', cleanup: 'delete', retentionMs: 30 * DAY, doc: 'delivery receipts of outbound messages' },
   { name: 'config.workflows', partitions: 1, valueSchema: 'WorkflowPublished', cleanup: 'compact', retentionMs: -1, doc: 'the published workflow version of each organisation, compacted' },
   { name: 'audit.anchors', partitions: 1, valueSchema: 'AuditAnchor', cleanup: 'compact', retentionMs: -1, doc: 'audit chain heads copied out of PostgreSQL, so a rewritten chain is detectable; compacted by organisation' },
+  { name: 'hospital.requests', partitions: 12, valueSchema: 'HospitalRequest', cleanup: 'delete', retentionMs: 7 * DAY, doc: 'outbound calls to an organisation\'s EHR (book, cancel), keyed by patient id, retried and dead-lettered by the hospital-outbound group' },
 ] as const satisfies readonly TopicSpec[];
 
 export type TopicName = (typeof TOPICS)[number]['name'];
@@ -43,6 +44,8 @@ export const GROUPS = [
   { id: 'actions', topics: ['patient.actions'], doc: 'records adherence, consent and escalations in the system of record' },
   { id: 'profiling', topics: ['chat.intents', 'patient.actions', 'delivery.status'], doc: 'behavioural profiles' },
   { id: 'analytics-sink', topics: ['chat.inbound', 'chat.intents', 'chat.outbound', 'patient.signals', 'patient.actions', 'delivery.status'], doc: 'ClickHouse analytics, pseudonymous and without text' },
+  { id: 'booking', topics: ['patient.actions'], doc: 'finds services and free slots, holds slots for bookings, queues the calls to the hospital' },
+  { id: 'hospital-outbound', topics: ['hospital.requests'], doc: 'books and cancels at the organisation\'s FHIR server; the answer decides what the patient is told' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

@@ -19,6 +19,8 @@ export interface FindRequest {
   /** The patient's position, opened from the vault for this call only. */
   position?: Position;
   limit?: number;
+  /** Concept ids already read from the text (the NLU's service entity); they replace reading `text`. */
+  concepts?: readonly string[];
 }
 
 export interface ServiceMatch {
@@ -112,7 +114,7 @@ function why(c: Candidate, lang: 'en' | 'es'): string {
 
 /** The services that fit the request, best first (at most `limit`, 3 by default); empty when none fit. */
 export function findServices(directory: readonly DirectoryService[], req: FindRequest): ServiceMatch[] {
-  const asked = conceptsIn(req.text);
+  const asked = req.concepts !== undefined ? new Map(req.concepts.map((c) => [c, 1])) : conceptsIn(req.text);
   const words = contentWords(req.text);
   const all = directory.flatMap((s) => candidatesOf(s, req, asked, words));
   all.sort((a, b) => b.score - a.score || (b.open === true ? 1 : 0) - (a.open === true ? 1 : 0)

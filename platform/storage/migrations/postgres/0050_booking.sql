@@ -40,7 +40,7 @@ CREATE TABLE booking.bookings (
 CREATE UNIQUE INDEX booking_bookings_slot_idx ON booking.bookings (organization_id, slot_id) WHERE status IN ('held', 'booked', 'cancelling');
 CREATE UNIQUE INDEX booking_bookings_cause_idx ON booking.bookings (organization_id, caused_by);
 CREATE INDEX booking_bookings_patient_idx ON booking.bookings (organization_id, patient_id, starts_at);
-CREATE INDEX booking_bookings_updated_idx ON booking.bookings (updated_at) WHERE status IN ('booked', 'cancelled');
+CREATE INDEX booking_bookings_updated_idx ON booking.bookings (updated_at);
 
 -- The slots last offered to a patient: "the second one" (a time in the workflow) is resolved here.
 CREATE TABLE booking.offers (

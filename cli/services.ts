@@ -7,9 +7,10 @@ import { actions } from '../stream-processors/actions/main.js';
 import { analyticsSink } from '../stream-processors/analytics-sink/main.js';
 import { wsDelivery } from '../delivery/ws/main.js';
 import { scheduler } from '../stream-processors/scheduler/main.js';
+import { booking, hospitalOutbound } from '../stream-processors/booking/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, booking, hospitalOutbound];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

@@ -59,7 +59,7 @@ export class HospitalClient {
   private readonly client: Client;
   private readonly smart: SmartToken | undefined;
 
-  constructor(endpoint: EhrEndpoint, private readonly timeoutMs: number, now: () => number = Date.now) {
+  constructor(endpoint: EhrEndpoint, private readonly timeoutMs: number, now: () => number) {
     this.client = new Client({ baseUrl: endpoint.baseUrl, ...(endpoint.auth.kind === 'bearer' ? { bearerToken: endpoint.auth.token } : {}) });
     this.smart = endpoint.auth.kind === 'smart_backend' ? new SmartToken(endpoint.auth, timeoutMs, now) : undefined;
   }

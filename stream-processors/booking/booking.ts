@@ -71,7 +71,7 @@ export class BookingProcessor {
   private async findServices(a: PatientAction): Promise<Outputs> {
     const org = a.organizationId;
     const [directory, pc] = await Promise.all([this.d.directory.load(org), patientContext(this.d.pool, org, a.patientId)]);
-    const at = Date.parse(a.attributes['when'] ?? '');
+    const at = Date.parse(a.attributes['asked_date'] ?? '');
     const found = findServices(directory, {
       text: '', concepts: conceptsOf(a.attributes['service']), language: pc.language, patientLanguage: pc.language, timeZone: pc.timeZone,
       ...(Number.isFinite(at) ? { at } : {}),
@@ -97,7 +97,7 @@ export class BookingProcessor {
     const pc = await patientContext(this.d.pool, org, a.patientId);
     const tz = effectiveTimeZone(pc.timeZone);
     const schedules = scheduleIds !== undefined ? scheduleIds : await this.schedules(org, conceptsOf(a.attributes['service']));
-    const window = askedWindow(a.attributes['when'], tz);
+    const window = askedWindow(a.attributes['asked_date'], tz);
     const free = schedules !== null && schedules.length === 0 ? [] : await this.d.store.freeSlots(org, schedules, Math.max(now, window.from ?? now), window.to ?? now + this.d.offerHorizonMs);
     const chosen = chooseSlots(free, { now, timeZone: tz, ...window });
     const base = { ...(a.attributes['service'] ? { service: a.attributes['service'] } : {}), ...(reschedules ? { reschedules: reschedules.id } : {}) };

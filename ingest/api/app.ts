@@ -17,6 +17,8 @@ import { registerOrganizationRoutes } from './routes/organization.js';
 import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients.js';
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
 import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
+import { registerEhrEndpointRoutes } from './routes/ehr-endpoint.js';
+import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -32,6 +34,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   workflows?: WorkflowRoutesDeps;
   /** The FHIR R4 read API under /fhir/R4; absent, it is not offered. */
   fhir?: FhirRoutesDeps;
+  /** Each organisation's EHR endpoint for bookings; absent, its routes are not offered. */
+  ehrEndpoints?: EhrEndpointStore;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -77,5 +81,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   registerAuditRoutes(app, opts);
   if (opts.workflows !== undefined) registerWorkflowRoutes(app, opts.workflows);
   if (opts.fhir !== undefined) await registerFhirRoutes(app, opts.fhir);
+  if (opts.ehrEndpoints !== undefined) registerEhrEndpointRoutes(app, opts.ehrEndpoints);
   return app;
 }

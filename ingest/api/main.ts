@@ -14,6 +14,7 @@ import { WorkflowRepository } from '../../platform/workflow/repository.js';
 import { realUnderstanding } from '../../platform/workflow/understanding.js';
 import { importerDeps } from '../fhir/wiring.js';
 import { buildApiApp } from './app.js';
+import { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -33,6 +34,7 @@ export const adminApi: ServiceDefinition = {
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
+      ehrEndpoints: new EhrEndpointStore(pool, keyring),
       workflows: {
         repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
         catalogFor: async (org) => defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),

@@ -34,4 +34,6 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`POST ${org}/workflows/:workflowId/versions/:version/publish`]: { operationId: 'publishWorkflowVersion', tag: 'workflows' },
   [`POST ${org}/workflows/:workflowId/rollback`]: { operationId: 'rollbackWorkflow', tag: 'workflows' },
   [`POST ${org}/workflows/simulate`]: { operationId: 'simulateWorkflow', tag: 'workflows' },
+  [`PUT ${org}/ehr-endpoint`]: { operationId: 'setEhrEndpoint', tag: 'organizations' },
+  [`GET ${org}/ehr-endpoint`]: { operationId: 'getEhrEndpoint', tag: 'organizations' },
 };

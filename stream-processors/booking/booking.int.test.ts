@@ -82,6 +82,20 @@ describe('booking against a local FHIR hospital', () => {
     assert.notEqual(s?.attributes['slot_1']?.slice(0, 10), s?.attributes['slot_2']?.slice(0, 10), 'different days first');
   });
 
+  test('the profile\'s usual afternoon orders the offer; an asked day and part of the day narrow it', async () => {
+    const hour = (iso: string | undefined): number => new Date(iso ?? '').getUTCHours();
+    const preferred = (await processor.handle(action(patient(0), 'find_service', { kind: 'appointment_slots', service: 'cardiology', preferred_time: '14:30' }))).signals[0];
+    assert.ok(hour(preferred?.attributes['slot_1']) >= 12 && hour(preferred?.attributes['slot_1']) < 17, preferred?.attributes['slot_1']);
+    const dayTwoAfternoon = new Date(firstSlotAt + DAY + 6 * 3_600_000).toISOString(); // "the day after tomorrow, afternoon", as the NLU resolves it
+    const asked = (await processor.handle(action(patient(0), 'find_service', { kind: 'appointment_slots', service: 'cardiology', asked_date: dayTwoAfternoon }))).signals[0];
+    const times = ['slot_1', 'slot_2', 'slot_3'].map((k) => asked?.attributes[k]).filter((t): t is string => t !== undefined);
+    assert.ok(times.length > 0);
+    for (const t of times) {
+      assert.equal(t.slice(0, 10), dayTwoAfternoon.slice(0, 10), 'on the asked day');
+      assert.ok(hour(t) >= 12 && hour(t) < 17, `${t} in the afternoon`);
+    }
+  });
+
   test('100 concurrent booking attempts on 10 slots: exactly 10 bookings, none double, the other 90 offered alternatives', async () => {
     const contested = await Promise.all((fx.slotsOf['hs-cardio'] ?? []).slice(0, 10).map((h) => fx.ourId('Slot', h)));
     const attempts = Array.from({ length: 100 }, (_, i) => ({ i, slot: contested[i % 10] ?? '' }));

@@ -55,6 +55,13 @@ function askedWindow(when: string | undefined, timeZone: string): { from?: numbe
   return { from, to: from + 24 * HOUR, ...(part !== undefined ? { partOfDay: part } : {}) };
 }
 
+/** The profile's usual time ("18:30") as a part of the day, for ordering offers. */
+function preferredPart(hhmm: string | undefined): PartOfDay | undefined {
+  const m = /^(\d{1,2}):\d{2}$/.exec(hhmm ?? '');
+  const h = m === null ? NaN : Number(m[1]);
+  return (Object.keys(PART_HOURS) as PartOfDay[]).find((k) => h >= PART_HOURS[k][0] && h < PART_HOURS[k][1]);
+}
+
 export class BookingProcessor {
   constructor(private readonly d: BookingDeps) {}
 
@@ -99,7 +106,8 @@ export class BookingProcessor {
     const schedules = scheduleIds !== undefined ? scheduleIds : await this.schedules(org, conceptsOf(a.attributes['service']));
     const window = askedWindow(a.attributes['asked_date'], tz);
     const free = schedules !== null && schedules.length === 0 ? [] : await this.d.store.freeSlots(org, schedules, Math.max(now, window.from ?? now), window.to ?? now + this.d.offerHorizonMs);
-    const chosen = chooseSlots(free, { now, timeZone: tz, ...window });
+    const preferred = preferredPart(a.attributes['preferred_time']);
+    const chosen = chooseSlots(free, { now, timeZone: tz, ...window, ...(preferred !== undefined ? { preferred } : {}) });
     const base = { ...(a.attributes['service'] ? { service: a.attributes['service'] } : {}), ...(reschedules ? { reschedules: reschedules.id } : {}) };
     if (chosen.length === 0) {
       const type = 'appointment_slots_unavailable';

@@ -7,7 +7,8 @@ import { actions } from '../stream-processors/actions/main.js';
 import { analyticsSink } from '../stream-processors/analytics-sink/main.js';
 import { wsDelivery } from '../delivery/ws/main.js';
 import { scheduler } from '../stream-processors/scheduler/main.js';
-import { booking, hospitalOutbound } from '../stream-processors/booking/main.js';
+import { booking } from '../stream-processors/booking/main.js';
+import { hospitalOutbound } from '../stream-processors/hospital-outbound/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
 export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, booking, hospitalOutbound];

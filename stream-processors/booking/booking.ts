@@ -4,9 +4,10 @@ import { PART_HOURS, type PartOfDay } from '../../platform/booking/when.js';
 import { findServices } from '../../platform/services/match.js';
 import { conceptById } from '../../platform/services/vocabulary.js';
 import { effectiveTimeZone, localParts, zonedTimeToUtc } from '../../platform/time/zones.js';
-import type { HospitalRequest, PatientAction, PatientSignal } from '../../schemas/generated/avro-types.js';
+import type { PatientAction } from '../../schemas/generated/avro-types.js';
+import { hospitalRequest, signal, type Outputs } from '../../platform/booking/records.js';
 import type { DirectoryLoader } from './directory.js';
-import { patientContext, type Booking, type BookingStore } from './store.js';
+import { patientContext, type Booking, type BookingStore } from '../../platform/stores/bookings.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 
 /*
@@ -16,7 +17,6 @@ import type { PgPool } from '../../platform/storage/postgres.js';
  * a crash produces the same records, which their consumers drop.
  */
 
-export interface Outputs { signals: PatientSignal[]; requests: HospitalRequest[] }
 
 export interface BookingDeps {
   pool: PgPool;
@@ -27,14 +27,6 @@ export interface BookingDeps {
 }
 
 const HOUR = 3_600_000;
-
-export function signal(a: { organizationId: string; patientId: string; traceId: string }, id: string, type: string, attributes: Record<string, string>, at: number): PatientSignal {
-  return { signalId: id, traceId: a.traceId, organizationId: a.organizationId, patientId: a.patientId, type, source: 'booking', occurredAt: at, attributes, payload: null };
-}
-
-export function hospitalRequest(a: { organizationId: string; patientId: string; traceId: string }, kind: 'book' | 'cancel', bookingId: string, at: number, attributes: Record<string, string> = {}): HospitalRequest {
-  return { requestId: `${kind}:${bookingId}`, traceId: a.traceId, organizationId: a.organizationId, patientId: a.patientId, kind, bookingId, requestedAt: at, attributes };
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const conceptsOf = (v: string | undefined): string[] => (v ?? '').split('+').filter((c) => conceptById(c) !== undefined);

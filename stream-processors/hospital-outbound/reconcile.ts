@@ -1,8 +1,8 @@
 import type { Logger } from '../../platform/log.js';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
-import { signal } from './booking.js';
+import { signal } from '../../platform/booking/records.js';
 import { HospitalError, type HospitalClient } from './hospital-client.js';
-import type { Booking, BookingStore } from './store.js';
+import type { Booking, BookingStore } from '../../platform/stores/bookings.js';
 
 /*
  * The reconciliation job: our recent bookings against the hospital's Appointments and Slots. What

@@ -1,7 +1,11 @@
-import type { FreeSlot } from '../../platform/booking/slots.js';
-import type { PgPool } from '../../platform/storage/postgres.js';
+import type { FreeSlot } from '../booking/slots.js';
+import type { PgPool } from '../storage/postgres.js';
 
-/* Every statement on booking.* and the care slots it reads; all scoped by organisation. */
+/*
+ * The bookings store: every statement on booking.* and the care slots it reads, all scoped by
+ * organisation. Written by the booking service (holds, offers) and hospital-outbound (the hospital's
+ * answers, drift); this module is their meeting point.
+ */
 
 export type BookingStatus = 'held' | 'booked' | 'refused' | 'failed' | 'cancelling' | 'cancelled' | 'noshow';
 

@@ -3,9 +3,9 @@ import type { Logger } from '../../platform/log.js';
 import type { EhrEndpoint } from '../../platform/stores/ehr-endpoints.js';
 import { blindDigest } from '../../platform/vault/index-keys.js';
 import type { HospitalRequest } from '../../schemas/generated/avro-types.js';
-import { hospitalRequest, signal, type Outputs } from './booking.js';
+import { hospitalRequest, signal, type Outputs } from '../../platform/booking/records.js';
 import { HospitalClient, HospitalError } from './hospital-client.js';
-import type { Booking, BookingStore } from './store.js';
+import type { Booking, BookingStore } from '../../platform/stores/bookings.js';
 
 /*
  * hospital-outbound: one queued call to the hospital per record. The hospital's answer decides the

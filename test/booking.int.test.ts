@@ -15,7 +15,7 @@ import { hospitalFixture, type HospitalFixture } from './hospital-fixture.js';
 import type { Outputs } from '../platform/booking/records.js';
 import { BookingProcessor } from '../stream-processors/booking/booking.js';
 import { DirectoryLoader } from '../stream-processors/booking/directory.js';
-import { BookingStore } from '../platform/stores/bookings.js';
+import { BookingStore, medicationOf } from '../platform/stores/bookings.js';
 import { HospitalOutbound } from '../stream-processors/hospital-outbound/outbound.js';
 import { reconcile } from '../stream-processors/hospital-outbound/reconcile.js';
 
@@ -60,7 +60,10 @@ before(async () => {
   processor = new BookingProcessor({ pool, store, directory: new DirectoryLoader(pool, keyring, 60_000, Date.now), now: Date.now, offerHorizonMs: 14 * DAY });
   const endpoints = new EhrEndpointStore(pool, keyring);
   const indexKeys = new OrgIndexKeys(pool, keyring, 60_000);
-  outbound = new HospitalOutbound({ store, endpoint: (org) => endpoints.get(org), indexKey: (org) => indexKeys.indexKey(org), timeoutMs: 500, maxRetries: 2, now: Date.now });
+  outbound = new HospitalOutbound({
+    store, endpoint: (org) => endpoints.get(org), indexKey: (org) => indexKeys.indexKey(org), timeoutMs: 500, maxRetries: 2, now: Date.now,
+    medication: async (org, patientId, id) => (await medicationOf(pool, org, patientId, { id }))?.label,
+  });
 });
 after(async () => { await fx.hospital.stop(); await deps.close(); });
 
@@ -212,5 +215,24 @@ describe('booking against a local FHIR hospital', () => {
     assert.deepEqual(drift.rows.map((r) => [r.booking_id, r.kind, r.theirs]), [[cardioBooking?.id, 'slot_status', 'free']]);
     // The Appointments of the two failed bookings (their answers lost) do not exist there: nothing to cancel.
     assert.equal(report.orphansCancelled, 0);
+  });
+
+  test('a refill request reaches the pharmacy as one FHIR Task, named there but never on the queue, even when retried', async () => {
+    const p = fx.tenant.patients[30];
+    assert.ok(p);
+    const a = action(p.id, 'notify_pharmacy', { medication: p.medication, reason: 'ran_out' });
+    const out = await processor.handle(a);
+    const request = out.requests[0] as HospitalRequest;
+    assert.equal(request.kind, 'pharmacy');
+    assert.ok(!JSON.stringify(request).includes(p.medication), 'the queued call carries the care-plan id, not the name');
+    assert.equal(request.attributes['medication_id'], `${p.id}_m`);
+    fx.hospital.faults.push({ method: 'POST', type: 'Task', answer: 503, times: 1 });
+    const r = await drive(request);
+    assert.equal(r.deadLettered, false, 'retried past one 503');
+    await drive(request);
+    const tasks = fx.hospital.all('Task');
+    assert.equal(tasks.length, 1, 'one Task for one request');
+    assert.equal(tasks[0]?.['description'], `refill: ${p.medication} 10 mg`);
+    assert.deepEqual(tasks[0]?.['for'], { identifier: { system: 'https://careloop.org/fhir/patient', value: p.id } });
   });
 });

@@ -12,7 +12,7 @@ export function signal(a: { organizationId: string; patientId: string; traceId: 
   return { signalId: id, traceId: a.traceId, organizationId: a.organizationId, patientId: a.patientId, type, source: 'booking', occurredAt: at, attributes, payload: null };
 }
 
-/** A call for hospital-outbound, one per intent and booking (`book:<id>`, `cancel:<id>`). */
-export function hospitalRequest(a: { organizationId: string; patientId: string; traceId: string }, kind: 'book' | 'cancel', bookingId: string, at: number, attributes: Record<string, string> = {}): HospitalRequest {
+/** A call for hospital-outbound, one per intent and booking (`book:<id>`, `cancel:<id>`) or refill request (`pharmacy:<action id>`). */
+export function hospitalRequest(a: { organizationId: string; patientId: string; traceId: string }, kind: 'book' | 'cancel' | 'pharmacy', bookingId: string, at: number, attributes: Record<string, string> = {}): HospitalRequest {
   return { requestId: `${kind}:${bookingId}`, traceId: a.traceId, organizationId: a.organizationId, patientId: a.patientId, kind, bookingId, requestedAt: at, attributes };
 }

@@ -166,3 +166,13 @@ export async function patientContext(pool: PgPool, org: string, patientId: strin
   const r = rows[0];
   return { timeZone: r?.tz ?? 'UTC', language: r?.lang === 'es' ? 'es' : 'en' };
 }
+
+/** The care-plan medication a refill request names (by id, else by name): its id only leaves here. */
+export async function medicationOf(pool: PgPool, org: string, patientId: string, idOrName: { id?: string; name?: string }): Promise<{ id: string; label: string } | undefined> {
+  const { rows } = await pool.query<{ id: string; name: string; dose: string }>(
+    `SELECT id, name, dose FROM patient_medications WHERE organization_id = $1 AND patient_id = $2 AND active
+        AND (id = $3 OR lower(name) = lower($4) OR lower(name || ' ' || dose) = lower($4)) ORDER BY id LIMIT 1`,
+    [org, patientId, idOrName.id ?? '', idOrName.name ?? '']);
+  const r = rows[0];
+  return r === undefined ? undefined : { id: r.id, label: r.dose === '' ? r.name : `${r.name} ${r.dose}` };
+}

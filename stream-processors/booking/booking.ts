@@ -7,7 +7,7 @@ import { effectiveTimeZone, localParts, zonedTimeToUtc } from '../../platform/ti
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { hospitalRequest, signal, type Outputs } from '../../platform/booking/records.js';
 import type { DirectoryLoader } from './directory.js';
-import { patientContext, type Booking, type BookingStore } from '../../platform/stores/bookings.js';
+import { medicationOf, patientContext, type Booking, type BookingStore } from '../../platform/stores/bookings.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 
 /*
@@ -63,6 +63,7 @@ export class BookingProcessor {
       case 'book_appointment': return this.book(a);
       case 'cancel_appointment': return this.cancel(a);
       case 'reschedule_appointment': return this.reschedule(a);
+      case 'notify_pharmacy': return this.notifyPharmacy(a);
       default: return { signals: [], requests: [] };
     }
   }
@@ -149,6 +150,13 @@ export class BookingProcessor {
     const moved = await this.d.store.transition(b.organizationId, b.id, ['booked'], 'cancelling', { reason });
     if (!moved && b.status !== 'cancelling') return { signals: [], requests: [] }; // already cancelled, or never confirmed
     return { signals: [], requests: [hospitalRequest(a, 'cancel', b.id, now, { reason })] };
+  }
+
+  /** A refill request for the pharmacy, queued with the care-plan id only: the name is read again at call time. */
+  private async notifyPharmacy(a: PatientAction): Promise<Outputs> {
+    const med = await medicationOf(this.d.pool, a.organizationId, a.patientId, { ...(a.attributes['medication_id'] ? { id: a.attributes['medication_id'] } : {}), ...(a.attributes['medication'] ? { name: a.attributes['medication'] } : {}) });
+    const attributes = { reason: a.attributes['reason'] ?? 'refill', ...(med !== undefined ? { medication_id: med.id } : {}) };
+    return { signals: [], requests: [{ ...hospitalRequest(a, 'pharmacy', '', this.d.now(), attributes), requestId: `pharmacy:${a.actionId}` }] };
   }
 
   private async reschedule(a: PatientAction): Promise<Outputs> {

@@ -1,6 +1,6 @@
 import { createSign, randomUUID } from 'node:crypto';
 import { Client } from 'fhir-kit-client';
-import { appointmentFor, BOOKING_IDENTIFIER_SYSTEM, cancelled, ifNoneExist, slotWithStatus, type BookingRequest } from '../../platform/booking/appointment.js';
+import { appointmentFor, BOOKING_IDENTIFIER_SYSTEM, cancelled, PATIENT_IDENTIFIER_SYSTEM, ifNoneExist, slotWithStatus, type BookingRequest } from '../../platform/booking/appointment.js';
 import { classifyHospitalAnswer, type HospitalAnswer } from '../../platform/booking/hospital-outcome.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { EhrAuth, EhrEndpoint } from '../../platform/stores/ehr-endpoints.js';
@@ -102,6 +102,18 @@ export class HospitalClient {
   async appointmentOf(bookingId: string): Promise<R | undefined> {
     const bundle = await this.call((options) => this.client.search({ resourceType: 'Appointment', searchParams: { identifier: `${BOOKING_IDENTIFIER_SYSTEM}|${bookingId}` }, options })) as R;
     return ((bundle['entry'] as Array<{ resource?: R }> | undefined) ?? [])[0]?.resource;
+  }
+
+  /** A refill request as a FHIR Task, conditionally created on its id: a retry never asks twice. */
+  async notifyPharmacy(taskId: string, patientId: string, medication: string | null, reason: string, at: number): Promise<{ taskId: string }> {
+    const identifier = { system: 'https://careloop.org/fhir/pharmacy-request', value: taskId };
+    const body = {
+      resourceType: 'Task', identifier: [identifier], status: 'requested', intent: 'order', priority: 'routine',
+      code: { text: 'medication refill' }, description: medication === null ? 'medication refill' : `refill: ${medication}`,
+      for: { identifier: { system: PATIENT_IDENTIFIER_SYSTEM, value: patientId } }, authoredOn: new Date(at).toISOString(), reasonCode: { text: reason },
+    };
+    const created = await this.call((options) => this.client.create({ resourceType: 'Task', body: body as never, options }), { 'If-None-Exist': `identifier=${encodeURIComponent(`${identifier.system}|${taskId}`)}` }) as R;
+    return { taskId: String(created['id'] ?? '') };
   }
 
   async read(resourceType: 'Appointment' | 'Slot', id: string): Promise<R> {

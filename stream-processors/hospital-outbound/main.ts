@@ -3,7 +3,7 @@ import type { Outputs } from '../../platform/booking/records.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
-import { BookingStore } from '../../platform/stores/bookings.js';
+import { BookingStore, medicationOf } from '../../platform/stores/bookings.js';
 import { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 import { OrgIndexKeys } from '../../platform/vault/index-keys.js';
 import type { HospitalRequest } from '../../schemas/generated/avro-types.js';
@@ -32,6 +32,7 @@ export const hospitalOutbound: ServiceDefinition = {
     const indexKeys = new OrgIndexKeys(pool, keyring, ctx.cfg.crypto.keyCacheTtl);
     const outbound = new HospitalOutbound({
       store, endpoint: (org) => endpoints.get(org), indexKey: (org) => indexKeys.indexKey(org),
+      medication: async (org, patientId, id) => (await medicationOf(pool, org, patientId, { id }))?.label,
       timeoutMs: ctx.cfg.booking.hospitalTimeout, maxRetries: ctx.cfg.consumer.maxRetries, now: ctx.now,
     });
     const consumer = await startGroupConsumer(ctx, 'hospital-outbound', {

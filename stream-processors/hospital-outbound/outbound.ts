@@ -18,6 +18,8 @@ export interface OutboundDeps {
   store: BookingStore;
   endpoint: (org: string) => Promise<EhrEndpoint | undefined>;
   indexKey: (org: string) => Promise<Buffer>;
+  /** The care-plan medication's name and dose, read at call time (never carried on the queue). */
+  medication: (org: string, patientId: string, medicationId: string) => Promise<string | undefined>;
   timeoutMs: number;
   maxRetries: number;
   now: () => number;
@@ -44,6 +46,7 @@ export class HospitalOutbound {
 
   /** Publishes `emit`'s outputs before the error goes back to the loop (the patient is told even if the record is dead-lettered). */
   async handle(r: HospitalRequest, at: Attempt, emit: (o: Outputs) => Promise<void>): Promise<void> {
+    if (r.kind === 'pharmacy') return this.pharmacy(r, at);
     const b = await this.d.store.get(r.organizationId, r.bookingId);
     if (b === undefined) return;
     try {
@@ -55,6 +58,20 @@ export class HospitalOutbound {
       at.log.warn({ kind: r.kind, status: err.status, reason: err.answer.reason, attempt: at.attempt }, 'the hospital refused or did not answer');
       await emit(await this.gaveUp(r, b, err));
       if (err.retryable) throw new CareloopError('TIMEOUT', `the hospital did not answer after ${at.attempt} attempts`, { retryable: false, cause: err });
+    }
+  }
+
+  /** A refill request to the pharmacy (the organisation's endpoint); a refusal is logged and dead-lettered for the team. */
+  private async pharmacy(r: HospitalRequest, at: Attempt): Promise<void> {
+    const client = await this.client(r.organizationId);
+    if (client === undefined) throw new CareloopError('CONFIG_INVALID', 'the organisation has no EHR endpoint for pharmacy requests');
+    const medId = r.attributes['medication_id'];
+    const med = medId === undefined ? undefined : await this.d.medication(r.organizationId, r.patientId, medId);
+    try {
+      await client.notifyPharmacy(r.requestId.replace(/^pharmacy:/, ''), r.patientId, med ?? null, r.attributes['reason'] ?? 'refill', r.requestedAt);
+    } catch (err) {
+      if (err instanceof HospitalError && !err.retryable) at.log.warn({ kind: r.kind, status: err.status, reason: err.answer.reason }, 'the pharmacy refused the refill request');
+      throw err;
     }
   }
 

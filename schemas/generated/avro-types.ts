@@ -53,7 +53,7 @@ export interface HospitalRequest {
   traceId: string;
   organizationId: string;
   patientId: string;
-  /** book, cancel */
+  /** book, cancel, pharmacy (a refill request) */
   kind: string;
   bookingId: string;
   requestedAt: number;

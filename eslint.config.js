@@ -46,10 +46,10 @@ const testSupportZone = {
   message: 'Test support (test-support.ts, test/, *.test.ts) is imported only by tests, test/ and perf/.',
 };
 
-// The pure libraries: the workflow language, the NLU core, the safety rules, the lexicons. Their I/O
+// The pure libraries: the workflow language, the NLU core, the safety rules, the lexicons, service finding and booking logic. Their I/O
 // edges are named here: the workflow store and publisher (PostgreSQL, Kafka), the NLU's model,
 // corpus and training files, the safety model file and its build-time training.
-const PURE = at('platform/workflow/**/*.ts', 'platform/nlu/**/*.ts', 'platform/safety/**/*.ts', 'platform/lexicon/**/*.ts');
+const PURE = at('platform/workflow/**/*.ts', 'platform/nlu/**/*.ts', 'platform/safety/**/*.ts', 'platform/lexicon/**/*.ts', 'platform/services/**/*.ts', 'platform/booking/**/*.ts');
 const PURE_EDGES = at('platform/workflow/repository.ts', 'platform/workflow/admin.ts', 'platform/nlu/nlu.ts', 'platform/nlu/corpus.ts', 'platform/nlu/train.ts',
   'platform/safety/model-file.ts', 'platform/safety/dataset.ts', 'platform/safety/train.ts');
 const pureZone = {
@@ -66,7 +66,7 @@ const pureImports = {
 
 // The clock comes in as `now`: pure libraries and service logic never read it; each service's
 // main.ts wires the real one.
-const CLOCKED = at('platform/workflow/**/*.ts', 'platform/nlu/**/*.ts', 'platform/safety/**/*.ts', 'platform/lexicon/**/*.ts', 'stream-processors/**/*.ts', 'ingest/**/*.ts');
+const CLOCKED = at('platform/workflow/**/*.ts', 'platform/nlu/**/*.ts', 'platform/safety/**/*.ts', 'platform/lexicon/**/*.ts', 'stream-processors/**/*.ts', 'ingest/**/*.ts', 'platform/services/**/*.ts', 'platform/booking/**/*.ts');
 const clockMessage = 'Read the clock through the injected `now` (wired in the service\'s main.ts), never directly.';
 const clockReads = [
   { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: clockMessage },

@@ -12,9 +12,11 @@ import { smsDelivery } from '../delivery/sms/main.js';
 import { twilioIngest } from '../ingest/twilio/main.js';
 import { reminderPlanner } from '../stream-processors/reminder-planner/main.js';
 import { profiling } from '../profiling/main.js';
+import { booking } from '../stream-processors/booking/main.js';
+import { hospitalOutbound } from '../stream-processors/hospital-outbound/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner, profiling];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner, profiling, booking, hospitalOutbound];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

@@ -18,6 +18,8 @@ import { registerPatientRoutes, type PatientRoutesDeps } from './routes/patients
 import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workflows.js';
 import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
 import { registerInboxRoutes, type InboxRoutesDeps } from './routes/inbox.js';
+import { registerEhrEndpointRoutes } from './routes/ehr-endpoint.js';
+import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -35,6 +37,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   fhir?: FhirRoutesDeps;
   /** The care-team inbox (tasks, replies to patients, on-call acknowledgements); absent, it is not offered. */
   inbox?: InboxRoutesDeps;
+  /** Each organisation's EHR endpoint for bookings; absent, its routes are not offered. */
+  ehrEndpoints?: EhrEndpointStore;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -81,5 +85,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   if (opts.workflows !== undefined) registerWorkflowRoutes(app, opts.workflows);
   if (opts.fhir !== undefined) await registerFhirRoutes(app, opts.fhir);
   if (opts.inbox !== undefined) registerInboxRoutes(app, opts.inbox);
+  if (opts.ehrEndpoints !== undefined) registerEhrEndpointRoutes(app, opts.ehrEndpoints);
   return app;
 }

@@ -20,6 +20,7 @@ import { buildApiApp } from './app.js';
 import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
 import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
+import { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -44,6 +45,7 @@ export const adminApi: ServiceDefinition = {
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
+      ehrEndpoints: new EhrEndpointStore(pool, keyring),
       workflows: {
         repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
         // The organisation's current segment names, so a misspelt `if segment is "…"` is refused at publish.

@@ -44,4 +44,6 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`POST ${org}/tasks/:taskId/resolve`]: { operationId: 'resolveTask', tag: 'inbox' },
   [`GET ${org}/inbox/settings`]: { operationId: 'getInboxSettings', tag: 'inbox' },
   [`PUT ${org}/inbox/settings`]: { operationId: 'putInboxSettings', tag: 'inbox' },
+  [`PUT ${org}/ehr-endpoint`]: { operationId: 'setEhrEndpoint', tag: 'organizations' },
+  [`GET ${org}/ehr-endpoint`]: { operationId: 'getEhrEndpoint', tag: 'organizations' },
 };

@@ -57,6 +57,7 @@ export interface Config {
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
   };
   readonly profiling: { readonly scoreCheckInterval: Milliseconds };
+  readonly booking: { readonly hospitalTimeout: Milliseconds; readonly offerHorizon: Milliseconds; readonly reconcileInterval: Milliseconds };
 }
 
 export interface ConfigSources {

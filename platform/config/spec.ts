@@ -163,6 +163,10 @@ export const CONFIG_SPEC = {
   'sms.pollInterval': { type: duration, default: '100ms', doc: 'how often delivery-sms claims due texts from its queue' },
   'sms.claimBatch': { type: { kind: 'int', min: 1, max: 10_000 }, default: '500', doc: 'texts one delivery-sms instance claims per poll' },
   'profiling.scoreCheckInterval': { type: duration, default: '10m', doc: 'how often profiling checks whether today\'s segment and risk run is done; one instance claims each day\'s run' },
+
+  'booking.hospitalTimeout': { type: duration, default: '10s', doc: 'how long one call to an organisation\'s FHIR server may take before it counts as a time-out (retried with backoff, then the booking is released)' },
+  'booking.offerHorizon': { type: duration, default: '14d', doc: 'how far ahead free slots are offered when the patient names no date' },
+  'booking.reconcileInterval': { type: duration, default: '15m', doc: 'how often hospital-outbound compares recent bookings with the hospital\'s Appointments and Slots (0s turns it off)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

@@ -25,6 +25,7 @@ export const TOPICS = [
   { name: 'delivery.status', partitions: 12, valueSchema: 'DeliveryStatus', cleanup: 'delete', retentionMs: 30 * DAY, doc: 'delivery receipts of outbound messages' },
   { name: 'config.workflows', partitions: 1, valueSchema: 'WorkflowPublished', cleanup: 'compact', retentionMs: -1, doc: 'the published workflow version of each organisation, compacted' },
   { name: 'audit.anchors', partitions: 1, valueSchema: 'AuditAnchor', cleanup: 'compact', retentionMs: -1, doc: 'audit chain heads copied out of PostgreSQL, so a rewritten chain is detectable; compacted by organisation' },
+  { name: 'hospital.requests', partitions: 12, valueSchema: 'HospitalRequest', cleanup: 'delete', retentionMs: 7 * DAY, doc: 'outbound calls to an organisation\'s EHR (book, cancel), keyed by patient id, retried and dead-lettered by the hospital-outbound group' },
 ] as const satisfies readonly TopicSpec[];
 
 export type TopicName = (typeof TOPICS)[number]['name'];
@@ -46,6 +47,8 @@ export const GROUPS = [
   { id: 'delivery-push', topics: ['chat.outbound'], doc: 'Web Push and FCM notifications, and fallbacks of unseen reminders' },
   { id: 'delivery-sms', topics: ['chat.outbound'], doc: 'SMS delivery through Twilio' },
   { id: 'reminder-planner', topics: ['patient.signals'], doc: 're-plans a patient\'s reminders on a care-plan change' },
+  { id: 'booking', topics: ['patient.actions'], doc: 'finds services and free slots, holds slots for bookings, queues the calls to the hospital' },
+  { id: 'hospital-outbound', topics: ['hospital.requests'], doc: 'books and cancels at the organisation\'s FHIR server; the answer decides what the patient is told' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

@@ -1,9 +1,10 @@
 import { openingYesNo } from '../lexicon/yes-no.js';
 import { findDates, type DateParsers } from './dates.js';
 import { tokenize, type Token } from './text.js';
+import { conceptsIn } from '../services/match.js';
 
 export interface Entity {
-  type: 'datetime' | 'medication' | 'yes_no' | 'number';
+  type: 'datetime' | 'medication' | 'yes_no' | 'number' | 'service';
   value: string;
   text: string;
   start: number;
@@ -83,6 +84,12 @@ export function findNumbers(tokens: readonly Token[], text: string): Entity[] {
   return out;
 }
 
+/** The healthcare services a message asks for, as concept ids ("dentistry+pediatrics"); the whole text is its span. */
+export function findServiceConcepts(text: string): Entity[] {
+  const found = [...conceptsIn(text).entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  return found.length === 0 ? [] : [{ type: 'service', value: found.join('+'), text, start: 0, end: text.length }];
+}
+
 function overlaps(a: Entity, b: Entity): boolean {
   return a.start < b.end && b.start < a.end;
 }
@@ -99,5 +106,5 @@ export function extractEntities(parsers: DateParsers, text: string, opts: Entity
   const meds = findMedications(tokens, text, opts.medications);
   const taken = [...dates, ...meds];
   const rest = [...findYesNo(tokens, text), ...findNumbers(tokens, text)].filter((e) => !taken.some((t) => overlaps(t, e)));
-  return [...taken, ...rest].sort((a, b) => a.start - b.start || a.end - b.end);
+  return [...taken, ...rest, ...findServiceConcepts(text)].sort((a, b) => a.start - b.start || a.end - b.end);
 }

@@ -34,6 +34,9 @@ export const DEFAULT_SIGNALS = [
   'refill_due', 'appointment_booked', 'appointment_reminder_due', 'reminder_due', 'discharge', 'lab_result_ready', 'dose_due',
   // Availability found for a booking request (attributes slot_1..slot_3): how slot choice reaches a workflow.
   'appointment_slots_offered',
+  // The booking service's answers: a lost race, nothing free, the hospital's decision, a no-show, services found.
+  'appointment_slot_taken', 'appointment_slots_unavailable', 'appointment_refused', 'appointment_cancelled', 'appointment_cancel_failed',
+  'appointment_not_found', 'appointment_no_show', 'services_found', 'services_not_found',
 ] as const;
 
 export const DEFAULT_ACTIONS = [

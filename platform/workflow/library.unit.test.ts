@@ -136,6 +136,22 @@ describe('appointment-booking.flow', () => {
     { patient: 'quiero cancelar mi cita' }, { expect: { reply: '¿Quiere que cancele su cita?' } },
     { patient: 'sí' }, { expect: { action: 'cancel_appointment' } },
   ] }));
+  test('the service named in the request travels with the search; a lost race offers other times; the hospital\'s refusal is said as such', () => check('appointment-booking', { language: 'en', steps: [
+    { patient: 'I need a cardiology appointment' }, { patient: 'a check-up' }, { expect: { action: 'find_service', slot: { service: 'cardiology' } } },
+    slots, { patient: '1' }, { expect: { action: 'book_appointment' } },
+    { signal: 'appointment_slot_taken', attributes: { slot_1: '2026-01-08T14:30:00Z', slot_2: '2026-01-09T09:00:00Z', slot_3: '' } }, { expect: { reply: 'someone has just taken that time' } },
+    { patient: '1' }, { expect: { action: 'book_appointment', reply: 'Booking it now' } },
+    { signal: 'appointment_refused', attributes: { reason: 'hospital_unavailable', starts_at: '2026-01-08T14:30:00Z' } }, { expect: { reply: 'did not answer, so your appointment for Thu 8 Jan, 14:30 is not booked' } },
+  ] }));
+  test('finding a service (es): the reasons come back; nothing fits offers the care team', () => check('appointment-booking', { language: 'es', steps: [
+    { patient: '¿dónde hay un laboratorio?' }, { expect: { action: 'find_service', reply: 'Déjeme buscarlo' } },
+    { signal: 'services_found', attributes: { service_count: '1', service_1: 'Laboratorio Central: ofrece análisis de laboratorio' } }, { expect: { reply: 'Esto encaja con lo que pidió: Laboratorio Central' } },
+    { signal: 'services_not_found', attributes: {} }, { expect: { reply: 'hablar con alguien' } },
+  ] }));
+  test('a no-show is followed up with an offer to rebook', () => check('appointment-booking', { language: 'en', steps: [
+    { signal: 'appointment_no_show', attributes: { starts_at: '2026-01-08T14:30:00Z' } }, { expect: { reply: 'We missed you' } },
+    { patient: 'yes' }, { expect: { action: 'find_service' } },
+  ] }));
 });
 
 describe('post-discharge.flow', () => {

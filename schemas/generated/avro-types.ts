@@ -46,6 +46,21 @@ export type Channel = 'WEB' | 'SMS' | 'PUSH';
 
 export type DeliveryState = 'QUEUED' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED' | 'UNDELIVERABLE';
 
+/** One outbound call to an organisation's EHR (FHIR R4), queued so it is retried, backed off and dead-lettered like any record. Ids only: the call reads the booking row for the rest. */
+export interface HospitalRequest {
+  /** stable per intent (book:<bookingId>, cancel:<bookingId>): a replay is the same request */
+  requestId: string;
+  traceId: string;
+  organizationId: string;
+  patientId: string;
+  /** book, cancel, pharmacy (a refill request) */
+  kind: string;
+  bookingId: string;
+  requestedAt: number;
+  /** non-identifying attributes (reason codes) */
+  attributes: Record<string, string>;
+}
+
 /** A patient's message as it entered the product. */
 export interface InboundMessage {
   /** unique id of this record (UUID) */
@@ -183,6 +198,7 @@ export interface AvroRecords {
   AuditAnchor: AuditAnchor;
   DeadLetter: DeadLetter;
   DeliveryStatus: DeliveryStatus;
+  HospitalRequest: HospitalRequest;
   InboundMessage: InboundMessage;
   OutboundMessage: OutboundMessage;
   PatientAction: PatientAction;
@@ -193,4 +209,4 @@ export interface AvroRecords {
 
 export type AvroRecordName = keyof AvroRecords;
 
-export const AVRO_RECORD_NAMES = ['AuditAnchor', 'DeadLetter', 'DeliveryStatus', 'InboundMessage', 'OutboundMessage', 'PatientAction', 'PatientSignal', 'UnderstoodMessage', 'WorkflowPublished'] as const satisfies readonly AvroRecordName[];
+export const AVRO_RECORD_NAMES = ['AuditAnchor', 'DeadLetter', 'DeliveryStatus', 'HospitalRequest', 'InboundMessage', 'OutboundMessage', 'PatientAction', 'PatientSignal', 'UnderstoodMessage', 'WorkflowPublished'] as const satisfies readonly AvroRecordName[];

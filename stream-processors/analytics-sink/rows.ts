@@ -81,6 +81,7 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
     }
     case 'config.workflows':
     case 'audit.anchors':
+    case 'hospital.requests': // calls to a hospital, not patient events: their outcomes arrive as signals
       return null;
   }
   return null;

@@ -1,5 +1,6 @@
 import type { AvroRecords } from '../../schemas/generated/avro-types.js';
 import type { TopicName } from '../../platform/kafka/topics.js';
+import { safeAttributes } from './attributes.js';
 
 /**
  * One analytics row: pseudonymous ids, event kind and derived features only. Text, entity values
@@ -63,15 +64,19 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
       const a: Record<string, string> = { kind: v.kind };
       if (v.templateId !== null) a['template'] = v.templateId;
       if (v.variantId !== null) a['variant'] = v.variantId;
+      if (v.replyTo !== null) a['reply_to'] = v.replyTo;
+      // The policy's probability of the chosen variant, once the record carries it (IPS/DR estimates).
+      const propensity = (v as { propensity?: number | null }).propensity;
+      if (typeof propensity === 'number' && Number.isFinite(propensity)) a['propensity'] = String(propensity);
       return attrs({ ...base('chat.outbound', v.createdAt, v.organizationId, v.patientId, v.messageId), event_type: 'message_sent', channel: v.channel, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, a);
     }
     case 'patient.signals': {
       const v = value as AvroRecords['PatientSignal'];
-      return attrs({ ...base('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId), event_type: `signal.${v.type}` }, { ...v.attributes, source: v.source });
+      return attrs({ ...base('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId), event_type: `signal.${v.type}` }, safeAttributes({ ...v.attributes, source: v.source }));
     }
     case 'patient.actions': {
       const v = value as AvroRecords['PatientAction'];
-      return attrs({ ...base('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId), event_type: `action.${v.type}`, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, v.attributes);
+      return attrs({ ...base('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId), event_type: `action.${v.type}`, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, safeAttributes(v.attributes));
     }
     case 'delivery.status': {
       const v = value as AvroRecords['DeliveryStatus'];

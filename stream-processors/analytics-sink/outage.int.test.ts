@@ -68,7 +68,6 @@ test('the sink pauses while ClickHouse is unreachable and catches up without los
     const records = population({ organizationId, patients: 12, days: 5, start });
     for (const r of records) {
       const v = r.value as { patientId: string };
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- records of all six topics
       await publisher.publish(r.topic as any, [{ key: v.patientId, value: r.value as any }]);
     }
     return records.length;

@@ -251,13 +251,14 @@ WHERE event_type = 'profile.snapshot';
 
 -- Aggregates for dashboards. What is counted is a key column (activity, outcome) and the states are
 -- exact distinct ids, so a redelivered record is never counted twice (and no -If state types,
--- whose names differ between 18.16 and current servers).
+-- whose names differ between 18.16 and current servers). Record ids are kept as 64-bit hashes: half
+-- the memory of a string state and faster merges; a collision among 10^8 ids has odds below 10^-3.
 CREATE TABLE IF NOT EXISTS {db}.engagement_daily (
   event_date Date,
   organization_id String,
   channel String,
   activity String,
-  records_state AggregateFunction(uniqExact, String),
+  records_state AggregateFunction(uniqExact, UInt64),
   patients_state AggregateFunction(uniqExact, String)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(event_date)
@@ -266,7 +267,7 @@ ORDER BY (organization_id, event_date, channel, activity);
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.engagement_daily_mv TO {db}.engagement_daily AS
 SELECT event_date, organization_id, channel,
   multiIf(topic = 'chat.inbound', 'inbound', topic = 'chat.outbound', 'outbound', 'dose_recorded') AS activity,
-  uniqExactState(record_id) AS records_state,
+  uniqExactState(cityHash64(record_id)) AS records_state,
   uniqExactState(patient_id) AS patients_state
 FROM {db}.events
 WHERE topic IN ('chat.inbound', 'chat.outbound') OR event_type = 'action.record_adherence'
@@ -291,7 +292,7 @@ CREATE TABLE IF NOT EXISTS {db}.adherence_monthly (
   medication_class String,
   patient_id String,
   outcome String,
-  records_state AggregateFunction(uniqExact, String)
+  records_state AggregateFunction(uniqExact, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(event_month)
 ORDER BY (organization_id, event_month, medication_class, patient_id, outcome);
@@ -301,7 +302,7 @@ SELECT toStartOfMonth(event_date) AS event_month, organization_id,
   if(indexOf(attr_keys, 'medication_class') = 0, 'unclassified', attr_values[indexOf(attr_keys, 'medication_class')]) AS medication_class,
   patient_id,
   multiIf(attr_values[indexOf(attr_keys, 'taken')] = 'true', 'taken', attr_values[indexOf(attr_keys, 'taken')] = 'false', 'missed', 'unknown') AS outcome,
-  uniqExactState(record_id) AS records_state
+  uniqExactState(cityHash64(record_id)) AS records_state
 FROM {db}.events
 WHERE event_type = 'action.record_adherence'
 GROUP BY event_month, organization_id, medication_class, patient_id, outcome;
@@ -312,7 +313,7 @@ CREATE TABLE IF NOT EXISTS {db}.response_hourly (
   channel String,
   hour_of_day UInt8,
   activity String,
-  records_state AggregateFunction(uniqExact, String),
+  records_state AggregateFunction(uniqExact, UInt64),
   patients_state AggregateFunction(uniqExact, String)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(event_date)
@@ -321,7 +322,7 @@ ORDER BY (organization_id, event_date, channel, hour_of_day, activity);
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.response_hourly_mv TO {db}.response_hourly AS
 SELECT event_date, organization_id, channel, toUInt8(toHour(event_time)) AS hour_of_day,
   multiIf(topic = 'chat.inbound', 'inbound', event_type = 'delivery.read', 'read', attr_values[indexOf(attr_keys, 'kind')] = 'PROACTIVE', 'proactive', 'reply') AS activity,
-  uniqExactState(record_id) AS records_state,
+  uniqExactState(cityHash64(record_id)) AS records_state,
   uniqExactState(patient_id) AS patients_state
 FROM {db}.events
 WHERE topic IN ('chat.inbound', 'chat.outbound') OR event_type = 'delivery.read'

@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../platform/config/config.js';
 import { repoRoot } from '../../platform/paths.js';
+import { createClient } from '@clickhouse/client';
 import { createClickHouse, migrateClickHouse } from '../../platform/storage/clickhouse.js';
 
 const events = Number(process.argv[2] ?? 10_000_000);
@@ -35,9 +36,9 @@ SELECT toDate(t) AS event_date, t AS event_time, concat('org_perf_', toString(p 
     s < 17, ['due_at', 'medication_id', 'occurrence_id'], ['attempt']) AS attr_keys,
   multiIf(s < 6, ['en'], s < 9, [if(number % 2 = 0, 'medication_taken', 'greeting'), 'en', '40'],
     s < 14, [if(s < 11, 'PROACTIVE', 'REPLY'), '0.3333', 'dose_question', concat('v', toString(number % 3))],
-    s < 16, [arrayElement(['antidiabetic', 'antihypertensive', 'lipid_lowering', 'thyroid'], p % 4 + 1), concat('rx-', toString(p)), if(number % 5 = 0, 'false', 'true')],
+    s < 16, [arrayElement(['antidiabetic', 'antihypertensive', 'lipid_lowering', 'thyroid'], p % 4 + 1), concat('rx-', toString(p)), if(intHash32(number + 1) % 5 = 0, 'false', 'true')],
     s < 17, ['2026-11-01T08:00:00Z', concat('rx-', toString(p)), concat('dose_due:rx-', toString(p), ':', toString(number))], ['1']) AS attr_values
-FROM (SELECT number, number % 100000 AS p, number % 20 AS s, toDateTime(${base} + (number * 7919) % (90 * 86400)) AS t FROM system.numbers LIMIT ${n} OFFSET ${from})`;
+FROM (SELECT number, intHash32(number) % 100000 AS p, number % 20 AS s, toDateTime(${base} + (number * 7919) % (90 * 86400)) AS t FROM system.numbers LIMIT ${n} OFFSET ${from})`;
 }
 
 function dashboards(): Array<{ name: string; sql: string }> {
@@ -46,6 +47,9 @@ function dashboards(): Array<{ name: string; sql: string }> {
   const questions = [...doc.matchAll(/^### (\d+)\. (.+)\n\n```sql\n([\s\S]*?)```/gm)]
     .map((m) => ({ name: `question ${m[1]} (one organisation)`, sql: (m[3] as string).replaceAll('careloop.', `${database}.`).replaceAll('{org}', org) }));
   return [
+    { name: 'dashboard: daily engagement, one organisation, 90 days', sql: `SELECT * FROM ${database}.shared_engagement_daily WHERE organization_id = ${org} ORDER BY event_date, channel` },
+    { name: 'dashboard: adherence by cohort and class, one organisation', sql: `SELECT * FROM ${database}.shared_adherence_by_cohort WHERE organization_id = ${org} ORDER BY cohort_month, event_month, medication_class` },
+    { name: 'dashboard: response by hour and channel, one organisation', sql: `SELECT * FROM ${database}.shared_response_by_hour WHERE organization_id = ${org} ORDER BY channel, hour_of_day` },
     { name: 'dashboard: daily engagement, all organisations, 90 days', sql: `SELECT * FROM ${database}.shared_engagement_daily ORDER BY organization_id, event_date, channel` },
     { name: 'dashboard: adherence by cohort and class, all organisations', sql: `SELECT * FROM ${database}.shared_adherence_by_cohort ORDER BY organization_id, cohort_month, event_month, medication_class` },
     { name: 'dashboard: response by hour and channel, all organisations', sql: `SELECT * FROM ${database}.shared_response_by_hour ORDER BY organization_id, channel, hour_of_day` },
@@ -53,8 +57,10 @@ function dashboards(): Array<{ name: string; sql: string }> {
   ];
 }
 
-const admin = createClickHouse(cfg.clickhouse, null);
-const client = createClickHouse({ ...cfg.clickhouse }, database);
+// Generating a million events takes longer than the product client's 30 s timeout on a busy machine.
+const admin = createClient({ url: cfg.clickhouse.url, username: cfg.clickhouse.user, password: cfg.clickhouse.password, request_timeout: 900_000 });
+// Dashboards and analysts query as the read-only analyst user the stack creates.
+const client = createClickHouse({ ...cfg.clickhouse, user: 'analyst', password: '' }, database);
 try {
   await migrateClickHouse(cfg.clickhouse, join(repoRoot(), 'platform/storage/migrations/clickhouse'));
   const loadStart = Date.now();

@@ -6,7 +6,7 @@
  *   node dist/perf/analytics/sink-throughput.js [count=1000000] [driver=rdkafka]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../platform/config/config.js';
 import { adminClient, applyTopics } from '../../platform/kafka/admin.js';
@@ -18,6 +18,17 @@ import { createMetrics } from '../../platform/service/metrics.js';
 import { createClickHouse, migrateClickHouse } from '../../platform/storage/clickhouse.js';
 import { analyticsSink } from '../../stream-processors/analytics-sink/main.js';
 import { syntheticRecord } from './synthetic-records.js';
+
+/** CPU seconds a process has used so far (user + system), from /proc; 0 where there is none. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+const clickhousePid = (() => { try { return Number(readFileSync(join(repoRoot(), '.stack/run/clickhouse.pid'), 'utf8').trim()); } catch { return 0; } })();
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const driver = process.argv[3] ?? 'rdkafka';
@@ -50,6 +61,8 @@ try {
 
   const client = createClickHouse(cfg.clickhouse);
   const start = Date.now();
+  const sinkCpu0 = process.cpuUsage();
+  const chCpu0 = cpuSeconds(clickhousePid);
   const service = await analyticsSink.start({ cfg, log, metrics: createMetrics(false), deps, now: Date.now });
   let firstRowAt = 0;
   let rows = 0;
@@ -60,6 +73,9 @@ try {
     if (rows > 0 && firstRowAt === 0) firstRowAt = Date.now();
   }
   const doneAt = Date.now();
+  const sinkCpu = process.cpuUsage(sinkCpu0);
+  const sinkCpuSeconds = (sinkCpu.user + sinkCpu.system) / 1e6;
+  const clickhouseCpuSeconds = cpuSeconds(clickhousePid) - chCpu0;
   await service.stop();
   const facts = await client.query({ query: `SELECT (SELECT count() FROM ${database}.messages) AS messages, (SELECT count() FROM ${database}.dose_outcomes) AS dose_outcomes, (SELECT count() FROM ${database}.deliveries) AS deliveries`, format: 'JSONEachRow' });
   const result = {
@@ -67,6 +83,12 @@ try {
     produceMs, totalMs: doneAt - start, steadyMs: doneAt - firstRowAt,
     eventsPerSecond: Math.round(rows / ((doneAt - start) / 1000)),
     steadyEventsPerSecond: Math.round(rows / ((doneAt - firstRowAt) / 1000)),
+    // Per CPU-second of each side: what one core would sustain on a machine not shared with others.
+    sinkCpuSeconds: Math.round(sinkCpuSeconds * 10) / 10,
+    clickhouseCpuSeconds: Math.round(clickhouseCpuSeconds * 10) / 10,
+    sinkEventsPerCpuSecond: Math.round(rows / sinkCpuSeconds),
+    clickhouseEventsPerCpuSecond: clickhouseCpuSeconds > 0 ? Math.round(rows / clickhouseCpuSeconds) : null,
+    loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     factRows: (await facts.json<Record<string, string>>())[0],
     machine: '2 shared cores; Kafka, registry, ClickHouse 18.16 and the sink on the same machine',
   };

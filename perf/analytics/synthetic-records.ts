@@ -13,7 +13,8 @@ const MEDICATIONS = ['Metformin 500 mg', 'Lisinopril 10 mg', 'Atorvastatin 20 mg
  * five organisations over 30 days.
  */
 export function syntheticRecord(k: number, base: number): SyntheticRecord {
-  const p = k % PATIENTS;
+  // Patients cycle independently of the record kind (k % 20): every patient gets every kind.
+  const p = Math.floor(k / 7) % PATIENTS;
   const patientId = `pt_perf${p}`;
   const ids = { traceId: `t${k}`, organizationId: `org_perf_${p % 5}`, patientId };
   const at = base + ((k * 7919) % (30 * 86_400)) * 1000;
@@ -42,7 +43,7 @@ export function syntheticRecord(k: number, base: number): SyntheticRecord {
   if (slot < 16) {
     const v: AvroRecords['PatientAction'] = {
       ...ids, actionId: id, type: 'record_adherence', occurredAt: at, causedBy: null, workflowId: 'medication-adherence', workflowVersion: 1,
-      attributes: { taken: k % 5 === 0 ? 'false' : 'true', medication: MEDICATIONS[p % MEDICATIONS.length] as string, medication_id: `rx-${p}-1` }, payload: null,
+      attributes: { taken: Math.floor(k / 20) % 5 === 0 ? 'false' : 'true', medication: MEDICATIONS[p % MEDICATIONS.length] as string, medication_id: `rx-${p}-1` }, payload: null,
     };
     return { topic: 'patient.actions', key: patientId, value: v };
   }

@@ -23,10 +23,18 @@ function fold(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
+// A care plan names few medications many times: remember the answers (bounded, never logged).
+const seen = new Map<string, string>();
+
 export function medicationClass(name: string): string {
+  const known = seen.get(name);
+  if (known !== undefined) return known;
+  let cls = 'other';
   for (const word of fold(name).split(/[^a-z]+/)) {
-    const cls = BY_NAME.get(word);
-    if (cls !== undefined) return cls;
+    const c = BY_NAME.get(word);
+    if (c !== undefined) { cls = c; break; }
   }
-  return 'other';
+  if (seen.size >= 10_000) seen.clear();
+  seen.set(name, cls);
+  return cls;
 }

@@ -22,13 +22,17 @@ export interface EventRow {
   attr_values: string[];
 }
 
-// Records of one day share their date string: formatting a Date per record is a real cost at 100k/s.
-let lastDay = -1;
-let lastDate = '';
+// Records of a few days share their date strings: formatting a Date per record is a real cost at 100k/s.
+const dates = new Map<number, string>();
 function dateOf(at: number): string {
   const day = Math.floor(at / 86_400_000);
-  if (day !== lastDay) { lastDay = day; lastDate = new Date(day * 86_400_000).toISOString().slice(0, 10); }
-  return lastDate;
+  let date = dates.get(day);
+  if (date === undefined) {
+    if (dates.size >= 1024) dates.clear();
+    date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    dates.set(day, date);
+  }
+  return date;
 }
 
 function base(topic: TopicName, at: number, org: string, patient: string, recordId: string): EventRow {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../platform/config/config.js';
 import { needs } from './install.js';
@@ -48,7 +48,13 @@ export function clickhouseConfigXml(cfg: Config, p: ClickhousePaths): string {
 `;
 }
 
-/** One `default` user, no password, reachable from loopback only: a developer stack, not a server. */
+/** The read-only user data scientists query as (docs/analytics.md): reads every table, writes none, changes no setting. */
+export const ANALYST_USER = 'analyst';
+
+/**
+ * A `default` user and the read-only `analyst`, no passwords, reachable from loopback only: a
+ * developer stack, not a server.
+ */
 export function clickhouseUsersXml(): string {
   return `<?xml version="1.0"?>
 <yandex>
@@ -57,6 +63,13 @@ export function clickhouseUsersXml(): string {
             <max_memory_usage>4000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
         </default>
+        <analyst>
+            <readonly>1</readonly>
+            <max_memory_usage>2000000000</max_memory_usage>
+            <max_execution_time>120</max_execution_time>
+            <!-- 18.16 filters a view only after computing it unless told to push the WHERE down. -->
+            <enable_optimize_predicate_expression>1</enable_optimize_predicate_expression>
+        </analyst>
     </profiles>
     <users>
         <default>
@@ -68,6 +81,15 @@ export function clickhouseUsersXml(): string {
             <profile>default</profile>
             <quota>default</quota>
         </default>
+        <analyst>
+            <password></password>
+            <networks>
+                <ip>::1</ip>
+                <ip>127.0.0.1</ip>
+            </networks>
+            <profile>analyst</profile>
+            <quota>default</quota>
+        </analyst>
     </users>
     <quotas>
         <default>
@@ -111,6 +133,16 @@ async function healthy(ctx: StackContext): Promise<boolean> {
   return reply?.status === 200 && reply.body.trim() === 'Ok.';
 }
 
+/** A running server gets users added since it was set up: ClickHouse rereads its users file by itself. */
+async function afterStart(ctx: StackContext): Promise<void> {
+  const p = paths(ctx);
+  let current = '';
+  try { current = readFileSync(p.users, 'utf8'); } catch { current = ''; }
+  if (current === clickhouseUsersXml()) return;
+  ctx.reporter.progress('clickhouse', `adding the ${ANALYST_USER} user`);
+  writeFileSync(p.users, clickhouseUsersXml());
+}
+
 export const clickhouse: Component = {
   name: 'clickhouse',
   processMarker: 'clickhouse',
@@ -121,5 +153,5 @@ export const clickhouse: Component = {
     needs('clickhouse-server', 'ClickHouse server', 'clickhouse-server', '/usr/sbin/clickhouse-server'),
     needs('clickhouse-client', 'ClickHouse client', 'clickhouse-client', '/usr/bin/clickhouse-client'),
   ],
-  prepare, start, healthy,
+  prepare, start, healthy, afterStart,
 };

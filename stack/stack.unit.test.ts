@@ -61,11 +61,13 @@ test('clickhouse config: ports, listen host, paths inside the data dir, users fi
   assert.match(xml, /^<\?xml version="1.0"\?>\n<yandex>/);
 });
 
-test('clickhouse users: default user, empty password, loopback only', () => {
+test('clickhouse users: default user and read-only analyst, empty passwords, loopback only', () => {
   const xml = clickhouseUsersXml();
   assert.match(xml, /<default>\s*<password><\/password>/);
   assert.match(xml, /<ip>127.0.0.1<\/ip>/);
   assert.doesNotMatch(xml, /::\/0/);
+  assert.match(xml, /<analyst>\s*<password><\/password>[\s\S]*<profile>analyst<\/profile>/, 'the analyst user has the analyst profile');
+  assert.match(xml, /<analyst>\s*<readonly>1<\/readonly>/, 'the analyst profile is read-only');
   assert.equal(xmlEscape('<a "b">&'), '&lt;a &quot;b&quot;&gt;&amp;');
 });
 

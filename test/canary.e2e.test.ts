@@ -136,7 +136,10 @@ test('canaries in names, phones, emails, messages and FHIR-imported names, phone
     if (dumped !== null) findCanaries(`Redis value of ${k}`, dumped, found);
   }
   const ch = createClickHouse(cfg.clickhouse);
-  for (const table of ['events', 'events_daily', 'schema_migrations']) {
+  // Every table and view of the analytics model, the fact tables and aggregates included.
+  const chTables = (await (await ch.query({ query: `SELECT name FROM system.tables WHERE database = '${cfg.clickhouse.database}' AND name NOT LIKE '.inner%'`, format: 'JSONEachRow' })).json<{ name: string }>()).map((t) => t.name);
+  assert.ok(chTables.length >= 20, `the analytics model's tables: ${chTables.length}`);
+  for (const table of chTables) {
     findCanaries(`ClickHouse ${table}`, await (await ch.query({ query: `SELECT * FROM ${cfg.clickhouse.database}.${table}`, format: 'TabSeparated' })).text(), found);
   }
   await ch.close();

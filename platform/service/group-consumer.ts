@@ -7,6 +7,8 @@ import type { ServiceContext } from './types.js';
 export interface GroupConsumerOptions {
   process: RecordProcessor;
   afterBatch?: () => Promise<void>;
+  /** Records handed to one batch at most (default the driver's 500): bulk writers want more. */
+  maxBatchSize?: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function startGroupConsumer(ctx: ServiceContext, groupId: GroupId, 
     fromBeginning: true,
     sessionTimeoutMs: cfg.consumer.sessionTimeout,
     partitionConcurrency: cfg.consumer.partitionConcurrency,
+    ...(opts.maxBatchSize === undefined ? {} : { maxBatchSize: opts.maxBatchSize }),
   });
   await startConsumerLoop({
     groupId: group.id, consumer, catalogue, publisher, topicPrefix: prefix,

@@ -6,13 +6,15 @@ import { InsertBuffer } from './insert-buffer.js';
 import { dropExpiredPartitions } from './retention.js';
 import { toEventRow, type EventRow } from './rows.js';
 
-const LINGER_MS = 1000;
-const MAX_ROWS = 20_000;
+// A poll's batches (one per partition) land in one insert; a full buffer is written at once.
+const LINGER_MS = 250;
+const MAX_ROWS = 50_000;
+const MAX_BATCH = 20_000;
 const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * Consumes every data-flow topic and writes one pseudonymous, text-free row per record to
- * ClickHouse in inserts of up to a second's worth of rows; offsets are committed only after the
+ * ClickHouse in inserts of up to a poll's worth of rows; offsets are committed only after the
  * insert holding their rows succeeded.
  */
 export const analyticsSink: ServiceDefinition = {
@@ -35,6 +37,7 @@ export const analyticsSink: ServiceDefinition = {
         if (row !== null) buffer.add(row);
       },
       afterBatch: () => buffer.flush(),
+      maxBatchSize: MAX_BATCH,
     });
     const retention = async (): Promise<void> => {
       if (cfg.clickhouse.retentionMonths === 0) return;

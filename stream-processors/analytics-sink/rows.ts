@@ -1,5 +1,6 @@
 import type { AvroRecords } from '../../schemas/generated/avro-types.js';
 import type { TopicName } from '../../platform/kafka/topics.js';
+import { safeAttributes } from './attributes.js';
 
 /**
  * One analytics row: pseudonymous ids, event kind and derived features only. Text, entity values
@@ -21,9 +22,22 @@ export interface EventRow {
   attr_values: string[];
 }
 
+// Records of a few days share their date strings: formatting a Date per record is a real cost at 100k/s.
+const dates = new Map<number, string>();
+function dateOf(at: number): string {
+  const day = Math.floor(at / 86_400_000);
+  let date = dates.get(day);
+  if (date === undefined) {
+    if (dates.size >= 1024) dates.clear();
+    date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    dates.set(day, date);
+  }
+  return date;
+}
+
 function base(topic: TopicName, at: number, org: string, patient: string, recordId: string): EventRow {
   return {
-    event_date: new Date(at).toISOString().slice(0, 10),
+    event_date: dateOf(at),
     event_time: Math.floor(at / 1000),
     organization_id: org,
     patient_id: patient,
@@ -63,15 +77,19 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
       const a: Record<string, string> = { kind: v.kind };
       if (v.templateId !== null) a['template'] = v.templateId;
       if (v.variantId !== null) a['variant'] = v.variantId;
+      if (v.replyTo !== null) a['reply_to'] = v.replyTo;
+      // The policy's probability of the chosen variant (IPS/DR estimates offline).
+      const propensity = v.propensity;
+      if (typeof propensity === 'number' && Number.isFinite(propensity)) a['propensity'] = String(propensity);
       return attrs({ ...base('chat.outbound', v.createdAt, v.organizationId, v.patientId, v.messageId), event_type: 'message_sent', channel: v.channel, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, a);
     }
     case 'patient.signals': {
       const v = value as AvroRecords['PatientSignal'];
-      return attrs({ ...base('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId), event_type: `signal.${v.type}` }, { ...v.attributes, source: v.source });
+      return attrs({ ...base('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId), event_type: `signal.${v.type}` }, safeAttributes({ ...v.attributes, source: v.source }));
     }
     case 'patient.actions': {
       const v = value as AvroRecords['PatientAction'];
-      return attrs({ ...base('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId), event_type: `action.${v.type}`, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, v.attributes);
+      return attrs({ ...base('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId), event_type: `action.${v.type}`, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, safeAttributes(v.attributes));
     }
     case 'delivery.status': {
       const v = value as AvroRecords['DeliveryStatus'];

@@ -40,3 +40,19 @@ test('retention keeps whole months: the oldest month kept is `months` months bef
   assert.equal(oldestKeptMonth(new Date('2026-12-31T23:59:59Z'), 12), 202512);
   assert.equal(oldestKeptMonth(new Date('2026-03-10T00:00:00Z'), 0), 202603);
 });
+
+test('an outbound message keeps its variant, the propensity it was chosen with and what it answers; an action names a class, not a medication', () => {
+  const o = {
+    messageId: 'm2', traceId: 't', organizationId: 'o', patientId: 'p', channel: 'WEB', kind: 'PROACTIVE', replyTo: 'in-1', createdAt: 0,
+    workflowId: 'w', workflowVersion: 2, templateId: 'dose_question', variantId: 'v1', content: enc('CANARY'), propensity: 0.25,
+  };
+  const row = toEventRow('chat.outbound', o);
+  assert.deepEqual(row?.attr_keys, ['kind', 'propensity', 'reply_to', 'template', 'variant']);
+  assert.deepEqual(row?.attr_values, ['PROACTIVE', '0.25', 'in-1', 'dose_question', 'v1']);
+  const a = { actionId: 'a1', traceId: 't', organizationId: 'o', patientId: 'p', type: 'record_adherence', occurredAt: 0, causedBy: null, workflowId: 'w', workflowVersion: 1,
+    attributes: { taken: 'true', medication: 'CANARY Lisinopril 10 mg', free_text: 'CANARY' }, payload: enc('CANARY') };
+  const action = toEventRow('patient.actions', a);
+  assert.deepEqual(action?.attr_keys, ['medication_class', 'taken']);
+  assert.deepEqual(action?.attr_values, ['antihypertensive', 'true']);
+  assert.ok(!JSON.stringify(action).includes('CANARY'));
+});

@@ -7,6 +7,9 @@ import { intake, type IntakeDeps } from '../../platform/inbox/intake.js';
 import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
 import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
+import { answerOfAction } from '../../platform/reminders/answers.js';
+import { parseQuietHours } from '../../platform/reminders/quiet-hours.js';
+import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
 /** Adherence rows of many patients in one INSERT; idempotent by action id (replays change nothing). */
@@ -23,12 +26,29 @@ export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
   });
 }
 
+/** How long after its due time a chat answer still closes an occurrence (a late answer still counts). */
+const ANSWER_WINDOW = 24 * 3_600_000;
+
+/** Taken, skipped or snoozed from the chat → the answer of the latest open occurrence it is about. */
+async function answerReminder(reminders: ReminderAnswers, a: PatientAction): Promise<void> {
+  const answer = answerOfAction(a.type, a.attributes, a.occurredAt);
+  if (answer === null) return;
+  const medicationId = a.attributes['medication_id'] ?? null;
+  await reminders.recordAnswer({ patientId: a.patientId, organizationId: a.organizationId, medicationId, actionId: a.actionId, answer }, ANSWER_WINDOW);
+}
+
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
-export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }, inbox: IntakeDeps): Promise<void> {
+export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }, inbox: IntakeDeps, reminders?: ReminderAnswers): Promise<void> {
+  if (reminders !== undefined) await answerReminder(reminders, a);
   switch (a.type) {
     case 'record_adherence':
       await adherence.add(a);
       return;
+    case 'set_quiet_hours': {
+      const quiet = parseQuietHours({ start: a.attributes['start'], end: a.attributes['end'] });
+      if (quiet !== null && reminders !== undefined) await reminders.setQuietHours(a.patientId, a.organizationId, quiet, 'chat');
+      return;
+    }
     case 'opt_out': case 'opt_in': {
       const granted = a.type === 'opt_in';
       const channel = a.attributes['channel'] === 'sms' ? 'sms' : 'web';
@@ -61,6 +81,7 @@ export const actions: ServiceDefinition = {
     const { deps } = ctx;
     const pool = await deps.postgres();
     const adherence = adherenceWriter(pool);
+    const reminders = new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix);
     const [redis, keyring, publisher] = await Promise.all([deps.redis(), deps.keyring(), deps.publisher()]);
     const inbox: IntakeDeps = {
       pool, tasks: new TaskStore(pool, ctx.cfg.kafka.topicPrefix, inboxDefaults(ctx.cfg)), holds: new ConversationHolds(redis, ctx.cfg.redis.keyPrefix),
@@ -68,7 +89,7 @@ export const actions: ServiceDefinition = {
     };
     const consumer = await startGroupConsumer(ctx, 'actions', {
       // The record context's logger is built on first use, so it is passed whole.
-      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc, inbox),
+      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc, inbox, reminders),
     });
     return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres', 'redis']), stop: () => consumer.stop() };
   },

@@ -7,6 +7,8 @@ import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { deliveryRulesHook } from './reminder-rules.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
 
@@ -92,7 +94,8 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const r = ctx.cfg.reminders;
   const metrics = createReminderMetrics(ctx.metrics.registry);
   const engine = new ReminderEngine(
-    { pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID },
+    { pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
+      ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}) },
     reminderOptions(r),
   );
   const loop = (stage: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout => {

@@ -1,6 +1,6 @@
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { shardOf } from '../../platform/reminders/ids.js';
-import { planPatient, replansOn, type PlanOptions } from '../../platform/reminders/plan.js';
+import { planPatient, replansOn, type PlannedReminder, type PlanOptions } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
 import { CareloopError } from '../../platform/errors.js';
@@ -29,6 +29,8 @@ export interface ReminderEngineDeps {
   publisher: Pick<Publisher, 'publish'>;
   metrics: ReminderMetrics;
   newTraceId: () => string;
+  /** The patient's delivery rules over what was planned (stream-processors/scheduler/reminder-rules.ts); absent: as planned. */
+  rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
 }
 
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
@@ -57,7 +59,10 @@ export class ReminderEngine {
   async planPatient(patientId: string, now: number): Promise<{ added: number; cancelled: number }> {
     const plan = await loadPatientPlan(this.deps.pool, patientId);
     const until = now + this.opts.planHorizon;
-    const planned = plan === null ? [] : planPatient(plan, now, until, this.plan).map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
+    // With delivery rules (platform/reminders/rules.ts) quiet hours are theirs: the patient's own override the organisation's.
+    const raw = plan === null ? [] : planPatient(this.deps.rules === undefined ? plan : { ...plan, quietHours: null }, now, until, this.plan);
+    const ruled = plan === null || this.deps.rules === undefined ? raw : await this.deps.rules(patientId, raw);
+    const planned = ruled.map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
     const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
     this.deps.metrics.planned.inc(result.added);
     return result;

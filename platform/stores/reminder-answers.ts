@@ -49,7 +49,8 @@ export class ReminderAnswers {
 
   /**
    * Records an answer against the latest sent, open occurrence (of the medication, when named) within
-   * `windowMs`; a newer answer replaces an older one, a replayed action changes nothing. Returns the
+   * `windowMs`; a newer answer replaces an older one (a snooze never replaces taken or skipped), a
+   * replayed action changes nothing. Returns the
    * occurrence id, or null when there was none to answer.
    */
   async recordAnswer(a: { patientId: string; organizationId: string; medicationId: string | null; actionId: string; answer: OccurrenceAnswer }, windowMs: number): Promise<string | null> {
@@ -64,7 +65,8 @@ export class ReminderAnswers {
       `INSERT INTO reminders.answers (deployment, occurrence_id, organization_id, patient_id, kind, answered_at, snoozed_until, action_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (deployment, occurrence_id) DO UPDATE SET kind = EXCLUDED.kind, answered_at = EXCLUDED.answered_at, snoozed_until = EXCLUDED.snoozed_until, action_id = EXCLUDED.action_id
-       WHERE reminders.answers.answered_at < EXCLUDED.answered_at AND reminders.answers.action_id <> EXCLUDED.action_id`,
+       WHERE reminders.answers.answered_at < EXCLUDED.answered_at AND reminders.answers.action_id <> EXCLUDED.action_id
+         AND NOT (EXCLUDED.kind = 'snoozed' AND reminders.answers.kind <> 'snoozed')`,
       [this.deployment, target.id, a.organizationId, a.patientId, a.answer.kind, new Date(a.answer.at), a.answer.until === undefined ? null : new Date(a.answer.until), a.actionId]);
     return target.id;
   }

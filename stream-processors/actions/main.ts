@@ -30,7 +30,7 @@ export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
 const ANSWER_WINDOW = 24 * 3_600_000;
 
 /** Taken, skipped or snoozed from the chat → the answer of the latest open occurrence it is about. */
-async function answerReminder(reminders: ReminderAnswers, a: PatientAction): Promise<void> {
+export async function answerReminder(reminders: ReminderAnswers, a: PatientAction): Promise<void> {
   const answer = answerOfAction(a.type, a.attributes, a.occurredAt);
   if (answer === null) return;
   const medicationId = a.attributes['medication_id'] ?? null;

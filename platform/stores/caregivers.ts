@@ -32,6 +32,12 @@ export class CaregiverStore {
       [c.organizationId, c.id, c.patientId, c.relatedPersonId ?? null, c.channel, c.contactRef, c.consented, c.scope]);
   }
 
+  /** After how many missed doses in a row the organisation tells caregivers. */
+  async threshold(organizationId: string): Promise<number> {
+    const { rows: [r] } = await this.pool.query<{ n: number }>('SELECT caregiver_missed_threshold AS n FROM organizations WHERE id = $1', [organizationId]);
+    return r?.n ?? 3;
+  }
+
   /** The caregiver said STOP (or START again). */
   async setOptedOut(organizationId: string, id: string, optedOut: boolean): Promise<void> {
     await this.pool.query('UPDATE reminders.caregivers SET opted_out = $3, updated_at = now() WHERE organization_id = $1 AND id = $2', [organizationId, id, optedOut]);

@@ -3,7 +3,8 @@
  * occurrences, the dose records adherence is computed from, and dispenses for PDC. Ids and times only.
  */
 import { doseOutcome, localDay, type DoseAnswer, type DoseRecord, type OutcomeRules, type PdcFill } from '../reminders/adherence.js';
-import { pickOccurrence, type OccurrenceAnswer } from '../reminders/answers.js';
+import type { PatientAction } from '../../schemas/generated/avro-types.js';
+import { answerOfAction, pickOccurrence, type OccurrenceAnswer } from '../reminders/answers.js';
 import { parseQuietHours, type QuietHours } from '../reminders/quiet-hours.js';
 import type { DeliveryRules } from '../reminders/rules.js';
 import type { PgPool } from '../storage/postgres.js';
@@ -96,4 +97,15 @@ export class ReminderAnswers {
       [organizationId, patientId, requestId]);
     return rows.map((r) => ({ day: localDay(r.when_handed_over.getTime(), timeZone), daysSupply: Number(r.days_supply) }));
   }
+}
+
+/** How long after its due time a chat answer still closes an occurrence (a late answer still counts). */
+export const ANSWER_WINDOW = 24 * 3_600_000;
+
+/** Taken, skipped or snoozed from the chat (one of the dialogue's actions) → the answer of the latest open occurrence it is about. */
+export async function answerReminder(reminders: ReminderAnswers, a: PatientAction): Promise<string | null> {
+  const answer = answerOfAction(a.type, a.attributes, a.occurredAt);
+  if (answer === null) return null;
+  const medicationId = a.attributes['medication_id'] ?? null;
+  return reminders.recordAnswer({ patientId: a.patientId, organizationId: a.organizationId, medicationId, actionId: a.actionId, answer }, ANSWER_WINDOW);
 }

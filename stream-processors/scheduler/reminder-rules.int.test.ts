@@ -12,12 +12,11 @@ import { adherenceByMedication, localDay, pdc } from '../../platform/reminders/a
 import { Dependencies } from '../../platform/service/dependencies.js';
 import { createMetrics } from '../../platform/service/metrics.js';
 import { migratePostgres, type PgPool } from '../../platform/storage/postgres.js';
+import { checkCaregivers } from '../../platform/stores/caregiver-loop.js';
 import { CaregiverStore } from '../../platform/stores/caregivers.js';
-import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { answerReminder, ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
-import { answerReminder } from '../actions/main.js';
-import { checkCaregivers } from './caregiver-loop.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
 import { deliveryRulesHook } from './reminder-rules.js';

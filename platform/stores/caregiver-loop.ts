@@ -1,13 +1,13 @@
 /*
- * The caregiver loop at the edge: after a dose closes, read the patient's recent doses, decide
+ * The caregiver loop at the edge (the scheduler's sweep, the actions processor after a skip): after a dose closes, read the patient's recent doses, decide
  * (platform/reminders/caregiver.ts), record each contact with its audit event, and publish it for
  * delivery on the caregiver's channel as a patient action (ids and a template only, no text).
  */
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
-import { caregiverContacts, contactKey, missedRun } from '../../platform/reminders/caregiver.js';
-import type { Publisher } from '../../platform/kafka/publisher.js';
-import type { CaregiverStore } from '../../platform/stores/caregivers.js';
-import type { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { caregiverContacts, contactKey, missedRun } from '../reminders/caregiver.js';
+import type { Publisher } from '../kafka/publisher.js';
+import type { CaregiverStore } from './caregivers.js';
+import type { ReminderAnswers } from './reminder-answers.js';
 
 export interface CaregiverLoopDeps {
   answers: ReminderAnswers;

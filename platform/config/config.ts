@@ -46,6 +46,7 @@ export interface Config {
     readonly enabled: boolean; readonly shards: number; readonly planHorizon: Milliseconds; readonly indexHorizon: Milliseconds;
     readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
     readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
+    readonly rules: boolean; readonly doseWindow: Milliseconds; readonly spreadWindow: Milliseconds;
   };
   readonly inbox: {
     readonly slaUrgent: Milliseconds; readonly slaHigh: Milliseconds; readonly slaNormal: Milliseconds; readonly slaLow: Milliseconds;

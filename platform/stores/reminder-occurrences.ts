@@ -85,7 +85,8 @@ export class OccurrenceStore {
         `INSERT INTO reminders.occurrences (deployment, id, organization_id, patient_id, kind, plan_item_id, medication_id, due_at, shard)
          SELECT $1, i, $2, $3, k, pi, nullif(mi, ''), to_timestamp(d / 1000.0), s
            FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::int[]) AS u(i, k, pi, mi, d, s)
-         ON CONFLICT (deployment, id) DO UPDATE SET state = 'pending' WHERE reminders.occurrences.state = 'cancelled'`,
+         ON CONFLICT (deployment, id) DO UPDATE SET state = 'pending', due_at = EXCLUDED.due_at, medication_id = EXCLUDED.medication_id
+           WHERE reminders.occurrences.state IN ('cancelled', 'pending') AND (reminders.occurrences.state = 'cancelled' OR reminders.occurrences.due_at <> EXCLUDED.due_at OR reminders.occurrences.medication_id IS DISTINCT FROM EXCLUDED.medication_id)`,
         [this.deployment, organizationId, patientId, ids, planned.map((r) => r.kind), planned.map((r) => r.planItemId), planned.map((r) => r.medicationId), planned.map((r) => r.dueAt), planned.map((r) => r.shard)]);
       await c.query(
         `INSERT INTO reminders.plans (deployment, patient_id, organization_id, planned_until, updated_at) VALUES ($1, $2, $3, $4, $5)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CoalescingWriter } from '../../platform/storage/coalescing-writer.js';
@@ -7,6 +8,11 @@ import { intake, type IntakeDeps } from '../../platform/inbox/intake.js';
 import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
 import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
+import { parseQuietHours } from '../../platform/reminders/quiet-hours.js';
+import { AuditLog } from '../../platform/audit/audit-log.js';
+import { checkCaregivers, type CaregiverLoopDeps } from '../../platform/stores/caregiver-loop.js';
+import { CaregiverStore } from '../../platform/stores/caregivers.js';
+import { answerReminder, ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
 
 /** Adherence rows of many patients in one INSERT; idempotent by action id (replays change nothing). */
@@ -24,11 +30,21 @@ export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
 }
 
 /** Applies one action to the system of record; idempotent by action id (replays change nothing). */
-export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }, inbox: IntakeDeps): Promise<void> {
+export async function applyAction(pool: PgPool, adherence: CoalescingWriter<PatientAction>, a: PatientAction, ctx: { readonly log: Logger }, inbox: IntakeDeps, reminders?: ReminderAnswers, caregiverLoop?: CaregiverLoopDeps): Promise<void> {
+  if (reminders !== undefined) await answerReminder(reminders, a);
+  // A skipped dose may complete a run of misses: the caregiver loop looks at once (it reports a run once).
+  if (caregiverLoop !== undefined && a.type === 'record_adherence' && a.attributes['taken'] === 'false') {
+    await checkCaregivers(caregiverLoop, a.organizationId, a.patientId, await caregiverLoop.caregivers.threshold(a.organizationId), a.occurredAt);
+  }
   switch (a.type) {
     case 'record_adherence':
       await adherence.add(a);
       return;
+    case 'set_quiet_hours': {
+      const quiet = parseQuietHours({ start: a.attributes['start'], end: a.attributes['end'] });
+      if (quiet !== null && reminders !== undefined) await reminders.setQuietHours(a.patientId, a.organizationId, quiet, 'chat');
+      return;
+    }
     case 'opt_out': case 'opt_in': {
       const granted = a.type === 'opt_in';
       const channel = a.attributes['channel'] === 'sms' ? 'sms' : 'web';
@@ -61,14 +77,18 @@ export const actions: ServiceDefinition = {
     const { deps } = ctx;
     const pool = await deps.postgres();
     const adherence = adherenceWriter(pool);
+    const reminders = new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix);
     const [redis, keyring, publisher] = await Promise.all([deps.redis(), deps.keyring(), deps.publisher()]);
     const inbox: IntakeDeps = {
       pool, tasks: new TaskStore(pool, ctx.cfg.kafka.topicPrefix, inboxDefaults(ctx.cfg)), holds: new ConversationHolds(redis, ctx.cfg.redis.keyPrefix),
       keyring, publisher, now: ctx.now,
     };
+    const caregiverLoop: CaregiverLoopDeps = {
+      answers: reminders, caregivers: new CaregiverStore(pool, ctx.cfg.kafka.topicPrefix, new AuditLog(pool)), publisher, newTraceId: randomUUID,
+    };
     const consumer = await startGroupConsumer(ctx, 'actions', {
       // The record context's logger is built on first use, so it is passed whole.
-      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc, inbox),
+      process: async (value, rc) => applyAction(pool, adherence, value as PatientAction, rc, inbox, reminders, caregiverLoop),
     });
     return { name: 'actions', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres', 'redis']), stop: () => consumer.stop() };
   },

@@ -22,6 +22,8 @@ import { replyId } from './ids.js';
 import { problemCounter, reportProblems } from './problems.js';
 import { pinnedVersions, type Programs } from './programs.js';
 import type { SafetyKit } from './safety-layer.js';
+import { adherenceByMedication, doseAdherence } from '../../platform/reminders/adherence.js';
+import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import { of, turn, type TurnResult } from './turn.js';
 import type { Conversation, DialogueContext, Language, MessageEvent, SignalEvent, TurnEvent } from './types.js';
 import { WorkflowRegistry } from './workflow-registry.js';
@@ -79,6 +81,13 @@ async function programsFor(registry: WorkflowRegistry, organizationId: string, c
   return { active, pinned };
 }
 
+/** The patient's 30-day dose adherence, over all medications and per medication (platform/reminders/adherence.ts). */
+async function adherence30d(answers: ReminderAnswers, patientId: string, now: number, timeZone: string): Promise<NonNullable<DialogueContext['adherence30d']>> {
+  const records = await answers.doseRecords(patientId, now - 30 * 86_400_000, now);
+  const byMedication = Object.fromEntries(adherenceByMedication(records, now, timeZone).map((m) => [m.medicationId, m.windows[30].rate]));
+  return { overall: doseAdherence(records, null, 30, now).rate, byMedication };
+}
+
 /** What the dialogue knows of the organisation and the patient for one turn; times read in the patient's zone. */
 function dialogueContext(org: OrganizationSettings, patient: PatientProfile): DialogueContext {
   return {
@@ -121,6 +130,7 @@ export const dialogue: ServiceDefinition = {
     const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
     const directory = new PatientDirectory(pool);
     const profiles = new ProfileStore(redis, profileKeyPrefix(ctx.cfg));
+    const answers = new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix);
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);
     const holds = new ConversationHolds(redis, ctx.cfg.redis.keyPrefix);
     const timers = new TimerStore(redis, timerKey(ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix));
@@ -173,10 +183,16 @@ export const dialogue: ServiceDefinition = {
       const fields = workflowProfile(profile?.summary ?? null);
       // The bandit learns per (message, segment); a patient the daily job has not placed yet is in "all".
       const segment = typeof fields['segment'] === 'string' && fields['segment'] !== '' ? fields['segment'] : SEGMENT_ALL;
-      const arms = await bandit.arms(ref.organizationId, segment);
+      const context = dialogueContext(org, patient);
+      // Adherence is read for proactive turns only (a reminder, a schedule): a chat reply does not pay the query.
+      const [arms, adherence] = await Promise.all([
+        bandit.arms(ref.organizationId, segment),
+        event.kind === 'signal' ? adherence30d(answers, ref.patientId, event.occurredAt, context.timeZone) : Promise.resolve(undefined),
+      ]);
+      if (adherence !== undefined) context.adherence30d = adherence;
       const result = turn(event, {
         conversation, optedOutOnRecord: patient.status === 'opted_out', patientActive: patient.status === 'active',
-        ctx: dialogueContext(org, patient), profile: fields, programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
+        ctx: context, profile: fields, programs: await programsFor(registry, ref.organizationId, conversation), builtIn: defaultWorkflow, safety,
         held: hold === null ? null : { dueAt: hold.dueAt },
         variants: { segment, arms, last },
       });

@@ -50,10 +50,22 @@ function order(programs: Programs, slots: ProgramSlots): Array<{ id: string; wf:
   return ids.flatMap((id) => { const wf = compiledOf(id); return wf === undefined ? [] : [{ id, wf }]; });
 }
 
-/** The workflow context of one turn: the patient's language, zone and profile, the organisation's variables. */
-export function workflowContext(language: Language, now: number, ctx: DialogueContext, profile: WorkflowContext['profile'] = {}): WorkflowContext {
+/** adherence_30d of the medication a signal names (the first of a grouped reminder), else over all medications. */
+function profileOf(ctx: DialogueContext, medicationId: string | undefined): WorkflowContext['profile'] {
+  const a = ctx.adherence30d;
+  if (a === undefined) return {};
+  const mine = medicationId === undefined ? undefined : a.byMedication[medicationId.split(',')[0] ?? ''];
+  const rate = mine ?? a.overall;
+  return rate === null ? {} : { adherence_30d: rate };
+}
+
+/**
+ * The workflow context of one turn: the patient's language, zone and profile, the organisation's
+ * variables; a reminder's per-medication adherence_30d (from its doses) wins over the profile's.
+ */
+export function workflowContext(language: Language, now: number, ctx: DialogueContext, profile: WorkflowContext['profile'] = {}, medicationId?: string): WorkflowContext {
   return {
-    now, language, timeZone: ctx.timeZone, profile,
+    now, language, timeZone: ctx.timeZone, profile: { ...profile, ...profileOf(ctx, medicationId) },
     variables: {
       org: ctx.organizationName, emergency: ctx.emergencyNumber, crisis: ctx.crisisNumber, poison_control: ctx.poisonControlNumber, care_team: ctx.careTeamContact,
       medications: listMedications(ctx.medications.map((m) => (m.dose ? `${m.name} ${m.dose}` : m.name)), language),

@@ -1,5 +1,6 @@
 import type { EmergencyCategory, EmergencyDetector } from '../../platform/safety/emergency.js';
 import type { DosingQuestion } from '../../platform/safety/dosing.js';
+import { timePreference } from '../../platform/reminders/answers.js';
 import { QUICK_REPLIES, render } from './templates.js';
 import type { Conversation, DialogueContext, Language, MessageEvent, Outcome, Reply } from './types.js';
 
@@ -81,6 +82,15 @@ export function safetyLayer(event: MessageEvent, conv: Conversation, ctx: Dialog
   const vars = varsOf(ctx);
   // Only the keyword (STOP, BAJA… as the whole message, confidence 1) unsubscribes at once; a sentence
   // the classifier reads as opting out is confirmed first, so a misread never silences a patient.
+  // "Stop messages at night" asks for quiet hours, not silence: they are set, and STOP stays one word away.
+  const quiet = event.intent === 'opt_out' && event.confidence < 1 && !conv.optedOut ? timePreference(event.text) : null;
+  if (quiet !== null) {
+    return {
+      outcomes: [say('quiet_hours_set', 'SYSTEM', lang, { ...vars, start: quiet.start, end: quiet.end }, QUICK_REPLIES['opt_out_confirm']?.[lang] ?? []),
+        { kind: 'action', action: { type: 'set_quiet_hours', attributes: { start: quiet.start, end: quiet.end } } }],
+      optedOut: false,
+    };
+  }
   if (event.intent === 'opt_out' && event.confidence < 1 && !conv.optedOut) {
     return { outcomes: [say('opt_out_confirm', 'SYSTEM', lang, vars, QUICK_REPLIES['opt_out_confirm']?.[lang] ?? [])], optedOut: false };
   }

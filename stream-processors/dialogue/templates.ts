@@ -28,6 +28,10 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     en: 'You are unsubscribed and will not get more messages from {org}. Reply START to subscribe again.',
     es: 'Se ha dado de baja y no recibirá más mensajes de {org}. Responda ALTA para volver a suscribirse.',
   },
+  quiet_hours_set: {
+    en: 'Understood: from now on {org} will not message you between {start} and {end}; reminders due then wait until {end}. Reply STOP if you want no messages at all.',
+    es: 'Entendido: a partir de ahora {org} no le escribirá entre las {start} y las {end}; los recordatorios de ese horario esperarán hasta las {end}. Responda BAJA si no quiere ningún mensaje.',
+  },
   opt_out_confirm: {
     en: 'Do you want to stop all messages from {org}, including medication reminders? Reply STOP to confirm. If you only want fewer messages or none at night, tell me when suits you.',
     es: '¿Quiere dejar de recibir todos los mensajes de {org}, también los recordatorios de medicación? Responda BAJA para confirmar. Si solo quiere menos mensajes o ninguno por la noche, dígame cuándo le viene bien.',

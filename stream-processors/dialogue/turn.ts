@@ -2,7 +2,8 @@ import type { WorkflowProfile } from '../../platform/profiles/workflow-fields.js
 import { runMessage, runSignal, workflowContext, type Programs } from './programs.js';
 import { guardDosing, safetyLayer, type SafetyKit } from './safety-layer.js';
 import { chooseVariants, type VariantInputs } from './variant-choice.js';
-import { initialConversation, type Answerer, type BuiltInWorkflow, type Conversation, type DialogueContext, type MessageEvent, type Outcome, type SignalEvent, type TurnEvent } from './types.js';
+import { listMedications } from './templates.js';
+import { initialConversation, type Answerer, type BuiltInWorkflow, type Conversation, type DialogueContext, type Language, type MessageEvent, type Outcome, type SignalEvent, type TurnEvent } from './types.js';
 
 /** How many handled message and signal ids a conversation remembers to recognise replays. */
 const RECENT = 64;
@@ -69,10 +70,13 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
  * Signals name a medication by its care-plan id only (names are clinical content and never travel in
  * plain records); the workflow's `medication` is filled in here from the patient's care plan.
  */
-export function withMedicationName(attributes: Record<string, string>, ctx: DialogueContext): Record<string, string> {
+export function withMedicationName(attributes: Record<string, string>, ctx: DialogueContext, language: Language = 'en'): Record<string, string> {
   const id = attributes['medication_id'];
-  const med = id === undefined || attributes['medication'] !== undefined ? undefined : ctx.medications.find((m) => m.id === id);
-  return med === undefined ? attributes : { ...attributes, medication: med.dose === '' ? med.name : `${med.name} ${med.dose}` };
+  if (id === undefined || attributes['medication'] !== undefined) return attributes;
+  // A grouped reminder names several ids ("rx1,rx2"): "time for your metformin and lisinopril".
+  const meds = id.split(',').flatMap((one) => ctx.medications.filter((m) => m.id === one));
+  if (meds.length === 0) return attributes;
+  return { ...attributes, medication: listMedications(meds.map((m) => (m.dose === '' ? m.name : `${m.name} ${m.dose}`)), language) };
 }
 
 function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs): Omit<TurnResult, 'duplicate'> {
@@ -80,8 +84,8 @@ function signalTurn(event: SignalEvent, conv: Conversation, inputs: TurnInputs):
   if (conv.optedOut || !inputs.patientActive) return { outcomes: [], next: conv, answeredBy: null };
   // Nothing proactive interrupts a person of the care team talking with the patient.
   if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
-  const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx) };
-  const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx, inputs.profile));
+  const signal = { type: event.type, attributes: withMedicationName(event.attributes, inputs.ctx, event.language) };
+  const run = runSignal(inputs.programs, conv.slots, signal, workflowContext(event.language, event.occurredAt, inputs.ctx, inputs.profile, event.attributes['medication_id']));
   const outcomes = chooseVariants(run.outcomes, inputs.variants, event.signalId);
   return { outcomes: guardDosing(outcomes, null, event.language, inputs.ctx, inputs.safety), next: { ...conv, slots: run.slots }, answeredBy: run.answeredBy };
 }

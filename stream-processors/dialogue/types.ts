@@ -63,6 +63,8 @@ export interface DialogueContext extends SafetyContacts {
   fallbackText: Partial<Record<Language, string>>;
   /** The patient's IANA time zone (else the organisation's, else UTC). */
   timeZone: string;
+  /** Dose adherence over 30 days (0…1; null: no closed dose), loaded for signal turns only. */
+  adherence30d?: { overall: number | null; byMedication: Readonly<Record<string, number | null>> };
 }
 
 export interface Reply {

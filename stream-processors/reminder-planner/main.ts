@@ -5,6 +5,8 @@ import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { reminderOptions } from '../scheduler/reminder-engine.js';
 import { createReminderMetrics } from '../scheduler/reminder-metrics.js';
 import { ReminderPlanner } from '../scheduler/reminder-planner.js';
+import { deliveryRulesHook } from '../scheduler/reminder-rules.js';
+import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 
 /**
  * Re-plans a patient's future reminders the moment their care plan changes: a prescription started,
@@ -23,7 +25,10 @@ export const reminderPlanner: ServiceDefinition = {
     }
     const opts = reminderOptions(ctx.cfg.reminders);
     const metrics = createReminderMetrics(ctx.metrics.registry);
-    const planner = new ReminderPlanner({ pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), metrics },
+    const r = ctx.cfg.reminders;
+    // The same delivery rules as the scheduler's plan loop, or a re-plan would undo quiet hours and caps.
+    const rules = r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {};
+    const planner = new ReminderPlanner({ pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), metrics, ...rules },
       { shards: opts.shards, planHorizon: opts.planHorizon, refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime });
     const rollout = new Set(opts.organizations);
     const consumer = await startGroupConsumer(ctx, 'reminder-planner', {

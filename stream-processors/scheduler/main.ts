@@ -8,6 +8,8 @@ import type { RunningService, ServiceContext, ServiceDefinition } from '../../pl
 import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
+import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { deliveryRulesHook } from './reminder-rules.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
 
@@ -96,6 +98,7 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
     {
       pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
       profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
+      ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}),
     },
     reminderOptions(r),
   );

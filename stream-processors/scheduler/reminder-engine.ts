@@ -1,4 +1,5 @@
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
+import type { PlannedReminder } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
 import { plannedAtOf } from '../../platform/reminders/ids.js';
@@ -33,6 +34,8 @@ export interface ReminderEngineDeps {
   newTraceId: () => string;
   /** The profile store (read only): a reminder carries the patient's risk level and segment for the workflows and delivery. */
   profiles?: Pick<ProfileStore, 'getMany'>;
+  /** The patient's delivery rules over what was planned (stream-processors/scheduler/reminder-rules.ts); absent: as planned. */
+  rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
 }
 
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
@@ -54,7 +57,7 @@ export class ReminderEngine {
   readonly planner: ReminderPlanner;
 
   constructor(private readonly deps: ReminderEngineDeps, private readonly opts: ReminderEngineOptions) {
-    this.planner = new ReminderPlanner({ pool: deps.pool, occurrences: deps.occurrences, metrics: deps.metrics },
+    this.planner = new ReminderPlanner({ pool: deps.pool, occurrences: deps.occurrences, metrics: deps.metrics, ...(deps.rules !== undefined ? { rules: deps.rules } : {}) },
       { shards: opts.shards, planHorizon: opts.planHorizon, refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime });
   }
 

@@ -1,6 +1,6 @@
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { shardOf } from '../../platform/reminders/ids.js';
-import { planPatient, replansOn, type PlanOptions } from '../../platform/reminders/plan.js';
+import { planPatient, replansOn, type PlannedReminder, type PlanOptions } from '../../platform/reminders/plan.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import { loadPatientPlan, type OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import type { ReminderMetrics } from './reminder-metrics.js';
@@ -14,6 +14,8 @@ export interface ReminderPlannerDeps {
   pool: PgPool;
   occurrences: OccurrenceStore;
   metrics: Pick<ReminderMetrics, 'planned' | 'replanned' | 'suppressed'>;
+  /** The patient's delivery rules over what was planned (reminder-rules.ts); absent: as planned. */
+  rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
 }
 
 /**
@@ -28,7 +30,10 @@ export class ReminderPlanner {
   async planPatient(patientId: string, now: number): Promise<{ added: number; cancelled: number }> {
     const plan = await loadPatientPlan(this.deps.pool, patientId);
     const until = now + this.opts.planHorizon;
-    const planned = plan === null ? [] : planPatient(plan, now, until, this.opts).map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
+    // With delivery rules (platform/reminders/rules.ts) quiet hours are theirs: the patient's own override the organisation's.
+    const raw = plan === null ? [] : planPatient(this.deps.rules === undefined ? plan : { ...plan, quietHours: null }, now, until, this.opts);
+    const ruled = plan === null || this.deps.rules === undefined ? raw : await this.deps.rules(patientId, raw);
+    const planned = ruled.map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
     const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
     this.deps.metrics.planned.inc(result.added);
     if (plan === null && result.cancelled > 0) this.deps.metrics.suppressed.inc({ reason: 'not_active' }, result.cancelled);

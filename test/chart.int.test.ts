@@ -61,8 +61,8 @@ function codeDependencies(service: string): Set<string> {
   };
   for (const m of src.matchAll(/deps\.([a-z]+)\(\)/g)) for (const d of clients[m[1] as string] ?? []) deps.add(d);
   if (src.includes('startGroupConsumer(')) { deps.add('kafka'); deps.add('registry'); }
-  if (/new (WebPushSender|FcmSender)\(/.test(src)) deps.add('pushServices');
-  if (src.includes('new TwilioClients(')) deps.add('twilio'); // the SMS sender calls Twilio's REST API
+  if (/new (WebPushSender|FcmSender)\(/.test(src)) deps.add('publicHttps'); // push services and FCM
+  if (src.includes('new TwilioClients(')) deps.add('publicHttps'); // the SMS sender calls Twilio's REST API
   return deps;
 }
 

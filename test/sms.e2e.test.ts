@@ -64,13 +64,14 @@ async function sql<T>(q: string, params: unknown[]): Promise<T[]> {
   return (await (await deps.postgres()).query(q, params)).rows as T[];
 }
 
-/** What the channel picker (another part of the delivery layer) does: the web reminder goes out by SMS instead. */
+/** A dose_due signal: the channel picker sends the reminder by SMS to a patient offline on the web with SMS consent, once. */
 async function remindBySms(patientId: string, medicationId: string): Promise<void> {
   const signal: PatientSignal = { signalId: `sms-e2e:${randomUUID()}`, traceId: randomUUID(), organizationId: tenant.organizationId, patientId, type: 'dose_due', source: 'test', occurredAt: Date.now(), attributes: { medication_id: medicationId }, payload: null };
   const before = watch.of('chat.outbound').length;
   await (await deps.publisher()).publish('patient.signals', [{ key: patientId, value: signal }]);
-  const web = await eventually(async () => (watch.of('chat.outbound').slice(before) as unknown as OutboundMessage[]).find((m) => m.patientId === patientId && m.kind === 'PROACTIVE' && m.channel === 'WEB'), 30_000, 'the proactive reminder');
-  await (await deps.publisher()).publish('chat.outbound', [{ key: patientId, value: { ...web, messageId: `${web.messageId}:sms`, channel: 'SMS' } }]);
+  const mine = (): OutboundMessage[] => (watch.of('chat.outbound').slice(before) as unknown as OutboundMessage[]).filter((m) => m.patientId === patientId && m.kind === 'PROACTIVE');
+  await eventually(async () => mine().find((m) => m.channel === 'SMS'), 30_000, 'the proactive reminder on the SMS channel');
+  assert.deepEqual(mine().map((m) => m.channel), ['SMS'], 'one reminder, on one channel');
 }
 
 /** A proactive text straight onto chat.outbound, as the channel picker would send one: the edge alone must stop it. */

@@ -120,7 +120,9 @@ export class SmsSender {
       if (intervalMs === undefined || sender === undefined || (await this.o.queue.startSend(account.organizationId, sender, intervalMs - lateMs))) break;
       [sender, slotAt] = [undefined, undefined]; // the sender's previous send started late: this slot is too close to it
     }
-    const outcome = await this.create(account, sender, to, content.text, validUntil);
+    const guarded = intervalMs !== undefined && sender !== undefined ? { sender, gap: intervalMs - lateMs } : null;
+    const outcome = await this.create(account, sender, to, content.text, validUntil)
+      .finally(() => (guarded === null ? undefined : this.o.queue.finishSend(account.organizationId, guarded.sender, guarded.gap)));
     this.sent.inc({ outcome: outcome.kind });
     return this.settle(item, m, account, outcome, content.text);
   }

@@ -31,13 +31,24 @@ local interval = tonumber(string.match(member, '^(%d+)|'))
 redis.call('ZADD', KEYS[1], slot + interval, member)
 return {member, tostring(slot)}`;
 
-// The last line of defence for a sender's rate: a send may start only this long after the sender's last one, by Redis' clock.
+// The last line of defence for a sender's rate, by Redis' clock: a send may start only this long after the
+// sender's previous send was answered, and never while one is in flight (marked as ending in the future),
+// so the carrier sees the gap even when a loaded machine delays one request and not the next.
 const GUARD = `
 local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 if now - last < tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], now + tonumber(ARGV[2]), 'PX', tonumber(ARGV[2]) + tonumber(ARGV[1]) * 4 + 1000)
+return 1`;
+
+// The send was answered: the gap to the sender's next send counts from now.
+const FINISH = `
+local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
 return 1`;
+
+/** How long a send may stay unanswered before its sender is free again (a crashed sender's mark expires). */
+const IN_FLIGHT_MS = 30_000;
 
 // Due ids move a visibility timeout ahead (a crashed claimer's work comes back) and are returned with their items.
 const CLAIM = `
@@ -113,7 +124,16 @@ export class SmsQueue {
 
   /** true when the sender has not started a send within minGapMs (and now has); false: take another slot. */
   async startSend(organizationId: string, sender: string, minGapMs: number): Promise<boolean> {
-    return (await this.redis.eval(GUARD, { keys: [`${this.prefix}sms:last:${organizationId}:${sender}`], arguments: [String(minGapMs)] })) === 1;
+    return (await this.redis.eval(GUARD, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs), String(IN_FLIGHT_MS)] })) === 1;
+  }
+
+  /** The send started by startSend was answered (or failed): the sender's gap runs from now. */
+  async finishSend(organizationId: string, sender: string, minGapMs: number): Promise<void> {
+    await this.redis.eval(FINISH, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs)] });
+  }
+
+  private lastKey(organizationId: string, sender: string): string {
+    return `${this.prefix}sms:last:${organizationId}:${sender}`;
   }
 
   /** Which outbound message a Twilio message SID is, for its status callbacks. */

@@ -39,3 +39,11 @@ export function appointmentOf(id: string): { appointmentId: string; leadMinutes:
   const leadMinutes = Number(m[2]);
   return { appointmentId: m[1] as string, leadMinutes, startsAt: at + leadMinutes * 60_000 };
 }
+
+/** What a reminder's signal names: the care-plan id, or for an appointment its id, start and lead (ids and times only). */
+export function subjectOf(r: { id: string; kind: string; medicationId: string }): Record<string, string> {
+  if (r.kind !== 'appointment_due') return { medication_id: r.medicationId };
+  const visit = appointmentOf(r.id);
+  if (visit === null) return { appointment_id: r.medicationId };
+  return { appointment_id: visit.appointmentId, starts_at: new Date(visit.startsAt).toISOString(), lead_minutes: String(visit.leadMinutes) };
+}

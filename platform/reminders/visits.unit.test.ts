@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { subjectOf } from '../../stream-processors/scheduler/reminder-engine.js';
-import { appointmentOf } from './ids.js';
+import { appointmentOf, subjectOf } from './ids.js';
 import { planAppointments, planPatient, planPickups, replansOn, type PatientPlan } from './plan.js';
 import { applyRules } from './rules.js';
 import { DEFAULT_ROUTINE } from './routine.js';

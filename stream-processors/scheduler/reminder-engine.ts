@@ -2,7 +2,7 @@ import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import type { PlannedReminder } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
-import { appointmentOf, plannedAtOf } from '../../platform/reminders/ids.js';
+import { plannedAtOf, subjectOf } from '../../platform/reminders/ids.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
@@ -170,10 +170,3 @@ export class ReminderEngine {
   }
 }
 
-/** What a reminder's signal names: the care-plan id, or for an appointment its id, start and lead (ids and times only). */
-export function subjectOf(c: Pick<ClaimedReminder, 'id' | 'kind' | 'medicationId'>): Record<string, string> {
-  if (c.kind !== 'appointment_due') return { medication_id: c.medicationId };
-  const visit = appointmentOf(c.id);
-  if (visit === null) return { appointment_id: c.medicationId };
-  return { appointment_id: visit.appointmentId, starts_at: new Date(visit.startsAt).toISOString(), lead_minutes: String(visit.leadMinutes) };
-}

@@ -26,7 +26,7 @@ let outbound: ProductProcess;
 let gateway: string;
 let env: NodeJS.ProcessEnv;
 
-const FRONT = ['api', 'intent', 'dialogue', 'actions', 'delivery-ws', 'analytics-sink', 'scheduler', 'gateway', 'booking'];
+const FRONT = ['api', 'intent', 'dialogue', 'actions', 'delivery-ws', 'analytics-sink', 'scheduler', 'reminder-planner', 'gateway', 'booking'];
 
 async function startOutbound(): Promise<ProductProcess> {
   return ProductProcess.start(['hospital-outbound'], { ...env, CARELOOP_SERVICES_OPS_PORT: String(await freePort()) });
@@ -109,7 +109,7 @@ test('a cardiology appointment booked in chat exists at the hospital with its Sl
     assert.equal(slotOf(appt), fx.slotsOf['hs-cardio']?.[0], 'on the first cardiology slot');
     assert.equal(fx.hospital.get('Slot', slotOf(appt))?.['status'], 'busy', 'the Slot is busy there');
     assert.match(confirmed, new RegExp(offered[0] ?? '-'), 'the confirmed time is the one picked');
-    // The day-before reminder of a slot a day and a minute away.
+    // The day-before reminder of a slot a day and a minute away: the reminder engine's appointment_due (the reminder-planner plans it on appointment_booked).
     await heard(c, /Reminder: your appointment is tomorrow/, 120_000);
     await say(c, 'yes', /see you then/);
 

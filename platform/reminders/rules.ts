@@ -5,8 +5,8 @@
  * most N proactive messages a local day; a same-minute burst is spread over a short window. Pure.
  */
 import { localParts } from '../time/zones.js';
-import type { PlannedReminder } from './plan.js';
-import { deferForQuietHours, type QuietHours } from './quiet-hours.js';
+import { quietDueAt, type PlannedReminder } from './plan.js';
+import type { QuietHours } from './quiet-hours.js';
 
 export interface DeliveryRules {
   timeZone: string;
@@ -60,7 +60,7 @@ function localDate(at: number, timeZone: string): string {
 
 /** Quiet hours for one reminder: deferred to the window's end, unless a dose would then be too late. */
 function quietTime(r: PlannedReminder, quiet: QuietHours | null, rules: DeliveryRules): number {
-  const deferred = deferForQuietHours(r.dueAt, quiet, rules.timeZone);
+  const deferred = quietDueAt(r, quiet, rules.timeZone);
   return r.kind === 'dose_due' && deferred - r.dueAt > rules.doseWindowMs ? r.dueAt : deferred;
 }
 

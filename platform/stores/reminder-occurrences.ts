@@ -47,7 +47,9 @@ export async function loadPatientPlan(q: pg.Pool | pg.ClientBase, patientId: str
         WHERE organization_id = $1 AND patient_id = $2 AND status = 'completed' AND when_handed_over IS NOT NULL
         ORDER BY coalesce(request_id, id), when_handed_over DESC`, [p.organization_id, patientId]),
   ]);
+  const { appointments, pickups } = await loadVisitsAndPickups(q, p.organization_id, patientId);
   return {
+    appointments, pickups,
     organizationId: p.organization_id, patientId, timeZone: effectiveTimeZone(p.tz, p.org_tz), routine: routineOf(p.routine),
     quietHours: parseQuietHours((p.routine as { quietHours?: unknown } | null)?.quietHours),
     items: items.rows.map((r) => ({
@@ -55,6 +57,23 @@ export async function loadPatientPlan(q: pg.Pool | pg.ClientBase, patientId: str
       active: r.active && (r.request_status === null || r.request_status === 'active'), anchor: (r.authored_on ?? r.created_at).getTime(),
     })),
     dispenses: dispenses.rows.map((d) => ({ id: d.id, requestId: d.request_id, handedOverAt: d.when_handed_over.getTime(), daysSupply: d.days_supply === null ? null : Number(d.days_supply) })),
+  };
+}
+
+/** Booked appointments (imported and booked in chat; the planner keeps those ahead of its clock) and dispenses ready at the pharmacy but not collected. */
+async function loadVisitsAndPickups(q: pg.Pool | pg.ClientBase, org: string, patientId: string): Promise<Pick<PatientPlan, 'appointments' | 'pickups'>> {
+  const [visits, ready] = await Promise.all([
+    q.query<{ id: string; starts_at: Date }>(
+      `SELECT id, starts_at FROM care.appointments WHERE organization_id = $1 AND patient_id = $2 AND status = 'booked' AND starts_at IS NOT NULL
+       UNION ALL
+       SELECT id, starts_at FROM booking.bookings WHERE organization_id = $1 AND patient_id = $2 AND status = 'booked'`, [org, patientId]),
+    q.query<{ id: string; request_id: string | null; when_prepared: Date }>(
+      `SELECT id, request_id, when_prepared FROM care.medication_dispenses
+        WHERE organization_id = $1 AND patient_id = $2 AND status IN ('preparation', 'in-progress') AND when_prepared IS NOT NULL AND when_handed_over IS NULL`, [org, patientId]),
+  ]);
+  return {
+    appointments: visits.rows.map((r) => ({ id: r.id, startsAt: r.starts_at.getTime() })),
+    pickups: ready.rows.map((r) => ({ id: r.id, requestId: r.request_id, preparedAt: r.when_prepared.getTime() })),
   };
 }
 
@@ -96,13 +115,17 @@ export class OccurrenceStore {
     });
   }
 
-  /** Active patients with an active medication whose plan ends before `until` (or who have none yet), of the given organisations (none: all). */
+  /** Active patients with an active medication or a booked appointment ahead whose plan ends before `until` (or who have none yet), of the given organisations (none: all). */
   async patientsBehind(until: number, limit: number, organizations: readonly string[] = []): Promise<string[]> {
     const { rows } = await this.pool.query<{ patient_id: string }>(
-      `SELECT DISTINCT m.patient_id FROM patient_medications m
+      `WITH remindable AS (
+         SELECT patient_id, organization_id FROM patient_medications WHERE active
+         UNION SELECT patient_id, organization_id FROM booking.bookings WHERE status = 'booked' AND starts_at > now() - interval '1 day'
+         UNION SELECT patient_id, organization_id FROM care.appointments WHERE status = 'booked' AND starts_at > now() - interval '1 day' AND patient_id IS NOT NULL)
+       SELECT DISTINCT m.patient_id FROM remindable m
          JOIN patients p ON p.id = m.patient_id
          LEFT JOIN reminders.plans pl ON pl.deployment = $1 AND pl.patient_id = m.patient_id
-        WHERE m.active AND p.status = 'active' AND (pl.planned_until IS NULL OR pl.planned_until < $2)
+        WHERE p.status = 'active' AND (pl.planned_until IS NULL OR pl.planned_until < $2)
           AND (cardinality($4::text[]) = 0 OR m.organization_id = ANY($4::text[]))
         LIMIT $3`, [this.deployment, new Date(until), limit, organizations]);
     return rows.map((r) => r.patient_id);

@@ -37,6 +37,8 @@ export const DEFAULT_SIGNALS = [
   // The booking service's answers: a lost race, nothing free, the hospital's decision, a no-show, services found.
   'appointment_slot_taken', 'appointment_slots_unavailable', 'appointment_refused', 'appointment_cancelled', 'appointment_cancel_failed',
   'appointment_not_found', 'appointment_no_show', 'services_found', 'services_not_found',
+  // The reminder engine's: before a booked appointment (appointment_id, starts_at, lead_minutes), a dispense ready at the pharmacy (medication_id).
+  'appointment_due', 'pickup_due',
 ] as const;
 
 export const DEFAULT_ACTIONS = [

@@ -108,6 +108,9 @@ describe('refill-pickup.flow', () => {
     due, { patient: 'banana' }, { expect: { reply: 'Please answer yes or no' } }, { patient: 'hmm' }, { patient: 'pizza' },
     { expect: { reply: 'ask again tomorrow', action: 'set_reminder' } },
   ] }));
+  test('a dispense ready at the pharmacy is announced with its name', () => check('refill-pickup', { language: 'en', steps: [
+    { signal: 'pickup_due', attributes: { medication: 'Lisinopril' } }, { expect: { reply: 'Your Lisinopril is ready to pick up at Main St Pharmacy' } },
+  ] }));
   test('patient-initiated refill request (es)', () => check('refill-pickup', { language: 'es', steps: [
     { patient: 'necesito una receta' }, { expect: { action: 'notify_pharmacy', reply: 'Main St Pharmacy' } },
   ] }));
@@ -121,8 +124,12 @@ describe('appointment-booking.flow', () => {
     slots, { expect: { reply: 'Which suits you?', quickReplies: ['Wed 7 Jan, 10:00', 'Thu 8 Jan, 14:30', 'Fri 9 Jan, 09:00', 'None of these'] } },
     { patient: 'the second one' }, { expect: { action: 'book_appointment', reply: 'Booking it now' } },
     { signal: 'appointment_booked', attributes: { appointment_id: 'apt-1', starts_at: '2026-01-08T14:30:00Z' } }, { expect: { reply: 'confirmed for Thu 8 Jan, 14:30' } },
-    { advance: '2d6h' }, { expect: { reply: 'your appointment is tomorrow' } },
+    { advance: '2d6h' }, { expect: { noReply: true } },
+    { signal: 'appointment_due', attributes: { appointment_id: 'apt-1', starts_at: '2026-01-08T14:30:00Z', lead_minutes: '1440' } }, { expect: { reply: 'your appointment is tomorrow, Thu 8 Jan, 14:30' } },
     { patient: 'no' }, { expect: { action: 'cancel_appointment' } },
+  ] }));
+  test('the engine\'s 2 h reminder says the time and asks nothing', () => check('appointment-booking', { language: 'en', steps: [
+    { signal: 'appointment_due', attributes: { appointment_id: 'apt-1', starts_at: '2026-01-08T14:30:00Z', lead_minutes: '120' } }, { expect: { reply: 'your appointment is soon, at Thu 8 Jan, 14:30', noAction: 'cancel_appointment' } },
   ] }));
   test('none of the slots hands over; an unclear visit type hands over after retries', () => check('appointment-booking', { language: 'en', steps: [
     slots, { patient: '4' }, { expect: { action: 'handoff', ended: true } },

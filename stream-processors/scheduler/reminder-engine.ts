@@ -2,7 +2,7 @@ import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import type { PlannedReminder } from '../../platform/reminders/plan.js';
 import { minutesOf } from '../../platform/reminders/routine.js';
 import type { Config } from '../../platform/config/config.js';
-import { plannedAtOf } from '../../platform/reminders/ids.js';
+import { plannedAtOf, subjectOf } from '../../platform/reminders/ids.js';
 import { CareloopError } from '../../platform/errors.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
@@ -165,7 +165,8 @@ export class ReminderEngine {
     const profile: Record<string, string> = scores === undefined || scores.scoredDay === 0 ? {} : { risk: scores.riskLevel, segment: String(scores.segment) };
     return {
       signalId: c.id, traceId: this.deps.newTraceId(), organizationId: c.organizationId, patientId: c.patientId, type: c.kind, source: 'scheduler',
-      occurredAt: c.dueAt, attributes: { medication_id: c.medicationId, occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString(), ...profile }, payload: null,
+      occurredAt: c.dueAt, attributes: { ...subjectOf(c), occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString(), ...profile }, payload: null,
     };
   }
 }
+

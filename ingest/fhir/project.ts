@@ -66,6 +66,18 @@ function patientOf(type: ImportedType, r: R): string | null {
   }
 }
 
+const GEOLOCATION = 'http://hl7.org/fhir/StructureDefinition/geolocation';
+
+/** An address's FHIR geolocation extension (latitude, longitude), when whole and in range. */
+export function geolocationOf(addr: R): { position?: { lat: number; lon: number } } {
+  const geo = arr(addr['extension']).find((e) => e['url'] === GEOLOCATION);
+  const part = (url: string): unknown => arr(geo?.['extension']).find((e) => e['url'] === url)?.['valueDecimal'];
+  const lat = part('latitude');
+  const lon = part('longitude');
+  if (typeof lat !== 'number' || typeof lon !== 'number' || Math.abs(lat) > 90 || Math.abs(lon) > 180) return {};
+  return { position: { lat, lon } };
+}
+
 /** The typed row of a resource (ids already ours); Patient has none (the vault and patients table hold it). */
 export function project(type: ImportedType, r: R): Projection | null {
   const id = str(r['id']) ?? '';
@@ -161,6 +173,7 @@ export function patientIdentity(r: R, defaultCallingCode?: string): { identity: 
       line: (addr['line'] as unknown[]).filter((l): l is string => typeof l === 'string' && l.trim() !== '').slice(0, 4),
       ...(str(addr['city']) !== null ? { city: addr['city'] as string } : {}), ...(str(addr['state']) !== null ? { state: addr['state'] as string } : {}),
       ...(str(addr['postalCode']) !== null ? { postalCode: addr['postalCode'] as string } : {}), ...(str(addr['country'])?.length === 2 ? { country: addr['country'] as string } : {}),
+      ...geolocationOf(addr),
     } } : {}),
     ...(typeof mrn === 'string' ? { mrn } : {}),
     ...(ids.length > 0 ? { identifiers: ids.map((i) => ({ system: i['system'] as string, value: i['value'] as string })) } : {}),

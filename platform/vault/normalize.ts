@@ -63,6 +63,11 @@ function address(a: PostalAddress): PostalAddress {
     const v = a[k];
     if (v !== undefined) out[k] = text(v, 'address');
   }
+  const pos = a.position;
+  if (pos !== undefined) {
+    if (!Number.isFinite(pos.lat) || !Number.isFinite(pos.lon) || Math.abs(pos.lat) > 90 || Math.abs(pos.lon) > 180) invalid('address');
+    out.position = { lat: pos.lat, lon: pos.lon };
+  }
   return out;
 }
 

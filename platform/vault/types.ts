@@ -4,6 +4,8 @@ export interface PostalAddress {
   state?: string;
   postalCode?: string;
   country?: string;
+  /** WGS84 position of the address (FHIR's geolocation extension): only for distances computed next to the vault. */
+  position?: { lat: number; lon: number };
 }
 
 /** Another identifier the organisation keeps for the patient (insurance member id, national id…). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chooseSlots, type FreeSlot } from '../../platform/booking/slots.js';
 import { PART_HOURS, type PartOfDay } from '../../platform/booking/when.js';
 import { findServices } from '../../platform/services/match.js';
+import type { Position } from '../../platform/services/directory.js';
 import { conceptById } from '../../platform/services/vocabulary.js';
 import { effectiveTimeZone, localParts, zonedTimeToUtc } from '../../platform/time/zones.js';
 import type { PatientAction } from '../../schemas/generated/avro-types.js';
@@ -24,6 +25,8 @@ export interface BookingDeps {
   directory: DirectoryLoader;
   now: () => number;
   offerHorizonMs: number;
+  /** The patient's position from the vault (audited), for ranking by distance; null when not known. */
+  patientPosition?: (organizationId: string, patientId: string) => Promise<Position | null>;
 }
 
 const HOUR = 3_600_000;
@@ -70,11 +73,15 @@ export class BookingProcessor {
 
   private async findServices(a: PatientAction): Promise<Outputs> {
     const org = a.organizationId;
-    const [directory, pc] = await Promise.all([this.d.directory.load(org), patientContext(this.d.pool, org, a.patientId)]);
+    const [directory, pc, position] = await Promise.all([
+      this.d.directory.load(org), patientContext(this.d.pool, org, a.patientId),
+      this.d.patientPosition === undefined ? null : this.d.patientPosition(org, a.patientId).catch(() => null),
+    ]);
     const at = Date.parse(a.attributes['asked_date'] ?? '');
+    // The position stays in this process: only the services' ids and reasons leave it.
     const found = findServices(directory, {
       text: '', concepts: conceptsOf(a.attributes['service']), language: pc.language, patientLanguage: pc.language, timeZone: pc.timeZone,
-      ...(Number.isFinite(at) ? { at } : {}),
+      ...(Number.isFinite(at) ? { at } : {}), ...(position !== null ? { position } : {}),
     });
     const attributes: Record<string, string> = { service_count: String(found.length) };
     found.forEach((f, i) => { attributes[`service_${i + 1}`] = f.why; attributes[`service_${i + 1}_id`] = f.serviceId; });

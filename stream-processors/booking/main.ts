@@ -19,9 +19,13 @@ export const booking: ServiceDefinition = {
   name: 'booking',
   description: 'finds services and free slots, holds a slot per booking, queues the calls to the hospital',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const [pool, keyring, publisher] = await Promise.all([ctx.deps.postgres(), ctx.deps.keyring(), ctx.deps.publisher()]);
+    const [pool, keyring, publisher, security] = await Promise.all([ctx.deps.postgres(), ctx.deps.keyring(), ctx.deps.publisher(), ctx.deps.security()]);
     const processor = new BookingProcessor({
       pool, store: new BookingStore(pool), directory: new DirectoryLoader(pool, keyring, DIRECTORY_TTL_MS, ctx.now), now: ctx.now, offerHorizonMs: ctx.cfg.booking.offerHorizon,
+      async patientPosition(organizationId, patientId) {
+        const identity = await security.vault.getIdentity({ kind: 'service', id: 'booking', service: 'booking' }, organizationId, patientId, 'treatment');
+        return identity.address?.position ?? null;
+      },
     });
     const consumer = await startGroupConsumer(ctx, 'booking', {
       process: async (value) => publish(publisher, await processor.handle(value as PatientAction)),

@@ -149,7 +149,7 @@ export class ReminderEngine {
       if ((plannedAtOf(c.id) ?? c.dueAt) < c.dueAt) this.deps.metrics.suppressed.inc({ reason: 'quiet_hours' });
     }
     await this.deps.index.ack(shard, claimed);
-    return wanted.length;
+    return toSend.length;
   }
 
   /**

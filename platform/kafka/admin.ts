@@ -54,7 +54,7 @@ export function adminClient(opts: BrokerAccess, clientId = 'careloop-admin'): ka
  * Every record of a topic from its beginning up to its end as it stood when the read began: for
  * small compacted topics read whole by a command (audit anchors). Leaves no consumer group behind.
  */
-export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutMs = 30_000): Promise<Array<{ key: Buffer | null; value: Buffer | null }>> {
+export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutMs = 30_000): Promise<Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }>> {
   const kafka = adminClient(opts, 'careloop-reader');
   const admin = kafka.admin();
   await admin.connect();
@@ -63,7 +63,7 @@ export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutM
     if (!(await admin.listTopics()).includes(topic)) throw new CareloopError('NOT_FOUND', `topic ${topic} does not exist; run \`careloop prepare\` to create the topics`);
     const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
     if (ends.size === 0) return [];
-    const out: Array<{ key: Buffer | null; value: Buffer | null }> = [];
+    const out: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
     const consumer = kafka.consumer({ groupId });
     await consumer.connect();
     try {
@@ -74,7 +74,7 @@ export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutM
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             const end = ends.get(batch.partition);
-            for (const m of batch.messages) if (end !== undefined && BigInt(m.offset) < end) out.push({ key: m.key, value: m.value });
+            for (const m of batch.messages) if (end !== undefined && BigInt(m.offset) < end) out.push({ key: m.key, value: m.value, timestamp: Number(m.timestamp) });
             const last = batch.messages.at(-1);
             if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) ends.delete(batch.partition);
             if (ends.size === 0) { clearTimeout(timer); resolve(); }

@@ -15,6 +15,8 @@ export interface ClaimedReminder extends IndexedReminder {
   redelivery: boolean;
   /** The exact member, to acknowledge it. */
   member: string;
+  /** When this claim's visibility ends: past it, another scheduler may claim it again, so it must not be published. */
+  deadline: number;
 }
 
 /**
@@ -58,13 +60,13 @@ return out`;
 
 const encode = (r: IndexedReminder): string => JSON.stringify([r.id, r.organizationId, r.patientId, r.kind, r.medicationId, r.dueAt]);
 
-function decode(member: string, redelivery: boolean): ClaimedReminder | null {
+function decode(member: string, redelivery: boolean, deadline: number): ClaimedReminder | null {
   const v = JSON.parse(member) as unknown;
   if (!Array.isArray(v) || v.length !== 6) return null;
   const [id, organizationId, patientId, kind, medicationId, dueAt] = v as [unknown, unknown, unknown, unknown, unknown, unknown];
   if (typeof id !== 'string' || typeof organizationId !== 'string' || typeof patientId !== 'string' || typeof kind !== 'string'
     || typeof medicationId !== 'string' || typeof dueAt !== 'number') return null;
-  return { id, organizationId, patientId, kind, medicationId, dueAt, redelivery, member };
+  return { id, organizationId, patientId, kind, medicationId, dueAt, redelivery, member, deadline };
 }
 
 /**
@@ -90,7 +92,7 @@ export class ReminderIndex {
     const raw = await this.redis.eval(CLAIM, { keys: [k.due, k.inflight], arguments: [String(now), String(visibilityMs), String(limit)] }) as string[];
     const out: ClaimedReminder[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const r = decode(raw[i + 1] ?? '', raw[i] === '1');
+      const r = decode(raw[i + 1] ?? '', raw[i] === '1', now + visibilityMs);
       if (r !== null) out.push(r);
     }
     return out;

@@ -12,6 +12,7 @@ import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import { deliveryRulesHook } from './reminder-rules.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
+import { kafkaPublishedCheck } from './published-check.js';
 
 const POLL_MS = 500;
 
@@ -91,13 +92,15 @@ async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
 
 /** Runs the reminder engine's three loops (plan, index, dispatch), each skipping a round while the last one runs. */
 async function startReminders(ctx: ServiceContext): Promise<() => void> {
-  const [publisher, pool, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis()]);
+  const [publisher, pool, redis, catalogue] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis(), ctx.deps.catalogue()]);
   const r = ctx.cfg.reminders;
   const metrics = createReminderMetrics(ctx.metrics.registry);
   const engine = new ReminderEngine(
     {
       pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
       profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
+      // A redelivered claim is checked against Kafka before it is published again: none twice after a kill.
+      published: kafkaPublishedCheck(ctx.cfg.kafka, publisher.physical('patient.signals'), catalogue, 30_000),
       ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}),
     },
     reminderOptions(r),

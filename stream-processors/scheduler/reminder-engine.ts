@@ -36,6 +36,12 @@ export interface ReminderEngineDeps {
   profiles?: Pick<ProfileStore, 'getMany'>;
   /** The patient's delivery rules over what was planned (stream-processors/scheduler/reminder-rules.ts); absent: as planned. */
   rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
+  /**
+   * Which of these redelivered reminders' signals patient.signals already holds, published at or
+   * after `since` (a scheduler killed after publishing, before marking them): they are marked, not
+   * sent again. Absent: redeliveries are published again (copies with the same signal id).
+   */
+  published?: (reminders: readonly ClaimedReminder[], since: number) => Promise<Set<string>>;
 }
 
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
@@ -100,8 +106,12 @@ export class ReminderEngine {
     return claimed;
   }
 
-  /** Publishes the claimed reminders still wanted, records them as sent, then acknowledges the claim. */
-  async deliver(shard: number, claimed: readonly ClaimedReminder[], now: number): Promise<number> {
+  /**
+   * Publishes the claimed reminders still wanted, records them as sent, then acknowledges the claim.
+   * A redelivered one whose signal is already on Kafka is only recorded; a claim whose visibility
+   * ended by `clock()` is not published (another scheduler may hold it now).
+   */
+  async deliver(shard: number, claimed: readonly ClaimedReminder[], now: number, clock: () => number = () => now): Promise<number> {
     if (claimed.length === 0) return 0;
     const states = await this.deps.occurrences.statesOf(claimed.map((c) => c.id));
     // Re-check: one already sent (acknowledgement lost) or re-planned away is dropped, not sent again.
@@ -112,15 +122,26 @@ export class ReminderEngine {
       if (s === 'cancelled') this.deps.metrics.suppressed.inc({ reason: 'cancelled' });
       return keep;
     });
-    const scores = await this.scoresOf(wanted);
+    const found = await this.alreadyPublished(wanted);
+    if (found.size > 0) {
+      await this.deps.occurrences.markDispatched([...found], now);
+      for (const c of wanted) if (found.has(c.id)) this.deps.metrics.foundOnKafka.inc({ kind: c.kind });
+    }
+    const toSend = found.size === 0 ? wanted : wanted.filter((c) => !found.has(c.id));
+    const scores = await this.scoresOf(toSend);
+    if (toSend.length > 0 && clock() >= Math.min(...toSend.map((c) => c.deadline))) {
+      // Stalled past the visibility timeout: leave it to the next claim, which checks Kafka first.
+      this.deps.metrics.failed.inc({ stage: 'claim_expired' });
+      return 0;
+    }
     try {
-      await this.deps.publisher.publish('patient.signals', wanted.map((c, i) => ({ key: c.patientId, value: this.signal(c, scores[i]) })));
+      await this.deps.publisher.publish('patient.signals', toSend.map((c, i) => ({ key: c.patientId, value: this.signal(c, scores[i]) })));
     } catch (err) {
       this.deps.metrics.failed.inc({ stage: 'publish' });
       throw err; // unacknowledged: redelivered after the visibility timeout
     }
-    await this.deps.occurrences.markDispatched(wanted.map((c) => c.id), now);
-    for (const c of wanted) {
+    await this.deps.occurrences.markDispatched(toSend.map((c) => c.id), now);
+    for (const c of toSend) {
       this.deps.metrics.dispatched.inc({ kind: c.kind });
       if (c.redelivery) continue;
       this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
@@ -128,7 +149,7 @@ export class ReminderEngine {
       if ((plannedAtOf(c.id) ?? c.dueAt) < c.dueAt) this.deps.metrics.suppressed.inc({ reason: 'quiet_hours' });
     }
     await this.deps.index.ack(shard, claimed);
-    return wanted.length;
+    return toSend.length;
   }
 
   /**
@@ -142,11 +163,27 @@ export class ReminderEngine {
       const shard = (firstShard + i) % this.opts.shards;
       for (;;) {
         const claimed = await this.claim(shard, now);
-        sent += await this.deliver(shard, claimed, Math.max(now, clock()));
+        sent += await this.deliver(shard, claimed, Math.max(now, clock()), clock);
         if (claimed.length < this.opts.batchSize) break;
       }
     }
     return sent;
+  }
+
+  /**
+   * Signal ids of redelivered reminders already on Kafka. A reminder is published no earlier than
+   * it is due, so the search starts at the earliest due time (less the visibility timeout, for
+   * clock skew between schedulers): a reminder cut by several kills in a row is still found.
+   */
+  private async alreadyPublished(wanted: readonly ClaimedReminder[]): Promise<Set<string>> {
+    const redelivered = wanted.filter((c) => c.redelivery);
+    if (this.deps.published === undefined || redelivered.length === 0) return new Set();
+    try {
+      return await this.deps.published(redelivered, Math.min(...redelivered.map((c) => c.dueAt)) - this.opts.visibilityTimeout);
+    } catch (err) {
+      this.deps.metrics.failed.inc({ stage: 'kafka_check' });
+      throw err; // unacknowledged: checked again on the next redelivery, never published blind
+    }
   }
 
   /** Risk level and segment index of each reminder's patient; a profile store that fails costs the attributes, not the reminder. */

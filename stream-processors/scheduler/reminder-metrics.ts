@@ -19,6 +19,8 @@ export interface ReminderMetrics {
   replanned: Counter<'signal'>;
   /** Reminders held back, by reason: quiet_hours (deferred to the window's end), cancelled (re-planned away after indexing), not_active (STOP or erasure). */
   suppressed: Counter<'reason'>;
+  /** Redelivered reminders whose signal was already on Kafka (their scheduler died before marking them): marked, not sent again. */
+  foundOnKafka: Counter<'kind'>;
 }
 
 // `careloop run all` starts the scheduler and the planner in one process, on one registry.
@@ -41,6 +43,7 @@ export function createReminderMetrics(registry: Registry): ReminderMetrics {
     planned: new Counter({ name: 'careloop_reminders_planned_total', help: 'Occurrences newly stored (or revived) by planning', registers: [registry] }),
     replanned: counter('careloop_reminders_replanned_total', 'Patients re-planned at once on a care-plan change from patient.signals, by signal type', 'signal'),
     suppressed: counter('careloop_reminders_suppressed_total', 'Reminders held back, by reason (quiet_hours: deferred; cancelled: re-planned away; not_active: STOP or erasure)', 'reason'),
+    foundOnKafka: counter('careloop_reminders_found_on_kafka_total', 'Redelivered reminders already on patient.signals (published before a crash), marked without a second signal, by kind', 'kind'),
   };
   byRegistry.set(registry, metrics);
   return metrics;

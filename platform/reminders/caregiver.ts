@@ -4,6 +4,9 @@
  * the patient consented to (never a condition or a medication unless allowed). Pure.
  */
 
+/** Recipient ids of caregivers on chat.outbound and in sealing: `cgv_<caregiver id>` (the number lives inside sealed content). */
+export const CAREGIVER_PREFIX = 'cgv_';
+
 /** What the patient allows a caregiver to be told. */
 export type CaregiverScope = 'missed_doses' | 'missed_doses_with_medication';
 

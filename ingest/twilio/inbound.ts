@@ -10,7 +10,7 @@ import type { PgPool } from '../../platform/storage/postgres.js';
 import type { RedisClient } from '../../platform/storage/redis.js';
 import type { CaregiverStore } from '../../platform/stores/caregivers.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
-import { CAREGIVER_PREFIX } from '../../platform/reminders/caregiver.js';
+import { CAREGIVER_PHONE_INDEX, CAREGIVER_PREFIX } from '../../platform/reminders/caregiver.js';
 import { blindDigest, type BlindIndexKeyProvider } from '../../platform/vault/index-keys.js';
 import { normalizePhone } from '../../platform/vault/normalize.js';
 import type { IdentityVerifier, VerificationResult } from '../../platform/vault/verification.js';
@@ -35,9 +35,6 @@ export interface InboundDeps {
 export interface InboundSms { MessageSid: string; From: string; Body: string }
 
 type Recipient = { patientId: string } | { patientId: string; to: string };
-
-/** The blind-index kind of a caregiver's phone (the API stores it, STOP finds it). */
-export const CAREGIVER_PHONE_INDEX = 'caregiver_phone';
 
 const SEEN_TTL_SECONDS = 2 * 86_400; // Twilio retries a failed webhook for far less than this
 

@@ -41,7 +41,6 @@ async function requirePatient(pool: PgPool, organizationId: string, patientId: s
 /** A patient's caregivers: named with consent and scope, listed without their number, removed; every change audited. */
 export function registerCaregiverRoutes(app: FastifyInstance, deps: CaregiverRoutesDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { pool, caregivers } = deps;
   const base = '/v1/organizations/:organizationId/patients/:patientId/caregivers';
 
   r.post(base, {
@@ -50,11 +49,11 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: CaregiverRou
     const principal = principalOf(req);
     const { organizationId: org, patientId } = req.params;
     requirePermission(principal, 'phi:write', org);
-    await requirePatient(pool, org, patientId);
+    await requirePatient(deps.pool, org, patientId);
     const id = `cg_${randomUUID()}`;
     const phone = normalizePhone(req.body.phone);
-    await caregivers.upsert({ organizationId: org, id, patientId, channel: 'sms', contactRef: 'sealed', consented: req.body.consented, scope: req.body.scope ?? 'missed_doses' });
-    await caregivers.setPhone(org, id, await deps.keyring.sealText(org, CAREGIVER_PREFIX + id, phone), blindDigest(await deps.indexKeys.indexKey(org), CAREGIVER_PHONE_INDEX, phone));
+    await deps.caregivers.upsert({ organizationId: org, id, patientId, channel: 'sms', contactRef: 'sealed', consented: req.body.consented, scope: req.body.scope ?? 'missed_doses' });
+    await deps.caregivers.setPhone(org, id, await deps.keyring.sealText(org, CAREGIVER_PREFIX + id, phone), blindDigest(await deps.indexKeys.indexKey(org), CAREGIVER_PHONE_INDEX, phone));
     await deps.audit.record({ organizationId: org, actor: actorOf(principal, { ip: req.ip, service: 'api' }), action: 'reminders.caregiver.create', patientId, purpose: 'treatment', outcome: 'success', fields: ['phone', 'consent'] });
     return reply.code(201).send({ caregiverId: id });
   });
@@ -64,8 +63,8 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: CaregiverRou
   }, async (req) => {
     const { organizationId: org, patientId } = req.params;
     requirePermission(principalOf(req), 'phi:read', org);
-    await requirePatient(pool, org, patientId);
-    const list = await caregivers.of(org, patientId);
+    await requirePatient(deps.pool, org, patientId);
+    const list = await deps.caregivers.of(org, patientId);
     return { caregivers: list.map((c) => ({ id: c.id, channel: c.channel, consented: c.consented, scope: c.scope, optedOut: c.optedOut, active: c.active })) };
   });
 
@@ -75,7 +74,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: CaregiverRou
     const principal = principalOf(req);
     const { organizationId: org, patientId, caregiverId } = req.params;
     requirePermission(principal, 'phi:write', org);
-    if (!(await caregivers.remove(org, patientId, caregiverId))) throw new CareloopError('NOT_FOUND', 'caregiver not found');
+    if (!(await deps.caregivers.remove(org, patientId, caregiverId))) throw new CareloopError('NOT_FOUND', 'caregiver not found');
     await deps.audit.record({ organizationId: org, actor: actorOf(principal, { ip: req.ip, service: 'api' }), action: 'reminders.caregiver.remove', patientId, purpose: 'treatment', outcome: 'success' });
     return reply.code(204).send(null);
   });

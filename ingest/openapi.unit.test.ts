@@ -14,7 +14,7 @@ interface Operation { operationId?: string; tags?: string[]; summary?: string; r
 type Doc = { info: { version: string; description?: string }; paths: Record<string, Record<string, Operation>>; tags?: Array<{ name: string }> };
 
 async function documents(): Promise<Array<[string, Doc]>> {
-  const api = await buildApiApp({ log, version: '9.9.9', bodyLimit: 1000, authenticate: unused, limiter: null, security: unused, pool: unused, sessionSecret: new Uint8Array(32), sessionTtlMs: 1000, now: () => new Date(0), forgetConversation: unused, ehrEndpoints: unused, workflows: { repo: unused, publisher: unused, catalogFor: unused, now: () => new Date(0) }, inbox: { tasks: unused, holds: unused, keyring: unused, publisher: unused, audit: unused, conversation: unused, now: () => 0 } });
+  const api = await buildApiApp({ log, version: '9.9.9', bodyLimit: 1000, authenticate: unused, limiter: null, security: unused, pool: unused, sessionSecret: new Uint8Array(32), sessionTtlMs: 1000, now: () => new Date(0), forgetConversation: unused, ehrEndpoints: unused, caregivers: unused, workflows: { repo: unused, publisher: unused, catalogFor: unused, now: () => new Date(0) }, inbox: { tasks: unused, holds: unused, keyring: unused, publisher: unused, audit: unused, conversation: unused, now: () => 0 } });
   const gateway = await buildGatewayApp({ log, gateway: unused, verifyToken: unused, maxFrameBytes: 1000, verify: { verifier: unused, issueToken: unused, sendCode: unused }, push: { vapidPublicKey: null, register: unused, remove: unused, prefer: unused } });
   await api.ready();
   await gateway.ready();

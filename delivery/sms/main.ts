@@ -1,5 +1,8 @@
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
-import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
+import type { OutboundMessage, PatientAction } from '../../schemas/generated/avro-types.js';
+import { AuditLog } from '../../platform/audit/audit-log.js';
+import { CaregiverStore } from '../../platform/stores/caregivers.js';
+import { CaregiverNotifier } from './caregiver-notifier.js';
 import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -17,6 +20,13 @@ const VISIBILITY_MS = 120_000; // a claimed text whose instance died is claimed 
 /** Patient status and SMS consent from the system of record, the phone from the vault (audited). */
 export function pgDirectory(pool: PgPool, vault: Vault): RecipientDirectory {
   return {
+    async caregiver(organizationId, caregiverId) {
+      const { rows: [r] } = await pool.query<{ consented: boolean; opted_out: boolean; active: boolean; timezone: string | null }>(
+        `SELECT c.consented, c.opted_out, c.active, p.timezone FROM reminders.caregivers c JOIN patients p ON p.id = c.patient_id
+          WHERE c.organization_id = $1 AND c.id = $2 AND p.status <> 'erased'`, [organizationId, caregiverId]);
+      if (r === undefined || !r.active) return { kind: 'caregiver', status: 'unknown', smsConsent: null, timezone: null };
+      return { kind: 'caregiver', status: r.opted_out ? 'opted_out' : 'active', smsConsent: r.consented, timezone: r.timezone };
+    },
     async recipient(organizationId, patientId) {
       const { rows } = await pool.query<{ status: Recipient['status']; granted: boolean | null; timezone: string | null }>(
         `SELECT p.status, c.granted, p.timezone FROM patients p LEFT JOIN consents c ON c.patient_id = p.id AND c.channel = 'sms'
@@ -62,10 +72,12 @@ export const smsDelivery: ServiceDefinition = {
         await queue.enqueue({ messageId: m.messageId, raw: (rc.record.value ?? Buffer.alloc(0)).toString('base64'), partition: rc.record.partition, offset: rc.record.offset, attempt: 0 }, ctx.now());
       },
     });
+    const notifier = new CaregiverNotifier({ caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, new AuditLog(pool)), accounts: new SmsAccounts(pool), keyring, vault: security.vault, pool, publisher, now: ctx.now });
+    const caregiverConsumer = await startGroupConsumer(ctx, 'delivery-sms-caregiver', { process: async (value) => { await notifier.handle(value as PatientAction); } });
     const loop = pollLoop(ctx, queue, sender, cfg.sms.pollInterval, cfg.sms.claimBatch);
     return {
       name: 'delivery-sms', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
-      async stop() { await consumer.stop(); await loop.stop(); },
+      async stop() { await consumer.stop(); await caregiverConsumer.stop(); await loop.stop(); },
     };
   },
 };

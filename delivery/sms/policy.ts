@@ -8,7 +8,8 @@ import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 
 export interface Recipient {
   /** 'contact': a number not yet verified as a patient; only verification and HELP texts reach it. */
-  kind: 'patient' | 'contact';
+  /** 'caregiver': someone a patient named (`cgv_<id>`); held to a patient's rules, consent being the patient's for them. */
+  kind: 'patient' | 'contact' | 'caregiver';
   status: 'active' | 'opted_out' | 'erased' | 'unknown';
   /** The SMS consent on record: true granted, false withdrawn, null never asked. */
   smsConsent: boolean | null;

@@ -8,6 +8,7 @@ import type { Logger } from '../../platform/log.js';
 import { deferForQuietHours, parseQuietHours } from '../../platform/reminders/quiet-hours.js';
 import type { SmsAccount, SmsAccounts } from '../../platform/sms/accounts.js';
 import type { TwilioClients } from '../../platform/sms/client.js';
+import { CAREGIVER_PREFIX } from '../../platform/reminders/caregiver.js';
 import { countSegments } from '../../platform/sms/segments.js';
 import { classifyTwilioError, deliveryStateOf, retryDelay, type SendOutcome } from '../../platform/sms/twilio-errors.js';
 import type { QueuedSms, SmsQueue } from '../../platform/stores/sms-queue.js';
@@ -17,6 +18,8 @@ import { decide, lateAllowanceMs, senderIntervalMs, type Recipient, type SenderR
 export interface RecipientDirectory {
   recipient(organizationId: string, patientId: string): Promise<Recipient & { timezone: string | null }>;
   phoneOf(organizationId: string, patientId: string): Promise<string | null>;
+  /** A caregiver (`cgv_<id>` recipients): opted out by their own STOP, allowed by the patient's consent. */
+  caregiver(organizationId: string, caregiverId: string): Promise<Recipient & { timezone: string | null }>;
 }
 
 export interface SmsSenderOptions {
@@ -71,7 +74,8 @@ export class SmsSender {
     const content = JSON.parse(await this.o.keyring.openText(m.organizationId, m.patientId, m.content)) as SmsContent;
     const now = this.o.now();
     // Re-checked on every claim: a STOP may have come in while the text waited.
-    const recipient = content.to !== undefined ? { kind: 'contact' as const, status: 'unknown' as const, smsConsent: null, timezone: null } : await this.o.directory.recipient(m.organizationId, m.patientId);
+    const recipient = m.patientId.startsWith(CAREGIVER_PREFIX) ? await this.o.directory.caregiver(m.organizationId, m.patientId.slice(CAREGIVER_PREFIX.length))
+      : content.to !== undefined ? { kind: 'contact' as const, status: 'unknown' as const, smsConsent: null, timezone: null } : await this.o.directory.recipient(m.organizationId, m.patientId);
     const quiet = parseQuietHours(account.quietHours);
     const decision = decide({ message: m, recipient, now, validityMs: this.o.validityMs, quietUntil: deferForQuietHours(now, quiet, recipient.timezone ?? account.timezone) });
     switch (decision.kind) {
@@ -173,7 +177,7 @@ export class SmsSender {
       }
       case 'permanent':
         // 21610: the number replied STOP to Twilio itself; the patient is opted out the way a STOP in the chat does.
-        if (outcome.optOut && !m.patientId.startsWith('smsc_')) await this.optOut(m);
+        if (outcome.optOut && !m.patientId.startsWith('smsc_') && !m.patientId.startsWith(CAREGIVER_PREFIX)) await this.optOut(m);
         return this.deadLetter({ ...item, attempt: item.attempt + 1 }, m, `TWILIO_${outcome.code}`, `Twilio refused the message permanently (HTTP ${outcome.httpStatus}, account ${account.accountSid.slice(0, 6)}…)`);
     }
   }

@@ -19,6 +19,7 @@ import { registerWorkflowRoutes, type WorkflowRoutesDeps } from './routes/workfl
 import { registerFhirRoutes, type FhirRoutesDeps } from '../fhir/routes.js';
 import { registerInboxRoutes, type InboxRoutesDeps } from './routes/inbox.js';
 import { registerEhrEndpointRoutes } from './routes/ehr-endpoint.js';
+import { registerCaregiverRoutes, type CaregiverRoutesDeps } from './routes/caregivers.js';
 import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
@@ -39,6 +40,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   inbox?: InboxRoutesDeps;
   /** Each organisation's EHR endpoint for bookings; absent, its routes are not offered. */
   ehrEndpoints?: EhrEndpointStore;
+  /** A patient's caregivers (named, listed, removed); absent, their routes are not offered. */
+  caregivers?: CaregiverRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -86,5 +89,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   if (opts.fhir !== undefined) await registerFhirRoutes(app, opts.fhir);
   if (opts.inbox !== undefined) registerInboxRoutes(app, opts.inbox);
   if (opts.ehrEndpoints !== undefined) registerEhrEndpointRoutes(app, opts.ehrEndpoints);
+  if (opts.caregivers !== undefined) registerCaregiverRoutes(app, opts.caregivers);
   return app;
 }

@@ -21,6 +21,8 @@ import { TaskStore } from '../../platform/inbox/task-store.js';
 import { inboxDefaults } from '../../platform/inbox/wiring.js';
 import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 import { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
+import { CaregiverStore } from '../../platform/stores/caregivers.js';
+import { OrgIndexKeys } from '../../platform/vault/index-keys.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -46,6 +48,7 @@ export const adminApi: ServiceDefinition = {
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
       ehrEndpoints: new EhrEndpointStore(pool, keyring),
+      caregivers: { pool, keyring, audit: security.audit, caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, security.audit), indexKeys: new OrgIndexKeys(pool, keyring, cfg.crypto.keyCacheTtl) },
       workflows: {
         repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
         // The organisation's current segment names, so a misspelt `if segment is "…"` is refused at publish.

@@ -46,4 +46,7 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`PUT ${org}/inbox/settings`]: { operationId: 'putInboxSettings', tag: 'inbox' },
   [`PUT ${org}/ehr-endpoint`]: { operationId: 'setEhrEndpoint', tag: 'organizations' },
   [`GET ${org}/ehr-endpoint`]: { operationId: 'getEhrEndpoint', tag: 'organizations' },
+  [`POST ${org}/patients/:patientId/caregivers`]: { operationId: 'createCaregiver', tag: 'patients' },
+  [`GET ${org}/patients/:patientId/caregivers`]: { operationId: 'listCaregivers', tag: 'patients' },
+  [`DELETE ${org}/patients/:patientId/caregivers/:caregiverId`]: { operationId: 'removeCaregiver', tag: 'patients' },
 };

@@ -8,7 +8,9 @@ import { helpText, type SmsAccount } from '../../platform/sms/accounts.js';
 import { carrierKeyword } from '../../platform/sms/keywords.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { RedisClient } from '../../platform/storage/redis.js';
+import type { CaregiverStore } from '../../platform/stores/caregivers.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
+import { CAREGIVER_PHONE_INDEX, CAREGIVER_PREFIX } from '../../platform/reminders/caregiver.js';
 import { blindDigest, type BlindIndexKeyProvider } from '../../platform/vault/index-keys.js';
 import { normalizePhone } from '../../platform/vault/normalize.js';
 import type { IdentityVerifier, VerificationResult } from '../../platform/vault/verification.js';
@@ -24,6 +26,8 @@ export interface InboundDeps {
   verifier: IdentityVerifier;
   /** Prompts to one unverified number: a loop with another robot must not run up the bill. */
   promptLimiter: RateLimiter;
+  /** Caregivers, found by the blind index of their number when they text STOP or START. */
+  caregivers: CaregiverStore;
   now: () => number;
 }
 
@@ -64,9 +68,28 @@ export class InboundSmsHandler {
     const digest = blindDigest(await this.d.indexKeys.indexKey(org), 'sms_identity', e164);
     const contact: Recipient = { patientId: `smsc_${digest.toString('hex').slice(0, 24)}`, to: e164 };
     const patientId = await this.verifiedPatient(org, digest);
-    if (carrierKeyword(sms.Body) === 'help') return this.reply(account, patientId === null ? contact : { patientId }, helpText(account), sms.MessageSid, 'sms_help');
+    const keyword = carrierKeyword(sms.Body);
+    if ((keyword === 'stop' || keyword === 'start') && (await this.caregiverKeyword(account, e164, keyword, sms.MessageSid, patientId === null))) return;
+    if (keyword === 'help') return this.reply(account, patientId === null ? contact : { patientId }, helpText(account), sms.MessageSid, 'sms_help');
     if (patientId !== null) return this.forward(org, patientId, sms);
     await this.verification(account, sms, e164, digest, contact);
+  }
+
+  /**
+   * STOP/START from a caregiver's number sets that caregiver's opt-out (audited, every patient they
+   * care for); a number that is also a verified patient's still goes on to the chat for the patient.
+   */
+  private async caregiverKeyword(account: SmsAccount, e164: string, keyword: 'stop' | 'start', messageSid: string, answer: boolean): Promise<boolean> {
+    const org = account.organizationId;
+    const found = await this.d.caregivers.byPhoneDigest(org, blindDigest(await this.d.indexKeys.indexKey(org), CAREGIVER_PHONE_INDEX, e164));
+    const first = found[0];
+    if (first === undefined) return false;
+    // The audit actor is the twilio service acting on the caregiver's text; its id names the caregiver.
+    for (const c of found) await this.d.caregivers.optOutByText(org, c, keyword === 'stop', { kind: 'service', id: CAREGIVER_PREFIX + c.id, service: 'twilio' });
+    if (!answer) return false;
+    const text = keyword === 'stop' ? `${account.displayName}: you will get no more caregiver messages. Reply START to get them again.` : `${account.displayName}: caregiver messages are on again. Reply STOP to stop them.`;
+    await this.reply(account, { patientId: CAREGIVER_PREFIX + first.id, to: e164 }, text, messageSid, `caregiver_${keyword}`);
+    return true;
   }
 
   private async verifiedPatient(org: string, digest: Buffer): Promise<string | null> {

@@ -8,6 +8,8 @@ import { SmsQueue } from '../../platform/stores/sms-queue.js';
 import { OrgIndexKeys } from '../../platform/vault/index-keys.js';
 import { buildTwilioApp } from './app.js';
 import { InboundSmsHandler } from './inbound.js';
+import { AuditLog } from '../../platform/audit/audit-log.js';
+import { CaregiverStore } from '../../platform/stores/caregivers.js';
 
 /**
  * Twilio's webhooks as their own small service rather than routes of the gateway: they are public
@@ -24,6 +26,7 @@ export const twilioIngest: ServiceDefinition = {
     const queue = new SmsQueue(redis, cfg.redis.keyPrefix);
     const inbound = new InboundSmsHandler({
       redis, prefix: cfg.redis.keyPrefix, pool, publisher, keyring, verifier: security.verifier, now: ctx.now,
+      caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, new AuditLog(pool)),
       indexKeys: new OrgIndexKeys(pool, keyring, cfg.crypto.keyCacheTtl),
       promptLimiter: new RateLimiter(redis, { capacity: 10, refillPerSecond: 10 / 3600 }, Date.now, cfg.redis.keyPrefix), // ten prompts an hour per number
     });

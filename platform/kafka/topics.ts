@@ -49,6 +49,7 @@ export const GROUPS = [
   { id: 'reminder-planner', topics: ['patient.signals'], doc: 're-plans a patient\'s reminders on a care-plan change' },
   { id: 'booking', topics: ['patient.actions'], doc: 'finds services and free slots, holds slots for bookings, queues the calls to the hospital' },
   { id: 'hospital-outbound', topics: ['hospital.requests'], doc: 'books and cancels at the organisation\'s FHIR server; the answer decides what the patient is told' },
+  { id: 'delivery-sms-caregiver', topics: ['patient.actions'], doc: 'turns notify_caregiver actions into texts to the caregiver' },
 ] as const satisfies readonly GroupSpec[];
 
 export type GroupId = (typeof GROUPS)[number]['id'];

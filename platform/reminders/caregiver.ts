@@ -4,6 +4,12 @@
  * the patient consented to (never a condition or a medication unless allowed). Pure.
  */
 
+/** Recipient ids of caregivers on chat.outbound and in sealing: `cgv_<caregiver id>` (the number lives inside sealed content). */
+export const CAREGIVER_PREFIX = 'cgv_';
+
+/** The blind-index kind of a caregiver's phone (the API stores it, an inbound STOP finds it). */
+export const CAREGIVER_PHONE_INDEX = 'caregiver_phone';
+
 /** What the patient allows a caregiver to be told. */
 export type CaregiverScope = 'missed_doses' | 'missed_doses_with_medication';
 

@@ -9,6 +9,9 @@ import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { AuditLog } from '../../platform/audit/audit-log.js';
+import { sweepUnknownDoses } from '../../platform/stores/caregiver-loop.js';
+import { CaregiverStore } from '../../platform/stores/caregivers.js';
 import { deliveryRulesHook } from './reminder-rules.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
@@ -127,5 +130,12 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
     loop('index', r.indexInterval, () => engine.index(ctx.now())),
     loop('dispatch', r.pollInterval, () => engine.dispatch(ctx.now(), randomInt(r.shards), ctx.now)),
   ];
+  if (r.caregiverSweepInterval > 0) {
+    const deployment = ctx.cfg.kafka.topicPrefix;
+    const caregiverLoop = { answers: new ReminderAnswers(pool, deployment), caregivers: new CaregiverStore(pool, deployment, new AuditLog(pool)), publisher, newTraceId: randomUUID };
+    // Catches a round the scheduler missed: a run is reported once, so the overlap costs only queries.
+    const window = Math.max(3_600_000, 3 * r.caregiverSweepInterval);
+    timers.push(loop('caregiver_sweep', r.caregiverSweepInterval, () => sweepUnknownDoses(caregiverLoop, pool, deployment, ctx.now(), window)));
+  }
   return () => { for (const t of timers) clearInterval(t); };
 }

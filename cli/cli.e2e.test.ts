@@ -124,7 +124,7 @@ test('`careloop up` prepares topics, schemas and migrations, starts every servic
     const health = await fetch(`http://127.0.0.1:${opsPort}/health`);
     const report = (await health.json()) as { status: string; services: string[]; checks: Record<string, { status: string }> };
     assert.equal(health.status, 200, JSON.stringify(report));
-    assert.deepEqual(report.services.sort(), ['actions', 'analytics-sink', 'api', 'booking', 'delivery-push', 'delivery-sms', 'delivery-ws', 'dialogue', 'gateway', 'hospital-outbound', 'intent', 'profiling', 'reminder-planner', 'scheduler', 'twilio']);
+    assert.deepEqual(report.services.sort(), ['actions', 'analytics-sink', 'api', 'booking', 'caregiver-notifier', 'delivery-push', 'delivery-sms', 'delivery-ws', 'dialogue', 'gateway', 'hospital-outbound', 'intent', 'profiling', 'reminder-planner', 'scheduler', 'twilio']);
     for (const dep of ['kafka', 'registry', 'postgres', 'redis', 'clickhouse']) assert.equal(report.checks[dep]?.status, 'ok', dep);
     assert.match(out, new RegExp(`chat page\\s+http://127\\.0\\.0\\.1:${gatewayPort}/`));
     assert.match(await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(), /careloop_process_cpu/);

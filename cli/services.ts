@@ -9,6 +9,7 @@ import { wsDelivery } from '../delivery/ws/main.js';
 import { scheduler } from '../stream-processors/scheduler/main.js';
 import { pushDelivery } from '../delivery/push/main.js';
 import { smsDelivery } from '../delivery/sms/main.js';
+import { caregiverNotifier } from '../delivery/sms/caregiver-main.js';
 import { twilioIngest } from '../ingest/twilio/main.js';
 import { reminderPlanner } from '../stream-processors/reminder-planner/main.js';
 import { profiling } from '../profiling/main.js';
@@ -16,7 +17,7 @@ import { booking } from '../stream-processors/booking/main.js';
 import { hospitalOutbound } from '../stream-processors/hospital-outbound/main.js';
 
 /** Every service of the one image, in start order; `careloop run all` starts them all. */
-export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner, profiling, booking, hospitalOutbound];
+export const SERVICES: readonly ServiceDefinition[] = [adminApi, intent, dialogue, actions, wsDelivery, analyticsSink, scheduler, gateway, pushDelivery, smsDelivery, twilioIngest, reminderPlanner, profiling, booking, hospitalOutbound, caregiverNotifier];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return SERVICES.find((s) => s.name === name);

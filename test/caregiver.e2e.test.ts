@@ -10,7 +10,7 @@ import { seedSmsTenant, TOKEN_ENV, TopicWatch, type SmsTenant } from './sms-fixt
 import { fakeSid, postSigned, TwilioStandIn } from './twilio-standin.js';
 
 // The caregiver loop through the product: the admin API names caregivers, the scheduler's sweep finds
-// doses that closed as unknown, delivery-sms texts the caregiver through the real twilio client
+// doses that closed as unknown, caregiver-notifier and delivery-sms text the caregiver through the real twilio client
 // (against a local server speaking Twilio's API), and the caregiver's STOP comes in through the twilio webhook.
 const PUBLIC = 'https://sms.clinic.example';
 const TOKEN = randomUUID().replace(/-/g, '');
@@ -35,7 +35,7 @@ before(async () => {
   tenant = await seedSmsTenant(deps, { patients: 1, senders: 1 });
   key = (await (await deps.security()).apiKeys.create(tenant.organizationId, 'org_admin', 'caregiver e2e')).token;
   watch = await TopicWatch.start(cfg, deps, ['chat.outbound', 'delivery.status']);
-  product = await ProductProcess.start(['api', 'twilio', 'delivery-sms', 'scheduler'], {
+  product = await ProductProcess.start(['api', 'twilio', 'delivery-sms', 'caregiver-notifier', 'scheduler'], {
     ...process.env, [TOKEN_ENV]: TOKEN,
     CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database, CARELOOP_REDIS_KEY_PREFIX: cfg.redis.keyPrefix,
     CARELOOP_SERVICES_TWILIO_PORT: String(twilioPort), CARELOOP_SERVICES_API_PORT: String(apiPort), CARELOOP_SERVICES_OPS_PORT: String(await freePort()),

@@ -50,7 +50,7 @@ function consumedGroups(): Set<string> {
 
 /** What a service's main.ts reaches: the clients it asks `deps` for, and what its readiness checks name. */
 function codeDependencies(service: string): Set<string> {
-  const file = { api: 'ingest/api/main.ts', gateway: 'ingest/gateway/main.ts', 'delivery-ws': 'delivery/ws/main.ts', 'delivery-push': 'delivery/push/main.ts', twilio: 'ingest/twilio/main.ts', 'delivery-sms': 'delivery/sms/main.ts', profiling: 'profiling/main.ts' }[service] ?? `stream-processors/${service}/main.ts`;
+  const file = { api: 'ingest/api/main.ts', gateway: 'ingest/gateway/main.ts', 'delivery-ws': 'delivery/ws/main.ts', 'delivery-push': 'delivery/push/main.ts', twilio: 'ingest/twilio/main.ts', 'delivery-sms': 'delivery/sms/main.ts', 'caregiver-notifier': 'delivery/sms/caregiver-main.ts', profiling: 'profiling/main.ts' }[service] ?? `stream-processors/${service}/main.ts`;
   const src = readFileSync(join(root, file), 'utf8');
   const list = /checks\(\[([^\]]*)\]/.exec(src);
   assert.ok(list, `${file} names its readiness checks`);

@@ -1,8 +1,5 @@
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
-import type { OutboundMessage, PatientAction } from '../../schemas/generated/avro-types.js';
-import { AuditLog } from '../../platform/audit/audit-log.js';
-import { CaregiverStore } from '../../platform/stores/caregivers.js';
-import { CaregiverNotifier } from './caregiver-notifier.js';
+import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -72,12 +69,10 @@ export const smsDelivery: ServiceDefinition = {
         await queue.enqueue({ messageId: m.messageId, raw: (rc.record.value ?? Buffer.alloc(0)).toString('base64'), partition: rc.record.partition, offset: rc.record.offset, attempt: 0 }, ctx.now());
       },
     });
-    const notifier = new CaregiverNotifier({ caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, new AuditLog(pool)), accounts: new SmsAccounts(pool), keyring, vault: security.vault, pool, publisher, now: ctx.now });
-    const caregiverConsumer = await startGroupConsumer(ctx, 'delivery-sms-caregiver', { process: async (value) => { await notifier.handle(value as PatientAction); } });
     const loop = pollLoop(ctx, queue, sender, cfg.sms.pollInterval, cfg.sms.claimBatch);
     return {
       name: 'delivery-sms', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
-      async stop() { await consumer.stop(); await caregiverConsumer.stop(); await loop.stop(); },
+      async stop() { await consumer.stop(); await loop.stop(); },
     };
   },
 };

@@ -137,3 +137,23 @@ describe('batch-response', () => {
     assert.equal(out.entry[2]?.response.outcome?.issue[0]?.severity, 'warning');
   });
 });
+
+describe('a patient address with FHIR geolocation', () => {
+  const geo = (lat: unknown, lon: unknown): Record<string, unknown> => ({
+    line: ['1 Main St'], city: 'Boston',
+    extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/geolocation', extension: [{ url: 'latitude', valueDecimal: lat }, { url: 'longitude', valueDecimal: lon }] }],
+  });
+
+  test('given latitude and longitude in range, then the vault identity keeps the position with the address', async () => {
+    const { patientIdentity } = await import('./project.js');
+    const r = patientIdentity({ resourceType: 'Patient', id: 'p1', address: [geo(42.36, -71.06)] });
+    assert.deepEqual(r.identity.address?.position, { lat: 42.36, lon: -71.06 });
+  });
+
+  test('given a position out of range or half of one, then no position is kept', async () => {
+    const { geolocationOf } = await import('./project.js');
+    assert.deepEqual(geolocationOf(geo(142, 10)), {});
+    assert.deepEqual(geolocationOf(geo('42', -71)), {});
+    assert.deepEqual(geolocationOf({ line: ['x'] }), {});
+  });
+});

@@ -1,6 +1,7 @@
+import { everyRound } from '../platform/service/periodic.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCareloopError, normalizeError } from '../platform/errors.js';
+import { isCareloopError } from '../platform/errors.js';
 import { repoRoot } from '../platform/paths.js';
 import type { ProfileTopic } from '../platform/profiles/features.js';
 import { profileKeyPrefix } from '../platform/profiles/store.js';
@@ -65,25 +66,17 @@ export const profiling: ServiceDefinition = {
       },
     });
     const model = loadRiskModel();
-    let busy = false;
-    const score = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      try {
-        const day = Math.floor(ctx.now() / 86_400_000);
-        // One instance scores a given day; the others skip it.
-        if (!(await writer.claimScoringDay(day))) return;
-        const r = await scoreAll(pool, writer, model, ctx.now());
-        ctx.metrics.taskLastSuccess.set({ task: 'profile_scoring' }, ctx.now() / 1000);
-        ctx.log.info({ organizations: r.organizations, scored: r.scored }, 'segments and risk recomputed');
-      } catch (err) {
-        ctx.metrics.taskFailures.inc({ task: 'profile_scoring' });
-        ctx.log.warn({ code: normalizeError(err).code }, 'profile scoring failed; retrying next round');
-      } finally {
-        busy = false;
-      }
-    };
-    const timer = setInterval(() => { void score(); }, cfg.profiling.scoreCheckInterval);
+    const timer = everyRound(cfg.profiling.scoreCheckInterval, async () => {
+      const day = Math.floor(ctx.now() / 86_400_000);
+      // One instance scores a given day; the others skip it.
+      if (!(await writer.claimScoringDay(day))) return;
+      const r = await scoreAll(pool, writer, model, ctx.now());
+      ctx.metrics.taskLastSuccess.set({ task: 'profile_scoring' }, ctx.now() / 1000);
+      ctx.log.info({ organizations: r.organizations, scored: r.scored }, 'segments and risk recomputed');
+    }, (err) => {
+      ctx.metrics.taskFailures.inc({ task: 'profile_scoring' });
+      ctx.log.warn({ code: err.code }, 'profile scoring failed; retrying next round');
+    });
     return {
       name: 'profiling', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres', 'redis']),
       stop: async () => { clearInterval(timer); await consumer.stop(); },

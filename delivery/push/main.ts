@@ -1,3 +1,4 @@
+import { everyRound } from '../../platform/service/periodic.js';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { Counter } from 'prom-client';
@@ -69,29 +70,19 @@ export const pushDelivery: ServiceDefinition = {
       },
     });
 
-    let busy = false;
-    const tick = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      try {
-        for (const f of await fallbacks.claimDue(ctx.now())) {
-          try {
-            moved.inc({ result: await runFallback(f, {
-              web, now: ctx.now, reachability: (org, patient) => reach.of(org, patient),
-              publish: (m) => publisher.publish('chat.outbound', [{ key: m.patientId, value: m }]),
-            }) });
-          } catch (err) {
-            await fallbacks.arm({ ...f, at: ctx.now() + cfg.delivery.fallbackPollInterval }); // try again next round
-            ctx.log.warn({ code: normalizeError(err).code, messageId: f.messageId, organizationId: f.organizationId, patientId: f.patientId }, 'fallback failed; retrying');
-          }
+    const interval = everyRound(cfg.delivery.fallbackPollInterval, async () => {
+      for (const f of await fallbacks.claimDue(ctx.now())) {
+        try {
+          moved.inc({ result: await runFallback(f, {
+            web, now: ctx.now, reachability: (org, patient) => reach.of(org, patient),
+            publish: (m) => publisher.publish('chat.outbound', [{ key: m.patientId, value: m }]),
+          }) });
+        } catch (err) {
+          await fallbacks.arm({ ...f, at: ctx.now() + cfg.delivery.fallbackPollInterval }); // try again next round
+          ctx.log.warn({ code: normalizeError(err).code, messageId: f.messageId, organizationId: f.organizationId, patientId: f.patientId }, 'fallback failed; retrying');
         }
-      } catch (err) {
-        ctx.log.warn({ code: normalizeError(err).code }, 'fallback round failed; retrying');
-      } finally {
-        busy = false;
       }
-    };
-    const interval = setInterval(() => { void tick(); }, cfg.delivery.fallbackPollInterval);
+    }, (err) => ctx.log.warn({ code: err.code }, 'fallback round failed; retrying'));
     return {
       name: 'delivery-push', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
       stop: async () => { clearInterval(interval); await consumer.stop(); agent?.destroy(); },

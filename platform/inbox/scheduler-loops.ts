@@ -1,5 +1,5 @@
+import { everyRound } from '../service/periodic.js';
 import { Gauge } from 'prom-client';
-import { normalizeError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../service/metrics.js';
@@ -20,22 +20,13 @@ export interface InboxLoopDeps {
 
 /** Runs `round` every `every` ms, skipping a tick while the last one runs; failures are counted and retried next tick. */
 function loop(d: InboxLoopDeps, task: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout {
-  let busy = false;
-  const run = async (): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    try {
-      await round();
-      d.metrics.taskLastSuccess.set({ task }, d.now() / 1000);
-    } catch (err) {
-      d.metrics.taskFailures.inc({ task });
-      d.log.warn({ code: normalizeError(err).code, task }, 'care-team inbox round failed; retrying next round');
-    } finally {
-      busy = false;
-    }
-  };
-  void run();
-  return setInterval(() => { void run(); }, every);
+  return everyRound(every, async () => {
+    await round();
+    d.metrics.taskLastSuccess.set({ task }, d.now() / 1000);
+  }, (err) => {
+    d.metrics.taskFailures.inc({ task });
+    d.log.warn({ code: err.code, task }, 'care-team inbox round failed; retrying next round');
+  }, true);
 }
 
 /**

@@ -1,7 +1,7 @@
+import { everyRound } from '../../platform/service/periodic.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
 import { AnchorTracker, chainHeads } from '../../platform/audit/anchors.js';
-import { normalizeError } from '../../platform/errors.js';
 import { startInboxLoops } from '../../platform/inbox/scheduler-loops.js';
 import { TimerStore, timerKey } from '../../platform/stores/timers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
@@ -72,24 +72,15 @@ export const scheduler: ServiceDefinition = {
 async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
   const [publisher, pool] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres()]);
   const tracker = new AnchorTracker();
-  let busy = false;
-  const round = async (): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    try {
-      const moved = tracker.changed(await chainHeads(pool, ctx.now()));
-      await publisher.publish('audit.anchors', moved.map((a) => ({ key: a.organizationId, value: a })));
-      tracker.markSent(moved);
-      ctx.metrics.taskLastSuccess.set({ task: 'audit_anchor' }, ctx.now() / 1000);
-    } catch (err) {
-      ctx.metrics.taskFailures.inc({ task: 'audit_anchor' });
-      ctx.log.warn({ code: normalizeError(err).code }, 'audit anchoring failed; retrying next round');
-    } finally {
-      busy = false;
-    }
-  };
-  void round();
-  const timer = setInterval(() => { void round(); }, ctx.cfg.audit.anchorInterval);
+  const timer = everyRound(ctx.cfg.audit.anchorInterval, async () => {
+    const moved = tracker.changed(await chainHeads(pool, ctx.now()));
+    await publisher.publish('audit.anchors', moved.map((a) => ({ key: a.organizationId, value: a })));
+    tracker.markSent(moved);
+    ctx.metrics.taskLastSuccess.set({ task: 'audit_anchor' }, ctx.now() / 1000);
+  }, (err) => {
+    ctx.metrics.taskFailures.inc({ task: 'audit_anchor' });
+    ctx.log.warn({ code: err.code }, 'audit anchoring failed; retrying next round');
+  }, true);
   return () => clearInterval(timer);
 }
 
@@ -108,23 +99,10 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
     },
     reminderOptions(r),
   );
-  const loop = (stage: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout => {
-    let busy = false;
-    const run = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      try {
-        await round();
-      } catch (err) {
-        metrics.failed.inc({ stage });
-        ctx.log.warn({ code: normalizeError(err).code, stage }, 'reminder round failed; retrying next round');
-      } finally {
-        busy = false;
-      }
-    };
-    void run();
-    return setInterval(() => { void run(); }, every);
-  };
+  const loop = (stage: string, every: number, round: () => Promise<unknown>): NodeJS.Timeout => everyRound(every, round, (err) => {
+    metrics.failed.inc({ stage });
+    ctx.log.warn({ code: err.code, stage }, 'reminder round failed; retrying next round');
+  }, true);
   const timers = [
     loop('plan', r.planInterval, () => engine.planBehind(ctx.now())),
     loop('index', r.indexInterval, () => engine.index(ctx.now())),

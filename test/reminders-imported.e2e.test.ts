@@ -11,12 +11,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { PatientSignal } from '../schemas/generated/avro-types.js';
+import type { OutboundMessage, PatientSignal } from '../schemas/generated/avro-types.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
 import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { prepare } from '../platform/bootstrap.js';
 import { repoRoot } from '../platform/paths.js';
+import { adherenceByMedication, localDay, pdc } from '../platform/reminders/adherence.js';
 import { Dependencies } from '../platform/service/dependencies.js';
+import { ReminderAnswers } from '../platform/stores/reminder-answers.js';
 import { ReminderIndex } from '../platform/stores/reminder-index.js';
 import { localParts } from '../platform/time/zones.js';
 import { ChatClient, type ServerFrame } from './chat-client.js';
@@ -42,6 +44,7 @@ let requestId = '';
 async function startAt(at: string, services: readonly string[]): Promise<void> {
   await product?.stop();
   offset = Date.parse(at) - Date.now();
+  const t0 = Date.now();
   product = await ProductProcess.start(services, {
     ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: cfg.kafka.topicPrefix, CARELOOP_CLICKHOUSE_DATABASE: cfg.clickhouse.database, CARELOOP_REDIS_KEY_PREFIX: cfg.redis.keyPrefix,
     CARELOOP_SERVICES_API_PORT: String(ports.api), CARELOOP_SERVICES_GATEWAY_PORT: String(ports.gateway), CARELOOP_SERVICES_OPS_PORT: String(await freePort()),
@@ -49,7 +52,9 @@ async function startAt(at: string, services: readonly string[]): Promise<void> {
     CARELOOP_CLOCK_OFFSET: String(offset), CARELOOP_REMINDERS_ORGANIZATIONS: org, CARELOOP_REMINDERS_REFILL_TIME: '06:30',
     CARELOOP_REMINDERS_INDEX_INTERVAL: '1s', CARELOOP_REMINDERS_POLL_INTERVAL: '200ms', CARELOOP_REMINDERS_CAREGIVER_SWEEP_INTERVAL: '0s',
   });
+  startups.push(Date.now() - t0);
 }
+const startups: number[] = [];
 const now = (): number => Date.now() + offset;
 
 before(async () => {
@@ -164,4 +169,72 @@ test('imported metformin twice daily across the November DST change: reminders a
   await says(chat, 'the praise', /(Great, I have recorded your|Well done! Your) Metformin/);
   chat.close();
   t.diagnostic(`phase A done after ${Date.now() - started} ms`);
+
+  // Phase C, Sunday 1 November 06:59:59 EST (the clocks went back in the night): the refill reminder, on its due day, at the end of quiet hours.
+  await startAt('2026-11-01T06:59:59-05:00', ['all']);
+  chat = await openChat();
+  await says(chat, 'the refill reminder', /(Your Metformin.* refill is due|It is time to refill your Metformin)/);
+  const refill = await eventually(async () => schedulerSignals('refill_due')[0], 10_000, 'the refill_due signal');
+  assert.equal(local(refill.occurredAt), '2026-11-01 07:00');
+  await says(chat, 'the offer to prepare it', /Shall I tell .* to get it ready\?/);
+  chat.send('yes');
+  await says(chat, 'the pharmacy is told', /Done, pick it up after/);
+  chat.close();
+  t.diagnostic(`phase C done after ${Date.now() - started} ms`);
+
+  // Phase B, 1 November 07:59:59 EST: the morning reminder; "no, I forgot". Then the pharmacy has the refill ready.
+  await startAt('2026-11-01T07:59:59-05:00', ['all']);
+  chat = await openChat();
+  await says(chat, 'the 08:00 EST reminder', /^Time for your Metformin.*Have you taken it\?/);
+  const morning = await eventually(async () => schedulerSignals('dose_due')[1], 10_000, 'the second dose_due signal');
+  assert.equal(local(morning.occurredAt), '2026-11-01 08:00');
+  chat.send('no, I forgot');
+  await says(chat, 'the question why', /What got in the way\?/);
+  chat.send('I forgot');
+  await says(chat, 'the follow-up promise', /check with you again in 30 minutes/);
+  await importBatch([{
+    resourceType: 'MedicationDispense', id: `d3-${run}`, status: 'in-progress', subject: { reference: `Patient/pt-${run}` }, authorizingPrescription: [{ reference: `MedicationRequest/rx-${run}` }],
+    medicationCodeableConcept: { text: 'Metformin 500 mg' }, quantity: { value: 60 }, daysSupply: { value: 30, unit: 'days' }, whenPrepared: new Date(now()).toISOString(),
+  }]);
+  await says(chat, 'the pickup reminder', /Your Metformin.* is ready to pick up/);
+  const pickup = await eventually(async () => schedulerSignals('pickup_due')[0], 10_000, 'the pickup_due signal');
+  assert.ok(pickup.occurredAt >= Date.parse('2026-11-01T08:00:00-05:00'), 'the pickup reminder comes once the pharmacy has it ready');
+
+  // The daily cap: three proactive messages on 1 November (refill, morning dose, pickup); the evening dose is not sent.
+  const day = (await occurrences()).filter((o) => o.due.startsWith('2026-11-01'));
+  assert.deepEqual(day.filter((o) => o.state === 'dispatched').map((o) => o.kind), ['refill_due', 'dose_due', 'pickup_due']);
+  assert.equal(day.filter((o) => o.state === 'dispatched').length, DAILY_CAP);
+  assert.ok(!day.some((o) => o.due === '2026-11-01 20:00' && o.state !== 'cancelled'), `the 20:00 dose is over the cap: ${JSON.stringify(day)}`);
+
+  // STOP on the chat: nothing proactive any more.
+  chat.send('STOP');
+  await says(chat, 'the opt-out confirmation', /You are unsubscribed/);
+  await eventually(async () => ((await sql<{ status: string }>('SELECT status FROM patients WHERE id = $1', [patientId]))[0]?.status === 'opted_out' ? true : undefined), 10_000, 'the opt-out recorded');
+  chat.close();
+  t.diagnostic(`phase B done after ${Date.now() - started} ms`);
+
+  // Phase D, Monday 2 November 07:59:59 EST: the 08:00 reminder does not come.
+  await startAt('2026-11-02T07:59:59-05:00', ['all']);
+  chat = await openChat();
+  await new Promise((r) => setTimeout(r, 6000));
+  const outbound = (watch.of('chat.outbound') as unknown as OutboundMessage[]).filter((m) => m.patientId === patientId && m.createdAt >= Date.parse('2026-11-02T00:00:00-05:00'));
+  assert.deepEqual(outbound, [], 'nothing proactive after STOP');
+  assert.deepEqual(schedulerSignals('dose_due').map((s) => local(s.occurredAt)), ['2026-10-31 20:00', '2026-11-01 08:00'], 'no reminder dispatched after STOP');
+  chat.close();
+
+  // Adherence as the dialogue reads it, and PDC from the fills, against what the patient did.
+  const answers = new ReminderAnswers(await deps.postgres(), cfg.kafka.topicPrefix);
+  const at = now();
+  const said = [true, false]; // "yes" on 31 October, "no, I forgot" on 1 November
+  const [m] = adherenceByMedication(await answers.doseRecords(patientId, at - 30 * 86_400_000, at), at, NY);
+  assert.equal(m?.medicationId, requestId);
+  assert.deepEqual({ doses: m.windows[30].doses, taken: m.windows[30].taken, skipped: m.windows[30].skipped, rate: m.windows[30].rate },
+    { doses: said.length, taken: said.filter(Boolean).length, skipped: said.filter((x) => !x).length, rate: said.filter(Boolean).length / said.length });
+  // PDC by hand: every local day from the first fill to today, covered when a fill's supply (shifted past an earlier one) reaches it.
+  const days: string[] = [];
+  for (let d = Date.UTC(2026, 8, 1); d <= Date.UTC(2026, 10, 2); d += 86_400_000) days.push(new Date(d).toISOString().slice(0, 10));
+  const covered = days.filter((d) => (d >= '2026-09-01' && d <= '2026-09-30') || (d >= '2026-10-05' && d <= '2026-11-03')).length;
+  const measured = pdc(await answers.fills(org, patientId, requestId, NY), localDay(Date.parse('2026-09-01T12:00:00-04:00'), NY), localDay(at, NY));
+  assert.deepEqual(measured, { treatmentDays: days.length, coveredDays: covered, pdc: covered / days.length, eligible: true });
+  t.diagnostic(`adherence 30d ${m.windows[30].rate}; PDC ${covered}/${days.length}; startups ${startups.join(', ')} ms; total ${Date.now() - started} ms`);
 });

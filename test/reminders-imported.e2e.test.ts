@@ -55,6 +55,8 @@ async function startAt(at: string, services: readonly string[]): Promise<void> {
   startups.push(Date.now() - t0);
 }
 const startups: number[] = [];
+/** The services the scenario passes through (chat in, understanding, workflows, actions, chat out, the reminder engine). */
+const PRODUCT = ['api', 'gateway', 'intent', 'dialogue', 'actions', 'delivery-ws', 'scheduler', 'reminder-planner'];
 const now = (): number => Date.now() + offset;
 
 before(async () => {
@@ -160,7 +162,7 @@ test('imported metformin twice daily across the November DST change: reminders a
   t.diagnostic(`phase 0 (import, plan) done after ${Date.now() - started} ms`);
 
   // Phase A, 31 October 19:59:59 EDT: the evening reminder reaches the chat socket; the patient says yes.
-  await startAt('2026-10-31T19:59:59-04:00', ['all']);
+  await startAt('2026-10-31T19:59:59-04:00', PRODUCT);
   let chat = await openChat();
   await says(chat, 'the 20:00 EDT reminder', /^Time for your Metformin.*Have you taken it\?/);
   const evening = await eventually(async () => schedulerSignals('dose_due')[0], 10_000, 'the dose_due signal');
@@ -171,7 +173,7 @@ test('imported metformin twice daily across the November DST change: reminders a
   t.diagnostic(`phase A done after ${Date.now() - started} ms`);
 
   // Phase C, Sunday 1 November 06:59:59 EST (the clocks went back in the night): the refill reminder, on its due day, at the end of quiet hours.
-  await startAt('2026-11-01T06:59:59-05:00', ['all']);
+  await startAt('2026-11-01T06:59:59-05:00', PRODUCT);
   chat = await openChat();
   await says(chat, 'the refill reminder', /(Your Metformin.* refill is due|It is time to refill your Metformin)/);
   const refill = await eventually(async () => schedulerSignals('refill_due')[0], 10_000, 'the refill_due signal');
@@ -183,7 +185,7 @@ test('imported metformin twice daily across the November DST change: reminders a
   t.diagnostic(`phase C done after ${Date.now() - started} ms`);
 
   // Phase B, 1 November 07:59:59 EST: the morning reminder; "no, I forgot". Then the pharmacy has the refill ready.
-  await startAt('2026-11-01T07:59:59-05:00', ['all']);
+  await startAt('2026-11-01T07:59:59-05:00', PRODUCT);
   chat = await openChat();
   await says(chat, 'the 08:00 EST reminder', /^Time for your Metformin.*Have you taken it\?/);
   const morning = await eventually(async () => schedulerSignals('dose_due')[1], 10_000, 'the second dose_due signal');
@@ -206,6 +208,11 @@ test('imported metformin twice daily across the November DST change: reminders a
   assert.equal(day.filter((o) => o.state === 'dispatched').length, DAILY_CAP);
   assert.ok(!day.some((o) => o.due === '2026-11-01 20:00' && o.state !== 'cancelled'), `the 20:00 dose is over the cap: ${JSON.stringify(day)}`);
 
+  // Each went out within a minute or two of its time on the product's clock (the restart before it included).
+  const lateness = day.filter((o) => o.dispatched !== null).map((o) => (o.dispatched ?? 0) - o.dueAt);
+  assert.ok(lateness.every((ms) => ms >= 0 && ms < 180_000), `lateness ${lateness.join(', ')} ms`);
+  t.diagnostic(`lateness of the 1 November reminders on the product's clock: ${lateness.join(', ')} ms`);
+
   // STOP on the chat: nothing proactive any more.
   chat.send('STOP');
   await says(chat, 'the opt-out confirmation', /You are unsubscribed/);
@@ -214,7 +221,7 @@ test('imported metformin twice daily across the November DST change: reminders a
   t.diagnostic(`phase B done after ${Date.now() - started} ms`);
 
   // Phase D, Monday 2 November 07:59:59 EST: the 08:00 reminder does not come.
-  await startAt('2026-11-02T07:59:59-05:00', ['all']);
+  await startAt('2026-11-02T07:59:59-05:00', PRODUCT);
   chat = await openChat();
   await new Promise((r) => setTimeout(r, 6000));
   const outbound = (watch.of('chat.outbound') as unknown as OutboundMessage[]).filter((m) => m.patientId === patientId && m.createdAt >= Date.parse('2026-11-02T00:00:00-05:00'));

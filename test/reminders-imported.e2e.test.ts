@@ -42,6 +42,7 @@ let requestId = '';
 
 /** Starts the product with its clock reading `at` now (the test's own clock follows the same offset). */
 async function startAt(at: string, services: readonly string[]): Promise<void> {
+  if (product !== undefined) cpu.push(cpuMs(product));
   await product?.stop();
   offset = Date.parse(at) - Date.now();
   const t0 = Date.now();
@@ -55,6 +56,12 @@ async function startAt(at: string, services: readonly string[]): Promise<void> {
   startups.push(Date.now() - t0);
 }
 const startups: number[] = [];
+const cpu: number[] = [];
+/** CPU time (user + system) of a product process so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(p: ProductProcess): number {
+  const fields = readFileSync(`/proc/${p.child.pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 /** The services the scenario passes through (chat in, understanding, workflows, actions, chat out, the reminder engine). */
 const PRODUCT = ['api', 'gateway', 'intent', 'dialogue', 'actions', 'delivery-ws', 'scheduler', 'reminder-planner'];
 const now = (): number => Date.now() + offset;
@@ -228,6 +235,7 @@ test('imported metformin twice daily across the November DST change: reminders a
   assert.deepEqual(outbound, [], 'nothing proactive after STOP');
   assert.deepEqual(schedulerSignals('dose_due').map((s) => local(s.occurredAt)), ['2026-10-31 20:00', '2026-11-01 08:00'], 'no reminder dispatched after STOP');
   chat.close();
+  cpu.push(cpuMs(product as ProductProcess));
 
   // Adherence as the dialogue reads it, and PDC from the fills, against what the patient did.
   const answers = new ReminderAnswers(await deps.postgres(), cfg.kafka.topicPrefix);
@@ -243,5 +251,5 @@ test('imported metformin twice daily across the November DST change: reminders a
   const covered = days.filter((d) => (d >= '2026-09-01' && d <= '2026-09-30') || (d >= '2026-10-05' && d <= '2026-11-03')).length;
   const measured = pdc(await answers.fills(org, patientId, requestId, NY), localDay(Date.parse('2026-09-01T12:00:00-04:00'), NY), localDay(at, NY));
   assert.deepEqual(measured, { treatmentDays: days.length, coveredDays: covered, pdc: covered / days.length, eligible: true });
-  t.diagnostic(`adherence 30d ${m.windows[30].rate}; PDC ${covered}/${days.length}; startups ${startups.join(', ')} ms; total ${Date.now() - started} ms`);
+  t.diagnostic(`adherence 30d ${m.windows[30].rate}; PDC ${covered}/${days.length}; startups ${startups.join(', ')} ms; product CPU per phase ${cpu.join(', ')} ms; total ${Date.now() - started} ms`);
 });

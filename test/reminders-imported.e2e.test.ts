@@ -79,7 +79,7 @@ before(async () => {
 after(async () => {
   await product?.stop();
   await watch?.stop();
-  await (await deps.postgres()).query('DELETE FROM reminders.occurrences WHERE deployment = $1', [cfg.kafka.topicPrefix]);
+  for (const table of ['reminders.occurrences', 'reminders.answers', 'reminders.plans']) await (await deps.postgres()).query(`DELETE FROM ${table} WHERE deployment = $1`, [cfg.kafka.topicPrefix]);
   await new ReminderIndex(await deps.redis(), cfg.kafka.topicPrefix, cfg.redis.keyPrefix).clear(cfg.reminders.shards);
   await deps.close();
   await cleanupRun(cfg);

@@ -33,7 +33,7 @@ export const wsDelivery: ServiceDefinition = {
         if (!queued) return;
         const status: DeliveryStatus = {
           messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId,
-          channel: 'WEB', status: 'QUEUED', at: Date.now(), attempt: 1, errorCode: null,
+          channel: 'WEB', status: 'QUEUED', at: ctx.now(), attempt: 1, errorCode: null,
         };
         await publisher.publish('delivery.status', [{ key: m.patientId, value: status }]);
       },

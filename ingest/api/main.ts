@@ -30,6 +30,8 @@ export const adminApi: ServiceDefinition = {
   description: 'admin and integration HTTP API (OpenAPI at /openapi.json)',
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { cfg, deps } = ctx;
+    // Every time the API stamps (imports, tokens, publications) is the process clock's (clock.offset).
+    const clock = (): Date => new Date(ctx.now());
     const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
     const [security, pool, redis, publisher] = await Promise.all([deps.security(), deps.postgres(), deps.redis(), deps.publisher()]);
     const understand = await realUnderstanding([], modelPath()).catch(() => undefined);
@@ -46,11 +48,11 @@ export const adminApi: ServiceDefinition = {
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
-      security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: () => new Date(),
+      security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: clock,
       ehrEndpoints: new EhrEndpointStore(pool, keyring),
       caregivers: { pool, keyring, audit: security.audit, caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, security.audit), indexKeys: new OrgIndexKeys(pool, keyring, cfg.crypto.keyCacheTtl) },
       workflows: {
-        repo: new WorkflowRepository(pool), publisher, now: () => new Date(),
+        repo: new WorkflowRepository(pool), publisher, now: clock,
         // The organisation's current segment names, so a misspelt `if segment is "…"` is refused at publish.
         catalogFor: async (org) => catalogWithSegments(
           defaultCatalog((await pool.query<{ languages: string[] }>('SELECT languages FROM organizations WHERE id = $1', [org])).rows[0]?.languages ?? ['en']),
@@ -58,8 +60,8 @@ export const adminApi: ServiceDefinition = {
         ...(understand ? { understand } : {}),
       },
       fhir: {
-        pool, keyring, vault: security.vault, audit: security.audit, version: pkg.version, now: () => new Date(),
-        importer: await importerDeps(cfg, deps, true, () => new Date()),
+        pool, keyring, vault: security.vault, audit: security.audit, version: pkg.version, now: clock,
+        importer: await importerDeps(cfg, deps, true, clock),
         conversations: {
           // The gateway's sealed chat history (the last lines per patient): what Communication exports.
           async recent(org, patientId) {
@@ -70,7 +72,7 @@ export const adminApi: ServiceDefinition = {
       },
       inbox: {
         tasks, holds,
-        keyring, publisher, audit: security.audit, now: Date.now,
+        keyring, publisher, audit: security.audit, now: ctx.now,
         async conversation(org, patientId) {
           const lines = await Promise.all((await history.recent(patientId)).map((s) => keyring.openText(org, patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
           return lines.filter((l): l is HistoryEntry => l !== null);

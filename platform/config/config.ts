@@ -60,6 +60,7 @@ export interface Config {
   };
   readonly profiling: { readonly scoreCheckInterval: Milliseconds };
   readonly booking: { readonly hospitalTimeout: Milliseconds; readonly offerHorizon: Milliseconds; readonly reconcileInterval: Milliseconds };
+  readonly clock: { readonly offset: Milliseconds };
 }
 
 export interface ConfigSources {

@@ -171,6 +171,7 @@ export const CONFIG_SPEC = {
   'booking.hospitalTimeout': { type: duration, default: '10s', doc: 'how long one call to an organisation\'s FHIR server may take before it counts as a time-out (retried with backoff, then the booking is released)' },
   'booking.offerHorizon': { type: duration, default: '14d', doc: 'how far ahead free slots are offered when the patient names no date' },
   'booking.reconcileInterval': { type: duration, default: '15m', doc: 'how often hospital-outbound compares recent bookings with the hospital\'s Appointments and Slots (0s turns it off)' },
+  'clock.offset': { type: { kind: 'int', min: -315_360_000_000, max: 315_360_000_000 }, default: '0', doc: 'milliseconds added to the wall clock every service of the process reads (rehearse a date in staging, e.g. a daylight-saving night; end-to-end tests); 0: the wall clock; refused in production' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;

@@ -22,6 +22,8 @@ export interface DeliveryRules {
   spreadMs: number;
   /** STOP on record: nothing proactive until START. */
   optedOut: boolean;
+  /** Reminders already sent to the patient (due times after the rules): they count towards their day's cap. */
+  alreadySent?: ReadonlyArray<Pick<PlannedReminder, 'id' | 'patientId' | 'dueAt'>>;
 }
 
 export type SuppressedReason = 'opted_out' | 'daily_cap';
@@ -93,6 +95,13 @@ export function applyRules(planned: readonly PlannedReminder[], rules: DeliveryR
   const send: RuledReminder[] = [];
   const suppressed: RulesResult['suppressed'] = [];
   const perDay = new Map<string, number>();
+  // A re-plan later in the day (a new dispense, a changed prescription) must not forget what already went out.
+  const replanned = new Set(planned.map((r) => r.id));
+  for (const r of rules.alreadySent ?? []) {
+    if (replanned.has(r.id)) continue;
+    const day = `${r.patientId}:${localDate(r.dueAt, rules.timeZone)}`;
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
   for (const r of grouped) {
     const day = `${r.patientId}:${localDate(r.dueAt, rules.timeZone)}`;
     const n = perDay.get(day) ?? 0;

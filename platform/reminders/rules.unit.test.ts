@@ -47,6 +47,15 @@ describe('grouping, caps, spreading, STOP', () => {
     assert.deepEqual(r.send.map((x) => iso(x.dueAt)), ['2026-01-10T13:00', '2026-01-10T17:00', '2026-01-11T13:00']);
     assert.deepEqual(r.suppressed, [{ id: 'dose_due:met:2026-01-10T21:00Z', reason: 'daily_cap' }]);
   });
+  test('regression: a re-plan after the morning dose went out still counts it against the day\'s cap', () => {
+    // 08:00 EST sent; a new dispense re-plans at 08:05: the pickup and the 20:00 dose compete for the last place.
+    const sent = [{ id: 'refill_due:d:2026-01-10T12:00Z', patientId: 'p1', dueAt: at('2026-01-10T12:00Z') }, { id: 'dose_due:met:2026-01-10T13:00Z', patientId: 'p1', dueAt: at('2026-01-10T13:00Z') }];
+    const pickup: PlannedReminder = { id: 'pickup_due:d2:2026-01-10T13:05Z', kind: 'pickup_due', organizationId: 'o', patientId: 'p1', planItemId: 'd2', medicationId: 'met', dueAt: at('2026-01-10T13:05Z') };
+    const refill: PlannedReminder = { ...pickup, id: 'refill_due:d:2026-01-10T12:00Z', kind: 'refill_due', dueAt: at('2026-01-10T12:00Z') }; // still planned (late rather than never): counted once
+    const r = applyRules([refill, pickup, dose('met', '2026-01-11T01:00Z')], { ...base, dailyCap: 3, alreadySent: sent });
+    assert.deepEqual(r.send.map((x) => x.kind), ['refill_due', 'pickup_due']);
+    assert.deepEqual(r.suppressed, [{ id: 'dose_due:met:2026-01-11T01:00Z', reason: 'daily_cap' }]);
+  });
   test('a grouped message counts once against the cap', () => {
     const r = applyRules([dose('a', '2026-01-10T13:00Z'), dose('b', '2026-01-10T13:00Z'), dose('a', '2026-01-10T21:00Z')], { ...base, dailyCap: 2 });
     assert.equal(r.send.length, 2);

@@ -6,6 +6,7 @@ import { createMetrics } from './metrics.js';
 import { buildOpsServer } from './ops-server.js';
 import { installTracing } from '../telemetry/tracing.js';
 import { productVersion } from '../version.js';
+import { processClock } from '../time/clock.js';
 import type { Endpoint, HealthCheck, RunningService, ServiceDefinition } from './types.js';
 
 export interface RunningProcess {
@@ -19,6 +20,7 @@ export interface RunningProcess {
  * `careloop run all` passes every service; `careloop run <name>` passes one.
  */
 export async function runServices(cfg: Config, log: Logger, defs: readonly ServiceDefinition[]): Promise<RunningProcess> {
+  const now = processClock(cfg);
   const metrics = createMetrics();
   const tracing = installTracing({ otlpEndpoint: cfg.telemetry.otlpEndpoint, sampleRatio: cfg.telemetry.sampleRatio, serviceName: cfg.telemetry.serviceName, version: productVersion() });
   const deps = new Dependencies(cfg, log, metrics);
@@ -40,7 +42,7 @@ export async function runServices(cfg: Config, log: Logger, defs: readonly Servi
     const opsUrl = await ops.listen({ host: cfg.services.host, port: cfg.services.opsPort });
     for (const def of defs) {
       const slog = log.child({ service: def.name, instance: randomUUID().slice(0, 8) });
-      running.push(await def.start({ cfg, log: slog, metrics, deps, now: Date.now }));
+      running.push(await def.start({ cfg, log: slog, metrics, deps, now }));
       slog.info('service started');
     }
     const endpoints: Endpoint[] = [

@@ -34,6 +34,14 @@ export class ReminderAnswers {
     };
   }
 
+  /** Reminders already dispatched to the patient, due from `since` on (the daily cap counts them). */
+  async sentSince(patientId: string, since: number): Promise<Array<{ id: string; patientId: string; dueAt: number }>> {
+    const { rows } = await this.pool.query<{ id: string; due_at: Date }>(
+      `SELECT id, due_at FROM reminders.occurrences WHERE deployment = $1 AND patient_id = $2 AND state = 'dispatched' AND due_at >= $3`,
+      [this.deployment, patientId, new Date(since)]);
+    return rows.map((r) => ({ id: r.id, patientId, dueAt: r.due_at.getTime() }));
+  }
+
   /** The patient's own quiet hours (null: none at all); from the chat ("not at night") or the API. */
   async setQuietHours(patientId: string, organizationId: string, quiet: QuietHours | null, source: 'chat' | 'api'): Promise<void> {
     await this.pool.query(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PatientAction } from '../../schemas/generated/avro-types.js';
+import type { PatientAction, PatientSignal } from '../../schemas/generated/avro-types.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
 import { CoalescingWriter } from '../../platform/storage/coalescing-writer.js';
 import { withTransaction, type PgPool } from '../../platform/storage/postgres.js';
@@ -58,6 +58,8 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
            WHERE consents.recorded_at <= EXCLUDED.recorded_at`,
           [a.patientId, a.organizationId, channel, granted, a.occurredAt, a.attributes['source'] ?? 'chat']); // 'carrier_21610' when Twilio reports the number unsubscribed
       });
+      // Once the status is committed, the reminder-planner re-plans the patient: STOP cancels what was planned, START brings it back.
+      await inbox.publisher.publish('patient.signals', [{ key: a.patientId, value: statusChanged(a) }]);
       return;
     }
     case 'escalate': case 'handoff':
@@ -68,6 +70,14 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
     default:
       return; // reminders and custom actions are handled by their own processors
   }
+}
+
+/** The signal a STOP or START leaves on patient.signals; its id derives from the action's, so a replay is the same signal. */
+export function statusChanged(a: PatientAction): PatientSignal {
+  return {
+    signalId: `status:${a.actionId}`, traceId: a.traceId, organizationId: a.organizationId, patientId: a.patientId, type: 'patient_updated', source: 'actions',
+    occurredAt: a.occurredAt, attributes: { change: a.type }, payload: null,
+  };
 }
 
 export const actions: ServiceDefinition = {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { PatientAction } from '../../schemas/generated/avro-types.js';
+import type { PatientAction, PatientSignal } from '../../schemas/generated/avro-types.js';
 import { createTestTopics, eventually, silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
+import { readTopicToEnd } from '../../platform/kafka/admin.js';
 import { allTopics } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
@@ -65,6 +66,31 @@ test('through the actions service: "not at night" becomes the patient\'s quiet h
     assert.deepEqual(contacts, [{ caregiver_id: `${patient}_cg`, missed: 3, template_id: 'caregiver_missed_doses' }]);
     const audited = await pool.query('SELECT 1 FROM audit.events WHERE organization_id = $1 AND patient_id = $2 AND action = $3', [org, patient, 'reminders.caregiver.contact']);
     assert.equal(audited.rowCount, 1);
+  } finally {
+    await service.stop();
+  }
+});
+
+test('regression: STOP and START leave a patient_updated signal once the status is committed, so the reminder-planner re-plans at once', async () => {
+  const org = uniqueId('org_');
+  const patient = `${org}_p`;
+  await pool.query(`INSERT INTO organizations (id, slug, display_name, timezone) VALUES ($1, $1, 'Actions Clinic', 'UTC')`, [org]);
+  await pool.query(`INSERT INTO patients (id, organization_id) VALUES ($1, $2)`, [patient, org]);
+  const service = await actions.start({ cfg, log: silentLogger, metrics: createMetrics(false), deps, now: () => Date.now() });
+  try {
+    const stop: PatientAction = { actionId: randomUUID(), traceId: randomUUID(), organizationId: org, patientId: patient, type: 'opt_out', occurredAt: Date.now(), causedBy: null, workflowId: null, workflowVersion: null, attributes: { channel: 'web' }, payload: null };
+    const start: PatientAction = { ...stop, actionId: randomUUID(), type: 'opt_in', occurredAt: stop.occurredAt + 1000 };
+    await (await deps.publisher()).publish('patient.actions', [{ key: patient, value: stop }]);
+    const catalogue = await deps.catalogue();
+    const signals = async (): Promise<PatientSignal[]> => (await Promise.all((await readTopicToEnd(cfg.kafka, `${cfg.kafka.topicPrefix}patient.signals`, 10_000))
+      .map(async (r) => catalogue.decode<PatientSignal>(r.value)))).filter((s) => s.patientId === patient);
+    const first = await eventually(async () => (await signals())[0], 30_000, 'the signal after STOP');
+    assert.deepEqual({ id: first.signalId, type: first.type, change: first.attributes['change'] }, { id: `status:${stop.actionId}`, type: 'patient_updated', change: 'opt_out' });
+    assert.equal((await pool.query<{ status: string }>('SELECT status FROM patients WHERE id = $1', [patient])).rows[0]?.status, 'opted_out', 'committed before the signal');
+    await (await deps.publisher()).publish('patient.actions', [{ key: patient, value: start }]);
+    const both = await eventually(async () => { const s = await signals(); return s.length === 2 ? s : undefined; }, 30_000, 'the signal after START');
+    assert.deepEqual(both.map((s) => s.attributes['change']), ['opt_out', 'opt_in']);
+    assert.equal((await pool.query<{ status: string }>('SELECT status FROM patients WHERE id = $1', [patient])).rows[0]?.status, 'active');
   } finally {
     await service.stop();
   }

@@ -84,6 +84,11 @@ async function startAnchoring(ctx: ServiceContext): Promise<() => void> {
   return () => clearInterval(timer);
 }
 
+/** Kafka stamps records on the wall clock: a search from a due time on a shifted clock (clock.offset) starts that much earlier or later. */
+function wallClockSince<R>(check: (reminders: R, since: number) => Promise<Set<string>>, offset: number): (reminders: R, since: number) => Promise<Set<string>> {
+  return offset === 0 ? check : async (reminders, since) => check(reminders, since - offset);
+}
+
 /** Runs the reminder engine's three loops (plan, index, dispatch), each skipping a round while the last one runs. */
 async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const [publisher, pool, redis, catalogue] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis(), ctx.deps.catalogue()]);
@@ -94,7 +99,7 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
       pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
       profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
       // A redelivered claim is checked against Kafka before it is published again: none twice after a kill.
-      published: kafkaPublishedCheck(ctx.cfg.kafka, publisher.physical('patient.signals'), catalogue, 30_000),
+      published: wallClockSince(kafkaPublishedCheck(ctx.cfg.kafka, publisher.physical('patient.signals'), catalogue, 30_000), ctx.cfg.clock.offset),
       ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}),
     },
     reminderOptions(r),

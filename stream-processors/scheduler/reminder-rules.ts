@@ -15,7 +15,9 @@ export function deliveryRulesHook(answers: ReminderAnswers, opts: RulesHookOptio
   return async (patientId, planned) => {
     const rules = await answers.deliveryRules(patientId, opts);
     if (rules === null) return planned;
-    const result = applyRules(planned, rules);
+    // What already went out on the planned days counts towards their cap (a local day starts at most 14 h before its UTC day).
+    const alreadySent = planned.length === 0 ? [] : await answers.sentSince(patientId, Math.min(...planned.map((r) => r.dueAt)) - 2 * 86_400_000);
+    const result = applyRules(planned, { ...rules, alreadySent });
     const byReason = new Map<string, number>();
     for (const s of result.suppressed) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
     for (const [reason, n] of byReason) opts.onSuppressed?.(reason, n);

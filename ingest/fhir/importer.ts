@@ -172,7 +172,8 @@ export class FhirImporter {
     const found = await store.byIds(client, org, matchedIds);
     for (const p of planned) if (p.existing === undefined && found.has(p.id)) p.existing = found.get(p.id);
     // A patient matched in the vault but never imported as FHIR still exists: it is updated, not created.
-    for (const p of planned) if (p.existing === undefined && matchedIds.includes(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };
+    const matched = new Set(matchedIds);
+    for (const p of planned) if (p.existing === undefined && matched.has(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };
     return planned;
   }
 
@@ -193,7 +194,8 @@ export class FhirImporter {
     const work: Array<{ p: Planned; site: ReturnType<typeof referenceSites>[number]; key: string }> = [];
     const problems = new Map<Planned, OutcomeIssue>();
     for (const p of planned) {
-      const copy = structuredClone(p.c.resource);
+      // The parsed resource is the importer's own (nothing else holds it): rewritten in place, not cloned.
+      const copy = p.c.resource;
       copy['id'] = p.id;
       delete copy['meta'];
       p.stored = copy;

@@ -19,19 +19,32 @@ import { profileAreas, type CpuProfile } from './profile-areas.js';
 
 const TICKS = 100;
 
-/** CPU seconds of every process whose command line starts with `prefix` (PostgreSQL backends, Kafka). */
-function cpuOf(match: (cmd: string) => boolean): number {
-  let total = 0;
+/** CPU seconds per pid of the processes `match` picks by command line (PostgreSQL backends, Kafka). */
+function cpuByPid(match: (cmd: string) => boolean): Map<string, number> {
+  const out = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (!match(cmd)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / TICKS;
+      out.set(pid, (Number(f[11]) + Number(f[12])) / TICKS);
     } catch { /* the process ended between the listing and the read */ }
   }
-  return total;
+  return out;
+}
+
+/**
+ * CPU used by matching processes since the tracker started, sampled during the run: the importer's
+ * PostgreSQL backends end with it, so one reading after the run would miss them.
+ */
+function cpuTracker(match: (cmd: string) => boolean): { sample(): void; used(): number } {
+  const first = cpuByPid(match);
+  const last = new Map(first);
+  return {
+    sample() { for (const [pid, s] of cpuByPid(match)) { if (!first.has(pid)) first.set(pid, 0); last.set(pid, s); } },
+    used() { let t = 0; for (const [pid, s] of last) t += s - (first.get(pid) ?? 0); return t; },
+  };
 }
 
 const isPostgres = (cmd: string): boolean => cmd.startsWith('postgres') || cmd.includes('/bin/postgres ');
@@ -51,8 +64,8 @@ async function main(): Promise<void> {
   const profDir = mkdtempSync(join(tmpdir(), 'fhirbench-prof-'));
   const nodeArgs = [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), join(repoRoot(), 'dist', 'cli', 'main.js'), 'import', 'fhir', values.data, '--org', org, '--json', '--rejects', join(profDir, 'rejects.ndjson'), ...positionals];
   const load0 = loadavg();
-  const pg0 = cpuOf(isPostgres);
-  const kafka0 = cpuOf(isKafka);
+  const pgCpuT = cpuTracker(isPostgres);
+  const kafkaCpuT = cpuTracker(isKafka);
   const started = Date.now();
   const child = spawn(process.execPath, nodeArgs, { env: { ...process.env, CARELOOP_KAFKA_TOPIC_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
@@ -62,11 +75,14 @@ async function main(): Promise<void> {
   const timer = setInterval(() => {
     try { const s = procSample(child.pid ?? 0); peakRss = Math.max(peakRss, s.rssBytes); lastCpu = s.cpuSeconds; } catch { /* exited */ }
   }, 200);
+  const others = setInterval(() => { pgCpuT.sample(); kafkaCpuT.sample(); }, 1000);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   clearInterval(timer);
+  clearInterval(others);
   const wallS = (Date.now() - started) / 1000;
-  const pgCpu = cpuOf(isPostgres) - pg0;
-  const kafkaCpu = cpuOf(isKafka) - kafka0;
+  kafkaCpuT.sample();
+  const pgCpu = pgCpuT.used();
+  const kafkaCpu = kafkaCpuT.used();
   const summary = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { resources: number; rejected: number; elapsedMs: number; counts: Record<string, Record<string, number>> };
   const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   const areas = profFile === undefined ? null : profileAreas(JSON.parse(readFileSync(join(profDir, profFile), 'utf8')) as CpuProfile);
@@ -80,6 +96,7 @@ async function main(): Promise<void> {
     importerPeakRssMiB: Math.round(peakRss / 2 ** 20),
     // CPU is sampled every 200 ms; the last sample before exit misses at most that much.
     importerCpuMsPerResource: Math.round((lastCpu * 1000 / n) * 1000) / 1000,
+    // Every backend and the broker, whoever uses them: on a shared stack these include others' work.
     postgresCpuMsPerResource: Math.round((pgCpu * 1000 / n) * 1000) / 1000,
     kafkaCpuMsPerResource: Math.round((kafkaCpu * 1000 / n) * 1000) / 1000,
     profile: areas,

@@ -54,43 +54,22 @@ function cachedRegExp(): RegExpEngine {
   return Object.assign(engine, { code: 'new RegExp' });
 }
 
-function ajvOptions(allErrors: boolean): Options {
-  return { strict: false, allErrors, validateSchema: false, unicodeRegExp: false, code: { regExp: cachedRegExp() } };
-}
-
 /**
  * Structural validation of one resource against its type's definition in the official R4 schema.
  * Validators compile once per type, on first use (the whole schema takes seconds to compile).
  */
 export class FhirSchema {
-  private readonly schema: Record<string, unknown>;
-  /** Stops at the first error: most resources conform, and this is the import's hottest check. */
-  private readonly fast: Ajv;
-  /** Compiled only when a resource fails, to explain every problem of it. */
-  private full: Ajv | undefined;
+  private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly explainers = new Map<string, ValidateFunction>();
   private readonly types: ReadonlySet<string>;
-  constructor() {
-    this.schema = loadSchema();
-    this.fast = new Ajv(ajvOptions(false));
-    this.fast.addSchema(this.schema);
-    this.types = new Set(Object.keys((this.schema['definitions'] ?? {}) as Record<string, unknown>).filter((k) => /^[A-Z][A-Za-z]+$/.test(k)));
-  }
 
-  private validator(type: string, which: 'fast' | 'full'): ValidateFunction {
-    const cache = which === 'fast' ? this.validators : this.explainers;
-    let v = cache.get(type);
-    if (v === undefined) {
-      let ajv = this.fast;
-      if (which === 'full') {
-        if (this.full === undefined) { this.full = new Ajv(ajvOptions(true)); this.full.addSchema(this.schema); }
-        ajv = this.full;
-      }
-      v = ajv.compile({ $ref: `fhir-r4#/definitions/${type}` });
-      cache.set(type, v);
-    }
-    return v;
+  constructor() {
+    // One validator with allErrors: on a conforming resource it costs what a stop-at-first-error one does,
+    // and a second one compiled on the first reject would block the event loop for seconds (an API process too).
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false, code: { regExp: cachedRegExp() } });
+    const schema = loadSchema();
+    this.ajv.addSchema(schema);
+    this.types = new Set(Object.keys((schema['definitions'] ?? {}) as Record<string, unknown>).filter((k) => /^[A-Z][A-Za-z]+$/.test(k)));
   }
 
   isResourceType(t: string): boolean {
@@ -100,8 +79,11 @@ export class FhirSchema {
   /** Issues for the resource (empty when it conforms); at most `max` of them. */
   validate(resource: Record<string, unknown>, max = 10): OutcomeIssue[] {
     const type = String(resource['resourceType']);
-    if (this.validator(type, 'fast')(resource)) return [];
-    const v = this.validator(type, 'full');
+    let v = this.validators.get(type);
+    if (v === undefined) {
+      v = this.ajv.compile({ $ref: `fhir-r4#/definitions/${type}` });
+      this.validators.set(type, v);
+    }
     if (v(resource)) return [];
     // oneOf/anyOf noise repeats the specific error; keep the specific ones first.
     const errors = (v.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'const' && e.keyword !== 'if');

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Actor } from '../../platform/audit/types.js';
+import type { Actor, AuditEventInput } from '../../platform/audit/types.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
 import { seal } from '../../platform/crypto/envelope.js';
 import { pack } from '../../platform/vault/field-crypto.js';
@@ -110,8 +110,10 @@ export class FhirImporter {
     if (candidates.length === 0) return { rejects, results };
     const indexKey = await this.deps.indexKeys.indexKey(org);
     return withTransaction(this.deps.pool, async (client) => {
-      const planned = await this.match(client, org, indexKey, candidates);
-      const unresolved = await this.resolve(client, org, indexKey, planned, ignoredUrls, rejectedKeys);
+      // The unit's audit events are appended last, so the organisation's audit chain is locked only around commit.
+      const audit: AuditEventInput[] = [];
+      const planned = await this.match(client, org, indexKey, candidates, audit);
+      const unresolved = await this.resolve(client, org, indexKey, planned, ignoredUrls, rejectedKeys, audit);
       const ok: Planned[] = [];
       for (const p of planned) {
         const problem = unresolved.get(p);
@@ -134,7 +136,8 @@ export class FhirImporter {
         await client.query('ROLLBACK; BEGIN');
         return { rejects, results };
       }
-      const signals = await this.write(client, org, changed);
+      const signals = await this.write(client, org, changed, audit);
+      await this.deps.vault.flushAudit(client, org, audit);
       for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
       return { rejects, results, signals };
     }).then(async (r) => {
@@ -145,7 +148,7 @@ export class FhirImporter {
   }
 
   /** Our id for each candidate: the resource already imported (by source id or identifier), or a new one. */
-  private async match(client: pg.ClientBase, org: string, indexKey: Buffer, cs: readonly Candidate[]): Promise<Planned[]> {
+  private async match(client: pg.ClientBase, org: string, indexKey: Buffer, cs: readonly Candidate[], audit: AuditEventInput[]): Promise<Planned[]> {
     const planned: Planned[] = [];
     for (const c of cs) {
       const sourceDigest = c.sourceId === null ? null : blindDigest(indexKey, 'fhir-source', sourceKey(c.type, c.sourceId));
@@ -156,7 +159,7 @@ export class FhirImporter {
     }
     const bySource = await store.bySourceDigest(client, org, planned.flatMap((p) => (p.sourceDigest ? [p.sourceDigest] : [])));
     const patientDigests = planned.filter((p) => p.c.type === 'Patient').flatMap((p) => p.identifierDigests);
-    const patients = patientDigests.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, patientDigests, 'operations') : new Map<string, string>();
+    const patients = patientDigests.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, patientDigests, 'operations', audit) : new Map<string, string>();
     const others = await store.byIdentifierDigest(client, org, planned.filter((p) => p.c.type !== 'Patient').flatMap((p) => p.identifierDigests));
     const matchedIds: string[] = [];
     for (const p of planned) {
@@ -169,7 +172,8 @@ export class FhirImporter {
     const found = await store.byIds(client, org, matchedIds);
     for (const p of planned) if (p.existing === undefined && found.has(p.id)) p.existing = found.get(p.id);
     // A patient matched in the vault but never imported as FHIR still exists: it is updated, not created.
-    for (const p of planned) if (p.existing === undefined && matchedIds.includes(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };
+    const matched = new Set(matchedIds);
+    for (const p of planned) if (p.existing === undefined && matched.has(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };
     return planned;
   }
 
@@ -177,7 +181,7 @@ export class FhirImporter {
    * Rewrites every reference to our ids: within the unit (urn:uuid fullUrls, Type/id, conditional
    * identifiers), else what earlier imports stored. Returns the candidates left with a dangling one.
    */
-  private async resolve(client: pg.ClientBase, org: string, indexKey: Buffer, planned: Planned[], ignoredUrls: ReadonlySet<string>, rejectedKeys: ReadonlySet<string>): Promise<Map<Planned, OutcomeIssue>> {
+  private async resolve(client: pg.ClientBase, org: string, indexKey: Buffer, planned: Planned[], ignoredUrls: ReadonlySet<string>, rejectedKeys: ReadonlySet<string>, audit: AuditEventInput[]): Promise<Map<Planned, OutcomeIssue>> {
     const local = new Map<string, string>();
     for (const p of planned) {
       const ours = `${p.c.type}/${p.id}`;
@@ -190,7 +194,8 @@ export class FhirImporter {
     const work: Array<{ p: Planned; site: ReturnType<typeof referenceSites>[number]; key: string }> = [];
     const problems = new Map<Planned, OutcomeIssue>();
     for (const p of planned) {
-      const copy = structuredClone(p.c.resource);
+      // The parsed resource is the importer's own (nothing else holds it): rewritten in place, not cloned.
+      const copy = p.c.resource;
       copy['id'] = p.id;
       delete copy['meta'];
       p.stored = copy;
@@ -221,7 +226,7 @@ export class FhirImporter {
     if (work.length > 0) {
       const bySource = await store.bySourceDigest(client, org, [...pendingSource.values()]);
       const identPatients = [...pendingIdent.values()].filter((i) => i.type === 'Patient').map((i) => i.digest);
-      const patients = identPatients.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, identPatients, 'operations') : new Map<string, string>();
+      const patients = identPatients.length > 0 ? await this.deps.vault.findByIdentifierDigests(client, this.opts.actor, org, identPatients, 'operations', audit) : new Map<string, string>();
       const others = await store.byIdentifierDigest(client, org, [...pendingIdent.values()].filter((i) => i.type !== 'Patient').map((i) => i.digest));
       for (const { p, site, key } of work) {
         const src = pendingSource.get(key);
@@ -245,10 +250,10 @@ export class FhirImporter {
     return problems;
   }
 
-  private async write(client: pg.ClientBase, org: string, changed: readonly Planned[]): Promise<ImportSignal[]> {
+  private async write(client: pg.ClientBase, org: string, changed: readonly Planned[], audit: AuditEventInput[]): Promise<ImportSignal[]> {
     const { keyId, key } = await this.deps.keyring.activeKey(org);
     const patients = changed.filter((p) => p.c.type === 'Patient');
-    await this.deps.vault.write(client, this.opts.actor, org, patients.map((p) => ({ patientId: p.id, identity: p.c.identity?.identity ?? {}, existing: p.existing !== undefined })), 'operations');
+    await this.deps.vault.write(client, this.opts.actor, org, patients.map((p) => ({ patientId: p.id, identity: p.c.identity?.identity ?? {}, existing: p.existing !== undefined })), 'operations', audit);
     await store.insertPatients(client, org, patients.map((p) => ({ id: p.id, language: p.c.identity?.language ?? 'en', existing: p.existing !== undefined })));
     const projections = changed.flatMap((p) => { const x = project(p.c.type, p.stored ?? {}); return x ? [x] : []; });
     const patientOf = new Map(projections.map((x) => [String(x.row['id']), x.patientId]));

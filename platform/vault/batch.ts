@@ -37,8 +37,11 @@ export class VaultBatch {
     return ids.map((id) => { const n = normalizeIdentifier(id); return blindDigest(key, 'identifier', `${n.system}|${n.value}`); });
   }
 
-  /** Active patients of the organisation by identifier digest; one audit event for the lookup batch. */
-  async findByIdentifierDigests(client: pg.ClientBase, actor: Actor, organizationId: string, digests: readonly Buffer[], purpose: Purpose): Promise<Map<string, string>> {
+  /**
+   * Active patients of the organisation by identifier digest; one audit event for the lookup batch.
+   * With `deferred`, the event is pushed there for `flushAudit` instead of appended now.
+   */
+  async findByIdentifierDigests(client: pg.ClientBase, actor: Actor, organizationId: string, digests: readonly Buffer[], purpose: Purpose, deferred?: AuditEventInput[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (digests.length === 0) return found;
     const { rows } = await client.query<{ digest: Buffer; patient_id: string }>(
@@ -46,12 +49,22 @@ export class VaultBatch {
         WHERE b.organization_id = $1 AND b.kind = 'identifier' AND b.digest = ANY($2::bytea[]) AND p.organization_id = $1 AND p.status = 'active'`,
       [organizationId, [...digests]]);
     for (const r of rows) found.set(r.digest.toString('hex'), r.patient_id);
-    await this.audit.record({ organizationId, actor, action: 'vault.lookup', patientId: null, purpose, outcome: 'success', fields: ['identifiers'], resultCount: found.size }, client);
+    const event: AuditEventInput = { organizationId, actor, action: 'vault.lookup', patientId: null, purpose, outcome: 'success', fields: ['identifiers'], resultCount: found.size };
+    if (deferred !== undefined) deferred.push(event);
+    else await this.audit.record(event, client);
     return found;
   }
 
-  /** Writes new and changed identities; normalisation errors must have been caught by the caller. */
-  async write(client: pg.ClientBase, actor: Actor, organizationId: string, patients: readonly BatchPatient[], purpose: Purpose): Promise<void> {
+  /**
+   * Appends deferred audit events in one round trip. Called last in the transaction: the audit chain
+   * head stays locked until commit, so taking it last lets concurrent imports overlap their writes.
+   */
+  async flushAudit(client: pg.ClientBase, organizationId: string, events: AuditEventInput[]): Promise<void> {
+    await this.audit.recordMany(organizationId, events.splice(0), client);
+  }
+
+  /** Writes new and changed identities; normalisation errors must have been caught by the caller. With `deferred`, audit events wait for `flushAudit`. */
+  async write(client: pg.ClientBase, actor: Actor, organizationId: string, patients: readonly BatchPatient[], purpose: Purpose, deferred?: AuditEventInput[]): Promise<void> {
     if (patients.length === 0) return;
     const indexKey = await this.indexKeys.indexKey(organizationId);
     const { keyId, key: orgKey } = await this.keyring.activeKey(organizationId);
@@ -108,7 +121,8 @@ export class VaultBatch {
          SELECT $1, kind, digest, id FROM unnest($2::text[], $3::text[], $4::bytea[]) AS e(id, kind, digest) ON CONFLICT DO NOTHING`,
         [organizationId, index.map((e) => e.id), index.map((e) => e.kind), index.map((e) => e.digest)]);
     }
-    await this.audit.recordMany(organizationId, events, client);
+    if (deferred !== undefined) deferred.push(...events);
+    else await this.audit.recordMany(organizationId, events, client);
   }
 
   /** Opens identities of many patients (an export); one audit event per patient read. */

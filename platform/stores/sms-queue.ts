@@ -47,6 +47,18 @@ local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(ton
 redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
 return 1`;
 
+// A send was created: the sender's gap runs from now (when guarded), the SID is kept for its callbacks, and
+// the item is done; one round trip where three were (0.1 ms of CPU per text on each side).
+const SENT = `
+if ARGV[1] ~= '' then
+  local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
+redis.call('ZREM', KEYS[3], ARGV[4]); redis.call('HDEL', KEYS[4], ARGV[4])
+redis.call('SET', KEYS[5], '1', 'EX', tonumber(ARGV[5]))
+return 1`;
+
 /** How long a send may stay unanswered before its sender is free again (a crashed sender's mark expires). */
 const IN_FLIGHT_MS = 30_000;
 
@@ -130,6 +142,18 @@ export class SmsQueue {
   /** The send started by startSend was answered (or failed): the sender's gap runs from now. */
   async finishSend(organizationId: string, sender: string, minGapMs: number): Promise<void> {
     await this.redis.eval(FINISH, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs)] });
+  }
+
+  /**
+   * Twilio created the message: finishSend (when the send was guarded), rememberSid and complete in
+   * one atomic script, so the gap still counts from the answer and the text cannot be sent twice.
+   */
+  async completeSent(messageId: string, guard: { organizationId: string; sender: string; minGapMs: number } | null, sid: string, ids: SmsIds, ttlSeconds = 7 * 86_400): Promise<void> {
+    const last = guard === null ? this.sidKey(sid) : this.lastKey(guard.organizationId, guard.sender);
+    await this.redis.eval(SENT, {
+      keys: [last, this.sidKey(sid), this.queueKey, this.itemsKey, this.doneKey(messageId)],
+      arguments: [guard === null ? '' : String(guard.minGapMs), JSON.stringify(ids), String(ttlSeconds), messageId, String(this.dedupeTtlSeconds)],
+    });
   }
 
   private lastKey(organizationId: string, sender: string): string {

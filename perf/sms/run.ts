@@ -2,7 +2,8 @@
  * Outbound SMS throughput: N texts on chat.outbound, sent by one delivery-sms process (its own
  * process, the real twilio client) through the local Twilio stand-in, from a pool of long codes
  * held to their per-sender rate. Prints and writes (perf/results/) the rate from first to last
- * text received, and per sender the most texts in any 1-second window and the smallest gap.
+ * text received, per sender the most texts in any 1-second window and the smallest gap, and the
+ * CPU milliseconds per text of the worker(s), the stand-in (this process) and the Redis server.
  *   node dist/perf/sms/run.js [count=20000] [senders=1500] [workers=1]
  * workers > 1 starts that many delivery-sms processes, sharing the queue and the sender slots.
  * The texts go to not-yet-verified numbers (the destination sealed in the record, as verification

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
-import type { OutboundMessage, PatientSignal } from '../schemas/generated/avro-types.js';
+import type { DeliveryStatus, OutboundMessage, PatientSignal } from '../schemas/generated/avro-types.js';
 import { sessionSecret } from '../platform/auth/secrets.js';
 import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { prepare } from '../platform/bootstrap.js';
@@ -26,6 +26,7 @@ let consumer: kafkajs.Consumer;
 let gateway: string;
 let organizationId: string;
 const outbound: OutboundMessage[] = [];
+const statuses: DeliveryStatus[] = [];
 
 interface Patient { id: string; token: string; medicationId: string }
 
@@ -64,8 +65,13 @@ before(async () => {
   const catalogue = await deps.catalogue();
   consumer = new kafkajs.Kafka({ clientId: 'push-e2e', brokers: [...cfg.kafka.brokers], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: uniqueId('push-e2e-') });
   await consumer.connect();
-  await consumer.subscribe({ topics: [`${cfg.kafka.topicPrefix}chat.outbound`], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => { outbound.push(await catalogue.decode<OutboundMessage>(message.value)); } });
+  await consumer.subscribe({ topics: [`${cfg.kafka.topicPrefix}chat.outbound`, `${cfg.kafka.topicPrefix}delivery.status`], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      if (topic.endsWith('delivery.status')) statuses.push(await catalogue.decode<DeliveryStatus>(message.value));
+      else outbound.push(await catalogue.decode<OutboundMessage>(message.value));
+    },
+  });
 });
 after(async () => {
   await consumer?.disconnect();
@@ -135,6 +141,15 @@ test('a reminder goes where the patient can be reached, falls back web → push 
   const root = chain[0]?.messageId ?? '';
   assert.deepEqual(chain.map((m) => [m.channel, m.messageId]), [['WEB', root], ['PUSH', `${root}~push`], ['SMS', `${root}~sms`]]);
   assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(webFirstSub.endpoint)).length, 1, 'the push in the chain, once');
+  // Every push shows its outcome on delivery.status, under the push record's own id.
+  const pushStatus = (p: Patient): Array<[string, string, string | null]> => {
+    const ids = new Set(outbound.filter((m) => m.patientId === p.id && m.channel === 'PUSH').map((m) => m.messageId));
+    return statuses.filter((x) => ids.has(x.messageId)).map((x) => [x.channel, x.status, x.errorCode]);
+  };
+  await eventually(async () => (pushStatus(webFirst).length > 0 ? true : undefined), 10_000, 'the push statuses');
+  assert.deepEqual(pushStatus(pushOnly), [['PUSH', 'SENT', null]], 'Web Push accepted');
+  assert.deepEqual(pushStatus(pushThenSms), [['PUSH', 'SENT', null]], 'FCM accepted');
+  assert.deepEqual(pushStatus(webFirst), [['PUSH', 'SENT', null]], 'the push in the chain accepted');
 
   // Opening the chat: the pushed reminder waits there; the one that went by SMS does not.
   const a = await ChatClient.connect(`ws://${gateway}/v1/chat`, pushOnly.token);

@@ -87,6 +87,9 @@ export class TwilioStandIn {
   private pendingFaults: TwilioFault[] = [];
   private readonly routes: Route[];
   private readonly resolve: (s: ParamSchema) => ParamSchema;
+  /** Route and path values per request path, a pure function of the path, found once (a scan of ~200 regexes cost 14 % of the stand-in); parameters are still checked per request. */
+  private readonly pathChecks = new Map<string, { route: Route; op: Map<string, Operation>; values: Record<string, string> } | null>();
+  private sids = { pool: Buffer.alloc(0), at: 0 };
   private server: Server | null = null;
   private callbacksInFlight = new Set<Promise<void>>();
   url = '';
@@ -120,11 +123,10 @@ export class TwilioStandIn {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const path = (req.url ?? '').split('?')[0] ?? '';
-    const route = this.routes.find((r) => r.regex.test(path));
-    const op = route?.ops.get(req.method ?? '');
-    if (route === undefined || op === undefined) return this.refuse(res, 404, 20404, `${req.method ?? ''} ${path} is not in Twilio's API description`);
-    const match = route.regex.exec(path) ?? [];
-    const pathValues = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')]));
+    const checked = this.checkPath(path);
+    const op = checked?.op.get(req.method ?? '');
+    if (checked === null || op === undefined) return this.refuse(res, 404, 20404, `${req.method ?? ''} ${path} is not in Twilio's API description`);
+    const { route, values: pathValues } = checked;
     for (const [n, s] of op.pathParams) {
       const problem = checkValue(n, pathValues[n] ?? '', s);
       if (problem !== null) return this.refuse(res, 400, 20001, problem);
@@ -140,6 +142,24 @@ export class TwilioStandIn {
       return this.create(res, at, accountSid, params);
     }
     return this.refuse(res, 405, 20004, 'only message creation is served here');
+  }
+
+  private checkPath(path: string): { route: Route; op: Map<string, Operation>; values: Record<string, string> } | null {
+    const known = this.pathChecks.get(path);
+    if (known !== undefined) return known;
+    const route = this.routes.find((r) => r.regex.test(path));
+    const match = route?.regex.exec(path) ?? [];
+    const found = route === undefined ? null : { route, op: route.ops, values: Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] ?? '')])) };
+    if (this.pathChecks.size < 10_000) this.pathChecks.set(path, found);
+    return found;
+  }
+
+  /** A new message SID: 32 random hex digits, cut from a pool drawn 512 at a time (one draw per SID cost 8 % of the stand-in). */
+  private newSid(): string {
+    if (this.sids.at + 16 > this.sids.pool.length) this.sids = { pool: randomBytes(16 * 512), at: 0 };
+    const hex = this.sids.pool.toString('hex', this.sids.at, this.sids.at + 16);
+    this.sids.at += 16;
+    return `SM${hex}`;
   }
 
   private checkForm(op: Operation, params: Record<string, string>): string | null {
@@ -161,7 +181,7 @@ export class TwilioStandIn {
     const to = params['To'] ?? '';
     const fault = this.pendingFaults.shift() ?? this.faultsByNumber.get(to);
     if (fault !== undefined) return this.fail(res, fault);
-    const sid = `SM${randomBytes(16).toString('hex')}`;
+    const sid = this.newSid();
     const from = params['From'] ?? null;
     const msvc = params['MessagingServiceSid'] ?? null;
     this.received.push({ at, sid, accountSid, from, messagingServiceSid: msvc, to, body: params['Body'] ?? '', params });

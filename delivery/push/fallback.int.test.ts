@@ -52,7 +52,7 @@ test('a reminder unseen on the web goes once to push; the push copy does not que
     web, devices, chatUrl: 'https://chat.example/', fallbackAfter: 60_000, now: Date.now,
     fallbacks: { arm: async () => undefined }, webPush: null, fcm: async (token) => { sent.push(token); return { kind: 'sent' }; },
     recipient: async () => ({ organizationName: 'Test Clinic', language: 'en', active: true }),
-    claim: async () => true, sentBefore: async () => false, markSent: async () => undefined, count: () => undefined,
+    claim: async () => true, sentBefore: async () => false, markSent: async () => undefined, count: () => undefined, status: async () => undefined,
   });
   assert.equal(sent.length, 1);
   assert.deepEqual((await web.outbox.read(p)).map((e) => e.messageId), [id], 'one entry, the original');

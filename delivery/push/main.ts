@@ -61,6 +61,7 @@ export const pushDelivery: ServiceDefinition = {
       sentBefore: async (id) => (await redis.exists(sentKey(id))) === 1,
       markSent: async (id) => { await redis.set(sentKey(id), '1', { EX: Math.max(60, Math.round(cfg.delivery.dedupeWindow / 1000)) }); },
       count: (kind, outcome) => pushes.inc({ kind, outcome }),
+      status: (s) => publisher.publish('delivery.status', [{ key: s.patientId, value: s }]),
     };
     const consumer = await startGroupConsumer(ctx, 'delivery-push', {
       process: async (value) => {

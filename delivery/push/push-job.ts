@@ -1,10 +1,11 @@
-import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
+import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { FALLBACK_ORDER, rootMessageId, type DeliveryChannel } from '../../platform/delivery/channel.js';
 import type { PendingFallback } from '../../platform/delivery/fallbacks.js';
 import type { WebChannel } from '../../platform/delivery/web-channel.js';
 import type { PushDevice } from '../../platform/stores/push-devices.js';
 import { notificationFor, type PushNotification, type PushOutcome } from './notification.js';
+import { pushReport, type PushReport } from './status.js';
 
 /** What one push delivery needs, wired in main.ts. */
 export interface PushPorts {
@@ -24,6 +25,12 @@ export interface PushPorts {
   fallbackAfter: number;
   now: () => number;
   count(kind: PushDevice['kind'], outcome: PushOutcome['kind']): void;
+  /** Publishes a delivery.status record (channel PUSH). */
+  status(s: DeliveryStatus): Promise<void>;
+}
+
+async function report(m: OutboundMessage, r: PushReport, p: PushPorts): Promise<void> {
+  await p.status({ messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId, channel: 'PUSH', status: r.status, at: p.now(), attempt: 1, errorCode: r.errorCode });
 }
 
 /** Channels a PUSH record went on, its own included: a fallback copy (id root~push) came from the web. */
@@ -45,8 +52,11 @@ async function sendTo(d: PushDevice, n: PushNotification, p: PushPorts): Promise
 export async function deliverPush(m: OutboundMessage, p: PushPorts): Promise<'sent' | 'none' | 'skipped'> {
   const root = rootMessageId(m.messageId);
   const who = await p.recipient(m.organizationId, m.patientId);
-  if (who === null || !who.active) return 'skipped'; // erased or opted out since: nothing goes out
-  if (!(await p.claim(m.messageId))) return 'skipped'; // went out on another channel already
+  if (who === null || !who.active) { // erased or opted out since: nothing goes out
+    await report(m, { status: 'UNDELIVERABLE', errorCode: who === null ? 'NOT_A_PATIENT' : 'OPTED_OUT' }, p);
+    return 'skipped';
+  }
+  if (!(await p.claim(m.messageId))) return 'skipped'; // went out on another channel already, which reports it
   await p.web.deliver(m.patientId, { messageId: root, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
   if (await p.sentBefore(m.messageId)) return 'sent';
   const proactive = m.kind === 'PROACTIVE';
@@ -59,6 +69,8 @@ export async function deliverPush(m: OutboundMessage, p: PushPorts): Promise<'se
     p.count(d.kind, o.kind);
     if (o.kind === 'gone') await p.devices.remove(m.organizationId, m.patientId, d.id);
   }
+  const r = pushReport(outcomes.map((x) => x.o));
+  if (r !== null) await report(m, r, p);
   const sent = outcomes.filter((x) => x.o.kind === 'sent').map((x) => x.d.id);
   if (sent.length > 0) {
     await p.markSent(m.messageId);

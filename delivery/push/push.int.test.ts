@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
+import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
@@ -32,6 +32,8 @@ let fallbacks: FallbackStore;
 let agent: Agent;
 let claims: ChannelClaims;
 const sent = new Set<string>();
+const statuses: DeliveryStatus[] = [];
+const statusOf = (messageId: string): Array<[string, string, string | null]> => statuses.filter((s) => s.messageId === messageId).map((s) => [s.channel, s.status, s.errorCode]);
 const secretText = `Time for your Canarymed${randomUUID().slice(0, 6)}`;
 
 before(async () => {
@@ -56,6 +58,7 @@ before(async () => {
       return rows[0] === undefined ? null : { organizationName: rows[0].display_name, language: 'en', active: rows[0].status === 'active' };
     },
     claim: (id) => claims.claim(id, 'PUSH'), sentBefore: async (id) => sent.has(id), markSent: async (id) => { sent.add(id); }, count: () => undefined,
+    status: async (s) => { statuses.push(s); },
   };
 });
 after(async () => {
@@ -94,6 +97,7 @@ test('a Web Push notification reaches the push endpoint, decrypts with the subsc
 
   assert.equal(await deliverPush(m, ports), 'sent', 'a replayed record');
   assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(sub.endpoint)).length, 1, 'is not pushed twice');
+  assert.deepEqual(statusOf(m.messageId), [['PUSH', 'SENT', null]], 'accepted by the push service, reported once');
 });
 
 test('an FCM message reaches the FCM-speaking server with the OAuth bearer its token endpoint issued', async () => {
@@ -108,6 +112,7 @@ test('an FCM message reaches the FCM-speaking server with the OAuth bearer its t
   assert.deepEqual(got[0]?.message.notification, { title: 'Test Clinic', body: 'You have a new message from Test Clinic' });
   assert.deepEqual(got[0]?.message.data, { url: 'https://chat.clinic.example/', tag: m.messageId });
   assert.deepEqual(fcmServer.refusedBearers, [], 'every request carried a bearer the server issued');
+  assert.deepEqual(statusOf(m.messageId), [['PUSH', 'SENT', null]]);
 });
 
 test('a 410 subscription and an UNREGISTERED token are dropped, and the fallback falls due at once', async () => {
@@ -123,6 +128,7 @@ test('a 410 subscription and an UNREGISTERED token are dropped, and the fallback
   assert.equal(await deliverPush(m, ports), 'none');
   assert.equal(await devices.count(tenant.organizationId, p), 0, 'both devices removed');
   assert.ok(((await armed(m.messageId)) ?? Infinity) <= Date.now(), 'nothing took it: the next channel is due now');
+  assert.deepEqual(statusOf(m.messageId), [['PUSH', 'UNDELIVERABLE', 'PUSH_TOKEN_GONE']], 'reported as the dropped tokens');
 });
 
 test('a push to a patient who opted out since sends nothing', async () => {
@@ -130,8 +136,10 @@ test('a push to a patient who opted out since sends nothing', async () => {
   const sub = endpoint.subscription();
   await devices.register(tenant.organizationId, p, { kind: 'webpush', subscription: sub });
   await (await deps.postgres()).query("UPDATE patients SET status = 'opted_out' WHERE id = $1", [p]);
-  assert.equal(await deliverPush(await reminder(p), ports), 'skipped');
+  const m = await reminder(p);
+  assert.equal(await deliverPush(m, ports), 'skipped');
   assert.equal(endpoint.received.filter((r) => r.device === endpoint.deviceOf(sub.endpoint)).length, 0);
+  assert.deepEqual(statusOf(m.messageId), [['PUSH', 'UNDELIVERABLE', 'OPTED_OUT']]);
 });
 
 test('a proactive record replayed onto push after the web delivered it is not pushed', async () => {
@@ -142,5 +150,6 @@ test('a proactive record replayed onto push after the web delivered it is not pu
   assert.equal(await deliverPush(m, ports), 'skipped');
   assert.equal(endpoint.received.length, before);
   assert.equal(await web.waiting(p, m.messageId), null, 'not queued again either');
+  assert.deepEqual(statusOf(m.messageId), [], 'the web, which delivered it, reports it');
   assert.equal(await claims.claim(m.messageId, 'WEB'), true, 'the web may deliver it again (a replay of its own)');
 });

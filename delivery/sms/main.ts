@@ -72,7 +72,7 @@ export const smsDelivery: ServiceDefinition = {
     const loop = pollLoop(ctx, queue, sender, cfg.sms.pollInterval, cfg.sms.claimBatch);
     return {
       name: 'delivery-sms', endpoints: [], checks: deps.checks(['kafka', 'registry', 'redis', 'postgres']),
-      async stop() { await consumer.stop(); await loop.stop(); },
+      async stop() { await consumer.stop(); await loop.stop(); await sender.close(); },
     };
   },
 };

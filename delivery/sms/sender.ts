@@ -3,6 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { DeliveryStatus, OutboundMessage, PatientAction } from '../../schemas/generated/avro-types.js';
 import type { SchemaCatalogue } from '../../platform/avro/catalogue.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
+import { LingeringTopic } from '../../platform/kafka/linger.js';
 import type { Publisher } from '../../platform/kafka/publisher.js';
 import type { Logger } from '../../platform/log.js';
 import { deferForQuietHours, parseQuietHours } from '../../platform/reminders/quiet-hours.js';
@@ -39,6 +40,8 @@ export interface SmsSenderOptions {
   retryBackoffMs: number;
   /** Where Twilio posts status callbacks; empty: none requested. */
   statusCallbackUrl: string;
+  /** How long delivery.status records gather before one produce request (default 20 ms). */
+  statusLingerMs?: number;
 }
 
 /** Sealed content of an SMS record: the text, and the number itself only for a not-yet-verified contact. */
@@ -58,11 +61,13 @@ export class SmsSender {
   private readonly dropped: Counter<'reason'>;
   private readonly latency: Histogram;
   private readonly synced = new Map<string, { at: number; done: Promise<void> }>();
+  private readonly statuses: LingeringTopic<'delivery.status'>;
 
   constructor(private readonly o: SmsSenderOptions) {
     this.sent = new Counter({ name: 'careloop_sms_sends_total', help: 'Twilio message creations by outcome (sent, retry, permanent)', labelNames: ['outcome'], registers: [o.registry] });
     this.segments = new Counter({ name: 'careloop_sms_segments_total', help: 'SMS segments sent (each is billed), by encoding', labelNames: ['encoding'], registers: [o.registry] });
     this.dropped = new Counter({ name: 'careloop_sms_dropped_total', help: 'texts the SMS edge did not send, by reason', labelNames: ['reason'], registers: [o.registry] });
+    this.statuses = new LingeringTopic(o.publisher, 'delivery.status', o.statusLingerMs ?? 20);
     this.latency = new Histogram({ name: 'careloop_sms_queue_seconds', help: 'time from a text\'s creation to its send', buckets: [0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600], registers: [o.registry] });
   }
 
@@ -76,8 +81,9 @@ export class SmsSender {
     // Re-checked on every claim: a STOP may have come in while the text waited.
     const recipient = m.patientId.startsWith(CAREGIVER_PREFIX) ? await this.o.directory.caregiver(m.organizationId, m.patientId.slice(CAREGIVER_PREFIX.length))
       : content.to !== undefined ? { kind: 'contact' as const, status: 'unknown' as const, smsConsent: null, timezone: null } : await this.o.directory.recipient(m.organizationId, m.patientId);
-    const quiet = parseQuietHours(account.quietHours);
-    const decision = decide({ message: m, recipient, now, validityMs: this.o.validityMs, quietUntil: deferForQuietHours(now, quiet, recipient.timezone ?? account.timezone) });
+    // Quiet hours hold proactive texts only (the policy reads quietUntil for them alone): the zone arithmetic is skipped for the rest.
+    const quietUntil = m.kind === 'PROACTIVE' ? deferForQuietHours(now, parseQuietHours(account.quietHours), recipient.timezone ?? account.timezone) : now;
+    const decision = decide({ message: m, recipient, now, validityMs: this.o.validityMs, quietUntil });
     switch (decision.kind) {
       case 'drop':
         this.dropped.inc({ reason: decision.reason });
@@ -124,11 +130,17 @@ export class SmsSender {
       if (intervalMs === undefined || sender === undefined || (await this.o.queue.startSend(account.organizationId, sender, intervalMs - lateMs))) break;
       [sender, slotAt] = [undefined, undefined]; // the sender's previous send started late: this slot is too close to it
     }
-    const guarded = intervalMs !== undefined && sender !== undefined ? { sender, gap: intervalMs - lateMs } : null;
-    const outcome = await this.create(account, sender, to, content.text, validUntil)
-      .finally(() => (guarded === null ? undefined : this.o.queue.finishSend(account.organizationId, guarded.sender, guarded.gap)));
+    const guard = intervalMs !== undefined && sender !== undefined ? { organizationId: account.organizationId, sender, minGapMs: intervalMs - lateMs } : null;
+    const outcome = await this.create(account, sender, to, content.text, validUntil); // never throws: failures are outcomes
+    // A created message settles the guard in the same round trip as its completion; any other answer here.
+    if (outcome.kind !== 'sent' && guard !== null) await this.o.queue.finishSend(guard.organizationId, guard.sender, guard.minGapMs);
     this.sent.inc({ outcome: outcome.kind });
-    return this.settle(item, m, account, outcome, content.text);
+    return this.settle(item, m, account, outcome, content.text, guard);
+  }
+
+  /** Waits for the delivery.status records still gathering. */
+  async close(): Promise<void> {
+    await this.statuses.close();
   }
 
   private async reserve(account: SmsAccount): Promise<{ sender: string; at: number; intervalMs: number } | null> {
@@ -158,15 +170,15 @@ export class SmsSender {
     }
   }
 
-  private async settle(item: QueuedSms, m: OutboundMessage, account: SmsAccount, outcome: SendOutcome, body: string): Promise<void> {
+  private async settle(item: QueuedSms, m: OutboundMessage, account: SmsAccount, outcome: SendOutcome, body: string, guard: Parameters<SmsQueue['completeSent']>[1] = null): Promise<void> {
     switch (outcome.kind) {
       case 'sent': {
         const seg = countSegments(body);
         this.segments.inc({ encoding: seg.encoding }, seg.segments);
         this.latency.observe(Math.max(0, this.o.now() - m.createdAt) / 1000);
-        await this.o.queue.rememberSid(outcome.sid, { messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId });
-        await this.status(m, deliveryStateOf(outcome.status) ?? 'QUEUED', item.attempt + 1, null);
-        return this.o.queue.complete(item.messageId);
+        // Completed before the status goes out: a crash between them loses a QUEUED record, never sends the text twice.
+        await this.o.queue.completeSent(item.messageId, guard, outcome.sid, { messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId });
+        return this.status(m, deliveryStateOf(outcome.status) ?? 'QUEUED', item.attempt + 1, null);
       }
       case 'retry': {
         const attempt = item.attempt + 1;
@@ -201,7 +213,7 @@ export class SmsSender {
 
   private async status(m: OutboundMessage, state: DeliveryStatus['status'], attempt: number, errorCode: string | null): Promise<void> {
     const status: DeliveryStatus = { messageId: m.messageId, traceId: m.traceId, organizationId: m.organizationId, patientId: m.patientId, channel: 'SMS', status: state, at: this.o.now(), attempt: Math.max(1, attempt), errorCode };
-    await this.o.publisher.publish('delivery.status', [{ key: m.patientId, value: status }]);
+    await this.statuses.publish({ key: m.patientId, value: status });
   }
 }
 

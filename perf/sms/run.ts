@@ -2,7 +2,8 @@
  * Outbound SMS throughput: N texts on chat.outbound, sent by one delivery-sms process (its own
  * process, the real twilio client) through the local Twilio stand-in, from a pool of long codes
  * held to their per-sender rate. Prints and writes (perf/results/) the rate from first to last
- * text received, and per sender the most texts in any 1-second window and the smallest gap.
+ * text received, per sender the most texts in any 1-second window and the smallest gap, and the
+ * CPU milliseconds per text of the worker(s), the stand-in (this process) and the Redis server.
  *   node dist/perf/sms/run.js [count=20000] [senders=1500] [workers=1]
  * workers > 1 starts that many delivery-sms processes, sharing the queue and the sender slots.
  * The texts go to not-yet-verified numbers (the destination sealed in the record, as verification
@@ -58,6 +59,13 @@ function procCpuSeconds(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch { return NaN; }
 }
+/** Redis server CPU (user + system) so far, from INFO. */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await (await deps.redis()).info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+const ms = (cpuSeconds: number): number => Number(((cpuSeconds * 1000) / Math.max(1, standIn.received.length)).toFixed(3));
 async function startWorker(env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<Worker> {
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot(), 'dist/cli/main.js'), 'run', 'delivery-sms'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const w = { output: '', cpuSeconds: () => procCpuSeconds(child.pid), async stop() { if (child.exitCode === null) { const exited = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await exited; } } };
@@ -97,9 +105,16 @@ try {
   };
   workers = await Promise.all(Array.from({ length: workerCount }, async () => startWorker({ ...env, CARELOOP_SERVICES_OPS_PORT: String(await freePort()) }, profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])));
   const cpuAtStart = workers.reduce((n, w) => n + w.cpuSeconds(), 0);
+  // This process is the stand-in once the texts are queued; Redis is shared with other users, so its figure is an upper bound.
+  const standInCpuAtStart = process.cpuUsage();
+  const redisCpuAtStart = await redisCpuSeconds();
+  const loadAtStart = loadavg()[0];
   const deadline = Date.now() + 180_000;
   while (standIn.received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const workerCpu = workers.reduce((n, w) => n + w.cpuSeconds(), 0) - cpuAtStart;
+  const standInUsage = process.cpuUsage(standInCpuAtStart);
+  const standInCpu = (standInUsage.user + standInUsage.system) / 1e6;
+  const redisCpu = (await redisCpuSeconds()) - redisCpuAtStart;
   const got = standIn.received;
   const first = got[0]?.at ?? 0;
   const last = got[got.length - 1]?.at ?? 0;
@@ -124,12 +139,13 @@ try {
     }
   }
   const result = {
-    at: new Date().toISOString(), loadAverage: loadavg()[0], cpus: cpus().length, workers: workerCount, count, received: got.length, distinct: new Set(got.map((m) => m.to)).size, senders: senderCount, sendersUsed: bySender.size,
+    at: new Date().toISOString(), loadAverageAtStart: loadAtStart, loadAverage: loadavg()[0], cpus: cpus().length, workers: workerCount, count, received: got.length, distinct: new Set(got.map((m) => m.to)).size, senders: senderCount, sendersUsed: bySender.size,
     seconds: Number(((last - first) / 1000).toFixed(2)), perSecond: Math.round((got.length - 1) / ((last - first) / 1000)), steadyPerSecond: Math.round(midRate),
     perSender: { maxInAnyOneSecond: maxInOneSecond, minGapMs: Number(minGapMs.toFixed(1)), gapsUnderLimit, gaps: got.length - bySender.size, limitPerSecond: cfg.sms.longCodeRate },
     violations: standIn.violations.length,
     // What the machine gave the workers: texts per second of their CPU time is the figure a free core would show.
     workerCpuSeconds: Number(workerCpu.toFixed(2)), textsPerWorkerCpuSecond: Math.round(got.length / workerCpu),
+    cpuMsPerText: { workers: ms(workerCpu), standIn: ms(standInCpu), redisServer: ms(redisCpu) },
   };
   console.log(JSON.stringify(result));
   if (process.env['PERF_SMS_LOG'] === '1') for (const w of workers) console.log(w.output.slice(-4000));

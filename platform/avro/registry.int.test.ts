@@ -44,3 +44,17 @@ test('a record that does not match its schema is refused before it is produced',
   );
   await assert.rejects(c.decode(Buffer.from('plain text')), (err: unknown) => isCareloopError(err) && err.code === 'RECORD_UNDECODABLE');
 });
+
+test('DeliveryStatus with PUSH registers over the version whose channels were WEB and SMS (and the check would refuse dropping it)', async () => {
+  const c = catalogue();
+  const subject = `${uniqueId('pushchannel')}-value`;
+  const current = readSchema(schemasDir, 'DeliveryStatus') as { fields: Array<{ name: string; type: unknown }> };
+  const channel = current.fields.find((f) => f.name === 'channel')?.type as { symbols: string[] };
+  assert.deepEqual(channel.symbols, ['WEB', 'SMS', 'PUSH'], 'PUSH is appended, the others keep their places');
+  const before = { ...current, fields: current.fields.map((f) => (f.name === 'channel' ? { ...f, type: { ...channel, symbols: ['WEB', 'SMS'] } } : f)) };
+  await c.registerSchema(subject, before);
+  await c.registerSchema(subject, current);
+  const reverse = `${uniqueId('pushchannel')}-value`;
+  await c.registerSchema(reverse, current);
+  await assert.rejects(c.registerSchema(reverse, before), (err: unknown) => isCareloopError(err) && err.code === 'SCHEMA_INCOMPATIBLE');
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from '../storage/redis.js';
 
 /*
@@ -47,6 +48,18 @@ local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(ton
 redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
 return 1`;
 
+// A send was created: the sender's gap runs from now (when guarded), the SID is kept for its callbacks, and
+// the item is done; one round trip where three were (0.1 ms of CPU per text on each side).
+const SENT = `
+if ARGV[1] ~= '' then
+  local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('SET', KEYS[1], now, 'PX', tonumber(ARGV[1]) * 4 + 1000)
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
+redis.call('ZREM', KEYS[3], ARGV[4]); redis.call('HDEL', KEYS[4], ARGV[4])
+redis.call('SET', KEYS[5], '1', 'EX', tonumber(ARGV[5]))
+return 1`;
+
 /** How long a send may stay unanswered before its sender is free again (a crashed sender's mark expires). */
 const IN_FLIGHT_MS = 30_000;
 
@@ -68,8 +81,21 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1`;
 
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
+const SHAS = new Map([RESERVE, GUARD, FINISH, SENT, CLAIM, ENQUEUE].map((s) => [s, sha1(s)]));
+
 export class SmsQueue {
   constructor(private readonly redis: RedisClient, private readonly prefix = '', private readonly dedupeTtlSeconds = 6 * 3600) {}
+
+  /** EVALSHA, loading the script on NOSCRIPT: the body is not sent and hashed again on every call (three a text). */
+  private async script(body: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown> {
+    try {
+      return await this.redis.evalSha(SHAS.get(body) ?? sha1(body), opts);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(body, opts);
+    }
+  }
 
   private get queueKey(): string { return `${this.prefix}sms:queue`; }
   private get itemsKey(): string { return `${this.prefix}sms:items`; }
@@ -79,12 +105,12 @@ export class SmsQueue {
 
   /** false when this message id is already queued or was sent recently. */
   async enqueue(item: QueuedSms, dueAt: number): Promise<boolean> {
-    const res = await this.redis.eval(ENQUEUE, { keys: [this.queueKey, this.itemsKey, this.doneKey(item.messageId)], arguments: [item.messageId, JSON.stringify(item), String(dueAt)] });
+    const res = await this.script(ENQUEUE, { keys: [this.queueKey, this.itemsKey, this.doneKey(item.messageId)], arguments: [item.messageId, JSON.stringify(item), String(dueAt)] });
     return res === 1;
   }
 
   async claim(now: number, visibilityMs: number, limit: number): Promise<QueuedSms[]> {
-    const res = await this.redis.eval(CLAIM, { keys: [this.queueKey, this.itemsKey], arguments: [String(now), String(visibilityMs), String(limit)] }) as string[];
+    const res = await this.script(CLAIM, { keys: [this.queueKey, this.itemsKey], arguments: [String(now), String(visibilityMs), String(limit)] }) as string[];
     return res.map((s) => JSON.parse(s) as QueuedSms);
   }
 
@@ -116,7 +142,7 @@ export class SmsQueue {
 
   /** Reserves the earliest free slot of the pool at or after notBefore; null when the pool is empty. */
   async reserve(organizationId: string, notBefore: number): Promise<{ sender: string; at: number; intervalMs: number } | null> {
-    const res = await this.redis.eval(RESERVE, { keys: [this.sendersKey(organizationId)], arguments: [String(notBefore)] }) as [string, string] | null;
+    const res = await this.script(RESERVE, { keys: [this.sendersKey(organizationId)], arguments: [String(notBefore)] }) as [string, string] | null;
     if (res === null) return null;
     const bar = res[0].indexOf('|');
     return { sender: res[0].slice(bar + 1), at: Number(res[1]), intervalMs: Number(res[0].slice(0, bar)) };
@@ -124,12 +150,24 @@ export class SmsQueue {
 
   /** true when the sender has not started a send within minGapMs (and now has); false: take another slot. */
   async startSend(organizationId: string, sender: string, minGapMs: number): Promise<boolean> {
-    return (await this.redis.eval(GUARD, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs), String(IN_FLIGHT_MS)] })) === 1;
+    return (await this.script(GUARD, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs), String(IN_FLIGHT_MS)] })) === 1;
   }
 
   /** The send started by startSend was answered (or failed): the sender's gap runs from now. */
   async finishSend(organizationId: string, sender: string, minGapMs: number): Promise<void> {
-    await this.redis.eval(FINISH, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs)] });
+    await this.script(FINISH, { keys: [this.lastKey(organizationId, sender)], arguments: [String(minGapMs)] });
+  }
+
+  /**
+   * Twilio created the message: finishSend (when the send was guarded), rememberSid and complete in
+   * one atomic script, so the gap still counts from the answer and the text cannot be sent twice.
+   */
+  async completeSent(messageId: string, guard: { organizationId: string; sender: string; minGapMs: number } | null, sid: string, ids: SmsIds, ttlSeconds = 7 * 86_400): Promise<void> {
+    const last = guard === null ? this.sidKey(sid) : this.lastKey(guard.organizationId, guard.sender);
+    await this.script(SENT, {
+      keys: [last, this.sidKey(sid), this.queueKey, this.itemsKey, this.doneKey(messageId)],
+      arguments: [guard === null ? '' : String(guard.minGapMs), JSON.stringify(ids), String(ttlSeconds), messageId, String(this.dedupeTtlSeconds)],
+    });
   }
 
   private lastKey(organizationId: string, sender: string): string {

@@ -34,6 +34,14 @@ test('signals and delivery receipts become typed events; the config topic is not
   assert.equal(toEventRow('config.workflows', {}), null);
 });
 
+test('a push delivery receipt is an event of the PUSH channel, its reason kept', () => {
+  const d: DeliveryStatus = { messageId: 'm', traceId: 't', organizationId: 'o', patientId: 'p', channel: 'PUSH', status: 'UNDELIVERABLE', at: 0, attempt: 1, errorCode: 'PUSH_TOKEN_GONE' };
+  const row = toEventRow('delivery.status', d);
+  assert.equal(row?.channel, 'PUSH');
+  assert.equal(row?.event_type, 'delivery.undeliverable');
+  assert.ok(JSON.stringify(row).includes('PUSH_TOKEN_GONE'));
+});
+
 test('retention keeps whole months: the oldest month kept is `months` months before this one', () => {
   assert.equal(oldestKeptMonth(new Date('2026-11-24T00:00:00Z'), 25), 202410);
   assert.equal(oldestKeptMonth(new Date('2026-01-01T00:00:00Z'), 1), 202512);

@@ -34,13 +34,17 @@ export interface RunSummary {
   elapsedMs: number;
 }
 
-/** Where a file sorts: Bulk Data NDJSON named by type in dependency order; bundles of shared data first. */
-function rank(file: string): number {
+/**
+ * Where a file sorts: Bulk Data NDJSON named by type in dependency order; bundles of shared data
+ * first; other files (patient Bundles) right after Patient, so what refers to patients
+ * (MedicationDispense.ndjson, Appointment.ndjson...) comes after them.
+ */
+export function rank(file: string): number {
   const name = basename(file);
   const t = IMPORTED_TYPES.findIndex((type) => name.startsWith(`${type}.`) || name.startsWith(`${type}-`) || name === `${type}.ndjson`);
   if (t >= 0) return t;
   if (/^(hospitalInformation|practitionerInformation)/.test(name)) return -1;
-  return IMPORTED_TYPES.length;
+  return IMPORTED_TYPES.indexOf('Patient') + 0.5;
 }
 
 /** The .json and .ndjson files named (directories are walked), in import order. */

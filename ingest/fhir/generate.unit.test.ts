@@ -4,6 +4,8 @@ import { generateDispenses, generatePharmacies, generateSites, GENERATED_SYSTEM,
 import { ruleIssues, isImportedType } from './rules.js';
 import { FhirSchema } from './schema.js';
 import { project } from './project.js';
+import { rank } from './run.js';
+import { EXTRA_FILES } from './generate-synthea.js';
 
 const opts: GenerateOptions = { seed: 7, reference: new Date('2031-05-05T10:00:00Z'), slotDays: 7, services: 3, pharmacies: 4 };
 const places = [0, 1, 2, 3].map((i) => ({ organizationId: `org-${i}`, name: `Clinic ${i}`, position: { lat: 42 + i / 10, lon: -71 - i / 10 } }));
@@ -78,5 +80,12 @@ describe('generator of what Synthea lacks', () => {
     const geo = { url: 'http://hl7.org/fhir/StructureDefinition/geolocation', extension: [{ url: 'latitude', valueDecimal: 42.5 }, { url: 'longitude', valueDecimal: -71.2 }] };
     const facts = patientFactsOf([{ resourceType: 'Patient', id: 'p', address: [{ extension: [geo] }] }, { resourceType: 'MedicationRequest', id: 'm', status: 'active', medicationCodeableConcept: { text: 'A' }, authoredOn: '2031-01-01', dispenseRequest: { expectedSupplyDuration: { value: 28, code: 'd' } } }]);
     assert.deepEqual(facts, { patientId: 'p', position: { lat: 42.5, lon: -71.2 }, requests: [{ id: 'm', status: 'active', medication: { text: 'A' }, authoredOn: '2031-01-01', supplyDays: 28 }] });
+  });
+
+  test('the generated files import around Synthea\'s: sites before the patient Bundles, dispenses after them', () => {
+    const bundle = rank('/x/Abdul218_Schamberger479_f1be466b.json');
+    assert.ok(rank('/x/hospitalInformation1796150238122.json') < rank('/x/Location.ndjson'));
+    for (const t of EXTRA_FILES) assert.ok(t === 'MedicationDispense' ? rank(`/x/${t}.ndjson`) > bundle : rank(`/x/${t}.ndjson`) < bundle, t);
+    assert.ok(rank('/x/Patient.ndjson') < bundle && bundle < rank('/x/MedicationRequest.ndjson'));
   });
 });

@@ -23,14 +23,14 @@ import { cleanupRun, freePort, ProductProcess } from './product.js';
  * `careloop import fhir` twice (the second run changes nothing); imported patients verify by date
  * of birth through the gateway and chat; the reply names their imported medications (the care
  * plan) and the dialogue has consumed the import's signals. CI imports the first
- * FHIR_E2E_PATIENTS patient Bundles (default 40, to keep CI short); 200 imports the
+ * FHIR_E2E_PATIENTS patient Bundles (default 20, to keep CI short); 200 imports the
  * whole sample (200 living patients and the 43 Synthea lets die on the way).
  */
 
 const cfg = testConfig({ 'clickhouse.database': uniqueId('careloop_test_') });
 const deps = new Dependencies(cfg, silentLogger);
 const SEED = 42;
-const PATIENTS = Number(process.env['FHIR_E2E_PATIENTS'] ?? 40);
+const PATIENTS = Number(process.env['FHIR_E2E_PATIENTS'] ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'fhir-e2e-'));
 const org = uniqueId('org_');
 let product: ProductProcess;

@@ -9,6 +9,8 @@ import type { PatientIdentity } from '../../platform/vault/types.js';
 /** A resource that passed every check on its own; references are resolved later, with the unit. */
 export interface Candidate {
   index: number;
+  /** The file it came from, when the unit mixes files (a retry of deferred entries). */
+  file?: string;
   type: ImportedType;
   resource: Record<string, unknown>;
   sourceId: string | null;
@@ -50,7 +52,7 @@ export function checkEntry(e: RawEntry, schema: FhirSchema, limits: CheckLimits)
     identity = { identity: p.identity, language: p.language };
   }
   if (issues.length > 0) return { kind: 'rejected', ...base, type, issues };
-  return { kind: 'ok', candidate: { index: e.index, type, resource: r, sourceId: id ?? null, fullUrl: e.fullUrl ?? null, identifiers: identifiersOf(r), ...(identity ? { identity } : {}) } };
+  return { kind: 'ok', candidate: { index: e.index, ...(e.file !== undefined ? { file: e.file } : {}), type, resource: r, sourceId: id ?? null, fullUrl: e.fullUrl ?? null, identifiers: identifiersOf(r), ...(identity ? { identity } : {}) } };
 }
 
 /** Second and later entries with the same fullUrl or Type/id in one unit are duplicates. */

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../platform/paths.js';
+import type { GenerateOptions } from './generate.js';
+import { writeSyntheaExtras } from './generate-synthea.js';
 
 /*
  * The Java tools of the FHIR tests, resolved and generated on first use and cached under
@@ -28,18 +31,38 @@ export async function mavenLib(tool: 'hapi' | 'synthea'): Promise<string> {
   return dir;
 }
 
-/** Synthea's FHIR R4 output for `patients` living patients and a fixed seed (generated once, then cached). */
-export async function syntheaSample(patients: number, seed: number): Promise<string> {
-  const dir = join(fhirToolsDir(), `synthea-p${patients}-s${seed}`);
+/**
+ * Synthea's FHIR R4 output for `patients` living patients and a fixed seed (generated once, then
+ * cached); `yearsOfHistory` trims the clinical history kept (Synthea's default is 10 years).
+ */
+export async function syntheaSample(patients: number, seed: number, yearsOfHistory?: number): Promise<string> {
+  const dir = join(fhirToolsDir(), `synthea-p${patients}-s${seed}${yearsOfHistory !== undefined ? `-h${yearsOfHistory}` : ''}`);
   if (existsSync(join(dir, DONE))) return join(dir, 'fhir');
   const lib = await mavenLib('synthea');
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await run('java', ['-cp', `${lib}/*`, 'App', '-p', String(patients), '-s', String(seed), '-cs', String(seed), '-r', '20240101', `--exporter.baseDirectory=${tmp}`], { maxBuffer: 64 << 20 });
+  await run('java', ['-cp', `${lib}/*`, 'App', '-p', String(patients), '-s', String(seed), '-cs', String(seed), '-r', '20240101', ...(yearsOfHistory !== undefined ? [`--exporter.years_of_history=${yearsOfHistory}`] : []), `--exporter.baseDirectory=${tmp}`], { maxBuffer: 64 << 20 });
   writeFileSync(join(tmp, DONE), '');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return join(dir, 'fhir');
+}
+
+/**
+ * What Synthea lacks (generate.ts) for a Synthea sample, written once next to it as NDJSON per
+ * type; `syntheaDir` is what syntheaSample returned.
+ */
+export async function syntheaExtras(syntheaDir: string, opts: GenerateOptions): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify({ ...opts, reference: opts.reference.toISOString() })).digest('hex').slice(0, 10);
+  const dir = `${syntheaDir.replace(/\/fhir$/, '')}-extras-s${opts.seed}-${key}`;
+  if (existsSync(join(dir, DONE))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  await writeSyntheaExtras(syntheaDir, tmp, opts);
+  writeFileSync(join(tmp, DONE), '');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
 }
 
 export interface HapiReport {

@@ -128,6 +128,7 @@ describe('batch-response', () => {
         { index: 3, type: 'Slot', id: 'slt_0123456789ABCDEFGHIJKL', change: 'unchanged' as const },
       ],
       rejects: [rejectOutcome({ file: 'request', index: 1, resourceType: 'MedicationRequest' }, [issue('code-invalid', 'bad status', 'MedicationRequest.status')])],
+      deferred: [],
     };
     const out = bundleResponse('batch', 4, res) as { type: string; entry: Array<{ response: { status: string; location?: string; outcome?: { issue: Array<{ code: string; severity: string }> } } }> };
     assert.equal(out.type, 'batch-response');

@@ -9,13 +9,14 @@ import { Dependencies } from '../../platform/service/dependencies.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
-import { hapiValidate, syntheaSample } from './fhir-tools.js';
+import { hapiValidate, syntheaExtras, syntheaSample } from './fhir-tools.js';
 import { expandInputs, runImport } from './run.js';
 import { createImporter, importerDeps } from './wiring.js';
 
 /*
- * What Careloop exports is valid R4: a Synthea sample (5 patients, seed 7) is imported, a
- * conversation and recorded adherence are added, the organisation is exported with $export and
+ * What Careloop exports is valid R4: a Synthea sample (5 patients, seed 7) and what the generator
+ * adds to it (dispenses, pharmacies, services, schedules, slots) are imported, a conversation and
+ * recorded adherence are added, the organisation is exported with $export and
  * every exported resource, and the CapabilityStatement, go through the HAPI FHIR validator.
  */
 
@@ -33,13 +34,14 @@ const withHistory: string[] = [];
 
 before(async () => {
   sample = await syntheaSample(5, 7);
+  const extras = await syntheaExtras(sample, { seed: 7, reference: NOW, services: 2, slotDays: 3 });
   pool = await deps.postgres();
   const security = await deps.security();
   const keyring = await deps.keyring();
   await pool.query(`INSERT INTO organizations (id, slug, display_name) VALUES ($1, $1, 'HAPI Validation Clinic')`, [org]);
   key = (await security.apiKeys.create(org, 'org_admin', 'hapi test')).token;
   const importer = createImporter(await importerDeps(cfg, deps, false, () => NOW), { organizationId: org, actor: { kind: 'system', id: 'fhir-hapi-test' }, dryRun: false, limits: { maxStringChars: 1_048_576 } });
-  const summary = await runImport(importer, await expandInputs([sample]), { limits: { maxResourceBytes: 8 << 20, unitSize: 200 }, concurrency: 2, rejectsFile: join(out, 'rejects.ndjson') });
+  const summary = await runImport(importer, await expandInputs([sample, extras]), { limits: { maxResourceBytes: 8 << 20, unitSize: 200 }, concurrency: 2, rejectsFile: join(out, 'rejects.ndjson') });
   assert.equal(summary.rejected, 0, 'the Synthea sample imports without rejects');
   const history = new ChatHistory(await deps.redis(), historyPrefix);
   const patients = (await pool.query<{ id: string }>('SELECT id FROM patients WHERE organization_id = $1 ORDER BY id LIMIT 2', [org])).rows.map((r) => r.id);
@@ -81,7 +83,7 @@ describe('HAPI FHIR validation of an export', () => {
     assert.equal(poll.statusCode, 200, poll.body);
     const manifest = poll.json() as { output: Array<{ type: string; url: string; count: number }> };
     const types = manifest.output.map((o) => o.type);
-    for (const type of ['Patient', 'MedicationRequest', 'Organization', 'Practitioner', 'Communication', 'MedicationStatement']) assert.ok(types.includes(type), `the export holds ${type}`);
+    for (const type of ['Patient', 'MedicationRequest', 'Organization', 'Practitioner', 'Communication', 'MedicationStatement', 'MedicationDispense', 'HealthcareService', 'Schedule', 'Slot', 'Location']) assert.ok(types.includes(type), `the export holds ${type}`);
     let expected = 0;
     for (const o of manifest.output) {
       const file = await get(new URL(o.url).pathname);

@@ -10,7 +10,7 @@ import { withTransaction, type PgPool } from '../../platform/storage/postgres.js
 import { checkEntry, duplicateIssue, type Candidate, type CheckLimits } from './check.js';
 import { issue, rejectOutcome, type OperationOutcome, type OutcomeIssue } from './outcome.js';
 import { carePlanMedication, project, signalOf } from './project.js';
-import type { Unit } from './readers.js';
+import type { RawEntry, Unit } from './readers.js';
 import { canonicalJson, parseReference, referenceSites, sourceKey } from './references.js';
 import { ID_PREFIX, isImportedType, type ImportedType } from './rules.js';
 import type { FhirSchema } from './schema.js';
@@ -48,6 +48,8 @@ export interface ImportOptions {
 
 interface Planned {
   c: Candidate;
+  /** Why it cannot be written whatever else arrives (an identifier held by another patient). */
+  conflict?: OutcomeIssue;
   id: string;
   existing: store.ExistingResource | undefined;
   sourceDigest: Buffer | null;
@@ -67,6 +69,16 @@ export interface EntryResult {
 export interface UnitResult {
   rejects: OperationOutcome[];
   results: EntryResult[];
+  /** With `defer`: entries held back because a reference did not resolve yet (retry them later). */
+  deferred: RawEntry[];
+}
+
+export interface UnitOptions {
+  /**
+   * NDJSON units only: an entry whose references do not resolve (yet) is handed back in
+   * `deferred` instead of rejected, so a later file of the same run, or a cycle, can satisfy it.
+   */
+  defer?: boolean;
 }
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -82,13 +94,16 @@ export class FhirImporter {
     c[change] += n;
   }
 
-  async importUnit(unit: Unit): Promise<UnitResult> {
+  async importUnit(unit: Unit, unitOpts: UnitOptions = {}): Promise<UnitResult> {
     const org = this.opts.organizationId;
     const rejects: OperationOutcome[] = [];
+    const deferred: RawEntry[] = [];
+    const defer = unitOpts.defer === true && unit.kind === 'ndjson' && this.opts.atomic !== true;
+    const raw = new Map<Candidate, RawEntry>();
     const rejectedKeys = new Set<string>();
-    const reject = (index: number, issues: OutcomeIssue[], type?: string, id?: string, keys: Array<string | null> = []): void => {
+    const reject = (index: number, issues: OutcomeIssue[], type?: string, id?: string, keys: Array<string | null> = [], file = unit.file): void => {
       this.count(type !== undefined && isImportedType(type) ? type : (type ?? 'unknown'), 'rejected');
-      rejects.push(rejectOutcome({ file: unit.file, index, ...(type !== undefined ? { resourceType: type } : {}), ...(id !== undefined ? { id } : {}) }, issues));
+      rejects.push(rejectOutcome({ file, index, ...(type !== undefined ? { resourceType: type } : {}), ...(id !== undefined ? { id } : {}) }, issues));
       for (const k of keys) if (k !== null) rejectedKeys.add(k);
     };
     const ignoredUrls = new Set<string>();
@@ -100,14 +115,15 @@ export class FhirImporter {
       if (checked.kind === 'ignored') { this.count(checked.type, 'ignored'); results.push({ index: e.index, type: checked.type, id: null, change: 'ignored' }); if (checked.fullUrl !== null) ignoredUrls.add(checked.fullUrl); continue; }
       if (checked.kind === 'rejected') {
         const keys = [e.fullUrl ?? null, checked.type !== undefined && checked.id !== undefined ? sourceKey(checked.type, checked.id) : null];
-        reject(checked.index, checked.issues, checked.type, checked.id, unit.kind === 'bundle' ? keys : []);
+        reject(checked.index, checked.issues, checked.type, checked.id, unit.kind === 'bundle' ? keys : [], e.file);
         continue;
       }
       const dup = unit.kind === 'bundle' ? duplicateIssue(checked.candidate, seen) : undefined;
-      if (dup !== undefined) { reject(e.index, [dup], checked.candidate.type, checked.candidate.sourceId ?? undefined); continue; }
+      if (dup !== undefined) { reject(e.index, [dup], checked.candidate.type, checked.candidate.sourceId ?? undefined, [], e.file); continue; }
       candidates.push(checked.candidate);
+      raw.set(checked.candidate, e);
     }
-    if (candidates.length === 0) return { rejects, results };
+    if (candidates.length === 0) return { rejects, results, deferred };
     const indexKey = await this.deps.indexKeys.indexKey(org);
     return withTransaction(this.deps.pool, async (client) => {
       // The unit's audit events are appended last, so the organisation's audit chain is locked only around commit.
@@ -116,13 +132,15 @@ export class FhirImporter {
       const unresolved = await this.resolve(client, org, indexKey, planned, ignoredUrls, rejectedKeys, audit);
       const ok: Planned[] = [];
       for (const p of planned) {
-        const problem = unresolved.get(p);
-        if (problem !== undefined) reject(p.c.index, [problem], p.c.type, p.c.sourceId ?? undefined);
-        else ok.push(p);
+        const problem = p.conflict ?? unresolved.get(p);
+        const entry = raw.get(p.c);
+        if (problem === undefined) ok.push(p);
+        else if (defer && p.conflict === undefined && entry !== undefined) deferred.push(entry);
+        else reject(p.c.index, [problem], p.c.type, p.c.sourceId ?? undefined, [], p.c.file);
       }
       if (this.opts.atomic === true && rejects.length > 0) {
         await client.query('ROLLBACK; BEGIN');
-        return { rejects, results: [] };
+        return { rejects, results: [], deferred };
       }
       const changed = ok.filter((p) => {
         p.contentDigest = blindDigest(indexKey, 'fhir-content', canonicalJson(p.stored));
@@ -134,16 +152,16 @@ export class FhirImporter {
       if (this.opts.dryRun) {
         for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
         await client.query('ROLLBACK; BEGIN');
-        return { rejects, results };
+        return { rejects, results, deferred };
       }
       const signals = await this.write(client, org, changed, audit);
       await this.deps.vault.flushAudit(client, org, audit);
       for (const p of changed) this.count(p.c.type, p.existing ? 'updated' : 'created');
-      return { rejects, results, signals };
+      return { rejects, results, deferred, signals };
     }).then(async (r) => {
       const signals = (r as { signals?: ImportSignal[] }).signals ?? [];
       if (signals.length > 0) await this.deps.emit(org, signals);
-      return { rejects: r.rejects, results: r.results };
+      return { rejects: r.rejects, results: r.results, deferred: r.deferred };
     });
   }
 
@@ -170,7 +188,28 @@ export class FhirImporter {
       p.id = p.c.type === 'Patient' ? newPatientId() : `${ID_PREFIX[p.c.type]}_${randomBase62(22)}`;
     }
     const found = await store.byIds(client, org, matchedIds);
-    for (const p of planned) if (p.existing === undefined && found.has(p.id)) p.existing = found.get(p.id);
+    const held = new Map<string, string>();
+    for (const p of planned) {
+      const e = p.existing === undefined ? found.get(p.id) : undefined;
+      // Matched by identifier to a resource imported from another id: a different resource that shares it.
+      const other = e?.sourceDigest != null && p.sourceDigest !== null && !e.sourceDigest.equals(p.sourceDigest);
+      const twin = p.c.type === 'Patient' && p.existing === undefined ? p.identifierDigests.map((d) => held.get(hex(d))).find((s) => s !== undefined && s !== (p.c.sourceId ?? '')) : undefined;
+      if (p.c.type === 'Patient' && (other || twin !== undefined)) {
+        p.conflict = issue('duplicate', 'Patient.identifier: another Patient, imported from a different id, holds the same identifier; Careloop keeps one patient per identifier and does not merge two Patient resources', 'Patient.identifier');
+        const i = matchedIds.indexOf(p.id);
+        if (i >= 0) matchedIds.splice(i, 1);
+        p.id = newPatientId();
+        continue;
+      }
+      if (p.c.type === 'Patient') for (const d of p.identifierDigests) held.set(hex(d), p.c.sourceId ?? '');
+      if (other) {
+        const i = matchedIds.indexOf(p.id);
+        if (i >= 0) matchedIds.splice(i, 1);
+        p.id = `${ID_PREFIX[p.c.type]}_${randomBase62(22)}`;
+        continue;
+      }
+      if (e !== undefined) p.existing = e;
+    }
     // A patient matched in the vault but never imported as FHIR still exists: it is updated, not created.
     const matched = new Set(matchedIds);
     for (const p of planned) if (p.existing === undefined && matched.has(p.id)) p.existing = { id: p.id, type: p.c.type, contentDigest: Buffer.alloc(0), status: null };

@@ -11,6 +11,8 @@ export interface RawEntry {
   fullUrl?: string;
   /** The Bundle entry's request.method (transaction/batch), when there is one. */
   method?: string;
+  /** The file it came from, when not the unit's own (a retry of deferred entries). */
+  file?: string;
   problem?: OutcomeIssue;
 }
 

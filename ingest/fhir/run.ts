@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { CareloopError } from '../../platform/errors.js';
 import type { FhirImporter, Counts } from './importer.js';
 import type { OperationOutcome } from './outcome.js';
-import { readFiles, type ReadLimits } from './readers.js';
+import { readFiles, type RawEntry, type ReadLimits } from './readers.js';
 import { IMPORTED_TYPES } from './rules.js';
 
 export interface Progress {
@@ -23,6 +23,8 @@ export interface RunOptions {
   rejectsFile: string;
   onProgress?(p: Progress): void;
   now?(): number;
+  /** NDJSON entries held back for a later round when their references do not resolve yet (memory bound). Default 50,000. */
+  maxDeferred?: number;
 }
 
 export interface RunSummary {
@@ -34,13 +36,17 @@ export interface RunSummary {
   elapsedMs: number;
 }
 
-/** Where a file sorts: Bulk Data NDJSON named by type in dependency order; bundles of shared data first. */
-function rank(file: string): number {
+/**
+ * Where a file sorts: Bulk Data NDJSON named by type in dependency order; bundles of shared data
+ * first; other files (patient Bundles) right after Patient, so what refers to patients
+ * (MedicationDispense.ndjson, Appointment.ndjson...) comes after them.
+ */
+export function rank(file: string): number {
   const name = basename(file);
   const t = IMPORTED_TYPES.findIndex((type) => name.startsWith(`${type}.`) || name.startsWith(`${type}-`) || name === `${type}.ndjson`);
   if (t >= 0) return t;
   if (/^(hospitalInformation|practitionerInformation)/.test(name)) return -1;
-  return IMPORTED_TYPES.length;
+  return IMPORTED_TYPES.indexOf('Patient') + 0.5;
 }
 
 /** The .json and .ndjson files named (directories are walked), in import order. */
@@ -60,6 +66,8 @@ export async function expandInputs(inputs: readonly string[]): Promise<string[]>
 /**
  * Streams the files through the importer, `concurrency` units in flight; waits for every unit of
  * one file before starting a file of another rank, so references to earlier types resolve.
+ * NDJSON entries whose references do not resolve yet (a later file, a cycle) are retried at the
+ * end, together, until a round makes no progress; then what is left is rejected with the reason.
  */
 export async function runImport(importer: FhirImporter, files: readonly string[], opts: RunOptions): Promise<RunSummary> {
   const now = opts.now ?? Date.now;
@@ -75,6 +83,8 @@ export async function runImport(importer: FhirImporter, files: readonly string[]
   let currentFile = '';
   let currentRank = Number.NaN;
   let fileBytes = 0;
+  const deferred: RawEntry[] = [];
+  const maxDeferred = opts.maxDeferred ?? 50_000;
   const writeRejects = (list: readonly OperationOutcome[]): void => {
     if (list.length === 0) return;
     rejects ??= createWriteStream(opts.rejectsFile, { flags: 'w' });
@@ -94,12 +104,18 @@ export async function runImport(importer: FhirImporter, files: readonly string[]
       }
       fileBytes = unit.bytesRead;
       if (failure !== undefined) break;
-      const p = importer.importUnit(unit).then((res) => { resources += unit.entries.length; writeRejects(res.rejects); }, (err: unknown) => { failure ??= err; })
+      const file = unit.file;
+      const p = importer.importUnit(unit, { defer: deferred.length < maxDeferred }).then((res) => {
+        resources += unit.entries.length;
+        writeRejects(res.rejects);
+        for (const e of res.deferred) deferred.push({ ...e, file: e.file ?? file });
+      }, (err: unknown) => { failure ??= err; })
         .finally(() => { inFlight.delete(p); });
       inFlight.add(p);
       while (inFlight.size >= opts.concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
+    if (failure === undefined) await retryDeferred(importer, deferred, opts.limits.unitSize, writeRejects);
     if (failure !== undefined) throw failure instanceof Error ? failure : new CareloopError('INTERNAL', 'the import failed');
   } finally {
     clearInterval(timer);
@@ -109,4 +125,20 @@ export async function runImport(importer: FhirImporter, files: readonly string[]
     if (rejects !== null) await new Promise<void>((resolve) => { (rejects as WriteStream).end(resolve); });
   }
   return { counts: importer.counts, files: files.length, resources, rejected, rejectsFile: rejected > 0 ? opts.rejectsFile : null, elapsedMs: now() - started };
+}
+
+/** Rounds over the deferred entries, all files mixed (a cycle resolves within a unit), until none is left or none progresses. */
+async function retryDeferred(importer: FhirImporter, entries: RawEntry[], unitSize: number, writeRejects: (l: readonly OperationOutcome[]) => void): Promise<void> {
+  let pending = entries;
+  for (let last = false; pending.length > 0;) {
+    const next: RawEntry[] = [];
+    for (let i = 0; i < pending.length; i += unitSize) {
+      const res = await importer.importUnit({ file: '', kind: 'ndjson', entries: pending.slice(i, i + unitSize), bytesRead: 0 }, { defer: !last });
+      writeRejects(res.rejects);
+      next.push(...res.deferred);
+    }
+    if (last) return;
+    last = next.length === pending.length;
+    pending = next;
+  }
 }

@@ -9,6 +9,8 @@ export interface ExistingResource {
   type: string;
   contentDigest: Buffer;
   status: string | null;
+  /** The digest of the sender's "Type/id" it was imported from (null: imported without an id, or not from FHIR). */
+  sourceDigest?: Buffer | null;
 }
 
 export interface StoredResource {
@@ -49,11 +51,11 @@ export async function byIdentifierDigest(q: pg.ClientBase, org: string, digests:
 export async function byIds(q: pg.ClientBase, org: string, ids: readonly string[]): Promise<Map<string, ExistingResource>> {
   const out = new Map<string, ExistingResource>();
   if (ids.length === 0) return out;
-  const { rows } = await q.query<{ id: string; resource_type: string; content_digest: Buffer; status: string | null }>(
-    `SELECT r.id, r.resource_type, r.content_digest, m.status FROM care.resources r
+  const { rows } = await q.query<{ id: string; resource_type: string; content_digest: Buffer; status: string | null; source_digest: Buffer | null }>(
+    `SELECT r.id, r.resource_type, r.content_digest, m.status, r.source_digest FROM care.resources r
        LEFT JOIN care.medication_requests m ON r.resource_type = 'MedicationRequest' AND m.organization_id = r.organization_id AND m.id = r.id
       WHERE r.organization_id = $1 AND r.id = ANY($2::text[])`, [org, [...ids]]);
-  for (const r of rows) out.set(r.id, { id: r.id, type: r.resource_type, contentDigest: r.content_digest, status: r.status });
+  for (const r of rows) out.set(r.id, { id: r.id, type: r.resource_type, contentDigest: r.content_digest, status: r.status, sourceDigest: r.source_digest });
   return out;
 }
 
@@ -67,8 +69,10 @@ export async function upsertResources(q: pg.ClientBase, org: string, rs: readonl
     [org, rs.map((r) => r.type), rs.map((r) => r.id), rs.map((r) => r.sourceDigest), rs.map((r) => r.contentDigest), rs.map((r) => r.patientId), rs.map((r) => r.keyId), rs.map((r) => r.sealed)]);
 }
 
-export async function upsertIdentifiers(q: pg.ClientBase, org: string, ids: ReadonlyArray<{ type: string; digest: Buffer; id: string }>): Promise<void> {
-  if (ids.length === 0) return;
+export async function upsertIdentifiers(q: pg.ClientBase, org: string, all: ReadonlyArray<{ type: string; digest: Buffer; id: string }>): Promise<void> {
+  if (all.length === 0) return;
+  // Two resources of a unit may share an identifier; one statement may not upsert a key twice (the last one wins).
+  const ids = [...new Map(all.map((i) => [`${i.type}|${hex(i.digest)}`, i])).values()];
   await q.query(
     `INSERT INTO care.resource_identifiers (organization_id, resource_type, digest, resource_id)
      SELECT $1, t, d, i FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(t, d, i)

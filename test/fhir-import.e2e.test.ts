@@ -18,7 +18,7 @@ import { eventually, silentLogger, testConfig, uniqueId } from './helpers.js';
 import { cleanupRun, freePort, ProductProcess } from './product.js';
 
 /*
- * Synthea to chat: Synthea's output (seed 42, one year of history, 200 living patients cached
+ * Synthea to chat: Synthea's output (seed 42, one year of history, FHIR_E2E_PATIENTS living patients cached
  * under .stack/fhir/) plus what the generator adds (dispenses, services, slots) goes through
  * `careloop import fhir` twice (the second run changes nothing); imported patients verify by date
  * of birth through the gateway and chat; the reply names their imported medications (the care
@@ -72,7 +72,8 @@ const importFhir = async (name: string): Promise<RunSummary & { ms: number }> =>
 
 before(async () => {
   ports = { api: await freePort(), gateway: await freePort(), ops: await freePort() };
-  const sample = await syntheaSample(200, SEED, 1);
+  // Generate only what is imported: Synthea runs in a fresh CI clone too (200 patients take minutes).
+  const sample = await syntheaSample(Math.min(PATIENTS, 200), SEED, 1);
   const picked = subset(sample, PATIENTS);
   patientFiles = picked.patients;
   const extras = join(work, 'extras');

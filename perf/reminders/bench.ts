@@ -29,6 +29,7 @@ import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderEngine, reminderOptions } from '../../stream-processors/scheduler/reminder-engine.js';
 import { createReminderMetrics } from '../../stream-processors/scheduler/reminder-metrics.js';
+import { cpuPerItem, cpuSampler } from './cpu.js';
 
 const [mode = 'burst', ...rest] = process.argv.slice(2);
 const num = (i: number, d: number): number => (rest[i] === undefined ? d : Number(rest[i]));
@@ -47,7 +48,8 @@ const newEngine = async (): Promise<ReminderEngine> => new ReminderEngine({
   pool, occurrences: new OccurrenceStore(pool, prefix), index, publisher: await deps.publisher(),
   metrics: createReminderMetrics(createMetrics(false).registry), newTraceId: randomUUID,
 }, reminderOptions(cfg.reminders));
-const machine = { cpus: cpus().length, load1: Math.round((loadavg()[0] ?? 0) * 100) / 100, note: 'shared 2-core machine, other engineers running tests' };
+const load1 = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+const machine = { cpus: cpus().length, load1: load1(), note: 'shared 2-core machine, other engineers running tests' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Stores n occurrences, the i-th due at dueOf(i) (ms, computed in SQL as base + i * step). */
@@ -78,7 +80,7 @@ async function kafkaRecords(): Promise<number> {
 }
 
 function report(result: Record<string, unknown>): void {
-  const line = JSON.stringify({ at: new Date().toISOString(), mode, ...result, machine });
+  const line = JSON.stringify({ at: new Date().toISOString(), mode, ...result, machine: { ...machine, load1End: load1() } });
   console.log(line);
   mkdirSync(join(repoRoot(), 'perf/results'), { recursive: true });
   appendFileSync(join(repoRoot(), 'perf/results/reminders.jsonl'), `${line}\n`);
@@ -93,9 +95,12 @@ async function burst(): Promise<void> {
   const storeMs = Date.now() - t0;
   const e = await Promise.all(Array.from({ length: engines }, () => newEngine()));
   // Indexed ahead, as the index loop does within reminders.indexHorizon (10 min) before they fall due.
+  const cpu = await cpuSampler(pool, redis, Math.min(cfg.postgres.poolMax, engines + 1));
   const i0 = Date.now();
+  const c0 = cpu();
   const indexed = await e[0]?.index(due) ?? 0;
   const indexMs = Date.now() - i0;
+  const c1 = cpu();
   // The engine's clock (it takes `now`, as in the tests): the due instant is 2 s from here in real time.
   const realDue = Date.now() + 2_000;
   const clock = (): number => due + (Date.now() - realDue);
@@ -109,7 +114,11 @@ async function burst(): Promise<void> {
     }
   }));
   const dispatchMs = Date.now() - realDue;
-  report({ count, engines, shards, batch, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords() });
+  const c2 = cpu();
+  report({
+    count, engines, shards, batch, driver: cfg.kafka.driver, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords(),
+    cpuMsPerReminder: { index: cpuPerItem(c0, c1, indexed), dispatch: cpuPerItem(c1, c2, count) },
+  });
 }
 
 async function steady(): Promise<void> {
@@ -119,6 +128,8 @@ async function steady(): Promise<void> {
   const base = Date.now() + 8_000;
   await store(count, base, 1000 / rate);
   const engine = await newEngine();
+  const cpu = await cpuSampler(pool, redis, 2);
+  const c0 = cpu();
   const stopAt = base + seconds * 1000 + 3_000;
   let lastIndex = 0;
   while (Date.now() < stopAt) {
@@ -127,7 +138,8 @@ async function steady(): Promise<void> {
     await engine.dispatch(now, 0, Date.now);
     await sleep(500 - (Date.now() - now)); // the scheduler's reminders.pollInterval
   }
-  report({ rate, seconds, count, pollMs: 500, latenessMs: await lateness(), kafkaRecords: await kafkaRecords() });
+  const c1 = cpu();
+  report({ rate, seconds, count, pollMs: 500, driver: cfg.kafka.driver, latenessMs: await lateness(), kafkaRecords: await kafkaRecords(), cpuMsPerReminder: cpuPerItem(c0, c1, count) });
 }
 
 async function storage(): Promise<void> {

@@ -19,6 +19,8 @@ export interface ReminderEngineOptions {
   indexHorizon: number;
   visibilityTimeout: number;
   batchSize: number;
+  /** Shards drained at the same time in one dispatch round. */
+  dispatchConcurrency: number;
   refillLeadDays: number;
   refillTime: string;
   /** Organisations whose patients are planned; empty: all. */
@@ -48,9 +50,16 @@ export interface ReminderEngineDeps {
 export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions {
   if (minutesOf(cfg.refillTime) === null) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.refillTime" must be HH:MM', { details: { key: 'reminders.refillTime' } });
   return {
-    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize,
+    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize, dispatchConcurrency: cfg.dispatchConcurrency,
     refillLeadDays: cfg.refillLeadDays, refillTime: cfg.refillTime, organizations: cfg.organizations.split(',').map((o) => o.trim()).filter((o) => o !== ''),
   };
+}
+
+/** How many of the reminders that pass `keep` there are of each kind (one metric update per kind, not per reminder). */
+function countBy(reminders: readonly ClaimedReminder[], keep: (c: ClaimedReminder) => boolean): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of reminders) if (keep(c)) out.set(c.kind, (out.get(c.kind) ?? 0) + 1);
+  return out;
 }
 
 /**
@@ -102,7 +111,8 @@ export class ReminderEngine {
   /** Claims what is due in one shard (and expired claims); the claim must be delivered, or it comes back after the visibility timeout. */
   async claim(shard: number, now: number): Promise<ClaimedReminder[]> {
     const claimed = await this.deps.index.claim(shard, now, this.opts.visibilityTimeout, this.opts.batchSize);
-    for (const c of claimed) (c.redelivery ? this.deps.metrics.redelivered : this.deps.metrics.due).inc({ kind: c.kind });
+    for (const [kind, n] of countBy(claimed, (c) => !c.redelivery)) this.deps.metrics.due.inc({ kind }, n);
+    for (const [kind, n] of countBy(claimed, (c) => c.redelivery)) this.deps.metrics.redelivered.inc({ kind }, n);
     return claimed;
   }
 
@@ -140,11 +150,13 @@ export class ReminderEngine {
       this.deps.metrics.failed.inc({ stage: 'publish' });
       throw err; // unacknowledged: redelivered after the visibility timeout
     }
-    await this.deps.occurrences.markDispatched(toSend.map((c) => c.id), now);
+    // Sent when Kafka acknowledged: the recorded lateness includes this batch's own round trips.
+    const sentAt = Math.max(now, clock());
+    await this.deps.occurrences.markDispatched(toSend.map((c) => c.id), sentAt);
+    for (const [kind, n] of countBy(toSend, () => true)) this.deps.metrics.dispatched.inc({ kind }, n);
     for (const c of toSend) {
-      this.deps.metrics.dispatched.inc({ kind: c.kind });
       if (c.redelivery) continue;
-      this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
+      this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, sentAt - c.dueAt) / 1000);
       // Due later than the id's planned instant: quiet hours deferred it.
       if ((plannedAtOf(c.id) ?? c.dueAt) < c.dueAt) this.deps.metrics.suppressed.inc({ reason: 'quiet_hours' });
     }
@@ -155,18 +167,26 @@ export class ReminderEngine {
   /**
    * One dispatch round over every shard, starting at `firstShard` so schedulers spread out; claims
    * what is due by `now`, and records each batch as sent at `clock()` (a long round's later batches
-   * are later, and their lateness says so).
+   * are later, and their lateness says so). Up to `dispatchConcurrency` shards are drained at once,
+   * each one batch at a time, so one batch's round trips overlap another's work.
    */
   async dispatch(now: number, firstShard = 0, clock: () => number = () => now): Promise<number> {
     let sent = 0;
-    for (let i = 0; i < this.opts.shards; i++) {
-      const shard = (firstShard + i) % this.opts.shards;
-      for (;;) {
-        const claimed = await this.claim(shard, now);
-        sent += await this.deliver(shard, claimed, Math.max(now, clock()), clock);
-        if (claimed.length < this.opts.batchSize) break;
+    let next = 0;
+    const drain = async (): Promise<void> => {
+      while (next < this.opts.shards) {
+        const shard = (firstShard + next++) % this.opts.shards;
+        for (;;) {
+          const claimed = await this.claim(shard, now);
+          sent += await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+          if (claimed.length < this.opts.batchSize) break;
+        }
       }
-    }
+    };
+    // Settled, not all: a failed shard must not end the round while the others still run.
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(this.opts.dispatchConcurrency, this.opts.shards) }, drain));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     return sent;
   }
 

@@ -178,7 +178,8 @@ export class ReminderEngine {
         const shard = (firstShard + next++) % this.opts.shards;
         for (;;) {
           const claimed = await this.claim(shard, now);
-          sent += await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+          const n = await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+          sent += n; // not `sent += await …`: that reads `sent` before the await and loses the other drains' counts
           if (claimed.length < this.opts.batchSize) break;
         }
       }

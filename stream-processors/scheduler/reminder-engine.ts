@@ -98,13 +98,13 @@ export class ReminderEngine {
       await this.deps.index.markEpoch(now);
     }
     let total = 0;
-    for (let shard = 0; shard < this.opts.shards; shard++) {
+    await this.eachShard(0, async (shard) => {
       for (;;) {
         const n = await this.deps.occurrences.indexPending(shard, now + this.opts.indexHorizon, this.opts.batchSize, (rs) => this.deps.index.add(shard, rs));
         total += n;
         if (n < this.opts.batchSize) break;
       }
-    }
+    });
     return total;
   }
 
@@ -172,23 +172,30 @@ export class ReminderEngine {
    */
   async dispatch(now: number, firstShard = 0, clock: () => number = () => now): Promise<number> {
     let sent = 0;
-    let next = 0;
-    const drain = async (): Promise<void> => {
-      while (next < this.opts.shards) {
-        const shard = (firstShard + next++) % this.opts.shards;
-        for (;;) {
-          const claimed = await this.claim(shard, now);
-          const n = await this.deliver(shard, claimed, Math.max(now, clock()), clock);
-          sent += n; // not `sent += await …`: that reads `sent` before the await and loses the other drains' counts
-          if (claimed.length < this.opts.batchSize) break;
-        }
+    await this.eachShard(firstShard, async (shard) => {
+      for (;;) {
+        const claimed = await this.claim(shard, now);
+        const n = await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+        sent += n; // not `sent += await …`: that reads `sent` before the await and loses the other shards' counts
+        if (claimed.length < this.opts.batchSize) break;
       }
+    });
+    return sent;
+  }
+
+  /**
+   * Runs `work` for every shard from `firstShard` on, `dispatchConcurrency` shards at a time (each
+   * shard by one worker only); waits for all, then fails with the first error if any failed.
+   */
+  private async eachShard(firstShard: number, work: (shard: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.opts.shards) await work((firstShard + next++) % this.opts.shards);
     };
     // Settled, not all: a failed shard must not end the round while the others still run.
-    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(this.opts.dispatchConcurrency, this.opts.shards) }, drain));
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(this.opts.dispatchConcurrency, this.opts.shards) }, worker));
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    return sent;
   }
 
   /**

@@ -133,20 +133,17 @@ export class OccurrenceStore {
 
   /**
    * Moves a shard's pending occurrences due before `until` into the index: `add` runs inside the
-   * transaction, so a failed Redis write leaves them pending for the next round. One statement
-   * picks, locks and marks them (no second round trip carrying the ids back).
+   * transaction, so a failed Redis write leaves them pending for the next round.
    */
   async indexPending(shard: number, until: number, limit: number, add: (rs: IndexedReminder[]) => Promise<void>): Promise<number> {
     return withTransaction(this.pool, async (c) => {
       const { rows } = await c.query<OccurrenceRow>(
-        `WITH picked AS (
-           SELECT id FROM reminders.occurrences
-            WHERE deployment = $1 AND shard = $2 AND state = 'pending' AND due_at < $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-         UPDATE reminders.occurrences o SET state = 'indexed' FROM picked
-          WHERE o.deployment = $1 AND o.id = picked.id
-         RETURNING o.id, o.organization_id, o.patient_id, o.kind, o.medication_id, o.due_at`,
+        `SELECT id, organization_id, patient_id, kind, medication_id, due_at FROM reminders.occurrences
+          WHERE deployment = $1 AND shard = $2 AND state = 'pending' AND due_at < $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
         [this.deployment, shard, new Date(until), limit]);
-      if (rows.length > 0) await add(rows.map(toIndexed));
+      if (rows.length === 0) return 0;
+      await add(rows.map(toIndexed));
+      await c.query(`UPDATE reminders.occurrences SET state = 'indexed' WHERE deployment = $1 AND id = ANY($2::text[])`, [this.deployment, rows.map((r) => r.id)]);
       return rows.length;
     });
   }

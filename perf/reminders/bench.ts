@@ -1,14 +1,14 @@
 /*
  * Reminder engine benchmark on the real stack (PostgreSQL, Redis, Kafka), a throw-away deployment prefix:
  *   burst  N reminders due in the same minute, indexed ahead as the index loop does, then dispatched by
- *          `engines` engines at once in this process (each claims from every shard, atomically);
+ *          `engines` engines at once in this process (each drains `concurrency` shards at a time, claims atomic per shard);
  *          reports the time to dispatch all, lateness p50/p99/max (dispatched − due, from PostgreSQL)
  *          and the records on Kafka.
  *   steady a constant rate of reminders for S seconds, dispatched on the scheduler's poll interval
  *          (500 ms); lateness p50/p99/max.
  *   storage PostgreSQL bytes per scheduled patient (2 doses a day over the 2-day plan horizon, with its
  *          plans row) and Redis bytes per indexed reminder, extrapolated to 8,000,000 patients.
- *   node dist/perf/reminders/bench.js burst [count=1000000] [engines=4] [batch=2000] [shards=12]
+ *   node dist/perf/reminders/bench.js burst [count=1000000] [engines=1] [batch=2000] [shards=12] [concurrency=4]
  *   node dist/perf/reminders/bench.js steady [rate=50] [seconds=120]
  *   node dist/perf/reminders/bench.js storage [patients=50000]
  * Each run appends its result line to perf/results/reminders.jsonl.
@@ -35,8 +35,9 @@ const [mode = 'burst', ...rest] = process.argv.slice(2);
 const num = (i: number, d: number): number => (rest[i] === undefined ? d : Number(rest[i]));
 const shards = mode === 'burst' ? num(3, 12) : 12;
 const batch = mode === 'burst' ? num(2, 2000) : 1000;
+const concurrency = mode === 'burst' ? num(4, 4) : 4;
 const prefix = `perfrem${randomUUID().slice(0, 8)}.`;
-const cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': prefix, 'log.level': 'warn', 'reminders.shards': String(shards), 'reminders.batchSize': String(batch) } });
+const cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': prefix, 'log.level': 'warn', 'reminders.shards': String(shards), 'reminders.batchSize': String(batch), 'reminders.dispatchConcurrency': String(concurrency) } });
 const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
 const pool = await deps.postgres();
 await migratePostgres(pool, join(repoRoot(), 'platform/storage/migrations/postgres'));
@@ -88,7 +89,7 @@ function report(result: Record<string, unknown>): void {
 
 async function burst(): Promise<void> {
   const count = num(0, 1_000_000);
-  const engines = num(1, 4);
+  const engines = num(1, 1);
   const t0 = Date.now();
   const due = t0 + 3_600_000; // the due instant on the engine's clock: mapped to a real instant once indexed
   await store(count, due, 0);
@@ -116,7 +117,7 @@ async function burst(): Promise<void> {
   const dispatchMs = Date.now() - realDue;
   const c2 = cpu();
   report({
-    count, engines, shards, batch, driver: cfg.kafka.driver, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords(),
+    count, engines, shards, batch, concurrency, driver: cfg.kafka.driver, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords(),
     cpuMsPerReminder: { index: cpuPerItem(c0, c1, indexed), dispatch: cpuPerItem(c1, c2, count) },
   });
 }

@@ -227,10 +227,17 @@ export class ReminderEngine {
 
   private signal(c: ClaimedReminder, scores: Scores | undefined): PatientSignal {
     // The care-plan id only: the dialogue reads the medication's name from the care plan.
-    const profile: Record<string, string> = scores === undefined || scores.scoredDay === 0 ? {} : { risk: scores.riskLevel, segment: String(scores.segment) };
+    // Filled in place (subjectOf returns a fresh object): no spread copies per reminder in a burst.
+    const attributes = subjectOf(c);
+    attributes['occurrence_id'] = c.id;
+    attributes['due_at'] = new Date(c.dueAt).toISOString();
+    if (scores !== undefined && scores.scoredDay !== 0) {
+      attributes['risk'] = scores.riskLevel;
+      attributes['segment'] = String(scores.segment);
+    }
     return {
       signalId: c.id, traceId: this.deps.newTraceId(), organizationId: c.organizationId, patientId: c.patientId, type: c.kind, source: 'scheduler',
-      occurredAt: c.dueAt, attributes: { ...subjectOf(c), occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString(), ...profile }, payload: null,
+      occurredAt: c.dueAt, attributes, payload: null,
     };
   }
 }

@@ -60,11 +60,15 @@ end
 local room = limit - #expired
 if room > 0 then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, room)
-  if #due > 0 then
-    redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1)
-    inflight(due)
-  end
+  if #due > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1) end
+  -- One already in flight (indexed again after a kill cut the indexing transaction) stays with its
+  -- claim: claimed fresh as well, it would skip the Kafka check a redelivery gets and go out twice.
+  local fresh = {}
   for _, m in ipairs(due) do
+    if not redis.call('ZSCORE', KEYS[2], m) then fresh[#fresh + 1] = m end
+  end
+  if #fresh > 0 then inflight(fresh) end
+  for _, m in ipairs(fresh) do
     out[#out + 1] = '0'
     out[#out + 1] = m
   end

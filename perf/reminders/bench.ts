@@ -1,14 +1,14 @@
 /*
  * Reminder engine benchmark on the real stack (PostgreSQL, Redis, Kafka), a throw-away deployment prefix:
  *   burst  N reminders due in the same minute, indexed ahead as the index loop does, then dispatched by
- *          `engines` engines at once in this process (each claims from every shard, atomically);
+ *          `engines` engines at once in this process (each drains `concurrency` shards at a time, claims atomic per shard);
  *          reports the time to dispatch all, lateness p50/p99/max (dispatched − due, from PostgreSQL)
  *          and the records on Kafka.
  *   steady a constant rate of reminders for S seconds, dispatched on the scheduler's poll interval
  *          (500 ms); lateness p50/p99/max.
  *   storage PostgreSQL bytes per scheduled patient (2 doses a day over the 2-day plan horizon, with its
  *          plans row) and Redis bytes per indexed reminder, extrapolated to 8,000,000 patients.
- *   node dist/perf/reminders/bench.js burst [count=1000000] [engines=4] [batch=2000] [shards=12]
+ *   node dist/perf/reminders/bench.js burst [count=1000000] [engines=1] [batch=2000] [shards=12] [concurrency=4]
  *   node dist/perf/reminders/bench.js steady [rate=50] [seconds=120]
  *   node dist/perf/reminders/bench.js storage [patients=50000]
  * Each run appends its result line to perf/results/reminders.jsonl.
@@ -29,13 +29,15 @@ import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderEngine, reminderOptions } from '../../stream-processors/scheduler/reminder-engine.js';
 import { createReminderMetrics } from '../../stream-processors/scheduler/reminder-metrics.js';
+import { cpuPerItem, cpuSampler } from './cpu.js';
 
 const [mode = 'burst', ...rest] = process.argv.slice(2);
 const num = (i: number, d: number): number => (rest[i] === undefined ? d : Number(rest[i]));
 const shards = mode === 'burst' ? num(3, 12) : 12;
 const batch = mode === 'burst' ? num(2, 2000) : 1000;
+const concurrency = mode === 'burst' ? num(4, 4) : 4;
 const prefix = `perfrem${randomUUID().slice(0, 8)}.`;
-const cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': prefix, 'log.level': 'warn', 'reminders.shards': String(shards), 'reminders.batchSize': String(batch) } });
+const cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': prefix, 'log.level': 'warn', 'reminders.shards': String(shards), 'reminders.batchSize': String(batch), 'reminders.dispatchConcurrency': String(concurrency) } });
 const deps = new Dependencies(cfg, createLogger({ level: 'warn' }));
 const pool = await deps.postgres();
 await migratePostgres(pool, join(repoRoot(), 'platform/storage/migrations/postgres'));
@@ -47,7 +49,8 @@ const newEngine = async (): Promise<ReminderEngine> => new ReminderEngine({
   pool, occurrences: new OccurrenceStore(pool, prefix), index, publisher: await deps.publisher(),
   metrics: createReminderMetrics(createMetrics(false).registry), newTraceId: randomUUID,
 }, reminderOptions(cfg.reminders));
-const machine = { cpus: cpus().length, load1: Math.round((loadavg()[0] ?? 0) * 100) / 100, note: 'shared 2-core machine, other engineers running tests' };
+const load1 = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+const machine = { cpus: cpus().length, load1: load1(), note: 'shared 2-core machine, other engineers running tests' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Stores n occurrences, the i-th due at dueOf(i) (ms, computed in SQL as base + i * step). */
@@ -78,7 +81,7 @@ async function kafkaRecords(): Promise<number> {
 }
 
 function report(result: Record<string, unknown>): void {
-  const line = JSON.stringify({ at: new Date().toISOString(), mode, ...result, machine });
+  const line = JSON.stringify({ at: new Date().toISOString(), mode, ...result, machine: { ...machine, load1End: load1() } });
   console.log(line);
   mkdirSync(join(repoRoot(), 'perf/results'), { recursive: true });
   appendFileSync(join(repoRoot(), 'perf/results/reminders.jsonl'), `${line}\n`);
@@ -86,16 +89,19 @@ function report(result: Record<string, unknown>): void {
 
 async function burst(): Promise<void> {
   const count = num(0, 1_000_000);
-  const engines = num(1, 4);
+  const engines = num(1, 1);
   const t0 = Date.now();
   const due = t0 + 3_600_000; // the due instant on the engine's clock: mapped to a real instant once indexed
   await store(count, due, 0);
   const storeMs = Date.now() - t0;
   const e = await Promise.all(Array.from({ length: engines }, () => newEngine()));
   // Indexed ahead, as the index loop does within reminders.indexHorizon (10 min) before they fall due.
+  const cpu = await cpuSampler(pool, redis, Math.min(cfg.postgres.poolMax, engines + 1));
   const i0 = Date.now();
+  const c0 = cpu();
   const indexed = await e[0]?.index(due) ?? 0;
   const indexMs = Date.now() - i0;
+  const c1 = cpu();
   // The engine's clock (it takes `now`, as in the tests): the due instant is 2 s from here in real time.
   const realDue = Date.now() + 2_000;
   const clock = (): number => due + (Date.now() - realDue);
@@ -109,7 +115,11 @@ async function burst(): Promise<void> {
     }
   }));
   const dispatchMs = Date.now() - realDue;
-  report({ count, engines, shards, batch, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords() });
+  const c2 = cpu();
+  report({
+    count, engines, shards, batch, concurrency, driver: cfg.kafka.driver, storeMs, indexed, indexMs, dispatchMs, perSecond: Math.round(count / (dispatchMs / 1000)), latenessMs: await lateness(), kafkaRecords: await kafkaRecords(),
+    cpuMsPerReminder: { index: cpuPerItem(c0, c1, indexed), dispatch: cpuPerItem(c1, c2, count) },
+  });
 }
 
 async function steady(): Promise<void> {
@@ -119,6 +129,8 @@ async function steady(): Promise<void> {
   const base = Date.now() + 8_000;
   await store(count, base, 1000 / rate);
   const engine = await newEngine();
+  const cpu = await cpuSampler(pool, redis, 2);
+  const c0 = cpu();
   const stopAt = base + seconds * 1000 + 3_000;
   let lastIndex = 0;
   while (Date.now() < stopAt) {
@@ -127,7 +139,8 @@ async function steady(): Promise<void> {
     await engine.dispatch(now, 0, Date.now);
     await sleep(500 - (Date.now() - now)); // the scheduler's reminders.pollInterval
   }
-  report({ rate, seconds, count, pollMs: 500, latenessMs: await lateness(), kafkaRecords: await kafkaRecords() });
+  const c1 = cpu();
+  report({ rate, seconds, count, pollMs: 500, driver: cfg.kafka.driver, latenessMs: await lateness(), kafkaRecords: await kafkaRecords(), cpuMsPerReminder: cpuPerItem(c0, c1, count) });
 }
 
 async function storage(): Promise<void> {

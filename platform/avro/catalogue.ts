@@ -84,6 +84,36 @@ export class SchemaCatalogue {
     }
   }
 
+  /**
+   * Encodes many records of one topic: the schema is looked up once and each record framed
+   * synchronously (a promise per record costs more than the encoding at reminder-burst rates).
+   * A record that does not match goes through `encode`, which names the bad fields.
+   */
+  async encodeMany(physicalTopic: string, values: ReadonlyArray<AvroRecords[AvroRecordName]>): Promise<Buffer[]> {
+    const id = this.ids.get(physicalTopic);
+    if (id === undefined) throw new CareloopError('SCHEMA_UNKNOWN', `no schema registered for topic ${physicalTopic}; call registerTopics first`);
+    let schema: { toBuffer(v: unknown): Buffer };
+    try {
+      schema = await this.registry.getSchema(id);
+    } catch (err) {
+      throw registryError(err, `encoding for ${physicalTopic}`);
+    }
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(id, 1); // magic byte 0, then the schema id: the Confluent wire format
+    const out: Buffer[] = [];
+    for (const v of values) {
+      let body: Buffer | null = null;
+      try {
+        body = schema.toBuffer(v);
+      } catch {
+        out.push(await this.encode(physicalTopic, v));
+        continue;
+      }
+      out.push(Buffer.concat([header, body], 5 + body.length));
+    }
+    return out;
+  }
+
   /** Decodes a Confluent-framed Avro value; a record that cannot be decoded is not retryable. */
   async decode<T>(value: Buffer | null): Promise<T> {
     if (value === null || value.length < 6 || value[0] !== 0) {

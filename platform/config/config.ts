@@ -47,7 +47,7 @@ export interface Config {
     readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
     readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
     readonly rules: boolean; readonly doseWindow: Milliseconds; readonly spreadWindow: Milliseconds;
-    readonly caregiverSweepInterval: Milliseconds;
+    readonly caregiverSweepInterval: Milliseconds; readonly dispatchConcurrency: number;
   };
   readonly inbox: {
     readonly slaUrgent: Milliseconds; readonly slaHigh: Milliseconds; readonly slaNormal: Milliseconds; readonly slaLow: Milliseconds;

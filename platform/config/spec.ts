@@ -128,6 +128,7 @@ export const CONFIG_SPEC = {
   'reminders.doseWindow': { type: duration, default: '4h', doc: 'a dose that quiet hours would push later than this after its time keeps its time instead (the dose window would be missed)' },
   'reminders.spreadWindow': { type: duration, default: '0s', doc: 'reminders due in the same minute are spread over this window after it (e.g. 2m), stably per patient, so a top-of-the-hour burst is smoothed; 0s: sent on the minute' },
   'reminders.caregiverSweepInterval': { type: duration, default: '5m', doc: 'how often the scheduler looks for doses that just closed as unknown (no answer 24 h after their time) and tells caregivers of a run of misses; 0s: never' },
+  'reminders.dispatchConcurrency': { type: { kind: 'int', min: 1, max: 64 }, default: '4', doc: 'shards one scheduler drains at the same time in a dispatch round (each shard still one batch at a time), so a burst overlaps PostgreSQL, Redis and Kafka round trips' },
 
   'inbox.slaUrgent': { type: duration, default: '15m', doc: 'care-team inbox: an urgent task (an emergency) is due this long after it is raised, unless the organisation sets its own' },
   'inbox.slaHigh': { type: duration, default: '1h', doc: 'care-team inbox: due time of a high-priority task (a patient asking for a person)' },

@@ -46,9 +46,8 @@ export class Publisher {
     const physical = this.physical(topic);
     // Read before the first await: the caller's context (its span) is the records' parent.
     const trace = traceHeaders();
-    const encoded: OutgoingRecord[] = await Promise.all(
-      records.map(async (r) => ({ key: r.key, value: await this.catalogue.encode(physical, r.value), headers: { ...trace, ...r.headers } })),
-    );
+    const values = await this.catalogue.encodeMany(physical, records.map((r) => r.value));
+    const encoded: OutgoingRecord[] = records.map((r, i) => ({ key: r.key, value: values[i] as Buffer, headers: { ...trace, ...r.headers } }));
     await this.enqueue(physical, encoded);
     this.produced?.inc({ topic }, records.length);
   }

@@ -34,24 +34,41 @@ export function indexEpochKey(topicPrefix: string, redisPrefix: string): string 
 }
 
 // Expired claims first (redeliveries), then due entries; each moves to in-flight with a new deadline.
-// One script, so two schedulers never claim the same member.
+// One script, so two schedulers never claim the same member. The due entries claimed are the lowest
+// ranks of the due set, so they leave it in one ZREMRANGEBYRANK; ZADDs go in chunks of 500 members.
 const CLAIM = `
 local now = tonumber(ARGV[1])
 local deadline = now + tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 local out = {}
+local function inflight(members)
+  for i = 1, #members, 500 do
+    local args = {}
+    for j = i, math.min(i + 499, #members) do
+      args[#args + 1] = deadline
+      args[#args + 1] = members[j]
+    end
+    redis.call('ZADD', KEYS[2], unpack(args))
+  end
+end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+if #expired > 0 then inflight(expired) end
 for _, m in ipairs(expired) do
-  redis.call('ZADD', KEYS[2], deadline, m)
   out[#out + 1] = '1'
   out[#out + 1] = m
 end
 local room = limit - #expired
 if room > 0 then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, room)
+  if #due > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1) end
+  -- One already in flight (indexed again after a kill cut the indexing transaction) stays with its
+  -- claim: claimed fresh as well, it would skip the Kafka check a redelivery gets and go out twice.
+  local fresh = {}
   for _, m in ipairs(due) do
-    redis.call('ZREM', KEYS[1], m)
-    redis.call('ZADD', KEYS[2], deadline, m)
+    if not redis.call('ZSCORE', KEYS[2], m) then fresh[#fresh + 1] = m end
+  end
+  if #fresh > 0 then inflight(fresh) end
+  for _, m in ipairs(fresh) do
     out[#out + 1] = '0'
     out[#out + 1] = m
   end

@@ -19,6 +19,8 @@ export interface ReminderEngineOptions {
   indexHorizon: number;
   visibilityTimeout: number;
   batchSize: number;
+  /** Shards drained at the same time in one dispatch round. */
+  dispatchConcurrency: number;
   refillLeadDays: number;
   refillTime: string;
   /** Organisations whose patients are planned; empty: all. */
@@ -48,9 +50,16 @@ export interface ReminderEngineDeps {
 export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions {
   if (minutesOf(cfg.refillTime) === null) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.refillTime" must be HH:MM', { details: { key: 'reminders.refillTime' } });
   return {
-    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize,
+    shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize, dispatchConcurrency: cfg.dispatchConcurrency,
     refillLeadDays: cfg.refillLeadDays, refillTime: cfg.refillTime, organizations: cfg.organizations.split(',').map((o) => o.trim()).filter((o) => o !== ''),
   };
+}
+
+/** How many of the reminders that pass `keep` there are of each kind (one metric update per kind, not per reminder). */
+function countBy(reminders: readonly ClaimedReminder[], keep: (c: ClaimedReminder) => boolean): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of reminders) if (keep(c)) out.set(c.kind, (out.get(c.kind) ?? 0) + 1);
+  return out;
 }
 
 /**
@@ -89,20 +98,21 @@ export class ReminderEngine {
       await this.deps.index.markEpoch(now);
     }
     let total = 0;
-    for (let shard = 0; shard < this.opts.shards; shard++) {
+    await this.eachShard(0, async (shard) => {
       for (;;) {
         const n = await this.deps.occurrences.indexPending(shard, now + this.opts.indexHorizon, this.opts.batchSize, (rs) => this.deps.index.add(shard, rs));
         total += n;
         if (n < this.opts.batchSize) break;
       }
-    }
+    });
     return total;
   }
 
   /** Claims what is due in one shard (and expired claims); the claim must be delivered, or it comes back after the visibility timeout. */
   async claim(shard: number, now: number): Promise<ClaimedReminder[]> {
     const claimed = await this.deps.index.claim(shard, now, this.opts.visibilityTimeout, this.opts.batchSize);
-    for (const c of claimed) (c.redelivery ? this.deps.metrics.redelivered : this.deps.metrics.due).inc({ kind: c.kind });
+    for (const [kind, n] of countBy(claimed, (c) => !c.redelivery)) this.deps.metrics.due.inc({ kind }, n);
+    for (const [kind, n] of countBy(claimed, (c) => c.redelivery)) this.deps.metrics.redelivered.inc({ kind }, n);
     return claimed;
   }
 
@@ -140,11 +150,13 @@ export class ReminderEngine {
       this.deps.metrics.failed.inc({ stage: 'publish' });
       throw err; // unacknowledged: redelivered after the visibility timeout
     }
-    await this.deps.occurrences.markDispatched(toSend.map((c) => c.id), now);
+    // Sent when Kafka acknowledged: the recorded lateness includes this batch's own round trips.
+    const sentAt = Math.max(now, clock());
+    await this.deps.occurrences.markDispatched(toSend.map((c) => c.id), sentAt);
+    for (const [kind, n] of countBy(toSend, () => true)) this.deps.metrics.dispatched.inc({ kind }, n);
     for (const c of toSend) {
-      this.deps.metrics.dispatched.inc({ kind: c.kind });
       if (c.redelivery) continue;
-      this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, now - c.dueAt) / 1000);
+      this.deps.metrics.lateness.observe({ kind: c.kind }, Math.max(0, sentAt - c.dueAt) / 1000);
       // Due later than the id's planned instant: quiet hours deferred it.
       if ((plannedAtOf(c.id) ?? c.dueAt) < c.dueAt) this.deps.metrics.suppressed.inc({ reason: 'quiet_hours' });
     }
@@ -155,19 +167,35 @@ export class ReminderEngine {
   /**
    * One dispatch round over every shard, starting at `firstShard` so schedulers spread out; claims
    * what is due by `now`, and records each batch as sent at `clock()` (a long round's later batches
-   * are later, and their lateness says so).
+   * are later, and their lateness says so). Up to `dispatchConcurrency` shards are drained at once,
+   * each one batch at a time, so one batch's round trips overlap another's work.
    */
   async dispatch(now: number, firstShard = 0, clock: () => number = () => now): Promise<number> {
     let sent = 0;
-    for (let i = 0; i < this.opts.shards; i++) {
-      const shard = (firstShard + i) % this.opts.shards;
+    await this.eachShard(firstShard, async (shard) => {
       for (;;) {
         const claimed = await this.claim(shard, now);
-        sent += await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+        const n = await this.deliver(shard, claimed, Math.max(now, clock()), clock);
+        sent += n; // not `sent += await …`: that reads `sent` before the await and loses the other shards' counts
         if (claimed.length < this.opts.batchSize) break;
       }
-    }
+    });
     return sent;
+  }
+
+  /**
+   * Runs `work` for every shard from `firstShard` on, `dispatchConcurrency` shards at a time (each
+   * shard by one worker only); waits for all, then fails with the first error if any failed.
+   */
+  private async eachShard(firstShard: number, work: (shard: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.opts.shards) await work((firstShard + next++) % this.opts.shards);
+    };
+    // Settled, not all: a failed shard must not end the round while the others still run.
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(this.opts.dispatchConcurrency, this.opts.shards) }, worker));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /**
@@ -199,10 +227,17 @@ export class ReminderEngine {
 
   private signal(c: ClaimedReminder, scores: Scores | undefined): PatientSignal {
     // The care-plan id only: the dialogue reads the medication's name from the care plan.
-    const profile: Record<string, string> = scores === undefined || scores.scoredDay === 0 ? {} : { risk: scores.riskLevel, segment: String(scores.segment) };
+    // Filled in place (subjectOf returns a fresh object): no spread copies per reminder in a burst.
+    const attributes = subjectOf(c);
+    attributes['occurrence_id'] = c.id;
+    attributes['due_at'] = new Date(c.dueAt).toISOString();
+    if (scores !== undefined && scores.scoredDay !== 0) {
+      attributes['risk'] = scores.riskLevel;
+      attributes['segment'] = String(scores.segment);
+    }
     return {
       signalId: c.id, traceId: this.deps.newTraceId(), organizationId: c.organizationId, patientId: c.patientId, type: c.kind, source: 'scheduler',
-      occurredAt: c.dueAt, attributes: { ...subjectOf(c), occurrence_id: c.id, due_at: new Date(c.dueAt).toISOString(), ...profile }, payload: null,
+      occurredAt: c.dueAt, attributes, payload: null,
     };
   }
 }

@@ -37,11 +37,11 @@ after(async () => {
   await deps.close();
 });
 
-async function engine(index?: ReminderIndex): Promise<{ engine: ReminderEngine; metrics: ReminderMetrics; index: ReminderIndex }> {
+async function engine(index?: ReminderIndex, dispatchConcurrency = cfg.reminders.dispatchConcurrency): Promise<{ engine: ReminderEngine; metrics: ReminderMetrics; index: ReminderIndex }> {
   const metrics = createReminderMetrics(createMetrics(false).registry);
   const idx = index ?? new ReminderIndex(await deps.redis(), cfg.kafka.topicPrefix, cfg.redis.keyPrefix);
   const occurrences = new OccurrenceStore(pool, cfg.kafka.topicPrefix);
-  const e = new ReminderEngine({ pool, occurrences, index: idx, publisher: await deps.publisher(), metrics, newTraceId: randomUUID }, reminderOptions(cfg.reminders));
+  const e = new ReminderEngine({ pool, occurrences, index: idx, publisher: await deps.publisher(), metrics, newTraceId: randomUUID }, { ...reminderOptions(cfg.reminders), dispatchConcurrency });
   return { engine: e, metrics, index: idx };
 }
 
@@ -165,6 +165,31 @@ test('a claim left unacknowledged (the loop killed between claim and ack) is red
   assert.equal(new Set(ids).size, 3, 'none twice');
 });
 
+test('a reminder indexed again while its claim is in flight (a kill cut the indexing transaction after the Redis write) goes out once', async () => {
+  const { org, patient } = await seedPatient('UTC');
+  const med = `${patient}_m`;
+  await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, created_at) VALUES ($1, $2, $3, 'Lisinopril', '10 mg', ARRAY['09:00'], '2026-05-01T00:00:00Z')`, [med, patient, org]);
+  const { engine: e } = await engine();
+  const nine = at('2026-09-01T09:00Z');
+  // The earlier tests' future reminders are not this test's: out of the way, so the counts are exact.
+  await pool.query(`UPDATE reminders.occurrences SET state = 'cancelled' WHERE deployment = $1 AND state IN ('pending', 'indexed')`, [cfg.kafka.topicPrefix]);
+  await e.planPatient(patient, nine - 3_600_000);
+  await e.index(nine - 5 * 60_000);
+  let claimed: Awaited<ReturnType<ReminderEngine['claim']>> = [];
+  let shard = 0;
+  for (; shard < cfg.reminders.shards && claimed.length === 0; shard++) claimed = await e.claim(shard, nine);
+  assert.equal(claimed.length, 1, 'claimed by a scheduler that then dies');
+  // The indexing transaction rolled back after its ZADD: the same member is in the due set again.
+  const { redelivery: _r, member: _m, deadline: _d, ...indexed } = claimed[0] as (typeof claimed)[number];
+  const idx = new ReminderIndex(await deps.redis(), cfg.kafka.topicPrefix, cfg.redis.keyPrefix);
+  await idx.add(shard - 1, [indexed]);
+  assert.equal(await e.dispatch(nine + 1_000), 0, 'the due copy stays with the claim in flight');
+  assert.equal(await e.dispatch(nine + 31_000), 1, 'the claim, redelivered after the visibility timeout, sends it');
+  assert.equal(await e.dispatch(nine + 120_000), 0, 'and nothing after');
+  const ids = (await signalsOf(patient)).map((s) => s.signalId);
+  assert.deepEqual(ids, [claimed[0]?.id], 'one signal');
+});
+
 test('the scheduler service, with reminders on for one organisation, plans, indexes and dispatches on its injected clock', async () => {
   const { org, patient } = await seedPatient('Europe/Madrid');
   await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, created_at) VALUES ($1, $2, $3, 'Atorvastatin', '20 mg', ARRAY['22:00'], '2026-01-01T00:00:00Z')`, [`${patient}_m`, patient, org]);
@@ -221,11 +246,12 @@ test('two schedulers dispatching the same shards at once send each of 2,000 remi
     `INSERT INTO reminders.occurrences (deployment, id, organization_id, patient_id, kind, plan_item_id, medication_id, due_at, shard)
      SELECT $1, 'dose_due:' || $2 || '_rx' || i || ':x', $2, $2 || '_p' || (i % 97), 'dose_due', $2 || '_rx' || i, $2 || '_rx' || i, to_timestamp($3 / 1000.0), i % $4
        FROM generate_series(1, $5) AS i`, [cfg.kafka.topicPrefix, org, due, cfg.reminders.shards, n]);
-  const [a, b] = [await engine(), await engine()];
+  // Two shards at a time each: with all four at once, the first scheduler's round would claim every shard before the other's.
+  const [a, b] = [await engine(undefined, 2), await engine(undefined, 2)];
   await Promise.all([a.engine.index(due - 60_000), b.engine.index(due - 60_000)]);
   const [sentA, sentB] = await Promise.all([a.engine.dispatch(due, 0), b.engine.dispatch(due, 2)]);
   assert.equal(sentA + sentB, n, `all sent (${sentA} + ${sentB})`);
-  assert.ok(sentA > 0 && sentB > 0, 'both took a share');
+  assert.ok(sentA > 0 && sentB > 0, `both took a share (${sentA} + ${sentB})`);
   const { rows: [c] } = await pool.query<{ dispatched: string; once: string }>(
     `SELECT count(*) FILTER (WHERE state = 'dispatched') AS dispatched, count(*) FILTER (WHERE deliveries = 1) AS once FROM reminders.occurrences WHERE deployment = $1 AND organization_id = $2`,
     [cfg.kafka.topicPrefix, org]);

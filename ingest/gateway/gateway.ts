@@ -80,6 +80,8 @@ export class ChatGateway {
     ws.on('close', () => { clearTimeout(expiry); void this.disconnect(sock); });
     ws.on('error', () => ws.terminate());
     await this.ports.routes.attach(claims.patientId, this.ports.instanceId);
+    // Before the history is read: this instance's position starts after what the history already holds.
+    await this.ports.outbox.join(claims.patientId, this.ports.instanceId);
     // History first, in the patient's delivery queue, so queued replies follow it in order.
     void this.registry.serialize(claims.patientId, () => this.sendHistory(sock)).catch(() => undefined);
     void this.drain(claims.patientId);
@@ -106,6 +108,7 @@ export class ChatGateway {
     this.ports.metrics?.wsConnections.dec();
     if (this.registry.remove(sock)) {
       await this.ports.routes.detach(sock.patientId, this.ports.instanceId).catch(() => undefined);
+      await this.ports.outbox.leave(sock.patientId, this.ports.instanceId).catch(() => undefined);
     }
   }
 
@@ -140,18 +143,23 @@ export class ChatGateway {
     }
   }
 
-  /** Sends the patient's queued replies, in order, to every socket of theirs on this instance. */
+  /**
+   * Sends the patient's queued replies that this instance has not sent yet, in order, to every
+   * socket of theirs here; other instances holding the patient's sockets do the same from their
+   * own position in the outbox, so each socket gets each reply once.
+   */
   drain(patientId: string): Promise<void> {
     return this.registry.serialize(patientId, async () => {
       for (;;) {
         const sockets = this.registry.socketsOf(patientId);
         if (sockets.length === 0) return;
-        const entries = await this.ports.outbox.read(patientId, '-', OUTBOX_PAGE);
+        const entries = await this.ports.outbox.pending(patientId, this.ports.instanceId, OUTBOX_PAGE);
         if (entries.length === 0) return;
-        const delivered: string[] = [];
+        let last: string | null = null;
+        const shown: Array<{ streamId: string; sock: PatientSocket; line: HistoryEntry }> = [];
         for (const e of entries) {
           const owner = sockets.filter((s) => s.organizationId === e.organizationId);
-          if (owner.length === 0) { delivered.push(e.streamId); continue; } // not this tenant's: never shown
+          if (owner.length === 0) { last = e.streamId; continue; } // not this tenant's: never shown
           const content = await this.ports.openReply(e.organizationId, patientId, e.content);
           const sentAt = this.ports.now();
           const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies, sentAt: new Date(sentAt).toISOString() };
@@ -161,14 +169,17 @@ export class ChatGateway {
             try { await this.send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
           }
           if (!ok) break; // keep the rest queued, in order, for the next connection
-          delivered.push(e.streamId);
-          const first = owner[0];
-          if (first !== undefined) await this.keep(first, { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt });
+          last = e.streamId;
+          shown.push({ streamId: e.streamId, sock: owner[0] as PatientSocket, line: { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt } });
         }
-        await this.ports.outbox.remove(patientId, delivered);
+        // History before the position moves: an instance joining later starts after the mark and finds these lines in the history.
+        const mine = await this.ports.outbox.claimHistory(patientId, shown.map((s) => s.streamId));
+        for (const s of shown) if (mine.has(s.streamId)) await this.keep(s.sock, s.line);
+        if (last === null) return;
+        await this.ports.outbox.ack(patientId, this.ports.instanceId, last);
         // A short page was the whole queue: anything queued since comes with its own nudge, whose
         // drain runs after this one (drains of a patient are serialised), so no second read is needed.
-        if (delivered.length < entries.length || entries.length < OUTBOX_PAGE) return;
+        if (last !== entries[entries.length - 1]?.streamId || entries.length < OUTBOX_PAGE) return;
       }
     });
   }

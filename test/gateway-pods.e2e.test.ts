@@ -75,7 +75,7 @@ describe('one patient with sockets on two gateway pods', () => {
     }
   });
 
-  test('a socket opened later on the other pod finds the earlier replies in its history, once, and gets the new ones', async () => {
+  test('a socket opened later on the other pod gets the earlier reply once (in its history) and the new ones', async () => {
     const p = tenant.patients[1];
     assert.ok(p);
     const [urlA, urlB] = urls as [string, string];
@@ -88,9 +88,11 @@ describe('one patient with sockets on two gateway pods', () => {
       const late = await ChatClient.connect(urlB, p.token);
       try {
         await late.waitFor('history', (fs) => fs.some((f) => f.type === 'history'));
+        // Through the history or, if it joined while pod A was still recording it, as a message: once either way.
+        await new Promise((r) => setTimeout(r, 500));
         const history = late.frames.find((f) => f.type === 'history')?.messages ?? [];
-        assert.equal(history.filter((m) => m.id === reply?.id).length, 1, 'the earlier reply is in the history once');
-        assert.equal(repliesTo(late.frames, [first]).length, 0, 'and is not sent again as a message');
+        const seen = history.filter((m) => m.id === reply?.id).length + late.replies().filter((f) => f.id === reply?.id).length;
+        assert.equal(seen, 1, 'the earlier reply reaches the new socket once');
         const second = late.send('thank you');
         await Promise.all([onA, late].map((c) => c.waitFor('the second reply', (fs) => repliesTo(fs, [second]).length === 1, 60_000)));
         await new Promise((r) => setTimeout(r, 1000));

@@ -33,6 +33,28 @@ function refuse(socket: Duplex, err: unknown): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n${extra}Connection: close\r\n\r\n${json}`);
 }
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+type Admission = { ok: true; claims: SessionClaims; locale: string | null } | { ok: false; error: unknown };
+
+// Apart from the upgrade listener, so nothing of the request (URL, token, headers) stays reachable from a closure kept by the socket.
+async function admit(opts: ChatUpgradeOptions, req: IncomingMessage, query: URLSearchParams): Promise<Admission> {
+  try {
+    if (opts.ipLimiter !== null && !(await opts.ipLimiter.take(`ip:${req.socket.remoteAddress ?? ''}`))) throw new CareloopError('RATE_LIMITED', 'too many requests from this address; slow down');
+    const { token, locale } = upgradeCredentials(req, query);
+    if (token === null) throw new CareloopError('UNAUTHENTICATED', 'a session token is required (Authorization: Bearer … or ?token=…)');
+    const claims = await opts.verifyToken(token).catch((err: unknown) => {
+      const e = normalizeError(err);
+      throw e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN' ? e : new CareloopError('UNAUTHENTICATED', 'the session token is not valid');
+    });
+    return { ok: true, claims, locale };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
 /**
  * The chat's WebSocket upgrade, straight on the HTTP server rather than through a Fastify route:
  * a routed upgrade keeps its request, reply, logger and span alive for the socket's whole life
@@ -42,23 +64,15 @@ export function handleChatUpgrades(server: { on(event: 'upgrade', l: (req: Incom
   // No client tracking (the gateway's registry holds the sockets), no compression state per socket.
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: opts.maxFrameBytes });
   server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const url = new URL(req.url ?? '/', 'http://gateway');
     if (url.pathname !== CHAT_PATH) { refuse(socket, new CareloopError('NOT_FOUND', `no WebSocket at ${url.pathname}`)); return; }
-    void (async () => {
-      try {
-        if (opts.ipLimiter !== null && !(await opts.ipLimiter.take(`ip:${req.socket.remoteAddress ?? ''}`))) throw new CareloopError('RATE_LIMITED', 'too many requests from this address; slow down');
-        const { token, locale } = upgradeCredentials(req, url.searchParams);
-        if (token === null) throw new CareloopError('UNAUTHENTICATED', 'a session token is required (Authorization: Bearer … or ?token=…)');
-        const claims = await opts.verifyToken(token).catch((err: unknown) => {
-          const e = normalizeError(err);
-          throw e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN' ? e : new CareloopError('UNAUTHENTICATED', 'the session token is not valid');
-        });
-        wss.handleUpgrade(req, socket, head, (ws) => { void opts.connect(ws, claims, locale).catch(() => ws.terminate()); });
-      } catch (err) {
-        refuse(socket, err);
-      }
-    })();
+    void admit(opts, req, url.searchParams).then((admitted) => {
+      if (!admitted.ok) { refuse(socket, admitted.error); return; }
+      socket.removeListener('error', destroyOnError); // the WebSocket handles its socket's errors from here
+      const { claims, locale } = admitted;
+      wss.handleUpgrade(req, socket, head, (ws) => { void opts.connect(ws, claims, locale).catch(() => ws.terminate()); });
+    });
   });
   return wss;
 }

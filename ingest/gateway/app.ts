@@ -98,10 +98,11 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   }, async () => { throw new CareloopError('VALIDATION_FAILED', 'this is a WebSocket: send Upgrade: websocket'); });
   const wss = handleChatUpgrades(app.server, {
     maxFrameBytes: opts.maxFrameBytes, verifyToken: opts.verifyToken, ipLimiter: opts.ipLimiter ?? null,
-    connect: (ws, claims, locale) => opts.gateway.connect(ws, claims, locale),
+    connect: (ws, claims, locale) => { upgraded = true; return opts.gateway.connect(ws, claims, locale); },
   });
+  let upgraded = false;
   // Sockets are told to reconnect elsewhere before the listener waits for its connections to end.
-  app.addHook('preClose', async () => { opts.gateway.closeAll(); wss.close(); });
+  app.addHook('preClose', async () => { if (upgraded) opts.gateway.closeAll(); wss.close(); });
 
   registerWeb(app, { allowedOrigins: opts.allowedOrigins ?? [], tls: opts.https != null, verifyToken: opts.verifyToken, ...(opts.demoPatients === undefined ? {} : { demoPatients: opts.demoPatients }) });
   return app;

@@ -1,3 +1,4 @@
+import { kafkaSecurity } from '../platform/kafka/security.js';
 import { parseDuration, type Config } from '../platform/config/config.js';
 import { CareloopError } from '../platform/errors.js';
 import { UsageError } from './usage.js';
@@ -23,7 +24,7 @@ export async function auditVerify(cfg: Config, organizationId: string | undefine
     console.log(`audit chain intact: ${r.rows} rows verified${organizationId ? ` for ${organizationId}` : ''}`);
     if (!anchors) return 0;
     const topic = `${cfg.kafka.topicPrefix}audit.anchors`;
-    const latest = await readAnchors(cfg.kafka, topic, await deps.catalogue());
+    const latest = await readAnchors({ brokers: cfg.kafka.brokers, ...kafkaSecurity(cfg) }, topic, await deps.catalogue());
     const a = await checkAnchors(pool, latest, organizationId);
     if (!a.ok) {
       console.error(`audit chain REWRITTEN: organisation ${String(a.organizationId)} no longer holds anchored row ${String(a.seq)} as anchored (${String(a.reason)})`);

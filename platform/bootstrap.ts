@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { SchemaCatalogue } from './avro/catalogue.js';
 import { applyTopics, type TopicChange } from './kafka/admin.js';
 import { allTopics } from './kafka/topics.js';
+import { kafkaSecurity } from './kafka/security.js';
 import { repoRoot } from './paths.js';
 import { migrateClickHouse } from './storage/clickhouse.js';
 import { createPgPool, migratePostgres } from './storage/postgres.js';
@@ -22,7 +23,7 @@ export async function prepare(cfg: Config, progress: (step: string) => void = ()
   const root = repoRoot();
   progress('applying Kafka topics');
   const topics = await applyTopics({
-    brokers: cfg.kafka.brokers, ssl: cfg.kafka.ssl, caFile: cfg.kafka.caFile, prefix: cfg.kafka.topicPrefix,
+    brokers: cfg.kafka.brokers, ...kafkaSecurity(cfg), prefix: cfg.kafka.topicPrefix,
     partitionScale: cfg.kafka.partitionScale, replicationFactor: cfg.kafka.replicationFactor,
   });
   progress('registering Avro schemas');
@@ -35,6 +36,12 @@ export async function prepare(cfg: Config, progress: (step: string) => void = ()
     postgresMigrations = await migratePostgres(pool, join(root, 'platform/storage/migrations/postgres'));
   } finally {
     await pool.end();
+  }
+  if (cfg.postgres.vaultUrl !== cfg.postgres.url) {
+    // The same migrations: the vault and audit schemas are used there, the rest stays empty.
+    progress('migrating the vault database');
+    const vault = createPgPool({ ...cfg.postgres, url: cfg.postgres.vaultUrl, poolMax: 1, applicationName: 'careloop-migrate' });
+    try { await migratePostgres(vault, join(root, 'platform/storage/migrations/postgres')); } finally { await vault.end(); }
   }
   progress('migrating ClickHouse');
   const clickhouseMigrations = await migrateClickHouse(cfg.clickhouse, join(root, 'platform/storage/migrations/clickhouse'));

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SERVICES } from '../cli/services.js';
+import { kafkaSecurity, rdkafkaSecurity } from '../platform/kafka/security.js';
 import { loadConfig } from '../platform/config/config.js';
 import { CONFIG_SPEC, envName } from '../platform/config/spec.js';
 import { GROUPS, TOPICS } from '../platform/kafka/topics.js';
@@ -222,5 +223,35 @@ for (const name of RENDERS) {
     assert.ok(sm);
     assert.deepEqual(sm.spec.endpoints.map((e: { port: string; path: string }) => [e.port, e.path]), [['ops', '/metrics']]);
     for (const s of ofKind(docs, 'Service')) assert.ok(s.spec.ports.some((p: { name: string }) => p.name === 'ops'), `${s.metadata.name} exposes ops`);
+  });
+
+  test(`${name}: external Kafka with SASL over TLS and a vault database of its own, by Secret reference, as the product reads them`, () => {
+    const docs = renders[name] as K8s[];
+    const data = Object.assign({}, ...ofKind(docs, 'ConfigMap').map((c) => c.data ?? {})) as Record<string, string>;
+    assert.equal(data['CARELOOP_KAFKA_SASL_MECHANISM'], name === 'production' ? 'scram-sha-512' : 'none');
+    for (const d of [...ofKind(docs, 'Deployment'), ...ofKind(docs, 'Job')]) {
+      const pod = d.spec.template.spec;
+      const env = new Map((pod.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>).map((e) => [e.name, e]));
+      if (name !== 'production') {
+        assert.ok(!env.has('CARELOOP_KAFKA_SASL_USERNAME') && !env.has('CARELOOP_POSTGRES_VAULT_URL'), `${d.metadata.name}: no SASL, the vault in the main database`);
+        continue;
+      }
+      assert.deepEqual(env.get('CARELOOP_KAFKA_SASL_USERNAME')?.valueFrom?.secretKeyRef, { name: 'careloop-kafka-user', key: 'username' }, d.metadata.name);
+      assert.deepEqual(env.get('CARELOOP_POSTGRES_VAULT_URL')?.valueFrom?.secretKeyRef, { name: 'careloop-vault-postgres', key: 'url' }, d.metadata.name);
+      const file = env.get('CARELOOP_KAFKA_SASL_PASSWORD_FILE')?.value ?? '';
+      const mount = (pod.containers[0].volumeMounts as Array<{ name: string; mountPath: string }>).find((m) => file.startsWith(`${m.mountPath}/`));
+      assert.ok(mount, `${d.metadata.name}: the password file is mounted`);
+      const volume = (pod.volumes as Array<{ name: string; secret?: { secretName: string; items?: Array<{ key: string }> } }>).find((v) => v.name === mount.name);
+      assert.equal(volume?.secret?.secretName, 'careloop-kafka-user');
+      assert.deepEqual(volume?.secret?.items?.map((i) => i.key), ['password'], 'only the password is mounted');
+    }
+    if (name === 'production') {
+      // What the drivers get from that config (the password file is the Secret's; a stand-in here).
+      const dir = mkdtempSync(join(tmpdir(), 'careloop-sasl-'));
+      writeFileSync(join(dir, 'password'), 's3cret\n');
+      const cfg = loadConfig({ env: { CARELOOP_KAFKA_SSL: data['CARELOOP_KAFKA_SSL'] ?? '', CARELOOP_KAFKA_SASL_MECHANISM: data['CARELOOP_KAFKA_SASL_MECHANISM'] ?? '', CARELOOP_KAFKA_SASL_USERNAME: 'careloop', CARELOOP_KAFKA_SASL_PASSWORD_FILE: join(dir, 'password') } });
+      assert.deepEqual(rdkafkaSecurity({ ...kafkaSecurity(cfg), caFile: '' }), { 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': 'careloop', 'sasl.password': 's3cret' });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }

@@ -36,7 +36,7 @@ export const pushDelivery: ServiceDefinition = {
     const web = new WebChannel(redis, prefix, cfg.delivery.dedupeWindow / 1000);
     const devices = new PushDevices(pool, keyring);
     const fallbacks = new FallbackStore(redis, fallbackKey(cfg.kafka.topicPrefix, prefix));
-    const reach = new ReachabilityReader(pool, web.routes);
+    const reach = new ReachabilityReader(pool, web.routes, await deps.vaultPostgres());
     const claims = new ChannelClaims(redis, prefix, cfg.delivery.dedupeWindow / 1000);
     const vapid = loadVapidKeys(cfg);
     const agent = cfg.push.caFile === '' ? undefined : new Agent({ ca: readFileSync(cfg.push.caFile), keepAlive: true });

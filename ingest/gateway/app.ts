@@ -1,5 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Metrics } from '../../platform/service/metrics.js';
 import type { RateLimiter } from '../../platform/stores/rate-limit.js';
@@ -9,9 +8,10 @@ import { installApiDescription } from '../openapi.js';
 import { REFERENCE_PAGE_CSP, referencePage } from '../reference-page.js';
 import { CHAT_CONTRACT_MARKDOWN, asyncApiDocument } from './asyncapi.js';
 import { registerWeb } from './web.js';
+import { CHAT_PATH, handleChatUpgrades } from './upgrade.js';
 import { registerVerifyRoutes, type VerifyRoutesDeps } from './verify-routes.js';
 import { registerPushRoutes, type PushRoutesDeps } from './push-routes.js';
-import { CareloopError, normalizeError, toHttpError } from '../../platform/errors.js';
+import { CareloopError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { productVersion } from '../../platform/version.js';
 import type { ChatGateway, SessionClaims } from './gateway.js';
@@ -56,18 +56,6 @@ export interface GatewayAppOptions {
   allowedOrigins?: readonly string[];
 }
 
-function tokenOf(req: FastifyRequest): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  const q = (req.query as Record<string, unknown>)['token'];
-  return typeof q === 'string' && q !== '' ? q : null;
-}
-
-function localeOf(req: FastifyRequest): string | null {
-  const q = (req.query as Record<string, unknown>)['locale'];
-  return typeof q === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(q) ? q : null;
-}
-
 /**
  * The patient-facing listener: WebSocket chat at /v1/chat (token checked before the upgrade: a bad
  * one gets 401 and no socket) and the chat page at /. Built apart from listen() for inject().
@@ -81,7 +69,6 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
     // Unknown fields are an error, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
-  await app.register(websocket, { options: { maxPayload: opts.maxFrameBytes, perMessageDeflate: false } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -93,7 +80,6 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   installCommonHandlers(app, opts.ipLimiter ?? null, opts.metrics === undefined ? undefined : { server: 'gateway', metrics: opts.metrics });
   app.addSchema(ErrorBody);
   installApiDescription(app, GATEWAY_OPERATIONS, 'gateway');
-  const claimsByRequest = new WeakMap<FastifyRequest, SessionClaims>();
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncApiDocument(version));
   app.get('/docs', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', REFERENCE_PAGE_CSP).send(referencePage('Careloop patient gateway')));
@@ -101,30 +87,22 @@ export async function buildGatewayApp(opts: GatewayAppOptions): Promise<FastifyI
   if (opts.verify !== undefined) registerVerifyRoutes(app, opts.verify);
   if (opts.push !== undefined) registerPushRoutes(app, { ...opts.push, verifyToken: opts.verifyToken });
 
-  app.get('/v1/chat', {
-    websocket: true,
+  // The route documents the chat and answers a plain GET; upgrades are taken on the server itself (upgrade.ts).
+  app.get(CHAT_PATH, {
     schema: {
       summary: 'Open the patient chat (WebSocket upgrade); frames are described in the document description and /asyncapi.json',
       security: [{ session: [] }],
       querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 4096, description: 'the session token, when the client cannot set Authorization' }, locale: { type: 'string', maxLength: 35, description: 'BCP 47 language of the patient, e.g. es' } } },
       response: { 101: { description: 'Switching to the WebSocket protocol', type: 'null' }, 400: Type.Ref('Error'), 401: Type.Ref('Error'), 429: Type.Ref('Error') },
     },
-    preValidation: async (req, reply) => {
-      const token = tokenOf(req);
-      try {
-        if (token === null) throw new CareloopError('UNAUTHENTICATED', 'a session token is required (Authorization: Bearer … or ?token=…)');
-        claimsByRequest.set(req, await opts.verifyToken(token));
-      } catch (err) {
-        const e = normalizeError(err);
-        const { status, body } = toHttpError(e.code === 'UNAUTHENTICATED' || e.code === 'FORBIDDEN' ? e : new CareloopError('UNAUTHENTICATED', 'the session token is not valid'));
-        await reply.code(status as 401).send(body);
-      }
-    },
-  }, async (socket, req) => {
-    const claims = claimsByRequest.get(req);
-    if (claims === undefined) { socket.close(1008, 'unauthenticated'); return; }
-    await opts.gateway.connect(socket, claims, localeOf(req));
+  }, async () => { throw new CareloopError('VALIDATION_FAILED', 'this is a WebSocket: send Upgrade: websocket'); });
+  const wss = handleChatUpgrades(app.server, {
+    maxFrameBytes: opts.maxFrameBytes, verifyToken: opts.verifyToken, ipLimiter: opts.ipLimiter ?? null,
+    connect: (ws, claims, locale) => { upgraded = true; return opts.gateway.connect(ws, claims, locale); },
   });
+  let upgraded = false;
+  // Sockets are told to reconnect elsewhere before the listener waits for its connections to end.
+  app.addHook('preClose', async () => { if (upgraded) opts.gateway.closeAll(); wss.close(); });
 
   registerWeb(app, { allowedOrigins: opts.allowedOrigins ?? [], tls: opts.https != null, verifyToken: opts.verifyToken, ...(opts.demoPatients === undefined ? {} : { demoPatients: opts.demoPatients }) });
   return app;

@@ -13,6 +13,7 @@ import { buildGatewayApp } from './app.js';
 import { ChatGateway, type SessionClaims } from './gateway.js';
 import type { MessageFrame } from './frames.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
+import WebSocket from 'ws';
 
 const cfg = testConfig();
 const secret = randomBytes(32);
@@ -97,4 +98,24 @@ test('a nudge drains the outbox in order to every socket of the patient, each re
   } finally {
     for (const c of [a, b, stranger]) c.close();
   }
+});
+
+test('the upgrade is refused before any socket: no token or a bad one 401, another path 404; an expired session is closed with 4401', async () => {
+  const status = (u: string): Promise<number> => new Promise((resolve, reject) => {
+    const ws = new WebSocket(u);
+    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.once('open', () => { ws.terminate(); reject(new Error('a socket was opened')); });
+    ws.once('error', reject);
+  });
+  assert.equal(await status(url), 401);
+  assert.equal(await status(`${url}?token=forged`), 401);
+  assert.equal(await status(url.replace('/v1/chat', '/v1/other')), 404);
+  assert.equal((await app.inject({ method: 'GET', url: '/v1/chat' })).statusCode, 400, 'a plain GET is told to upgrade');
+  const c = await ChatClient.connect(url, await issueSessionToken({ organizationId: 'org-a', patientId: uniqueId('p'), ttlMs: 10_000 }, secret));
+  const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));
+  chat.expireSessions(Date.now() + 5000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(c.closed, false, 'not before its expiry');
+  chat.expireSessions(Date.now() + 15_000);
+  assert.equal(await closed, 4401);
 });

@@ -1,4 +1,4 @@
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { CareloopError, normalizeError, toWsErrorFrame } from '../../platform/errors.js';
 import { recordLogger, type Logger } from '../../platform/log.js';
 import type { Sealed } from '../../platform/crypto/envelope.js';
@@ -6,7 +6,7 @@ import type { Metrics } from '../../platform/service/metrics.js';
 import type { HistoryEntry } from '../../platform/stores/chat-history.js';
 import type { Outbox } from '../../platform/stores/outbox.js';
 import type { RouteTable } from '../../platform/stores/routing.js';
-import { ConnectionRegistry, remember, type PatientSocket } from './connections.js';
+import { ConnectionRegistry, remember, wasSent, type PatientSocket } from './connections.js';
 import { frameId, parseFrame, type MessageFrame, type ServerMessageFrame } from './frames.js';
 
 /** Replies read from a patient's outbox at a time. */
@@ -46,6 +46,16 @@ export interface GatewayPorts {
   metrics?: Pick<Metrics, 'wsConnections' | 'wsFrames' | 'wsErrors'>;
 }
 
+/** Listeners shared by every socket (`this` is the socket), finding its PatientSocket through `of`. */
+function socketListeners(on: { of(ws: WebSocket): PatientSocket | undefined; frame(sock: PatientSocket, data: RawData, isBinary: boolean): void; closed(sock: PatientSocket): void }) {
+  return {
+    pong(this: WebSocket): void { const s = on.of(this); if (s !== undefined) s.alive = true; },
+    message(this: WebSocket, data: RawData, isBinary: boolean): void { const s = on.of(this); if (s !== undefined) on.frame(s, data, isBinary); },
+    close(this: WebSocket): void { const s = on.of(this); if (s !== undefined) on.closed(s); },
+    error(this: WebSocket): void { this.terminate(); },
+  };
+}
+
 function sendFrame(ws: WebSocket, frame: object, metrics: GatewayPorts['metrics']): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ws.readyState !== ws.OPEN) { reject(new CareloopError('DEPENDENCY_UNAVAILABLE', 'socket closed')); return; }
@@ -60,6 +70,16 @@ function sendFrame(ws: WebSocket, frame: object, metrics: GatewayPorts['metrics'
  */
 export class ChatGateway {
   readonly registry = new ConnectionRegistry();
+  private readonly sockets = new WeakMap<WebSocket, PatientSocket>();
+  private readonly orgIds = new Map<string, string>();
+  /** Patients whose last sent page was not acknowledged in Redis: the next drain acknowledges it first, never resending. */
+  private readonly unacked = new Map<string, string>();
+  private readonly listeners = socketListeners({
+    of: (ws) => this.sockets.get(ws),
+    // One patient's frames are handled one after another, so they reach Kafka in the order sent.
+    frame: (sock, data, isBinary) => { void this.registry.serialize(`in:${sock.patientId}`, () => this.onFrame(sock, data, isBinary)); },
+    closed: (sock) => { void this.disconnect(sock); },
+  });
 
   constructor(private readonly ports: GatewayPorts) {}
 
@@ -68,22 +88,37 @@ export class ChatGateway {
   }
 
   async connect(ws: WebSocket, claims: SessionClaims, locale: string | null): Promise<PatientSocket> {
-    const sock: PatientSocket = { ws, organizationId: claims.organizationId, patientId: claims.patientId, locale, sent: new Set(), alive: true };
+    const sock: PatientSocket = {
+      ws, organizationId: this.intern(claims.organizationId), patientId: claims.patientId, locale, sent: null, alive: true,
+      expiresAtMs: claims.expiresAt?.getTime() ?? Infinity,
+    };
+    this.sockets.set(ws, sock);
     this.registry.add(sock);
     this.ports.metrics?.wsConnections.inc();
-    ws.on('pong', () => { sock.alive = true; });
-    // One patient's frames are handled one after another, so they reach Kafka in the order sent.
-    ws.on('message', (data, isBinary) => { void this.registry.serialize(`in:${claims.patientId}`, () => this.onFrame(sock, data, isBinary)); });
-    const expiry = claims.expiresAt === undefined ? undefined
-      : setTimeout(() => ws.close(SESSION_EXPIRED_CLOSE, 'session expired'), Math.max(0, Math.min(claims.expiresAt.getTime() - this.ports.now(), 2 ** 31 - 1)));
-    expiry?.unref();
-    ws.on('close', () => { clearTimeout(expiry); void this.disconnect(sock); });
-    ws.on('error', () => ws.terminate());
+    // The same four listeners for every socket: no closures per connection.
+    ws.on('pong', this.listeners.pong);
+    ws.on('message', this.listeners.message);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
     await this.ports.routes.attach(claims.patientId, this.ports.instanceId);
+    // Before the history is read: this instance's position starts after what the history already holds.
+    await this.ports.outbox.join(claims.patientId, this.ports.instanceId);
     // History first, in the patient's delivery queue, so queued replies follow it in order.
     void this.registry.serialize(claims.patientId, () => this.sendHistory(sock)).catch(() => undefined);
     void this.drain(claims.patientId);
     return sock;
+  }
+
+  /** Organisation ids are few: one string for all the sockets of an organisation. */
+  private intern(organizationId: string): string {
+    let o = this.orgIds.get(organizationId);
+    if (o === undefined) { o = organizationId; if (this.orgIds.size < 10_000) this.orgIds.set(o, o); }
+    return o;
+  }
+
+  /** Closes the sockets whose session token has expired (4401: the client asks to verify again). */
+  expireSessions(now = this.ports.now()): void {
+    for (const s of this.registry.each()) if (s.expiresAtMs <= now) s.ws.close(SESSION_EXPIRED_CLOSE, 'session expired');
   }
 
   private async sendHistory(sock: PatientSocket): Promise<void> {
@@ -104,8 +139,11 @@ export class ChatGateway {
 
   private async disconnect(sock: PatientSocket): Promise<void> {
     this.ports.metrics?.wsConnections.dec();
+    this.sockets.delete(sock.ws);
     if (this.registry.remove(sock)) {
+      this.unacked.delete(sock.patientId);
       await this.ports.routes.detach(sock.patientId, this.ports.instanceId).catch(() => undefined);
+      await this.ports.outbox.leave(sock.patientId, this.ports.instanceId).catch(() => undefined);
     }
   }
 
@@ -140,42 +178,61 @@ export class ChatGateway {
     }
   }
 
-  /** Sends the patient's queued replies, in order, to every socket of theirs on this instance. */
+  /**
+   * Sends the patient's queued replies that this instance has not sent yet, in order, to every
+   * socket of theirs here; other instances holding the patient's sockets do the same from their
+   * own position in the outbox, so each socket gets each reply once.
+   */
   drain(patientId: string): Promise<void> {
     return this.registry.serialize(patientId, async () => {
+      try { await this.drainPages(patientId); } finally {
+        // The history ids were only needed against this first overlap with the queue.
+        for (const s of this.registry.socketsOf(patientId)) s.sent = null;
+      }
+    });
+  }
+
+  private async drainPages(patientId: string): Promise<void> {
+    const unacked = this.unacked.get(patientId);
+    if (unacked !== undefined) { await this.ports.outbox.ack(patientId, this.ports.instanceId, unacked); this.unacked.delete(patientId); }
       for (;;) {
         const sockets = this.registry.socketsOf(patientId);
         if (sockets.length === 0) return;
-        const entries = await this.ports.outbox.read(patientId, '-', OUTBOX_PAGE);
+        const entries = await this.ports.outbox.pending(patientId, this.ports.instanceId, OUTBOX_PAGE);
         if (entries.length === 0) return;
-        const delivered: string[] = [];
+        let last: string | null = null;
+        const shown: Array<{ streamId: string; sock: PatientSocket; line: HistoryEntry }> = [];
         for (const e of entries) {
           const owner = sockets.filter((s) => s.organizationId === e.organizationId);
-          if (owner.length === 0) { delivered.push(e.streamId); continue; } // not this tenant's: never shown
+          if (owner.length === 0) { last = e.streamId; continue; } // not this tenant's: never shown
           const content = await this.ports.openReply(e.organizationId, patientId, e.content);
           const sentAt = this.ports.now();
           const frame: ServerMessageFrame = { type: 'message', id: e.messageId, replyTo: e.replyTo, text: content.text, quickReplies: content.quickReplies, sentAt: new Date(sentAt).toISOString() };
           let ok = false;
           for (const s of owner) {
-            if (s.sent.has(e.messageId)) { ok = true; continue; }
-            try { await this.send(s.ws, frame); remember(s, e.messageId); ok = true; } catch { /* that socket is gone */ }
+            if (wasSent(s, e.messageId)) { ok = true; continue; }
+            try { await this.send(s.ws, frame); ok = true; } catch { /* that socket is gone */ }
           }
           if (!ok) break; // keep the rest queued, in order, for the next connection
-          delivered.push(e.streamId);
-          const first = owner[0];
-          if (first !== undefined) await this.keep(first, { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt });
+          last = e.streamId;
+          shown.push({ streamId: e.streamId, sock: owner[0] as PatientSocket, line: { id: e.messageId, from: 'assistant', text: content.text, quickReplies: content.quickReplies, at: sentAt } });
         }
-        await this.ports.outbox.remove(patientId, delivered);
+        // History before the position moves: an instance joining later starts after the mark and finds these lines in the history.
+        const mine = await this.ports.outbox.claimHistory(patientId, shown.map((s) => s.streamId));
+        for (const s of shown) if (mine.has(s.streamId)) await this.keep(s.sock, s.line);
+        if (last === null) return;
+        this.unacked.set(patientId, last);
+        await this.ports.outbox.ack(patientId, this.ports.instanceId, last);
+        this.unacked.delete(patientId);
         // A short page was the whole queue: anything queued since comes with its own nudge, whose
         // drain runs after this one (drains of a patient are serialised), so no second read is needed.
-        if (delivered.length < entries.length || entries.length < OUTBOX_PAGE) return;
+        if (last !== entries[entries.length - 1]?.streamId || entries.length < OUTBOX_PAGE) return;
       }
-    });
   }
 
   /** Pings every socket; one that did not answer the previous ping is closed. Refreshes routes. */
   async heartbeat(): Promise<void> {
-    for (const s of this.registry.all()) {
+    for (const s of this.registry.each()) {
       if (!s.alive) { s.ws.terminate(); continue; }
       s.alive = false;
       s.ws.ping();

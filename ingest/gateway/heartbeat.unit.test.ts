@@ -13,7 +13,7 @@ test('a socket that does not answer a ping by the next heartbeat is closed; an a
   });
   const fake = () => { const s = { pings: 0, terminated: false, ping() { s.pings += 1; }, terminate() { s.terminated = true; } }; return s; };
   const [silent, answering] = [fake(), fake()];
-  const sock = (ws: ReturnType<typeof fake>, patientId: string) => ({ ws: ws as unknown as WebSocket, organizationId: 'o', patientId, locale: null, sent: new Set<string>(), alive: true });
+  const sock = (ws: ReturnType<typeof fake>, patientId: string) => ({ ws: ws as unknown as WebSocket, organizationId: 'o', patientId, locale: null, sent: null, alive: true, expiresAtMs: Infinity });
   const a = sock(silent, 'p1');
   const b = sock(answering, 'p2');
   chat.registry.add(a);

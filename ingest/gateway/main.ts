@@ -19,6 +19,8 @@ import { issueSessionToken, verifySessionToken } from '../../platform/auth/sessi
 import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
 import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
+const EXPIRY_SWEEP_MS = 5000;
+
 /** The demo's patients with tokens minted at each request: the demo never runs into expired ones. */
 function demoPatients(stackDir: string, mint: (organizationId: string, patientId: string) => Promise<string>): () => Promise<DemoDirectory> {
   const file = join(repoRoot(), stackDir, 'demo.json');
@@ -103,8 +105,11 @@ export const gateway: ServiceDefinition = {
     await subscriber.connect();
     await subscriber.subscribe(web.nudgeChannel(instanceId), (patientId) => { void chat.drain(patientId); });
     const heartbeat = setInterval(() => { void chat.heartbeat().catch(() => undefined); }, cfg.gateway.heartbeatInterval);
+    // One sweep for every socket's token expiry instead of a timer per socket: closed within EXPIRY_SWEEP_MS of it.
+    const expiry = setInterval(() => chat.expireSessions(), EXPIRY_SWEEP_MS);
     const cleanup = async (): Promise<void> => {
       clearInterval(heartbeat);
+      clearInterval(expiry);
       chat.closeAll();
       await subscriber.quit().catch(() => undefined);
     };

@@ -135,8 +135,8 @@ async function main(): Promise<void> {
     const rss = (): number => pids.reduce((n, p) => n + procSample(p).rssBytes, 0);
     const baseRss = rss();
     log(`${servers.length} server process(es) up, base RSS ${(baseRss / 1048576).toFixed(1)} MB`);
-    // Each server holds its own patients (patient i on server i mod K): a patient's sockets share a
-    // pod, since a reply leaves the outbox at the first instance that delivers it.
+    // Each server holds its own patients (patient i on server i mod K), as a load balancer with
+    // patient affinity would; a patient on several pods gets each reply on each (gateway-pods e2e).
     const tokenFiles = servers.map((_, k) => {
       const file = `/tmp/${run}-client-tokens-${k}.json`;
       writeFileSync(file, JSON.stringify(tokens.filter((_, i) => i % servers.length === k).map((t) => ({ token: t.token }))));
@@ -170,6 +170,7 @@ async function main(): Promise<void> {
     log(`held RSS ${(heldRss / 1048576).toFixed(1)} MB: ${(perSession / 1024).toFixed(2)} KB per session; idle CPU ${(idleCpu * 100).toFixed(1)} % of a core`);
     const publish = target === 'careloop' ? await fanOutCareloop(tokens) : fanOutCentrifugo(tokens);
     const receivedBefore = total().received;
+    const cpuFanBefore = pids.map((p) => procSample(p).cpuSeconds);
     const fanStart = Date.now();
     for (let r = 0; r < ROUNDS; r += 1) await publish();
     const expected = receivedBefore + ROUNDS * sessions;
@@ -177,11 +178,14 @@ async function main(): Promise<void> {
     const fanS = (Date.now() - fanStart) / 1000;
     const delivered = total().received - receivedBefore;
     const fanRate = delivered / fanS;
+    // CPU per delivered message of each server process: far less sensitive to the machine's other load than the rate.
+    const cpuMsPerMessage = pids.map((p, i) => ((procSample(p).cpuSeconds - (cpuFanBefore[i] ?? 0)) * 1000) / Math.max(1, delivered));
+    log(`fan-out CPU per delivered message: ${cpuMsPerMessage.map((c) => c.toFixed(4)).join(' / ')} ms (per server process); load average ${loadavg()[0]?.toFixed(2)}`);
     log(`fan-out: ${delivered}/${ROUNDS * sessions} messages delivered in ${fanS.toFixed(2)} s = ${Math.round(fanRate)} msg/s`);
     const result = {
       target, run, sessions, failed: total().failed, processes: servers.length, patients: P, openSeconds: openS,
       baseRssMB: baseRss / 1048576, heldRssMB: heldRss / 1048576, rssPerSessionKB: perSession / 1024,
-      sessionsPerGB: Math.round(2 ** 30 / perSession), idleCpuCores: idleCpu, fanOut: { rounds: ROUNDS, delivered, seconds: fanS, messagesPerSecond: Math.round(fanRate) },
+      sessionsPerGB: Math.round(2 ** 30 / perSession), idleCpuCores: idleCpu, fanOut: { rounds: ROUNDS, delivered, seconds: fanS, messagesPerSecond: Math.round(fanRate), cpuMsPerMessage },
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage1m: loadavg()[0] }, at: new Date().toISOString(),
     };
     mkdirSync(join(root, 'perf/results'), { recursive: true });

@@ -20,9 +20,10 @@ export interface Config {
   readonly kafka: {
     readonly driver: 'kafkajs' | 'rdkafka'; readonly brokers: readonly string[]; readonly clientId: string;
     readonly topicPrefix: string; readonly ssl: boolean; readonly caFile: string; readonly replicationFactor: number; readonly partitionScale: number;
+    readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly saslUsername: string; readonly saslPassword: string; readonly saslPasswordFile: string;
   };
   readonly registry: { readonly url: string };
-  readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number; readonly caFile: string };
+  readonly postgres: { readonly url: string; readonly ssl: boolean; readonly poolMax: number; readonly caFile: string; readonly vaultUrl: string };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly clickhouse: { readonly url: string; readonly database: string; readonly user: string; readonly password: string; readonly retentionMonths: number };
   readonly services: { readonly host: string; readonly opsPort: number; readonly apiPort: number; readonly gatewayPort: number; readonly tlsCertFile: string; readonly tlsKeyFile: string; readonly twilioPort: number };
@@ -239,6 +240,7 @@ function deriveDefaults(flat: Map<string, unknown>): void {
     'clickhouse.url': `http://${host}:${p('stack.clickhouseHttpPort')}`,
   };
   for (const [key, value] of Object.entries(defaults)) if (!flat.has(key)) flat.set(key, value);
+  if (!flat.has('postgres.vaultUrl')) flat.set('postgres.vaultUrl', flat.get('postgres.url'));
 }
 
 /** The key list for `--help`: name, environment variable, default and meaning. */

@@ -76,6 +76,11 @@ export const CONFIG_SPEC = {
   'services.tlsKeyFile': { type: { kind: 'string' }, default: '', doc: 'PEM private key of services.tlsCertFile' },
   'postgres.caFile': { type: { kind: 'string' }, default: '', doc: 'PEM CA bundle to verify PostgreSQL with postgres.ssl (default: the system CAs)' },
   'kafka.caFile': { type: { kind: 'string' }, default: '', doc: 'PEM CA bundle to verify the brokers with kafka.ssl (default: the system CAs)' },
+  'kafka.saslMechanism': { type: { kind: 'enum', values: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] }, default: 'none', doc: 'SASL authentication to the brokers (with kafka.ssl for SASL_SSL)' },
+  'kafka.saslUsername': { type: { kind: 'string' }, default: '', doc: 'SASL user name' },
+  'kafka.saslPassword': { type: { kind: 'string' }, default: '', doc: 'SASL password (prefer kafka.saslPasswordFile, a mounted Secret)' },
+  'kafka.saslPasswordFile': { type: { kind: 'string' }, default: '', doc: 'file holding the SASL password; wins over kafka.saslPassword' },
+  'postgres.vaultUrl': { type: { kind: 'url', protocols: ['postgres:', 'postgresql:'] }, doc: 'the PHI vault database (vault schema and its audit chain); default: postgres.url, the same database' },
 
   'crypto.masterKey': { type: { kind: 'string' }, default: '', doc: 'base64 of the 32-byte master key that wraps data keys (prefer masterKeyFile or a KMS in production)' },
   'crypto.masterKeyFile': { type: { kind: 'string' }, default: '', doc: 'file holding the base64 master key; development and test create .stack/master.key when neither is set' },

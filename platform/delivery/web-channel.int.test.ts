@@ -66,3 +66,31 @@ test('a fallback armed twice is one, goes to one claimer, and moves up when aske
   assert.deepEqual([...(a ?? []), ...(b ?? [])], [{ ...f, at: 5_000 }], 'claimed once');
   assert.deepEqual(await store.claimDue(Number.MAX_SAFE_INTEGER), []);
 });
+
+test('two instances of one patient: each reads from its own position; seen once one sent it, gone once both did; a late joiner starts after the seen mark', async () => {
+  const redis = await deps.redis();
+  const web = new WebChannel(redis, cfg.redis.keyPrefix, 60);
+  const patient = uniqueId('p');
+  const m = (n: number): string => `${patient}-m${n}`; // message ids are deduplicated across tests
+  for (const gw of ['gw-a', 'gw-b']) { await web.routes.attach(patient, gw); await web.outbox.join(patient, gw); }
+  await web.deliver(patient, entry(m(1)));
+  await web.deliver(patient, entry(m(2)));
+  const a = await web.outbox.pending(patient, 'gw-a');
+  assert.deepEqual(a.map((e) => e.messageId), [m(1), m(2)]);
+  assert.deepEqual([...(await web.outbox.claimHistory(patient, a.map((e) => e.streamId)))], a.map((e) => e.streamId), 'the first sender keeps the history lines');
+  await web.outbox.ack(patient, 'gw-a', a[1]?.streamId as string);
+  assert.equal(await web.waiting(patient, m(1)), null, 'shown on one pod: seen, no fallback');
+  assert.equal(await web.withdraw(patient, m(2)), false, 'a seen message is not withdrawn');
+  assert.deepEqual((await web.outbox.pending(patient, 'gw-a')).length, 0);
+  const b = await web.outbox.pending(patient, 'gw-b');
+  assert.deepEqual(b.map((e) => e.messageId), [m(1), m(2)], 'the other pod still gets both');
+  assert.equal((await web.outbox.claimHistory(patient, b.map((e) => e.streamId))).size, 0, 'and does not record them in the history again');
+  assert.equal((await web.outbox.read(patient)).length, 2, 'kept while an attached instance has not sent them');
+  await web.outbox.ack(patient, 'gw-b', b[1]?.streamId as string);
+  assert.deepEqual(await web.outbox.read(patient), [], 'gone once every attached instance sent them');
+  await web.routes.attach(patient, 'gw-c');
+  await web.outbox.join(patient, 'gw-c');
+  await web.deliver(patient, entry(m(3)));
+  assert.deepEqual((await web.outbox.pending(patient, 'gw-c')).map((e) => e.messageId), [m(3)], 'a late joiner gets what no socket was shown');
+  assert.notEqual(await web.waiting(patient, m(3)), null);
+});

@@ -1,11 +1,13 @@
 import type { RedisClient } from '../storage/redis.js';
 import { historyKey } from '../stores/chat-history.js';
-import { Outbox, outboxKey, type OutboxEntry } from '../stores/outbox.js';
+import { Outbox, entryFromFields, outboxKey, outboxPositionsKey, type OutboxEntry } from '../stores/outbox.js';
+import { STREAM_ID_CMP } from '../stores/stream-ids.js';
 import { RouteTable, gatewayChannel } from '../stores/routing.js';
 
-// Finds a message in the outbox by its id; ARGV[2] = '1' also deletes it. Returns its fields or false.
-const FIND = `
-local rows = redis.call('XRANGE', KEYS[1], '-', '+')
+// Finds a message no socket has been shown yet (after '~seen') by its id; ARGV[2] = '1' also deletes it. Returns its fields or false.
+const FIND = `${STREAM_ID_CMP}
+local seen = redis.call('HGET', KEYS[2], '~seen') or '0-0'
+local rows = redis.call('XRANGE', KEYS[1], '(' .. seen, '+')
 for _, r in ipairs(rows) do
   local f = r[2]
   for i = 1, #f, 2 do
@@ -18,21 +20,19 @@ end
 return false`;
 
 function entryOf(fields: unknown): Omit<OutboxEntry, 'streamId'> | null {
-  if (!Array.isArray(fields)) return null;
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) m.set(String(fields[i]), String(fields[i + 1]));
-  return {
-    messageId: m.get('m') ?? '', replyTo: m.get('r') || null, organizationId: m.get('o') ?? '',
-    content: { keyId: m.get('k') ?? '', nonce: Buffer.from(m.get('n') ?? '', 'base64'), ciphertext: Buffer.from(m.get('c') ?? '', 'base64') },
-  };
+  const e = entryFromFields('', fields);
+  if (e === null) return null;
+  const { streamId: _, ...rest } = e;
+  return rest;
 }
 
 /**
  * The web channel: the one contract between the delivery services and the gateway (see
  * docs/web-channel.md). Delivery queues a message in the patient's outbox (a Redis stream, sealed,
  * deduplicated by message id) and nudges every gateway instance in the route table over pub/sub;
- * the gateway holding the socket drains the outbox in order and deletes what it sent, so a message
- * that left the outbox has been shown in an open chat ("seen"). Nobody else reads or writes these
+ * each instance holding a socket of the patient sends the outbox in order from its own position, so
+ * every socket on every pod gets each message once; a message behind the '~seen' mark has been
+ * shown in an open chat ("seen") and leaves once every attached instance sent it. Nobody else reads or writes these
  * keys: erasure and fallbacks go through this module too.
  */
 export class WebChannel {
@@ -61,12 +61,12 @@ export class WebChannel {
 
   /** The message while it still waits in the outbox (not shown in any chat yet); null once seen. */
   async waiting(patientId: string, messageId: string): Promise<Omit<OutboxEntry, 'streamId'> | null> {
-    return entryOf(await this.redis.eval(FIND, { keys: [outboxKey(patientId, this.prefix)], arguments: [messageId, '0'] }));
+    return entryOf(await this.redis.eval(FIND, { keys: [outboxKey(patientId, this.prefix), outboxPositionsKey(patientId, this.prefix)], arguments: [messageId, '0'] }));
   }
 
   /** Takes a waiting message out of the outbox (it went out on another channel); false if already seen. */
   async withdraw(patientId: string, messageId: string): Promise<boolean> {
-    return entryOf(await this.redis.eval(FIND, { keys: [outboxKey(patientId, this.prefix)], arguments: [messageId, '1'] })) !== null;
+    return entryOf(await this.redis.eval(FIND, { keys: [outboxKey(patientId, this.prefix), outboxPositionsKey(patientId, this.prefix)], arguments: [messageId, '1'] })) !== null;
   }
 
   /** Puts a withdrawn message back (its other channel failed to take it), at the end of the queue. */
@@ -82,6 +82,6 @@ export class WebChannel {
 
   /** Erasure: the patient's queued messages and recent chat history are deleted. */
   async forget(patientId: string): Promise<void> {
-    await this.redis.del([outboxKey(patientId, this.prefix), historyKey(patientId, this.prefix)]);
+    await this.redis.del([outboxKey(patientId, this.prefix), outboxPositionsKey(patientId, this.prefix), historyKey(patientId, this.prefix)]);
   }
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
-import { caBundle } from '../service/tls.js';
+import { kafkajsSecurity, type KafkaSecurity } from './security.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs; // CommonJS package: named imports do not resolve
 import { allTopics, topicConfigEntries, type TopicSpec } from './topics.js';
 
-export interface ApplyTopicsOptions {
+export interface ApplyTopicsOptions extends KafkaSecurity {
   brokers: readonly string[];
-  ssl: boolean;
-  caFile?: string;
   prefix: string;
   partitionScale: number;
   replicationFactor: number;
@@ -39,15 +37,13 @@ export async function applyTopics(opts: ApplyTopicsOptions): Promise<TopicChange
   }
 }
 
-export interface BrokerAccess {
+export interface BrokerAccess extends KafkaSecurity {
   brokers: readonly string[];
-  ssl: boolean;
-  caFile?: string;
 }
 
 /** A quiet kafkajs client for administrative work (topics, offsets, one-off reads). */
 export function adminClient(opts: BrokerAccess, clientId = 'careloop-admin'): kafkajs.Kafka {
-  return new Kafka({ clientId, brokers: [...opts.brokers], ssl: opts.ssl ? (opts.caFile ? { rejectUnauthorized: true, ca: [caBundle(opts.caFile) as Buffer] } : true) : false, logLevel: logLevel.NOTHING });
+  return new Kafka({ clientId, brokers: [...opts.brokers], ...kafkajsSecurity(opts), logLevel: logLevel.NOTHING });
 }
 
 /**

@@ -1,6 +1,6 @@
 import kafkajs, { type Consumer as KjsConsumer, type Kafka as KafkaClient, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log.js';
-import { caBundle } from '../service/tls.js';
+import { kafkajsSecurity } from './security.js';
 import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs; // CommonJS package: named imports do not resolve
@@ -42,7 +42,7 @@ export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver
   const kafka = new Kafka({
     clientId: cfg.clientId,
     brokers: [...cfg.brokers],
-    ssl: cfg.ssl ? (caBundle(cfg.caFile) ? { rejectUnauthorized: true, ca: [caBundle(cfg.caFile) as Buffer] } : true) : false,
+    ...kafkajsSecurity(cfg),
     logLevel: logLevel.WARN,
     logCreator: logCreator(log.child({ driver: 'kafkajs' })),
     retry: { retries: 8, initialRetryTime: 100 },

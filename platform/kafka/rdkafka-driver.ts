@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Rd from 'node-rdkafka';
 import { CareloopError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { rdkafkaSecurity } from './security.js';
 import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -19,8 +20,7 @@ function baseConfig(cfg: DriverConfig): Record<string, string | number | boolean
   return {
     'metadata.broker.list': cfg.brokers.join(','),
     'client.id': cfg.clientId,
-    'security.protocol': cfg.ssl ? 'ssl' : 'plaintext',
-    ...(cfg.ssl && cfg.caFile !== '' ? { 'ssl.ca.location': cfg.caFile } : {}),
+    ...rdkafkaSecurity(cfg),
     'socket.keepalive.enable': true,
   };
 }

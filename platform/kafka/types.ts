@@ -1,3 +1,4 @@
+import type { KafkaSasl } from './security.js';
 /**
  * The one small producer/consumer interface every service uses. Two drivers implement it:
  * kafkajs (pure JavaScript, the default) and node-rdkafka (librdkafka, for throughput).
@@ -77,4 +78,6 @@ export interface DriverConfig {
   ssl: boolean;
   /** PEM CA bundle; empty uses the system CAs. */
   caFile: string;
+  /** SASL/PLAIN or SCRAM credentials; null without SASL. */
+  sasl: KafkaSasl | null;
 }

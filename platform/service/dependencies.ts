@@ -65,6 +65,12 @@ export class Dependencies {
     return this.once('pg', async () => createPgPool({ ...this.cfg.postgres, applicationName: 'careloop' }), (p) => p.end());
   }
 
+  /** The vault database (vault schema: PHI, keys, verification; and the audit chain written with them); the same pool unless postgres.vaultUrl differs. */
+  vaultPostgres(): Promise<PgPool> {
+    if (this.cfg.postgres.vaultUrl === this.cfg.postgres.url) return this.postgres();
+    return this.once('pg-vault', async () => createPgPool({ ...this.cfg.postgres, url: this.cfg.postgres.vaultUrl, applicationName: 'careloop-vault' }), (p) => p.end());
+  }
+
   redis(): Promise<RedisClient> {
     return this.once('redis', () => connectRedis({ url: this.cfg.redis.url, name: 'careloop' }), async (c) => { await c.quit(); });
   }
@@ -77,7 +83,7 @@ export class Dependencies {
   keyring(): Promise<Keyring> {
     return this.once('keyring', async () => {
       const master = loadMasterKey({ ...this.cfg.crypto, env: this.cfg.env, devKeyFile: join(repoRoot(), this.cfg.stack.dir, 'master.key') });
-      const keyring = new Keyring(await this.postgres(), master, this.cfg.crypto.keyCacheTtl);
+      const keyring = new Keyring(await this.vaultPostgres(), master, this.cfg.crypto.keyCacheTtl);
       const previous = this.cfg.crypto.previousMasterKeyFile;
       if (previous !== '') keyring.trustMasterKey(loadMasterKey({ masterKey: '', masterKeyFile: previous, env: this.cfg.env, devKeyFile: previous }));
       return keyring;
@@ -86,7 +92,7 @@ export class Dependencies {
 
   /** Vault, audit, API keys, staff tokens and identity verification, sharing the pool and keyring. */
   security(): Promise<Security> {
-    return this.once('security', async () => createSecurity(this.cfg, await this.postgres(), await this.keyring()), async () => undefined);
+    return this.once('security', async () => createSecurity(this.cfg, await this.postgres(), await this.keyring(), await this.vaultPostgres()), async () => undefined);
   }
 
   /** Readiness checks for the named dependencies. */

@@ -39,13 +39,14 @@ export interface Security {
   verifier: IdentityVerifier;
 }
 
-export function createSecurity(cfg: Config, pool: PgPool, keyring: Keyring): Security {
-  const audit = new AuditLog(pool);
-  const indexKeys = new OrgIndexKeys(pool, keyring, cfg.crypto.keyCacheTtl);
-  const vault = new Vault(pool, keyring, indexKeys, audit);
+export function createSecurity(cfg: Config, pool: PgPool, keyring: Keyring, vaultPool: PgPool = pool): Security {
+  // The audit chain is written in the same transactions as the vault's changes, so it lives in the vault database.
+  const audit = new AuditLog(vaultPool);
+  const indexKeys = new OrgIndexKeys(vaultPool, keyring, cfg.crypto.keyCacheTtl);
+  const vault = new Vault(vaultPool, keyring, indexKeys, audit);
   const apiKeys = new ApiKeys(pool);
   const staff = staffVerifier(cfg);
-  const verifier = new IdentityVerifier(vault, new PgVerificationStore(pool), indexKeys, audit, {
+  const verifier = new IdentityVerifier(vault, new PgVerificationStore(vaultPool), indexKeys, audit, {
     limits: { maxFailures: cfg.verification.maxFailures, lockoutMs: cfg.verification.lockout, codeTtlMs: cfg.verification.codeTtl },
   });
   return { audit, vault, apiKeys, verifier, authenticator: new Authenticator({ apiKeys, ...(staff ? { staff } : {}) }) };

@@ -138,7 +138,7 @@ export const dialogue: ServiceDefinition = {
     const registry = new WorkflowRegistry(new WorkflowRepository(pool));
     const safety: SafetyKit = { emergency: detector, dosingQuestion, dosingInstruction };
     const problems = problemCounter(ctx.metrics.registry);
-    const reachability = new ReachabilityReader(pool, new RouteTable(redis, ctx.cfg.redis.keyPrefix));
+    const reachability = new ReachabilityReader(pool, new RouteTable(redis, ctx.cfg.redis.keyPrefix), await ctx.deps.vaultPostgres());
     await registry.prime();
     const config = await followWorkflows(ctx, registry);
 

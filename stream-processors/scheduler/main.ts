@@ -1,3 +1,4 @@
+import { kafkaSecurity } from '../../platform/kafka/security.js';
 import { everyRound } from '../../platform/service/periodic.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
@@ -99,7 +100,7 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
       pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
       profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
       // A redelivered claim is checked against Kafka before it is published again: none twice after a kill.
-      published: wallClockSince(kafkaPublishedCheck(ctx.cfg.kafka, publisher.physical('patient.signals'), catalogue, 30_000), ctx.cfg.clock.offset),
+      published: wallClockSince(kafkaPublishedCheck({ brokers: ctx.cfg.kafka.brokers, ...kafkaSecurity(ctx.cfg) }, publisher.physical('patient.signals'), catalogue, 30_000), ctx.cfg.clock.offset),
       ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}),
     },
     reminderOptions(r),

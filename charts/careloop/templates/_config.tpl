@@ -11,6 +11,7 @@ CARELOOP_STACK_DIR: /tmp/careloop
 CARELOOP_KAFKA_BROKERS: {{ .Values.kafka.brokers | quote }}
 CARELOOP_KAFKA_TOPIC_PREFIX: {{ .Values.kafka.topicPrefix | quote }}
 CARELOOP_KAFKA_SSL: {{ .Values.kafka.tls.enabled | quote }}
+CARELOOP_KAFKA_SASL_MECHANISM: {{ ternary .Values.kafka.sasl.mechanism "none" .Values.kafka.sasl.enabled | quote }}
 CARELOOP_KAFKA_REPLICATION_FACTOR: {{ .Values.kafka.replicationFactor | quote }}
 CARELOOP_KAFKA_PARTITION_SCALE: {{ .Values.kafka.partitionScale | quote }}
 CARELOOP_REGISTRY_URL: {{ .Values.schemaRegistry.url | quote }}

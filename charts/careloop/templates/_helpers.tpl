@@ -51,6 +51,16 @@ app.kubernetes.io/component: {{ .name }}
 - name: CARELOOP_KAFKA_CA_FILE
   value: /etc/careloop/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}
 {{- end }}
+{{- if .Values.kafka.sasl.enabled }}
+- name: CARELOOP_KAFKA_SASL_USERNAME
+  valueFrom: {secretKeyRef: {name: {{ required "kafka.sasl.credentialsSecret.name" .Values.kafka.sasl.credentialsSecret.name | quote }}, key: {{ .Values.kafka.sasl.credentialsSecret.usernameKey | quote }}}}
+- name: CARELOOP_KAFKA_SASL_PASSWORD_FILE
+  value: /etc/careloop/kafka-sasl/{{ .Values.kafka.sasl.credentialsSecret.passwordKey }}
+{{- end }}
+{{- if .Values.postgres.vaultUrlSecret.name }}
+- name: CARELOOP_POSTGRES_VAULT_URL
+  valueFrom: {secretKeyRef: {name: {{ .Values.postgres.vaultUrlSecret.name | quote }}, key: {{ .Values.postgres.vaultUrlSecret.key | quote }}}}
+{{- end }}
 {{- if and .Values.postgres.ssl .Values.postgres.caSecret.name }}
 - name: CARELOOP_POSTGRES_CA_FILE
   value: /etc/careloop/postgres-ca/{{ .Values.postgres.caSecret.key }}
@@ -72,6 +82,9 @@ app.kubernetes.io/component: {{ .name }}
 - {name: session, mountPath: /etc/careloop/session, readOnly: true}
 {{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
 - {name: kafka-ca, mountPath: /etc/careloop/kafka-ca, readOnly: true}
+{{- end }}
+{{- if .Values.kafka.sasl.enabled }}
+- {name: kafka-sasl, mountPath: /etc/careloop/kafka-sasl, readOnly: true}
 {{- end }}
 {{- if and .Values.postgres.ssl .Values.postgres.caSecret.name }}
 - {name: postgres-ca, mountPath: /etc/careloop/postgres-ca, readOnly: true}
@@ -95,6 +108,10 @@ app.kubernetes.io/component: {{ .name }}
 {{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
 - name: kafka-ca
   secret: {secretName: {{ .Values.kafka.tls.caSecret.name | quote }}}
+{{- end }}
+{{- if .Values.kafka.sasl.enabled }}
+- name: kafka-sasl
+  secret: {secretName: {{ .Values.kafka.sasl.credentialsSecret.name | quote }}, items: [{key: {{ .Values.kafka.sasl.credentialsSecret.passwordKey | quote }}, path: {{ .Values.kafka.sasl.credentialsSecret.passwordKey | quote }}}]}
 {{- end }}
 {{- if and .Values.postgres.ssl .Values.postgres.caSecret.name }}
 - name: postgres-ca

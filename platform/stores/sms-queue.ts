@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { RedisClient } from '../storage/redis.js';
+import { RedisScript } from '../storage/redis-script.js';
 
 /*
  * The SMS send queue and the sender slots, shared by every delivery-sms instance in Redis. Members
@@ -81,20 +81,14 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1`;
 
-const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
-const SHAS = new Map([RESERVE, GUARD, FINISH, SENT, CLAIM, ENQUEUE].map((s) => [s, sha1(s)]));
+const SCRIPTS = new Map([RESERVE, GUARD, FINISH, SENT, CLAIM, ENQUEUE].map((s) => [s, new RedisScript(s)]));
 
 export class SmsQueue {
   constructor(private readonly redis: RedisClient, private readonly prefix = '', private readonly dedupeTtlSeconds = 6 * 3600) {}
 
-  /** EVALSHA, loading the script on NOSCRIPT: the body is not sent and hashed again on every call (three a text). */
+  /** By SHA1 (EVALSHA): the body is not sent and hashed again on every call (three a text). */
   private async script(body: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown> {
-    try {
-      return await this.redis.evalSha(SHAS.get(body) ?? sha1(body), opts);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(body, opts);
-    }
+    return (SCRIPTS.get(body) ?? new RedisScript(body)).run(this.redis, opts.keys, opts.arguments);
   }
 
   private get queueKey(): string { return `${this.prefix}sms:queue`; }

@@ -1,0 +1,74 @@
+/**
+ * The product in the multi-process layout, one `careloop run <service>` process per service, under
+ * the fault run's own topic and key prefixes: started, killed with SIGKILL and restarted by name,
+ * with CPU and RSS read from /proc for the report and the soak.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../../platform/paths.js';
+import { ProductProcess } from '../../test/product.js';
+import { procSample, type ProcSample } from '../capacity/proc.js';
+
+export const PROCESSORS = ['intent', 'dialogue', 'actions', 'delivery-ws', 'scheduler', 'analytics-sink'] as const;
+export const SERVICES = [...PROCESSORS, 'gateway'] as const;
+export type ServiceName = typeof SERVICES[number];
+
+export interface ProcessFigures { cpuSeconds: number; rssBytes: number; restarts: number }
+
+export class Deployment {
+  private readonly procs = new Map<ServiceName, ProductProcess>();
+  /** CPU of processes already killed, so a service's total spans its restarts. */
+  private readonly deadCpu = new Map<ServiceName, number>();
+  private readonly restarts = new Map<ServiceName, number>();
+
+  constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number, private readonly opsPortBase: number) {}
+
+  get gatewayUrl(): string { return `ws://127.0.0.1:${this.gatewayPort}/v1/chat`; }
+
+  /** `careloop prepare` for this deployment: its topics, migrations and schemas. */
+  prepare(): void {
+    const prep = spawnSync(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'prepare'], { env: this.env, encoding: 'utf8' });
+    if (prep.status !== 0) throw new Error(`prepare failed: ${prep.stderr}${prep.stdout}`);
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(SERVICES.map((s) => this.start(s)));
+  }
+
+  async start(s: ServiceName): Promise<number> {
+    const t0 = Date.now();
+    const port = this.opsPortBase + SERVICES.indexOf(s);
+    this.procs.set(s, await ProductProcess.start([s], { ...this.env, CARELOOP_SERVICES_OPS_PORT: String(port) }));
+    return Date.now() - t0;
+  }
+
+  /** kill -9, then a restart at once (as a supervisor would); resolves with the restart's ms. */
+  async killAndRestart(s: ServiceName): Promise<number> {
+    await this.kill(s);
+    this.restarts.set(s, (this.restarts.get(s) ?? 0) + 1);
+    return this.start(s);
+  }
+
+  async kill(s: ServiceName): Promise<void> {
+    const p = this.procs.get(s);
+    if (p === undefined) return;
+    try { this.deadCpu.set(s, (this.deadCpu.get(s) ?? 0) + procSample(p.child.pid as number).cpuSeconds); } catch { /* already gone */ }
+    await p.stop('SIGKILL');
+    this.procs.delete(s);
+  }
+
+  /** Output of a service's current process (for a failure's evidence). */
+  output(s: ServiceName): string { return this.procs.get(s)?.output ?? ''; }
+
+  sample(s: ServiceName): ProcessFigures | null {
+    const p = this.procs.get(s);
+    if (p?.child.pid === undefined || p.child.exitCode !== null) return null;
+    const now: ProcSample = procSample(p.child.pid);
+    return { cpuSeconds: now.cpuSeconds + (this.deadCpu.get(s) ?? 0), rssBytes: now.rssBytes, restarts: this.restarts.get(s) ?? 0 };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.procs.values()].map((p) => p.stop('SIGTERM')));
+    this.procs.clear();
+  }
+}

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../platform/paths.js';
-import { ProductProcess } from '../../test/product.js';
+import { freePort, ProductProcess } from '../../test/product.js';
 import { procSample, type ProcSample } from '../capacity/proc.js';
 
 export const PROCESSORS = ['intent', 'dialogue', 'actions', 'delivery-ws', 'scheduler', 'analytics-sink'] as const;
@@ -21,7 +21,7 @@ export class Deployment {
   private readonly deadCpu = new Map<ServiceName, number>();
   private readonly restarts = new Map<ServiceName, number>();
 
-  constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number, private readonly opsPortBase: number) {}
+  constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number) {}
 
   get gatewayUrl(): string { return `ws://127.0.0.1:${this.gatewayPort}/v1/chat`; }
 
@@ -37,8 +37,9 @@ export class Deployment {
 
   async start(s: ServiceName): Promise<number> {
     const t0 = Date.now();
-    const port = this.opsPortBase + SERVICES.indexOf(s);
-    this.procs.set(s, await ProductProcess.start([s], { ...this.env, CARELOOP_SERVICES_OPS_PORT: String(port) }));
+    const port = await freePort();
+    // A busy machine starts seven processes at once slowly: a longer deadline than the tests' minute.
+    this.procs.set(s, await ProductProcess.start([s], { ...this.env, CARELOOP_SERVICES_OPS_PORT: String(port) }, [], 180_000));
     return Date.now() - t0;
   }
 

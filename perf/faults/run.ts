@@ -12,7 +12,7 @@ import { loadConfig } from '../../platform/config/config.js';
 import { GROUPS } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
 import { connectRedis } from '../../platform/storage/redis.js';
-import { cleanupRun, seedTenant } from '../../test/product.js';
+import { cleanupRun, freePort, seedTenant } from '../../test/product.js';
 import { Deployment, PROCESSORS, SERVICES } from './deployment.js';
 import { parseFaultOptions, USAGE, type FaultOptions } from './options.js';
 import { PrivateStack } from './private-stack.js';
@@ -23,11 +23,11 @@ import { costTable, faultTable, rowClean, type ProcessCost } from './table.js';
 const root = repoRoot();
 const say = (m: string): void => { console.log(`faults: ${m}`); };
 
-function productEnv(run: string, o: FaultOptions, gatewayPort: number, extra: Record<string, string>): NodeJS.ProcessEnv {
+function productEnv(run: string, o: FaultOptions, ports: { gateway: number; api: number }, extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env, ...extra,
     CARELOOP_KAFKA_TOPIC_PREFIX: `${run}.`, CARELOOP_REDIS_KEY_PREFIX: `${run}:`, CARELOOP_LOG_LEVEL: 'warn', CARELOOP_KAFKA_DRIVER: o.driver,
-    CARELOOP_SERVICES_GATEWAY_PORT: String(gatewayPort), CARELOOP_SERVICES_API_PORT: String(gatewayPort + 1),
+    CARELOOP_SERVICES_GATEWAY_PORT: String(ports.gateway), CARELOOP_SERVICES_API_PORT: String(ports.api),
     CARELOOP_GATEWAY_RATE_LIMIT_BURST: '100000', CARELOOP_GATEWAY_RATE_LIMIT_PER_MINUTE: '6000000', CARELOOP_AUDIT_ANCHOR_INTERVAL: '0s',
     ...(o.sessionTimeout === '' ? {} : { CARELOOP_CONSUMER_SESSION_TIMEOUT: o.sessionTimeout }),
   };
@@ -48,14 +48,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const plans = o.soakMinutes > 0 ? [] : rowPlans(o.rows, o.kills, o.outageMs);
   const needsStack = plans.some((p) => p.fault.kind === 'outage');
   const stack = needsStack ? new PrivateStack(`/tmp/careloop-${run}`, root, '.stack', 29092, say) : null;
-  const gatewayPort = 3291;
+  const ports = { gateway: await freePort(), api: await freePort() };
   let dep: Deployment | null = null;
-  let cfg = loadConfig({ env: productEnv(run, o, gatewayPort, {}) });
+  let cfg = loadConfig({ env: productEnv(run, o, ports, {}) });
   try {
     if (stack !== null) { say('starting the private Kafka, Redis and PostgreSQL'); await stack.up(); }
-    const env = productEnv(run, o, gatewayPort, stack?.env() ?? {});
+    const env = productEnv(run, o, ports, stack?.env() ?? {});
     cfg = loadConfig({ env });
-    dep = new Deployment(env, gatewayPort, 9581);
+    dep = new Deployment(env, ports.gateway);
     say(`run ${run}: prepare (topics ${run}.*, migrations), ${o.patients} patients`);
     dep.prepare();
     const tenant = await seedTenant(cfg, o.patients);

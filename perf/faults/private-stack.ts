@@ -20,6 +20,7 @@ const COMPONENTS: Record<DependencyName, Component> = { kafka, redis, postgres }
 export class PrivateStack {
   private readonly ctx: StackContext;
   private readonly pids = new Map<DependencyName, number>();
+  private readonly started = new Set<DependencyName>();
 
   constructor(readonly dir: string, repoRoot: string, sharedStackDir: string, readonly basePort: number, say: (m: string) => void) {
     const cfg: Config = loadConfig({ env: {}, overrides: {
@@ -39,14 +40,16 @@ export class PrivateStack {
   env(): Record<string, string> {
     const { host } = this.ctx.cfg.stack;
     return {
-      CARELOOP_KAFKA_BROKERS: `${host}:${this.basePort}`,
-      CARELOOP_REDIS_URL: `redis://${host}:${this.basePort + 2}`,
-      CARELOOP_POSTGRES_URL: postgres.endpoint(this.ctx.cfg),
+      ...(this.started.has('kafka') ? { CARELOOP_KAFKA_BROKERS: `${host}:${this.basePort}` } : {}),
+      ...(this.started.has('redis') ? { CARELOOP_REDIS_URL: `redis://${host}:${this.basePort + 2}` } : {}),
+      ...(this.started.has('postgres') ? { CARELOOP_POSTGRES_URL: postgres.endpoint(this.ctx.cfg) } : {}),
     };
   }
 
-  async up(): Promise<void> {
-    for (const name of ['postgres', 'redis', 'kafka'] as const) {
+  /** Prepares and starts the named dependencies; the others stay the shared stack's. */
+  async up(names: readonly DependencyName[]): Promise<void> {
+    for (const name of (['postgres', 'redis', 'kafka'] as const).filter((n) => names.includes(n))) {
+      this.started.add(name);
       await COMPONENTS[name].prepare(this.ctx);
       await this.start(name);
     }

@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let dep: Deployment | null = null;
   let cfg = loadConfig({ env: productEnv(run, o, ports, {}) });
   try {
-    if (stack !== null) { say('starting the private Kafka, Redis and PostgreSQL'); await stack.up(); }
+    if (stack !== null) { say('starting the private dependencies the rows restart'); await stack.up(plans.flatMap((p) => (p.fault.kind === 'outage' ? [p.fault.dependency] : []))); }
     const env = productEnv(run, o, ports, stack?.env() ?? {});
     cfg = loadConfig({ env });
     dep = new Deployment(env, ports.gateway);

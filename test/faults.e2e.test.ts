@@ -1,6 +1,6 @@
 /*
  * The fault suite, CI-sized: every service in its own process under chat load from reconnecting
- * patients, while dialogue is killed -9 twice, intent and the gateway once, and a private Kafka
+ * patients, while dialogue is killed -9 twice and the gateway once, and a private Kafka
  * broker (this test's own, on its own ports) is killed and restarted: nothing lost, no visible
  * duplicate, nothing out of order per patient. The full suite is perf/faults/run.ts.
  */
@@ -27,7 +27,7 @@ after(async () => {
   await stack.down();
 });
 
-test('kill -9 of dialogue, intent and the gateway and a Kafka broker restart under load: nothing lost, nothing twice, in order', { timeout: 480_000 }, async (t) => {
+test('kill -9 of dialogue and the gateway and a Kafka broker restart under load: nothing lost, nothing twice, in order', { timeout: 290_000 }, async (t) => {
   await stack.up(['kafka']);
   const env: NodeJS.ProcessEnv = {
     ...process.env, ...stack.env(), CARELOOP_KAFKA_TOPIC_PREFIX: `${run}.`, CARELOOP_REDIS_KEY_PREFIX: `${run}:`, CARELOOP_LOG_LEVEL: 'warn',
@@ -39,8 +39,8 @@ test('kill -9 of dialogue, intent and the gateway and a Kafka broker restart und
   dep.prepare();
   const tenant = await seedTenant(cfg, 40);
   await dep.startAll();
-  const rows = [...rowPlans('dialogue', 2, 0), ...rowPlans('intent,gateway,kafka', 1, 0)];
-  const outcome = await runSuite({ rate: 10, gapMs: 5_000, warmupMs: 3_000, baselineMs: 8_000, settleMs: 30_000, drainMs: 60_000, seed: 7, rows }, dep, tenant.patients, stack, () => undefined);
+  const rows = [...rowPlans('dialogue', 2, 0), ...rowPlans('gateway,kafka', 1, 0)];
+  const outcome = await runSuite({ rate: 10, gapMs: 4_000, warmupMs: 3_000, baselineMs: 6_000, settleMs: 20_000, drainMs: 40_000, seed: 7, rows }, dep, tenant.patients, stack, () => undefined);
   t.diagnostic(`\n${faultTable(outcome.rows)}\n${outcome.events.join('\n')}`);
   assert.equal(outcome.rows.length, rows.length + 1);
   for (const r of outcome.rows) {

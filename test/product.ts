@@ -33,7 +33,10 @@ export class ProductProcess {
     const p = new ProductProcess(child);
     const deadline = Date.now() + timeoutMs;
     while (!p.output.includes('Ctrl-C stops the services')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`careloop run ${services.join(' ')} did not start:\n${p.output.slice(-3000)}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL'); // a process that missed its deadline must not outlive the test
+        throw new Error(`careloop run ${services.join(' ')} did not start:\n${p.output.slice(-3000)}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     return p;

@@ -4,6 +4,7 @@
  * with CPU and RSS read from /proc for the report and the soak.
  */
 import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../platform/paths.js';
 import { freePort, ProductProcess } from '../../test/product.js';
@@ -21,7 +22,14 @@ export class Deployment {
   private readonly deadCpu = new Map<ServiceName, number>();
   private readonly restarts = new Map<ServiceName, number>();
 
-  constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number) {}
+  /** `logDir`: each process's output is appended to <logDir>/<service>.log when it is killed or stopped. */
+  constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number, private readonly logDir: string | null = null) {
+    if (logDir !== null) mkdirSync(logDir, { recursive: true });
+  }
+
+  private keepLog(s: ServiceName, p: ProductProcess, why: string): void {
+    if (this.logDir !== null) appendFileSync(join(this.logDir, `${s}.log`), `${p.output}\n--- ${why} at ${new Date().toISOString()}\n`);
+  }
 
   get gatewayUrl(): string { return `ws://127.0.0.1:${this.gatewayPort}/v1/chat`; }
 
@@ -38,8 +46,10 @@ export class Deployment {
   async start(s: ServiceName): Promise<number> {
     const t0 = Date.now();
     const port = await freePort();
+    // Static membership (rdkafka): the restarted process takes its partitions back under the same id.
+    const instance = this.env['CARELOOP_KAFKA_DRIVER'] === 'rdkafka' ? { CARELOOP_CONSUMER_INSTANCE_ID: `${this.env['CARELOOP_KAFKA_TOPIC_PREFIX'] ?? ''}${s}` } : {};
     // A busy machine starts seven processes at once slowly: a longer deadline than the tests' minute.
-    this.procs.set(s, await ProductProcess.start([s], { ...this.env, CARELOOP_SERVICES_OPS_PORT: String(port) }, [], 180_000));
+    this.procs.set(s, await ProductProcess.start([s], { ...this.env, ...instance, CARELOOP_SERVICES_OPS_PORT: String(port) }, [], 180_000));
     return Date.now() - t0;
   }
 
@@ -55,6 +65,7 @@ export class Deployment {
     if (p === undefined) return;
     try { this.deadCpu.set(s, (this.deadCpu.get(s) ?? 0) + procSample(p.child.pid as number).cpuSeconds); } catch { /* already gone */ }
     await p.stop('SIGKILL');
+    this.keepLog(s, p, 'kill -9');
     this.procs.delete(s);
   }
 
@@ -69,7 +80,7 @@ export class Deployment {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((p) => p.stop('SIGTERM')));
+    await Promise.all([...this.procs].map(async ([s, p]) => { await p.stop('SIGTERM'); this.keepLog(s, p, 'stopped'); }));
     this.procs.clear();
   }
 }

@@ -55,7 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (stack !== null) { say('starting the private dependencies the rows restart'); await stack.up(plans.flatMap((p) => (p.fault.kind === 'outage' ? [p.fault.dependency] : []))); }
     const env = productEnv(run, o, ports, stack?.env() ?? {});
     cfg = loadConfig({ env });
-    dep = new Deployment(env, ports.gateway);
+    dep = new Deployment(env, ports.gateway, `/tmp/careloop-${run}-logs`);
+    say(`product logs: /tmp/careloop-${run}-logs/<service>.log`);
     say(`run ${run}: prepare (topics ${run}.*, migrations), ${o.patients} patients`);
     dep.prepare();
     const tenant = await seedTenant(cfg, o.patients);

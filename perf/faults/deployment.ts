@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../platform/paths.js';
 import { freePort, ProductProcess } from '../../test/product.js';
 import { procSample, type ProcSample } from '../capacity/proc.js';
@@ -15,6 +16,16 @@ export const SERVICES = [...PROCESSORS, 'gateway'] as const;
 export type ServiceName = typeof SERVICES[number];
 
 export interface ProcessFigures { cpuSeconds: number; rssBytes: number; restarts: number }
+
+/** Ready means the process's consumers hold partitions again (its /health/ready): the end of the stall. */
+async function waitReady(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok) return; } catch { /* not yet */ }
+    await sleep(100);
+  }
+  throw new Error(`ops port ${port} not ready within ${ms} ms`);
+}
 
 export class Deployment {
   private readonly procs = new Map<ServiceName, ProductProcess>();
@@ -50,10 +61,11 @@ export class Deployment {
     const instance = this.env['CARELOOP_KAFKA_DRIVER'] === 'rdkafka' ? { CARELOOP_CONSUMER_INSTANCE_ID: `${this.env['CARELOOP_KAFKA_TOPIC_PREFIX'] ?? ''}${s}` } : {};
     // A busy machine starts seven processes at once slowly: a longer deadline than the tests' minute.
     this.procs.set(s, await ProductProcess.start([s], { ...this.env, ...instance, CARELOOP_SERVICES_OPS_PORT: String(port) }, [], 180_000));
+    await waitReady(port, 120_000);
     return Date.now() - t0;
   }
 
-  /** kill -9, then a restart at once (as a supervisor would); resolves with the restart's ms. */
+  /** kill -9, then a restart at once (as a supervisor would); resolves with the ms until it is ready again. */
   async killAndRestart(s: ServiceName): Promise<number> {
     await this.kill(s);
     this.restarts.set(s, (this.restarts.get(s) ?? 0) + 1);

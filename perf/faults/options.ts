@@ -39,7 +39,8 @@ sampled every --interval seconds; fails on RSS growth >= 10 % or p99 drift >= 25
   --driver D         kafkajs | rdkafka (default kafkajs)     --session-timeout D  e.g. 10s (product default)
   --minutes N        soak for N minutes                      --interval S   soak sample interval (60)
   --seed N           message mix seed (1)                    --out FILE     JSON result (perf/results/…)
-Kafka, Redis and PostgreSQL rows run against a private broker, Redis and PostgreSQL on ports 29092-29095.
+Kafka, Redis and PostgreSQL rows run against a private broker, Redis and PostgreSQL on ports 29092-29095;
+the soak against a private Redis (port 29094), so its memory is this run's alone.
 Exit status 0 when every row is clean (0 lost, 0 visible duplicates, 0 out of order) or the soak passes; 1 otherwise.`;
 
 export function parseFaultOptions(argv: readonly string[]): FaultOptions | 'help' {

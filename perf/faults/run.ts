@@ -46,13 +46,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (o === 'help') { console.log(USAGE); return 0; }
   const run = `flt${Date.now().toString(36)}`;
   const plans = o.soakMinutes > 0 ? [] : rowPlans(o.rows, o.kills, o.outageMs);
-  const needsStack = plans.some((p) => p.fault.kind === 'outage');
-  const stack = needsStack ? new PrivateStack(`/tmp/careloop-${run}`, root, '.stack', 29092, say) : null;
+  // The soak measures Redis memory: a private Redis holds only this run's keys.
+  const privateDeps = o.soakMinutes > 0 ? ['redis' as const] : plans.flatMap((p) => (p.fault.kind === 'outage' ? [p.fault.dependency] : []));
+  const stack = privateDeps.length > 0 ? new PrivateStack(`/tmp/careloop-${run}`, root, '.stack', 29092, say) : null;
   const ports = { gateway: await freePort(), api: await freePort() };
   let dep: Deployment | null = null;
   let cfg = loadConfig({ env: productEnv(run, o, ports, {}) });
   try {
-    if (stack !== null) { say('starting the private dependencies the rows restart'); await stack.up(plans.flatMap((p) => (p.fault.kind === 'outage' ? [p.fault.dependency] : []))); }
+    if (stack !== null) { say('starting the private dependencies the rows restart'); await stack.up(privateDeps); }
     const env = productEnv(run, o, ports, stack?.env() ?? {});
     cfg = loadConfig({ env });
     dep = new Deployment(env, ports.gateway, `/tmp/careloop-${run}-logs`);

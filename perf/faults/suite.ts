@@ -88,7 +88,7 @@ async function inject(fault: FaultKind, dep: Deployment, stack: PrivateStack | n
     case 'none': return;
     case 'kill': {
       const ms = await dep.killAndRestart(fault.service);
-      note(`kill -9 ${fault.service}; restarted, ready in ${ms} ms`);
+      note(`kill -9 ${fault.service}; restarted, ready (partitions assigned) in ${ms} ms`);
       return;
     }
     case 'outage': {

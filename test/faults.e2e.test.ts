@@ -21,13 +21,16 @@ const stack = new PrivateStack(`/tmp/careloop-${run}`, repoRoot(), '.stack', 29_
 let dep: Deployment | null = null;
 let cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': `${run}.` } });
 
+// The runner's file timeout kills this process without running after(): take the children along.
+process.once('exit', () => { dep?.killAllNow(); stack.killAllNow(); });
+
 after(async () => {
   await dep?.stopAll();
   await cleanupRun(cfg).catch(() => undefined);
   await stack.down();
 });
 
-test('kill -9 of dialogue and the gateway and a Kafka broker restart under load: nothing lost, nothing twice, in order', { timeout: 290_000 }, async (t) => {
+test('kill -9 of dialogue and the gateway and a Kafka broker restart under load: nothing lost, nothing twice, in order', { timeout: 280_000 }, async (t) => {
   await stack.up(['kafka']);
   const env: NodeJS.ProcessEnv = {
     ...process.env, ...stack.env(), CARELOOP_KAFKA_TOPIC_PREFIX: `${run}.`, CARELOOP_REDIS_KEY_PREFIX: `${run}:`, CARELOOP_LOG_LEVEL: 'warn',
@@ -37,10 +40,11 @@ test('kill -9 of dialogue and the gateway and a Kafka broker restart under load:
   cfg = loadConfig({ env });
   dep = new Deployment(env, cfg.services.gatewayPort);
   dep.prepare();
-  const tenant = await seedTenant(cfg, 40);
+  const tenant = await seedTenant(cfg, 30);
   await dep.startAll();
   const rows = [...rowPlans('dialogue', 2, 0), ...rowPlans('gateway,kafka', 1, 0)];
-  const outcome = await runSuite({ rate: 10, gapMs: 4_000, warmupMs: 3_000, baselineMs: 6_000, settleMs: 20_000, drainMs: 40_000, seed: 7, rows }, dep, tenant.patients, stack, () => undefined);
+  // Sized for the runner's 300 s per file on a busy machine: short rows, short settles.
+  const outcome = await runSuite({ rate: 10, gapMs: 3_000, warmupMs: 2_000, baselineMs: 5_000, settleMs: 10_000, drainMs: 30_000, seed: 7, rows }, dep, tenant.patients, stack, () => undefined);
   t.diagnostic(`\n${faultTable(outcome.rows)}\n${outcome.events.join('\n')}`);
   assert.equal(outcome.rows.length, rows.length + 1);
   for (const r of outcome.rows) {
@@ -49,5 +53,5 @@ test('kill -9 of dialogue and the gateway and a Kafka broker restart under load:
     assert.equal(r.visibleDuplicates, 0, `${r.name}: no visible duplicate`);
     assert.equal(r.outOfOrder, 0, `${r.name}: in order per patient`);
   }
-  assert.ok(outcome.reconnects >= 40, 'the gateway kill made every patient reconnect');
+  assert.ok(outcome.reconnects >= 30, 'the gateway kill made every patient reconnect');
 });

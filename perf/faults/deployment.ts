@@ -91,6 +91,11 @@ export class Deployment {
     return { cpuSeconds: now.cpuSeconds + (this.deadCpu.get(s) ?? 0), rssBytes: now.rssBytes, restarts: this.restarts.get(s) ?? 0 };
   }
 
+  /** Synchronous, for an 'exit' handler: nothing of ours outlives a runner that was cut short. */
+  killAllNow(): void {
+    for (const p of this.procs.values()) p.child.kill('SIGKILL');
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.procs].map(async ([s, p]) => { await p.stop('SIGTERM'); this.keepLog(s, p, 'stopped'); }));
     this.procs.clear();

@@ -72,6 +72,11 @@ export class PrivateStack {
     this.pids.delete(name);
   }
 
+  /** Synchronous, for an 'exit' handler. */
+  killAllNow(): void {
+    for (const pid of this.pids.values()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+
   async down(): Promise<void> {
     for (const [name, pid] of this.pids) if (isAlive(pid)) await stopProcess(pid, COMPONENTS[name].stopSignal, 20_000);
     this.pids.clear();

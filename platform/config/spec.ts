@@ -145,7 +145,7 @@ export const CONFIG_SPEC = {
   'consumer.retryBackoff': { type: duration, default: '200ms', doc: 'first retry delay; doubles on each attempt' },
   'consumer.partitionConcurrency': { type: { kind: 'int', min: 1, max: 256 }, default: '12', doc: 'partitions one consumer works on at the same time' },
   'consumer.keyConcurrency': { type: { kind: 'int', min: 1, max: 1024 }, default: '64', doc: 'patients of one batch handled at the same time (each patient still in order)' },
-  'consumer.sessionTimeout': { type: duration, default: '30s', doc: 'consumer group session timeout' },
+  'consumer.sessionTimeout': { type: duration, default: '10s', doc: 'consumer group session timeout: without static membership (consumer.instanceId) a killed process keeps its partitions this long before they move, so it bounds the stall after a crash (the broker allows 6s and up)' },
   'consumer.instanceId': { type: { kind: 'string' }, default: '', doc: 'static group membership (rdkafka: group.instance.id): a stable id unique per process, e.g. the pod name of a StatefulSet; a process restarted under the same id takes its partitions back at once instead of waiting for the session timeout; empty: dynamic membership (kafkajs has no static membership)' },
   'delivery.fallbackAfter': { type: duration, default: '15m', doc: 'a proactive message (a reminder) not seen on the web within this long goes out again on the next channel (push, then SMS), once per channel' },
   'delivery.fallbackPollInterval': { type: duration, default: '1s', doc: 'how often delivery-push claims due fallbacks' },

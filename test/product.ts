@@ -28,12 +28,15 @@ export class ProductProcess {
     child.stderr?.on('data', (b: Buffer) => { this.output += b.toString(); });
   }
 
-  static async start(services: readonly string[], env: NodeJS.ProcessEnv, extraArgs: readonly string[] = []): Promise<ProductProcess> {
+  static async start(services: readonly string[], env: NodeJS.ProcessEnv, extraArgs: readonly string[] = [], timeoutMs = 60_000): Promise<ProductProcess> {
     const child = spawn(process.execPath, [join(repoRoot(), 'dist/cli/main.js'), 'run', ...services, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new ProductProcess(child);
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + timeoutMs;
     while (!p.output.includes('Ctrl-C stops the services')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`careloop run ${services.join(' ')} did not start:\n${p.output.slice(-3000)}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL'); // a process that missed its deadline must not outlive the test
+        throw new Error(`careloop run ${services.join(' ')} did not start:\n${p.output.slice(-3000)}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     return p;

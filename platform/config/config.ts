@@ -56,7 +56,7 @@ export interface Config {
   };
   readonly telemetry: { readonly otlpEndpoint: string; readonly sampleRatio: number; readonly serviceName: string };
   readonly consumer: {
-    readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds;
+    readonly maxRetries: number; readonly retryBackoff: Milliseconds; readonly sessionTimeout: Milliseconds; readonly instanceId: string;
     readonly partitionConcurrency: number; readonly keyConcurrency: number;
   };
   readonly profiling: { readonly scoreCheckInterval: Milliseconds };

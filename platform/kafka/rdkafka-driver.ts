@@ -95,6 +95,8 @@ class RdkafkaConsumer implements Consumer {
       'group.id': opts.groupId,
       'enable.auto.commit': false,
       'session.timeout.ms': opts.sessionTimeoutMs,
+      // One process may consume several groups under the same id: ids are only unique per group.
+      ...(opts.instanceId === undefined ? {} : { 'group.instance.id': opts.instanceId }),
       'fetch.wait.max.ms': 100,
       'rebalance_cb': true,
       // With EOF events a fetch returns as soon as the consumer has caught up, instead of waiting

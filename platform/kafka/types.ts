@@ -45,6 +45,8 @@ export interface ConsumerOptions {
   /** Where a group with no committed offset starts: the earliest record (true) or new ones only. */
   fromBeginning: boolean;
   sessionTimeoutMs: number;
+  /** Static membership id (rdkafka group.instance.id); a restart under it keeps the assignment. */
+  instanceId?: string;
   /** Upper bound of records handed to one batch call. */
   maxBatchSize?: number;
   /** Partitions handled at the same time (each partition's batches stay in order). */

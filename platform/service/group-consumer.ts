@@ -26,6 +26,7 @@ export async function startGroupConsumer(ctx: ServiceContext, groupId: GroupId, 
     topics: group.topics.map((t) => prefix + t),
     fromBeginning: true,
     sessionTimeoutMs: cfg.consumer.sessionTimeout,
+    ...(cfg.consumer.instanceId === '' ? {} : { instanceId: cfg.consumer.instanceId }),
     partitionConcurrency: cfg.consumer.partitionConcurrency,
     ...(opts.maxBatchSize === undefined ? {} : { maxBatchSize: opts.maxBatchSize }),
   });

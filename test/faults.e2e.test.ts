@@ -1,0 +1,59 @@
+/*
+ * The fault suite, CI-sized: every service in its own process under chat load from reconnecting
+ * patients, while dialogue and the gateway are killed -9 once each, and a private Kafka
+ * broker (this test's own, on its own ports) is killed and restarted: nothing lost, no visible
+ * duplicate, nothing out of order per patient. The full suite is perf/faults/run.ts.
+ */
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { after, test } from 'node:test';
+import { loadConfig } from '../platform/config/config.js';
+import { repoRoot } from '../platform/paths.js';
+import { Deployment } from '../perf/faults/deployment.js';
+import { PrivateStack } from '../perf/faults/private-stack.js';
+import { rowPlans, runSuite } from '../perf/faults/suite.js';
+import { faultTable } from '../perf/faults/table.js';
+import { uniqueId } from './helpers.js';
+import { cleanupRun, freePort, seedTenant } from './product.js';
+
+const run = uniqueId('faults');
+const stack = new PrivateStack(`/tmp/careloop-${run}`, repoRoot(), '.stack', 29_200 + randomInt(0, 200) * 4, () => undefined);
+let dep: Deployment | null = null;
+let cfg = loadConfig({ env: process.env, overrides: { 'kafka.topicPrefix': `${run}.` } });
+
+// The runner's file timeout kills this process without running after(): take the children along.
+process.once('exit', () => { dep?.killAllNow(); stack.killAllNow(); });
+
+after(async () => {
+  await dep?.stopAll();
+  await cleanupRun(cfg).catch(() => undefined);
+  await stack.down();
+});
+
+test('kill -9 of dialogue and the gateway and a Kafka broker restart under load: nothing lost, nothing twice, in order', { timeout: 280_000 }, async (t) => {
+  await stack.up(['kafka']);
+  const env: NodeJS.ProcessEnv = {
+    // rdkafka with static membership (Deployment gives each process its instance id): the layout
+    // that recovers from a kill -9 in seconds; kafkajs waits out the dead member's session.
+    ...process.env, ...stack.env(), CARELOOP_KAFKA_DRIVER: 'rdkafka', CARELOOP_KAFKA_TOPIC_PREFIX: `${run}.`, CARELOOP_REDIS_KEY_PREFIX: `${run}:`, CARELOOP_LOG_LEVEL: 'warn',
+    CARELOOP_SERVICES_GATEWAY_PORT: String(await freePort()), CARELOOP_SERVICES_API_PORT: String(await freePort()), CARELOOP_AUDIT_ANCHOR_INTERVAL: '0s',
+    CARELOOP_GATEWAY_RATE_LIMIT_BURST: '100000', CARELOOP_GATEWAY_RATE_LIMIT_PER_MINUTE: '6000000',
+  };
+  cfg = loadConfig({ env });
+  dep = new Deployment(env, cfg.services.gatewayPort);
+  dep.prepare();
+  const tenant = await seedTenant(cfg, 30);
+  await dep.startAll();
+  const rows = rowPlans('dialogue,gateway,kafka', 1, 0);
+  // Sized for the runner's 300 s per file on a busy machine: short rows, short settles.
+  const outcome = await runSuite({ rate: 10, gapMs: 3_000, warmupMs: 2_000, baselineMs: 5_000, settleMs: 10_000, drainMs: 30_000, seed: 7, rows }, dep, tenant.patients, stack, (m) => process.stdout.write(`${m}\n`));
+  t.diagnostic(`\n${faultTable(outcome.rows)}\n${outcome.events.join('\n')}`);
+  assert.equal(outcome.rows.length, rows.length + 1);
+  for (const r of outcome.rows) {
+    assert.ok(r.sent > 0, `${r.name}: messages were sent`);
+    assert.equal(r.lost, 0, `${r.name}: none lost`);
+    assert.equal(r.visibleDuplicates, 0, `${r.name}: no visible duplicate`);
+    assert.equal(r.outOfOrder, 0, `${r.name}: in order per patient`);
+  }
+  assert.ok(outcome.reconnects >= 30, 'the gateway kill made every patient reconnect');
+});

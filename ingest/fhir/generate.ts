@@ -12,6 +12,8 @@
  * others: a benchmark that replicates patients can call `generateDispenses` per copy.
  */
 
+import { seededRandom } from '../../platform/random/seeded.js';
+
 type R = Record<string, unknown>;
 
 export const GENERATED_SYSTEM = 'https://careloop.health/fhir/generated';
@@ -76,16 +78,9 @@ function fnv(text: string, basis = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, and the same on every machine. */
+/** The seeded PRNG (mulberry32), one stream per seed and key: the same on every machine. */
 export function rng(seed: number, key: string): () => number {
-  let a = fnv(`${seed}:${key}`);
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(fnv(`${seed}:${key}`));
 }
 
 const shortHash = (text: string): string => `${fnv(text).toString(36)}${fnv(text, 0x01000193).toString(36)}`;

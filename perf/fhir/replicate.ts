@@ -3,19 +3,12 @@
  * new (ids, names, identifiers, phone, birth date, street), the clinical content is Synthea's.
  */
 
+import { seededRandom } from '../../platform/random/seeded.js';
+
 type R = Record<string, unknown>;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same data set. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (mulberry32): the same seed gives the same data set. */
+export const rng = seededRandom;
 
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 

@@ -56,6 +56,8 @@ interface Planned {
   identifierDigests: Buffer[];
   stored?: Record<string, unknown>;
   contentDigest?: Buffer;
+  /** Undoes the in-place rewrite, for an entry deferred to a later round (it is checked again as it came). */
+  restore?: () => void;
 }
 
 /** What became of one entry that was not rejected (our id; none for an ignored type). */
@@ -135,7 +137,7 @@ export class FhirImporter {
         const problem = p.conflict ?? unresolved.get(p);
         const entry = raw.get(p.c);
         if (problem === undefined) ok.push(p);
-        else if (defer && p.conflict === undefined && entry !== undefined) deferred.push(entry);
+        else if (defer && p.conflict === undefined && entry !== undefined) { p.restore?.(); deferred.push(entry); }
         else reject(p.c.index, [problem], p.c.type, p.c.sourceId ?? undefined, [], p.c.file);
       }
       if (this.opts.atomic === true && rejects.length > 0) {
@@ -235,10 +237,17 @@ export class FhirImporter {
     for (const p of planned) {
       // The parsed resource is the importer's own (nothing else holds it): rewritten in place, not cloned.
       const copy = p.c.resource;
+      const original = { id: copy['id'], meta: copy['meta'] };
       copy['id'] = p.id;
       delete copy['meta'];
       p.stored = copy;
-      for (const site of referenceSites(copy, p.c.type)) {
+      const sites = referenceSites(copy, p.c.type);
+      p.restore = () => {
+        copy['id'] = original.id;
+        if (original.meta !== undefined) copy['meta'] = original.meta;
+        for (const site of sites) site.holder['reference'] = site.reference;
+      };
+      for (const site of sites) {
         const t = parseReference(site.reference);
         if (t.kind === 'other') continue;
         if (t.kind === 'urn') {

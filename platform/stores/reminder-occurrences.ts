@@ -8,6 +8,8 @@ import { effectiveTimeZone } from '../time/zones.js';
 import type { IndexedReminder } from './reminder-index.js';
 
 export type OccurrenceState = 'pending' | 'indexed' | 'dispatched' | 'cancelled';
+/** An occurrence's state as dispatch sees it: a pending one whose patient is no longer active (STOP, erased) reads `patient_inactive`. */
+export type DispatchState = OccurrenceState | 'patient_inactive';
 
 /** A persisted occurrence, as operators and the index read it. */
 export interface StoredOccurrence extends IndexedReminder {
@@ -154,11 +156,23 @@ export class OccurrenceStore {
     return res.rowCount ?? 0;
   }
 
-  async statesOf(ids: readonly string[]): Promise<Map<string, OccurrenceState>> {
+  async statesOf(ids: readonly string[]): Promise<Map<string, DispatchState>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ id: string; state: OccurrenceState }>(
-      `SELECT id, state FROM reminders.occurrences WHERE deployment = $1 AND id = ANY($2::text[])`, [this.deployment, ids]);
+    // The patient's status is read with the state: a STOP committed after the occurrence was indexed,
+    // before the planner re-planned, must still hold the reminder back at dispatch. An occurrence
+    // with no patient row (benchmarks insert occurrences alone) is left to its own state.
+    const { rows } = await this.pool.query<{ id: string; state: DispatchState }>(
+      `SELECT o.id, CASE WHEN o.state IN ('pending', 'indexed') AND coalesce(p.status, 'active') <> 'active' THEN 'patient_inactive' ELSE o.state END AS state
+         FROM reminders.occurrences o LEFT JOIN patients p ON p.id = o.patient_id
+        WHERE o.deployment = $1 AND o.id = ANY($2::text[])`, [this.deployment, ids]);
     return new Map(rows.map((r) => [r.id, r.state]));
+  }
+
+  /** Cancels these occurrences unless already sent (a patient no longer active at dispatch). */
+  async cancel(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE reminders.occurrences SET state = 'cancelled' WHERE deployment = $1 AND id = ANY($2::text[]) AND state IN ('pending', 'indexed')`, [this.deployment, ids]);
   }
 
   /** Records the signals as sent (a cancelled occurrence stays cancelled). */

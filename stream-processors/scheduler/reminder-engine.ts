@@ -125,13 +125,20 @@ export class ReminderEngine {
     if (claimed.length === 0) return 0;
     const states = await this.deps.occurrences.statesOf(claimed.map((c) => c.id));
     // Re-check: one already sent (acknowledgement lost) or re-planned away is dropped, not sent again.
+    const inactive: string[] = [];
     const wanted = claimed.filter((c) => {
       const s = states.get(c.id);
       const keep = s === 'indexed' || s === 'pending';
-      if (!keep) this.deps.metrics.stale.inc({ kind: c.kind });
+      if (s === 'patient_inactive') inactive.push(c.id);
+      else if (!keep) this.deps.metrics.stale.inc({ kind: c.kind });
       if (s === 'cancelled') this.deps.metrics.suppressed.inc({ reason: 'cancelled' });
       return keep;
     });
+    if (inactive.length > 0) {
+      // STOP (or erasure) committed before the planner caught up: never sent, cancelled here.
+      await this.deps.occurrences.cancel(inactive);
+      this.deps.metrics.suppressed.inc({ reason: 'not_active' }, inactive.length);
+    }
     const found = await this.alreadyPublished(wanted);
     if (found.size > 0) {
       await this.deps.occurrences.markDispatched([...found], now);

@@ -236,6 +236,23 @@ test('a stopped prescription cancels its future reminders at once, even those al
   assert.deepEqual(signals.map((s) => s.attributes['medication_id']), [`${patient}_a`]);
 });
 
+test('a STOP committed after indexing, before the planner has re-planned, holds the due reminder back at dispatch and cancels it', async () => {
+  const { org, patient } = await seedPatient('UTC');
+  await pool.query(`INSERT INTO patient_medications (id, patient_id, organization_id, name, schedule_times, created_at) VALUES ($1, $2, $3, 'Amlodipine', ARRAY['09:00'], '2025-01-01T00:00:00Z')`, [`${patient}_a`, patient, org]);
+  const { engine: e, metrics } = await engine();
+  // Earlier than every other test's instants, so no other test's reminders are due with these.
+  const t0 = at('2025-08-01T08:55Z');
+  assert.equal((await e.planPatient(patient, t0)).added, 2, 'one medication, two days');
+  await e.index(t0);
+  // The actions service commits the opt-out; the planner has not consumed its patient_updated yet.
+  await pool.query(`UPDATE patients SET status = 'opted_out' WHERE id = $1`, [patient]);
+  assert.equal(await e.dispatch(at('2025-08-01T09:00Z')), 0, 'nothing goes out after STOP');
+  assert.equal(await count(metrics.suppressed, ['reason', 'not_active']), 1, 'counted as held back: not active');
+  const { rows } = await pool.query<{ state: string }>('SELECT state FROM reminders.occurrences WHERE deployment = $1 AND patient_id = $2 ORDER BY due_at', [cfg.kafka.topicPrefix, patient]);
+  assert.deepEqual(rows.map((r) => r.state), ['cancelled', 'pending'], 'the due one is cancelled; the planner removes the rest');
+  assert.deepEqual(await signalsOf(patient), []);
+});
+
 test('two schedulers dispatching the same shards at once send each of 2,000 reminders exactly once', async () => {
   const org = uniqueId('org_');
   const due = at('2026-08-01T09:00Z');

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
+import { readRanges } from './bounded-read.js';
 import { kafkajsSecurity, type KafkaSecurity } from './security.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs; // CommonJS package: named imports do not resolve
@@ -54,35 +54,13 @@ export async function readTopicToEnd(opts: BrokerAccess, topic: string, timeoutM
   const kafka = adminClient(opts, 'careloop-reader');
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `careloop-reader-${randomUUID()}`;
   try {
     if (!(await admin.listTopics()).includes(topic)) throw new CareloopError('NOT_FOUND', `topic ${topic} does not exist; run \`careloop prepare\` to create the topics`);
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-    if (ends.size === 0) return [];
+    const ranges = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, { from: BigInt(p.low), end: BigInt(p.high) }]));
     const out: Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }> = [];
-    const consumer = kafka.consumer({ groupId });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs);
-        consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const end = ends.get(batch.partition);
-            for (const m of batch.messages) if (end !== undefined && BigInt(m.offset) < end) out.push({ key: m.key, value: m.value, timestamp: Number(m.timestamp) });
-            const last = batch.messages.at(-1);
-            if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) ends.delete(batch.partition);
-            if (ends.size === 0) { clearTimeout(timer); resolve(); }
-          },
-        }).catch((err: unknown) => { clearTimeout(timer); reject(err as Error); });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    await readRanges(kafka, admin, topic, ranges, timeoutMs, `reading ${topic} to its end`, (_p, m) => out.push({ key: m.key, value: m.value, timestamp: Number(m.timestamp) }));
     return out;
   } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { CareloopError } from '../errors.js';
 import { adminClient, type BrokerAccess } from './admin.js';
+import { readRanges, type OffsetRange } from './bounded-read.js';
 
 const { Partitioners } = kafkajs; // CommonJS package: named imports do not resolve
 
@@ -23,7 +23,6 @@ export async function readKeysSince(opts: BrokerAccess, topic: string, keys: rea
   const kafka = adminClient(opts, 'careloop-recovery-reader');
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `careloop-recovery-${randomUUID()}`;
   try {
     const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     if (meta === undefined) throw new CareloopError('NOT_FOUND', `topic ${topic} does not exist`);
@@ -33,7 +32,7 @@ export async function readKeysSince(opts: BrokerAccess, topic: string, keys: rea
     const [starts, highs] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, since), admin.fetchTopicOffsets(topic)]);
     const startOf = new Map(starts.map((p) => [p.partition, BigInt(p.offset)]));
     // Per wanted partition: [from, end) where something lies in between.
-    const ranges = new Map<number, { from: bigint; end: bigint }>();
+    const ranges = new Map<number, OffsetRange>();
     for (const h of highs) {
       if (!wanted.has(h.partition)) continue;
       const end = BigInt(h.high);
@@ -41,38 +40,12 @@ export async function readKeysSince(opts: BrokerAccess, topic: string, keys: rea
       const from = s === undefined || s < 0n ? end : s;
       if (from < end) ranges.set(h.partition, { from, end });
     }
-    if (ranges.size === 0) return [];
     const out: KeyedRecord[] = [];
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: false });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `reading ${topic} since ${since} did not finish within ${timeoutMs} ms`)), timeoutMs);
-        const pending = new Set(ranges.keys());
-        consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const r = ranges.get(batch.partition);
-            if (r === undefined || !pending.has(batch.partition)) return;
-            for (const m of batch.messages) {
-              const o = BigInt(m.offset);
-              if (o >= r.from && o < r.end && m.key !== null && keySet.has(m.key.toString())) out.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value });
-            }
-            const last = batch.messages.at(-1);
-            if (last !== undefined && BigInt(last.offset) + 1n >= r.end) pending.delete(batch.partition);
-            if (pending.size === 0) { clearTimeout(timer); resolve(); }
-          },
-        }).catch((err: unknown) => { clearTimeout(timer); reject(err as Error); });
-        // Seeks given right after run() apply once the group is joined (kafkajs' documented pattern).
-        for (const [partition, r] of ranges) consumer.seek({ topic, partition, offset: r.from.toString() });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    await readRanges(kafka, admin, topic, ranges, timeoutMs, `reading ${topic} since ${since}`, (partition, m) => {
+      if (m.key !== null && keySet.has(m.key.toString())) out.push({ partition, offset: m.offset, key: m.key, value: m.value });
+    });
     return out;
   } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -89,7 +89,7 @@ listens, and arms a dose reminder for every demo patient, so the first chat open
 Ctrl-C stops the services; the stack keeps running (\`careloop stack down\` stops it).
   --no-stack   do not manage the stack; use the configured endpoints as they are`,
   run: async () => {
-    const { SERVICES } = await import('./services.js');
+    const SERVICES = await (await import('./services.js')).loadAllServices();
     return `Usage: careloop run <service|all> [--prepare]
 
 Runs one service, or all of them, in this process until SIGINT/SIGTERM.

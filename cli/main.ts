@@ -75,12 +75,12 @@ async function cmdPrepare(cfg: Config): Promise<void> {
 }
 
 async function cmdRun(cfg: Config, names: readonly string[], banner: boolean, afterStart?: () => Promise<void>): Promise<number> {
-  const { SERVICES, findService } = await import('./services.js');
-  const defs = names.length === 1 && names[0] === 'all' ? SERVICES : names.map((n) => {
-    const def = findService(n);
-    if (def === undefined) throw new UsageError(`unknown service "${n}"${didYouMean(n, [...SERVICES.map((s) => s.name), 'all'])}; services: ${SERVICES.map((s) => s.name).join(', ')}, or all`);
-    return def;
-  });
+  const { SERVICE_NAMES, loadAllServices, loadService } = await import('./services.js');
+  for (const n of names) {
+    if (n !== 'all' && !SERVICE_NAMES.includes(n)) throw new UsageError(`unknown service "${n}"${didYouMean(n, [...SERVICE_NAMES, 'all'])}; services: ${SERVICE_NAMES.join(', ')}, or all`);
+  }
+  const defs = names.length === 1 && names[0] === 'all' ? await loadAllServices()
+    : (await Promise.all(names.map((n) => loadService(n)))).filter((d): d is NonNullable<typeof d> => d !== undefined);
   const { createLogger } = await import('../platform/log.js');
   const { runServices } = await import('../platform/service/runner.js');
   const log = createLogger({ level: cfg.debug ? 'debug' : cfg.log.level, pretty: cfg.log.pretty });

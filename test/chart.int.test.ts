@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { SERVICES } from '../cli/services.js';
+import { SERVICE_NAMES } from '../cli/services.js';
 import { kafkaSecurity, rdkafkaSecurity } from '../platform/kafka/security.js';
 import { loadConfig } from '../platform/config/config.js';
 import { CONFIG_SPEC, envName } from '../platform/config/spec.js';
@@ -82,7 +82,7 @@ for (const name of RENDERS) {
   test(`${name}: every service is one Deployment of the one image, with separate probes, a non-root read-only securityContext, spread and a PDB`, () => {
     const docs = renders[name] as K8s[];
     const deployments = ofKind(docs, 'Deployment');
-    assert.deepEqual(deployments.map(component).sort(), SERVICES.map((s) => s.name).sort());
+    assert.deepEqual(deployments.map(component).sort(), [...SERVICE_NAMES].sort());
     const images = new Set(deployments.map((d) => d.spec.template.spec.containers[0].image));
     assert.equal(images.size, 1, 'one image');
     const pdbs = ofKind(docs, 'PodDisruptionBudget');
@@ -198,8 +198,8 @@ for (const name of RENDERS) {
       }
       return deps;
     };
-    for (const s of SERVICES) {
-      assert.deepEqual([...reach(s.name)].sort(), [...codeDependencies(s.name)].sort(), `${s.name} reaches exactly the dependencies its code uses`);
+    for (const name of SERVICE_NAMES) {
+      assert.deepEqual([...reach(name)].sort(), [...codeDependencies(name)].sort(), `${name} reaches exactly the dependencies its code uses`);
     }
     // Services never call one another: no policy admits traffic from another careloop pod.
     for (const np of policies) {
@@ -207,7 +207,7 @@ for (const name of RENDERS) {
     }
     assert.ok(!reach('gateway').has('clickhouse'), 'no gateway -> ClickHouse');
     assert.ok(!reach('delivery-ws').has('postgres'), 'no delivery -> PostgreSQL');
-    assert.deepEqual(SERVICES.map((s) => s.name).filter((s) => reach(s).has('clickhouse')), ['analytics-sink'], 'only the analytics sink writes ClickHouse');
+    assert.deepEqual(SERVICE_NAMES.filter((s) => reach(s).has('clickhouse')), ['analytics-sink'], 'only the analytics sink writes ClickHouse');
     assert.deepEqual([...reach('prepare')].sort(), ['clickhouse', 'kafka', 'postgres', 'registry'], 'prepare migrates everything');
   });
 

@@ -12,7 +12,9 @@ import { repoRoot } from '../platform/paths.js';
 import { Deployment } from '../perf/faults/deployment.js';
 import { PrivateStack } from '../perf/faults/private-stack.js';
 import { rowPlans, runSuite } from '../perf/faults/suite.js';
-import { faultTable } from '../perf/faults/table.js';
+import { adherenceFigures, unexplainedRows } from '../perf/faults/adherence.js';
+import { adherenceTable, faultTable } from '../perf/faults/table.js';
+import { createPgPool } from '../platform/storage/postgres.js';
 import { uniqueId } from './helpers.js';
 import { cleanupRun, freePort, seedTenant } from './product.js';
 
@@ -57,4 +59,15 @@ test('kill -9 of dialogue and the gateway and a Kafka broker restart under load:
     assert.equal(r.outOfOrder, 0, `${r.name}: in order per patient`);
   }
   assert.ok(outcome.reconnects >= 30, 'the gateway kill made every patient reconnect');
+  // Adherence: each "taken" message that became a row did so once, under its own action id.
+  await new Promise((r) => setTimeout(r, 3_000)); // the actions service batches its inserts
+  const pg = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-faults-test' });
+  const recorded = new Set((await pg.query<{ id: string }>('SELECT id FROM adherence_events WHERE organization_id = $1', [tenant.organizationId])).rows.map((r) => r.id));
+  await pg.end();
+  const adherence = outcome.spans.map((r) => ({ name: r.name, f: adherenceFigures(outcome.ledger, r, recorded) }));
+  const unexplained = unexplainedRows(outcome.ledger, recorded);
+  for (const line of adherenceTable(adherence, unexplained).split('\n')) t.diagnostic(line);
+  assert.ok(recorded.size > 0, 'taken messages were recorded as adherence rows');
+  assert.equal(unexplained, 0, 'no adherence row under an id no message explains');
+  for (const { name, f } of adherence) assert.equal(f.recordedTwice, 0, `${name}: no message recorded twice`);
 });

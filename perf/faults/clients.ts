@@ -50,9 +50,9 @@ class PatientClient {
     });
   }
 
-  send(text: string, scheduledAt: number): void {
+  send(text: string, scheduledAt: number, category?: string): void {
     const id = randomUUID();
-    this.ledger.sent({ id, patient: this.patient.id, seq: this.seq++, scheduledAt });
+    this.ledger.sent({ id, patient: this.patient.id, seq: this.seq++, scheduledAt, ...(category === undefined ? {} : { category }) });
     this.pending.set(id, text);
     if (this.open) this.ws?.send(JSON.stringify({ type: 'message', id, text }));
   }
@@ -104,7 +104,8 @@ export class PatientPool {
         const due = Math.floor(((performance.now() - start) * rate) / 1000) + 1;
         for (; k < due; k += 1) {
           const c = this.clients[k % this.clients.length] as PatientClient;
-          c.send(pickMessage(random).text, start + (k * 1000) / rate - this.t0);
+          const picked = pickMessage(random);
+          c.send(picked.text, start + (k * 1000) / rate - this.t0, picked.category);
         }
         await sleep(5);
       }

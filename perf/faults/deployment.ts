@@ -32,6 +32,7 @@ export class Deployment {
   /** CPU of processes already killed, so a service's total spans its restarts. */
   private readonly deadCpu = new Map<ServiceName, number>();
   private readonly restarts = new Map<ServiceName, number>();
+  private readonly opsPorts = new Map<ServiceName, number>();
 
   /** `logDir`: each process's output is appended to <logDir>/<service>.log when it is killed or stopped. */
   constructor(readonly env: NodeJS.ProcessEnv, readonly gatewayPort: number, private readonly logDir: string | null = null) {
@@ -61,6 +62,7 @@ export class Deployment {
     const instance = this.env['CARELOOP_KAFKA_DRIVER'] === 'rdkafka' ? { CARELOOP_CONSUMER_INSTANCE_ID: `${this.env['CARELOOP_KAFKA_TOPIC_PREFIX'] ?? ''}${s}` } : {};
     // A busy machine starts seven processes at once slowly: a longer deadline than the tests' minute.
     this.procs.set(s, await ProductProcess.start([s], { ...this.env, ...instance, CARELOOP_SERVICES_OPS_PORT: String(port) }, [], 180_000));
+    this.opsPorts.set(s, port);
     await waitReady(port, 120_000);
     return Date.now() - t0;
   }
@@ -89,6 +91,23 @@ export class Deployment {
     if (p?.child.pid === undefined || p.child.exitCode !== null) return null;
     const now: ProcSample = procSample(p.child.pid);
     return { cpuSeconds: now.cpuSeconds + (this.deadCpu.get(s) ?? 0), rssBytes: now.rssBytes, restarts: this.restarts.get(s) ?? 0 };
+  }
+
+  /** The service's current process id (null when it is not running). */
+  pid(s: ServiceName): number | null {
+    const p = this.procs.get(s);
+    return p?.child.pid === undefined || p.child.exitCode !== null ? null : p.child.pid;
+  }
+
+  /** V8 heap in use and memory outside the heap (Buffers, native), bytes, from the process's own /metrics. */
+  async heap(s: ServiceName): Promise<{ heapUsedBytes: number; externalBytes: number } | null> {
+    const port = this.opsPorts.get(s);
+    if (port === undefined || this.pid(s) === null) return null;
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+      const read = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+      return { heapUsedBytes: read('careloop_nodejs_heap_size_used_bytes'), externalBytes: read('careloop_nodejs_external_memory_bytes') };
+    } catch { return null; }
   }
 
   /** Synchronous, for an 'exit' handler: nothing of ours outlives a runner that was cut short. */

@@ -12,6 +12,8 @@ export interface SentMessage {
   seq: number;
   /** When the open-loop schedule made it due. */
   scheduledAt: number;
+  /** The mix category of its text (e.g. medication_taken), when known. */
+  category?: string;
   ackedAt: number | null;
   /** Distinct server message ids answering it, with their text and arrival. */
   replies: Array<{ id: string; text: string; at: number }>;

@@ -18,6 +18,10 @@ export interface FaultOptions {
   /** Soak minutes; 0 runs the fault rows instead. */
   soakMinutes: number;
   intervalMs: number;
+  /** Soak warm-up, ms: samples before it are not judged (capped at a third of the soak). */
+  soakWarmupMs: number;
+  /** Soak: heap snapshot of every process after warm-up and at the end (--heapsnapshot-signal). */
+  heapSnapshots: boolean;
   seed: number;
   out: string | null;
 }
@@ -31,15 +35,18 @@ With --minutes N it soaks instead: no faults, RSS per process, Redis memory, Kaf
 sampled every --interval seconds; fails on RSS growth >= 10 % or p99 drift >= 25 % after warm-up.
 
   --rows LIST        all, or comma-separated: intent,dialogue,actions,delivery-ws,scheduler,
-                     analytics-sink,gateway,kafka,redis,postgres (default all)
+                     analytics-sink,gateway,kafka,redis,postgres,clickhouse (default all)
   --rate R           messages per second (default 50)        --patients N   sockets, one patient each (200)
   --kills N          kill -9's per service row (default 3)   --gap S        most seconds between two faults (8)
-  --outage S         seconds Redis / PostgreSQL stay down (60) --warmup S / --baseline S   (5 / 20)
+  --outage S         seconds Redis / PostgreSQL / ClickHouse stay down (60) --warmup S / --baseline S   (5 / 20)
   --settle S         wait for a row's replies before the next (30) --drain S  wait at the end (60)
   --driver D         kafkajs | rdkafka (default kafkajs)     --session-timeout D  e.g. 10s (product default)
   --minutes N        soak for N minutes                      --interval S   soak sample interval (60)
+  --soak-warmup M    soak minutes not judged (5; at most a third of the soak)
+  --heap-snapshots   soak: a heap snapshot of every process after warm-up and at the end (in the logs dir;
+                     compare them with node dist/perf/faults/heap-diff.js A B)
   --seed N           message mix seed (1)                    --out FILE     JSON result (perf/results/…)
-Kafka, Redis and PostgreSQL rows run against a private broker, Redis and PostgreSQL on ports 29092-29095;
+Kafka, Redis, PostgreSQL and ClickHouse rows run against private instances on ports 29092-29097;
 the soak against a private Redis (port 29094), so its memory is this run's alone.
 Exit status 0 when every row is clean (0 lost, 0 visible duplicates, 0 out of order) or the soak passes; 1 otherwise.`;
 
@@ -48,6 +55,7 @@ export function parseFaultOptions(argv: readonly string[]): FaultOptions | 'help
     rows: { type: 'string' }, rate: { type: 'string' }, patients: { type: 'string' }, kills: { type: 'string' }, gap: { type: 'string' },
     outage: { type: 'string' }, warmup: { type: 'string' }, baseline: { type: 'string' }, settle: { type: 'string' }, drain: { type: 'string' },
     driver: { type: 'string' }, 'session-timeout': { type: 'string' }, minutes: { type: 'string' }, interval: { type: 'string' },
+    'soak-warmup': { type: 'string' }, 'heap-snapshots': { type: 'boolean' },
     seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   } });
   if (values.help === true) return 'help';
@@ -65,6 +73,7 @@ export function parseFaultOptions(argv: readonly string[]): FaultOptions | 'help
     baselineMs: num('baseline', values.baseline, 20, 1, 3600) * 1000, settleMs: num('settle', values.settle, 30, 0, 600) * 1000,
     drainMs: num('drain', values.drain, 60, 0, 600) * 1000, rows: values.rows ?? 'all', driver,
     sessionTimeout: values['session-timeout'] ?? '', soakMinutes: num('minutes', values.minutes, 0, 0, 24 * 60),
-    intervalMs: num('interval', values.interval, 60, 5, 3600) * 1000, seed: num('seed', values.seed, 1, 0, 2 ** 31), out: values.out ?? null,
+    intervalMs: num('interval', values.interval, 60, 5, 3600) * 1000,
+    soakWarmupMs: num('soak-warmup', values['soak-warmup'], 5, 0, 600) * 60_000, heapSnapshots: values['heap-snapshots'] === true, seed: num('seed', values.seed, 1, 0, 2 ** 31), out: values.out ?? null,
   });
 }

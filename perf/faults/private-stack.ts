@@ -1,11 +1,13 @@
 /**
- * A private Kafka broker, Redis and PostgreSQL for the fault suite, on ports of their own, started by
- * the same stack code as `careloop stack up` (stack/*.ts) under a throw-away directory: restarting
- * them disturbs nobody else on the machine. The schema registry and ClickHouse stay the shared ones.
+ * A private Kafka broker, Redis, PostgreSQL and ClickHouse for the fault suite, on ports of their own
+ * (base port + 0..5), started by the same stack code as `careloop stack up` (stack/*.ts) under a
+ * throw-away directory: restarting them disturbs nobody else on the machine. The schema registry stays
+ * the shared one.
  */
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../../platform/config/config.js';
+import { clickhouse } from '../../stack/clickhouse.js';
 import { kafka } from '../../stack/kafka.js';
 import { stackLayout } from '../../stack/layout.js';
 import { postgres } from '../../stack/postgres.js';
@@ -14,8 +16,9 @@ import { redis } from '../../stack/redis.js';
 import type { Component, StackContext } from '../../stack/types.js';
 import { waitUntil } from '../../stack/wait.js';
 
-export type DependencyName = 'kafka' | 'redis' | 'postgres';
-const COMPONENTS: Record<DependencyName, Component> = { kafka, redis, postgres };
+export type DependencyName = 'kafka' | 'redis' | 'postgres' | 'clickhouse';
+export const DEPENDENCIES: readonly DependencyName[] = ['kafka', 'redis', 'postgres', 'clickhouse'];
+const COMPONENTS: Record<DependencyName, Component> = { kafka, redis, postgres, clickhouse };
 
 export class PrivateStack {
   private readonly ctx: StackContext;
@@ -25,7 +28,8 @@ export class PrivateStack {
   constructor(readonly dir: string, repoRoot: string, sharedStackDir: string, readonly basePort: number, say: (m: string) => void) {
     const cfg: Config = loadConfig({ env: {}, overrides: {
       'stack.dir': dir, 'stack.kafkaPort': String(basePort), 'stack.kafkaControllerPort': String(basePort + 1),
-      'stack.redisPort': String(basePort + 2), 'stack.postgresPort': String(basePort + 3), 'stack.javaHeap': '384m',
+      'stack.redisPort': String(basePort + 2), 'stack.postgresPort': String(basePort + 3),
+      'stack.clickhouseHttpPort': String(basePort + 4), 'stack.clickhouseTcpPort': String(basePort + 5), 'stack.javaHeap': '384m',
     } });
     this.ctx = { cfg, repoRoot, layout: stackLayout(cfg, repoRoot), reporter: { progress: (c, m) => say(`private ${c}: ${m}`) } };
     // The broker's jars come from the shared stack (no second download).
@@ -43,12 +47,13 @@ export class PrivateStack {
       ...(this.started.has('kafka') ? { CARELOOP_KAFKA_BROKERS: `${host}:${this.basePort}` } : {}),
       ...(this.started.has('redis') ? { CARELOOP_REDIS_URL: `redis://${host}:${this.basePort + 2}` } : {}),
       ...(this.started.has('postgres') ? { CARELOOP_POSTGRES_URL: postgres.endpoint(this.ctx.cfg) } : {}),
+      ...(this.started.has('clickhouse') ? { CARELOOP_CLICKHOUSE_URL: clickhouse.endpoint(this.ctx.cfg) } : {}),
     };
   }
 
   /** Prepares and starts the named dependencies; the others stay the shared stack's. */
   async up(names: readonly DependencyName[]): Promise<void> {
-    for (const name of (['postgres', 'redis', 'kafka'] as const).filter((n) => names.includes(n))) {
+    for (const name of (['postgres', 'redis', 'clickhouse', 'kafka'] as const).filter((n) => names.includes(n))) {
       this.started.add(name);
       await COMPONENTS[name].prepare(this.ctx);
       await this.start(name);

@@ -14,6 +14,10 @@ import { Ledger, replyLatency } from './ledger.js';
 export interface SoakSample {
   minute: number;
   rssMB: Record<string, number>;
+  /** V8 heap in use per process, MB (what a leak of JavaScript objects grows). */
+  heapMB?: Record<string, number>;
+  /** Memory outside the V8 heap per process (Buffers, native), MB. */
+  externalMB?: Record<string, number>;
   redisUsedMB: number;
   kafkaLag: number;
   replyP99Ms: number | null;
@@ -52,7 +56,13 @@ export function soakVerdict(samples: readonly SoakSample[], warmup: number, maxR
   return { rssGrowthPct, p99DriftPct, passed: why.length === 0, why };
 }
 
-export interface SoakProbes { redisUsedBytes(): Promise<number>; kafkaLag(): Promise<number> }
+export interface SoakProbes {
+  redisUsedBytes(): Promise<number>;
+  kafkaLag(): Promise<number>;
+  /** Called once after sample `warmup` and once after the last: heap snapshots, when asked for. */
+  marker?(label: 'after-warmup' | 'end'): Promise<void>;
+  warmup?: number;
+}
 
 /** Lag summed over every partition of the product's consumer groups. */
 export async function kafkaLagProbe(brokers: readonly string[], prefix: string, groups: readonly { id: string; topics: readonly string[] }[]): Promise<() => Promise<number>> {
@@ -87,11 +97,20 @@ export async function runSoak(minutes: number, intervalMs: number, rate: number,
       const to = i * intervalMs - 10_000; // the last 10 s may still be on their way
       const lat = [...ledger.messages.values()].filter((m) => m.scheduledAt >= from && m.scheduledAt < to).map(replyLatency).filter((l): l is number => l !== null);
       const rssMB: Record<string, number> = {};
-      for (const s of SERVICES) rssMB[s] = Math.round((dep.sample(s)?.rssBytes ?? 0) / 1048576);
-      const sample: SoakSample = { minute: Math.round((i * intervalMs) / 600) / 100, rssMB, redisUsedMB: Math.round((await probes.redisUsedBytes()) / 104857.6) / 10, kafkaLag: await probes.kafkaLag(), replyP99Ms: summarize(lat)?.p99 ?? null, replies: lat.length };
+      const heapMB: Record<string, number> = {};
+      const externalMB: Record<string, number> = {};
+      const mb = (b: number): number => Math.round(b / 104857.6) / 10;
+      for (const s of SERVICES) {
+        rssMB[s] = Math.round((dep.sample(s)?.rssBytes ?? 0) / 1048576);
+        const h = await dep.heap(s);
+        if (h !== null) { heapMB[s] = mb(h.heapUsedBytes); externalMB[s] = mb(h.externalBytes); }
+      }
+      const sample: SoakSample = { minute: Math.round((i * intervalMs) / 600) / 100, rssMB, heapMB, externalMB, redisUsedMB: Math.round((await probes.redisUsedBytes()) / 104857.6) / 10, kafkaLag: await probes.kafkaLag(), replyP99Ms: summarize(lat)?.p99 ?? null, replies: lat.length };
       samples.push(sample);
-      say(`soak ${sample.minute} min: p99 ${sample.replyP99Ms?.toFixed(0) ?? '-'} ms over ${sample.replies} replies; lag ${sample.kafkaLag}; Redis ${sample.redisUsedMB} MB; RSS ${Object.entries(rssMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB`);
+      say(`soak ${sample.minute} min: p99 ${sample.replyP99Ms?.toFixed(0) ?? '-'} ms over ${sample.replies} replies; lag ${sample.kafkaLag}; Redis ${sample.redisUsedMB} MB; RSS ${Object.entries(rssMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB; heap ${Object.entries(heapMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB`);
+      if (i === probes.warmup) await probes.marker?.('after-warmup');
     }
+    await probes.marker?.('end');
   } finally {
     await pool.stop();
     pool.close();
@@ -99,8 +118,9 @@ export async function runSoak(minutes: number, intervalMs: number, rate: number,
   return samples;
 }
 
+/** Per sample: RSS of each process, with its V8 heap in use after the slash (MB). */
 export function soakTable(samples: readonly SoakSample[]): string {
-  const head = `| minute | reply p99 (ms) | replies | Kafka lag | Redis MB | ${SERVICES.map((s) => `${s} MB`).join(' | ')} |`;
-  const lines = samples.map((x) => `| ${x.minute} | ${x.replyP99Ms?.toFixed(0) ?? '-'} | ${x.replies} | ${x.kafkaLag} | ${x.redisUsedMB} | ${SERVICES.map((s) => x.rssMB[s] ?? '-').join(' | ')} |`);
+  const head = `| minute | reply p99 (ms) | replies | Kafka lag | Redis MB | ${SERVICES.map((s) => `${s} RSS / heap MB`).join(' | ')} |`;
+  const lines = samples.map((x) => `| ${x.minute} | ${x.replyP99Ms?.toFixed(0) ?? '-'} | ${x.replies} | ${x.kafkaLag} | ${x.redisUsedMB} | ${SERVICES.map((s) => `${x.rssMB[s] ?? '-'} / ${x.heapMB?.[s] ?? '-'}`).join(' | ')} |`);
   return [head, `|${'---|'.repeat(5 + SERVICES.length)}`, ...lines].join('\n');
 }

@@ -13,6 +13,8 @@ import type { DependencyName, PrivateStack } from './private-stack.js';
 
 export type FaultKind = { kind: 'none' } | { kind: 'kill'; service: ServiceName } | { kind: 'outage'; dependency: DependencyName; outageMs: number };
 
+const OUTAGE_NAMES = { redis: 'Redis', postgres: 'PostgreSQL', clickhouse: 'ClickHouse' } as const;
+
 export interface RowPlan { name: string; fault: FaultKind; count: number }
 
 export interface SuitePlan {
@@ -29,16 +31,20 @@ export interface SuitePlan {
   rows: RowPlan[];
 }
 
-export interface SuiteOutcome { rows: RowFigures[]; events: string[]; reconnects: number; unansweredAtEnd: number }
+export interface SuiteOutcome {
+  rows: RowFigures[]; events: string[]; reconnects: number; unansweredAtEnd: number;
+  /** Every message and reply, and each row's span (baseline first), for figures read afterwards (adherence rows in PostgreSQL). */
+  ledger: Ledger; spans: Row[];
+}
 
-/** Parses "intent,dialogue,gateway,kafka,redis,postgres" (or "all") into row plans. */
+/** Parses "intent,dialogue,gateway,kafka,redis,postgres,clickhouse" (or "all") into row plans. */
 export function rowPlans(spec: string, kills: number, outageMs: number): RowPlan[] {
-  const names = spec === 'all' ? [...SERVICES, 'kafka', 'redis', 'postgres'] : spec.split(',').filter((s) => s !== '');
+  const names = spec === 'all' ? [...SERVICES, 'kafka', 'redis', 'postgres', 'clickhouse'] : spec.split(',').filter((s) => s !== '');
   return names.map((n): RowPlan => {
     if ((SERVICES as readonly string[]).includes(n)) return { name: `kill -9 ${n}`, fault: { kind: 'kill', service: n as ServiceName }, count: kills };
     if (n === 'kafka') return { name: 'Kafka broker kill -9 + restart', fault: { kind: 'outage', dependency: 'kafka', outageMs: 0 }, count: 1 };
-    if (n === 'redis' || n === 'postgres') return { name: `${n === 'redis' ? 'Redis' : 'PostgreSQL'} down ${Math.round(outageMs / 1000)} s`, fault: { kind: 'outage', dependency: n, outageMs }, count: 1 };
-    throw new Error(`unknown fault row "${n}" (services: ${SERVICES.join(', ')}; dependencies: kafka, redis, postgres)`);
+    if (n === 'redis' || n === 'postgres' || n === 'clickhouse') return { name: `${OUTAGE_NAMES[n]} down ${Math.round(outageMs / 1000)} s`, fault: { kind: 'outage', dependency: n, outageMs }, count: 1 };
+    throw new Error(`unknown fault row "${n}" (services: ${SERVICES.join(', ')}; dependencies: kafka, redis, postgres, clickhouse)`);
   });
 }
 
@@ -80,7 +86,7 @@ export async function runSuite(plan: SuitePlan, dep: Deployment, patients: reado
   pool.close();
   const baseline = rowFigures(ledger, rows[0] as Row, null, Infinity);
   const slowMs = Math.max(1_000, 3 * (baseline.reply?.p99 ?? 0));
-  return { rows: rows.map((r, i) => (i === 0 ? baseline : rowFigures(ledger, r, baseline.reply?.p99 ?? null, slowMs))), events, reconnects: pool.reconnects(), unansweredAtEnd };
+  return { rows: rows.map((r, i) => (i === 0 ? baseline : rowFigures(ledger, r, baseline.reply?.p99 ?? null, slowMs))), events, reconnects: pool.reconnects(), unansweredAtEnd, ledger, spans: rows };
 }
 
 async function inject(fault: FaultKind, dep: Deployment, stack: PrivateStack | null, note: (m: string) => void): Promise<void> {

@@ -1,4 +1,5 @@
 /** The fault suite's and the soak's printed tables (markdown), from their figures; no I/O. */
+import type { AdherenceFigures } from './adherence.js';
 import type { RowFigures } from './ledger.js';
 
 const s = (ms: number | undefined | null): string => (ms === undefined || ms === null ? '-' : (ms / 1000).toFixed(ms < 10_000 ? 2 : 1));
@@ -25,4 +26,16 @@ export function costTable(costs: readonly ProcessCost[], messages: number, load:
   const total = costs.reduce((n, c) => n + c.cpuMsPerMessage, 0);
   return ['| process | CPU ms / message | RSS MB (end) | restarts |', '|---|---|---|---|', ...lines, `| all product processes | ${total.toFixed(2)} | | |`,
     '', `${messages} messages; load average ${load.map((l) => l.toFixed(2)).join(' / ')} (1, 5, 15 min)`].join('\n');
+}
+
+/** Adherence rows per fault row: recorded once per taken message, never twice. */
+export function adherenceTable(rows: ReadonlyArray<{ name: string; f: AdherenceFigures }>, unexplained: number): string {
+  const lines = rows.map(({ name, f }) => `| ${name} | ${f.takenMessages} | ${f.rows} | ${f.recordedTwice} | ${f.answeredWithoutRow} |`);
+  return ['| fault | "taken" messages | adherence rows (PG) | recorded twice | answered, no row |', '|---|---|---|---|---|', ...lines,
+    '', `adherence rows no message of the run explains (copies under a fresh id): ${unexplained}`].join('\n');
+}
+
+/** True when no adherence row was written twice or under a fresh id. */
+export function adherenceClean(rows: ReadonlyArray<{ f: AdherenceFigures }>, unexplained: number): boolean {
+  return unexplained === 0 && rows.every(({ f }) => f.recordedTwice === 0);
 }

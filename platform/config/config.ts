@@ -48,7 +48,7 @@ export interface Config {
     readonly pollInterval: Milliseconds; readonly indexInterval: Milliseconds; readonly planInterval: Milliseconds;
     readonly visibilityTimeout: Milliseconds; readonly batchSize: number; readonly refillLeadDays: number; readonly refillTime: string; readonly organizations: string;
     readonly rules: boolean; readonly doseWindow: Milliseconds; readonly spreadWindow: Milliseconds;
-    readonly caregiverSweepInterval: Milliseconds; readonly dispatchConcurrency: number;
+    readonly caregiverSweepInterval: Milliseconds; readonly dispatchConcurrency: number; readonly retention: Milliseconds;
   };
   readonly inbox: {
     readonly slaUrgent: Milliseconds; readonly slaHigh: Milliseconds; readonly slaNormal: Milliseconds; readonly slaLow: Milliseconds;

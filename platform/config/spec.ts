@@ -132,6 +132,7 @@ export const CONFIG_SPEC = {
   'reminders.rules': { type: bool, default: 'true', doc: 'apply the delivery rules when planning: the patient\'s quiet hours over the organisation\'s, doses of one time in one message, the daily cap, STOP, burst spreading' },
   'reminders.doseWindow': { type: duration, default: '4h', doc: 'a dose that quiet hours would push later than this after its time keeps its time instead (the dose window would be missed)' },
   'reminders.spreadWindow': { type: duration, default: '0s', doc: 'reminders due in the same minute are spread over this window after it (e.g. 2m), stably per patient, so a top-of-the-hour burst is smoothed; 0s: sent on the minute' },
+  'reminders.retention': { type: duration, default: '90d', doc: 'dispatched and cancelled occurrences (and their answers) due longer ago than this are deleted by the scheduler, in batches, every 10 min; at least 31d (the chat\'s adherence looks 30 days back); 0s keeps everything' },
   'reminders.caregiverSweepInterval': { type: duration, default: '5m', doc: 'how often the scheduler looks for doses that just closed as unknown (no answer 24 h after their time) and tells caregivers of a run of misses; 0s: never' },
   'reminders.dispatchConcurrency': { type: { kind: 'int', min: 1, max: 64 }, default: '4', doc: 'shards one scheduler drains at the same time in a dispatch round (each shard still one batch at a time), so a burst overlaps PostgreSQL, Redis and Kafka round trips' },
 

@@ -185,6 +185,22 @@ export class OccurrenceStore {
   }
 
   /** A patient's occurrences from `from` on, in time order (operators' view: ids and times only). */
+  /**
+   * Deletes up to `limit` occurrences that are over (dispatched or cancelled) and were due before
+   * `before`, oldest first, with their answers; returns how many went. Pending and indexed ones stay,
+   * whatever their age (they are still to be sent).
+   */
+  async pruneBefore(before: number, limit: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      `WITH gone AS (
+         DELETE FROM reminders.occurrences WHERE deployment = $1 AND id IN (
+           SELECT id FROM reminders.occurrences WHERE deployment = $1 AND state IN ('dispatched', 'cancelled') AND due_at < $2 ORDER BY due_at LIMIT $3)
+         RETURNING id),
+       answers AS (DELETE FROM reminders.answers a USING gone WHERE a.deployment = $1 AND a.occurrence_id = gone.id)
+       SELECT count(*) AS n FROM gone`, [this.deployment, new Date(before), limit]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async upcoming(patientId: string, from: number, limit: number): Promise<StoredOccurrence[]> {
     const { rows } = await this.pool.query<OccurrenceRow & { state: OccurrenceState; shard: number; deliveries: number }>(
       `SELECT id, organization_id, patient_id, kind, medication_id, due_at, state, shard, deliveries FROM reminders.occurrences

@@ -3,7 +3,16 @@ import type { Arg, AnswerSpec, BinOp, Branch, DurationNode, Expr, Handler, Name,
 import { GRAMMAR_SOURCE } from './grammar.js';
 import { problem, type Problem } from './problems.js';
 
-const grammar = ohm.grammar(GRAMMAR_SOURCE);
+// Compiled on first use, not at import: every service imports this module, few parse workflows, and
+// the compile is a large share of a process's start (what a restart after a crash waits for).
+let compiled: { grammar: ohm.Grammar; semantics: ohm.Semantics } | null = null;
+function parser(): { grammar: ohm.Grammar; semantics: ohm.Semantics } {
+  if (compiled === null) {
+    const grammar = ohm.grammar(GRAMMAR_SOURCE);
+    compiled = { grammar, semantics: buildSemantics(grammar) };
+  }
+  return compiled;
+}
 
 export type ParseResult = { ok: true; ast: WorkflowAst } | { ok: false; problems: Problem[] };
 
@@ -27,6 +36,7 @@ const opt = (node: ohm.Node): ohm.Node | undefined => node.children[0];
 const list = (node: ohm.Node): ohm.Node[] => node.asIteration().children;
 const many = (node: ohm.Node): ohm.Node[] => node.children;
 
+function buildSemantics(grammar: ohm.Grammar): ohm.Semantics {
 const semantics = grammar.createSemantics();
 
 // Each action returns one AST piece; callers cast to the piece the rule produces.
@@ -158,6 +168,8 @@ semantics.addOperation<unknown>('ast', {
   Primary_ref(name) { return { kind: 'ref', name: name.sourceString, pos: pos(this) } satisfies Expr; },
   string(_o, _chars, _c) { return unquote(this.sourceString); },
 });
+return semantics;
+}
 
 function nameOf(node: ohm.Node): Name { return { name: node.sourceString, pos: pos(node) }; }
 function stmtsOf(node: ohm.Node): Stmt[] { return many(node).map((s) => s.ast() as Stmt); }
@@ -185,6 +197,7 @@ function unterminatedString(source: string): Pos | null {
 
 /** Source text → AST, or one WF_SYNTAX problem at the furthest point the parser reached. */
 export function parseWorkflow(source: string): ParseResult {
+  const { grammar, semantics } = parser();
   const match = grammar.match(source);
   if (match.failed()) {
     const open = unterminatedString(source);

@@ -90,6 +90,23 @@ function wallClockSince<R>(check: (reminders: R, since: number) => Promise<Set<s
   return offset === 0 ? check : async (reminders, since) => check(reminders, since - offset);
 }
 
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+const PRUNE_BATCH = 5_000;
+/** A round deletes at most this many batches, so it never holds the database for long; the next round goes on. */
+const PRUNE_BATCHES_PER_ROUND = 20;
+
+/** Deletes occurrences that are over and older than the retention, batch by batch. */
+export async function pruneOccurrences(store: Pick<OccurrenceStore, 'pruneBefore'>, before: number, pruned?: { inc(n: number): void }): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < PRUNE_BATCHES_PER_ROUND; i++) {
+    const n = await store.pruneBefore(before, PRUNE_BATCH);
+    total += n;
+    if (n > 0) pruned?.inc(n);
+    if (n < PRUNE_BATCH) break;
+  }
+  return total;
+}
+
 /** Runs the reminder engine's three loops (plan, index, dispatch), each skipping a round while the last one runs. */
 async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const [publisher, pool, redis, catalogue] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis(), ctx.deps.catalogue()]);
@@ -109,11 +126,15 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
     metrics.failed.inc({ stage });
     ctx.log.warn({ code: err.code, stage }, 'reminder round failed; retrying next round');
   }, true);
+  const occurrences = new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix);
   const timers = [
     loop('plan', r.planInterval, () => engine.planBehind(ctx.now())),
     loop('index', r.indexInterval, () => engine.index(ctx.now())),
     loop('dispatch', r.pollInterval, () => engine.dispatch(ctx.now(), randomInt(r.shards), ctx.now)),
   ];
+  if (r.retention > 0) {
+    timers.push(loop('prune', PRUNE_INTERVAL_MS, () => pruneOccurrences(occurrences, ctx.now() - r.retention, metrics.pruned)));
+  }
   if (r.caregiverSweepInterval > 0) {
     const deployment = ctx.cfg.kafka.topicPrefix;
     const caregiverLoop = { answers: new ReminderAnswers(pool, deployment), caregivers: new CaregiverStore(pool, deployment, new AuditLog(pool)), publisher, newTraceId: randomUUID };

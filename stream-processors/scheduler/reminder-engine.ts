@@ -49,6 +49,8 @@ export interface ReminderEngineDeps {
 /** The engine's options from config; a refill time that is not HH:MM fails at start with its key. */
 export function reminderOptions(cfg: Config['reminders']): ReminderEngineOptions {
   if (minutesOf(cfg.refillTime) === null) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.refillTime" must be HH:MM', { details: { key: 'reminders.refillTime' } });
+  // The chat's adherence summary reads 30 days of occurrences: a shorter retention would erase what it counts.
+  if (cfg.retention > 0 && cfg.retention < 31 * 86_400_000) throw new CareloopError('CONFIG_INVALID', 'config key "reminders.retention" must be 0s (keep everything) or at least 31d', { details: { key: 'reminders.retention' } });
   return {
     shards: cfg.shards, planHorizon: cfg.planHorizon, indexHorizon: cfg.indexHorizon, visibilityTimeout: cfg.visibilityTimeout, batchSize: cfg.batchSize, dispatchConcurrency: cfg.dispatchConcurrency,
     refillLeadDays: cfg.refillLeadDays, refillTime: cfg.refillTime, organizations: cfg.organizations.split(',').map((o) => o.trim()).filter((o) => o !== ''),

@@ -21,6 +21,8 @@ export interface ReminderMetrics {
   suppressed: Counter<'reason'>;
   /** Redelivered reminders whose signal was already on Kafka (their scheduler died before marking them): marked, not sent again. */
   foundOnKafka: Counter<'kind'>;
+  /** Occurrences deleted by the retention (over, and due longer ago than reminders.retention). */
+  pruned: Counter;
 }
 
 // `careloop run all` starts the scheduler and the planner in one process, on one registry.
@@ -44,6 +46,7 @@ export function createReminderMetrics(registry: Registry): ReminderMetrics {
     replanned: counter('careloop_reminders_replanned_total', 'Patients re-planned at once on a care-plan change from patient.signals, by signal type', 'signal'),
     suppressed: counter('careloop_reminders_suppressed_total', 'Reminders held back, by reason (quiet_hours: deferred; cancelled: re-planned away; not_active: STOP or erasure)', 'reason'),
     foundOnKafka: counter('careloop_reminders_found_on_kafka_total', 'Redelivered reminders already on patient.signals (published before a crash), marked without a second signal, by kind', 'kind'),
+    pruned: new Counter({ name: 'careloop_reminders_pruned_total', help: 'Dispatched or cancelled occurrences deleted by reminders.retention', registers: [registry] }),
   };
   byRegistry.set(registry, metrics);
   return metrics;

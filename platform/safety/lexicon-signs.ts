@@ -31,4 +31,7 @@ export const LEXICON_SIGNS: Lexicon = [
   ['self_harm', /\b(?:burn\w*|cut\w*|hurt\w*) myself with (?:a |the |my )?(?:lighter|cigarette|blade)\b|\bmyself\b(?: \w+){0,5} again\b.*\bcant stop\b|\bme (?:queme|corte|lastime)\b(?: \w+){0,5} (?:otra vez|de nuevo)\b.*\bno puedo parar\b|\bme (?:queme|corte) con (?:el |un |una )?(?:encendedor|cigarro|navaja|cuchilla)\b/],
   ['poisoning', /\b(?:son|daughter|kid|child|toddler|baby|grandson|granddaughter|nephew|niece|boy|girl)\b(?: \w+){0,3} (?:ate|got into) (?:\w+ ){0,4}(?:pills|tablets|meds)\b/],
   ['breathing', /\b(?:casi no|no) me pasa (?:el )?aire\b/],
+  // Learned from set G.
+  ['self_harm', /\b(?:time (?:i|to) |just |want to |wanna )(?:just )?stop existing\b|\b(?:already )?(?:wrote|written|finished|left) my (?:suicide |goodbye )?note\b|\bya (?:escribi|deje) mi (?:carta|nota) de despedida\b|\bya (?:escribi|deje) mi (?:carta|nota)\b(?! (?:para|al|a la) (?:doctor|medico|doctora|escuela|trabajo))/],
+  ['self_harm', /\b(?:me voy a|voy a|pienso) (?:cortar(?:me)? las venas|tirar(?:me)? (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea))\b|\bvoy a tirarme (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea)\b/],
 ];

@@ -60,6 +60,9 @@ const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|
 // "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
 const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
+// "my seizure med", "heart pills": a condition named as what a medicine is for.
+const MED_AFTER = /^ (?:meds?|medicines?|medications?|pills?|medicamentos?)\b/;
+const CONDITION_END = /(?:seizure|seizures|heart|asthma|allergy|convulsiones|corazon|asma)$/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
 }
@@ -146,6 +149,7 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
       if (ctx === undefined || over || ctx.about || (ctx.joke && category !== 'self_harm') || figurative || deniedPart(ctx.text, m.index + m[0].length - 1 - endOffset)
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
+        || (CONDITION_END.test(m[0]) && MED_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30)))
         || DENIED_LAST.test(m[0]) || (category === 'breathing' && EFFORT_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;

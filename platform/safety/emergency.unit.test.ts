@@ -37,6 +37,24 @@ test('someone else in danger is an emergency, and a situation now overrides one 
   assert.equal(await category('estoy embarazada y estoy sangrando mucho'), 'pregnancy');
 });
 
+test('laughter does not hide self-harm (teens joke about what they mean), while a joke about anything else stays a joke', async () => {
+  for (const t of ['lol i want to die', 'kms lmao i cant anymore', 'haha gonna end it tonight fr', 'me quiero morir jajaja en serio']) {
+    assert.equal(await category(t), 'self_harm', t);
+  }
+  for (const t of ['i laughed so hard i couldnt breathe lol', 'if i eat one more salad ill kill myself lol', 'i walked 5 kms today']) {
+    assert.equal(await category(t), null, t);
+  }
+});
+
+test('a denial followed by "just"/"solo" covers every symptom it names; a general question and a found-benign event are not emergencies', async () => {
+  for (const t of [
+    'no throat swelling or trouble breathing, just a small rash from the tape', 'no se me cerro la garganta, solo tengo ronchitas en la pierna',
+    'can a panic attack feel like a stroke?', 'la ansiedad se puede confundir con un infarto?',
+    'the chest tightness from last week turned out to be a pulled muscle', 'my uncle is in the icu after a stroke, how can i support my aunt',
+  ]) assert.equal(await category(t), null, t);
+  assert.equal(await category('no puedo respirar, solo quiero que venga alguien'), 'breathing');
+});
+
 test('concepts generalise: a cry for help, a symptom happening now, a first time; a time marker belongs to its own part', async () => {
   assert.equal(await category('help chest'), 'cardiac');
   assert.equal(await category('ayuda mi hijo'), 'child_harm');

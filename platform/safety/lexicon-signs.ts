@@ -3,7 +3,8 @@ import type { Lexicon } from './lexicon-en.js';
 /**
  * Phrasings learned from tuning sets D and E: indirect suicide warning signs (on purpose, goodbyes to
  * the care team, means counted out), atypical cardiac and stroke signs, CO alarms with symptoms,
- * overdoses told in passing. Folded, typo-corrected words, as in lexicon-en.ts.
+ * overdoses told in passing. Folded, typo-corrected words, as in lexicon-en.ts. The last block was
+ * learned from tuning set F (teen slang, means at hand, self-harm told as a habit, a child eating pills).
  */
 export const LEXICON_SIGNS: Lexicon = [
   ['self_harm', /\b(?:took|swallowed|tome|me tome|me trague|se tomo|se trago) (?:\w+ ){0,5}(?:pills|tablets|meds|antidepressants|pastillas|antidepresivos|medicinas|pildoras|bottle|frasco)(?: \w+){0,2} (?:on purpose|a proposito|adrede)\b|\b(?:cut|me corte)\b(?: \w+){0,3} (?:deeper than i (?:meant|wanted|intended)|mas profundo de lo que (?:queria|pensaba))\b/],
@@ -24,4 +25,13 @@ export const LEXICON_SIGNS: Lexicon = [
   ['allergy', /\b(?:alergic[oa]|allergic)\b.*\b(?:siento que me desmayo|feel (?:like )?(?:im going to )?faint|about to pass out)\b|\b(?:siento que me desmayo|feel (?:like )?(?:im going to )?faint|about to pass out)\b.*\b(?:alergic[oa]|allergic)\b/],
   ['pregnancy', /\b\d\d (?:weeks|wks|semanas)\b.*\b(?:baby|bebe)\b(?: \w+){0,3} (?:quiet|not moving|hasnt moved|no se mueve|quieto|quietito) (?:since|desde|all day|todo el dia)\b/],
   ['child_harm', /\b(?:go|goes|went|gone|going) limp and (?:not|doesnt|didnt|wont) respond\w*|\bflojit[oa] y no reacciona?\w*/],
+  // Learned from set F.
+  ['self_harm', /(?<!\d )\bkms\b|\bkys myself\b|\b(?:pills|tablets|pastillas|pildoras) (?:all )?(?:lined up|alineadas|formaditas)\b/],
+  ['self_harm', /\b(?:bought|got|have|i have) (?:a |the |my )?(?:gun|rope|noose)\b.*\b(?:know what im (?:going to|gonna) do|its time|for myself)\b|\b(?:compre|tengo|consegui) (?:una |la |mi )?(?:pistola|soga|cuerda|arma)\b.*\b(?:se lo que voy a hacer|ya es hora|para mi)\b/],
+  ['self_harm', /\b(?:burn\w*|cut\w*|hurt\w*) myself with (?:a |the |my )?(?:lighter|cigarette|blade)\b|\bmyself\b(?: \w+){0,5} again\b.*\bcant stop\b|\bme (?:queme|corte|lastime)\b(?: \w+){0,5} (?:otra vez|de nuevo)\b.*\bno puedo parar\b|\bme (?:queme|corte) con (?:el |un |una )?(?:encendedor|cigarro|navaja|cuchilla)\b/],
+  ['poisoning', /\b(?:son|daughter|kid|child|toddler|baby|grandson|granddaughter|nephew|niece|boy|girl)\b(?: \w+){0,3} (?:ate|got into) (?:\w+ ){0,4}(?:pills|tablets|meds)\b/],
+  ['breathing', /\b(?:casi no|no) me pasa (?:el )?aire\b/],
+  // Learned from set G.
+  ['self_harm', /\b(?:time (?:i|to) |just |want to |wanna )(?:just )?stop existing\b|\b(?:already )?(?:wrote|written|finished|left) my (?:suicide |goodbye )?note\b|\bya (?:escribi|deje) mi (?:carta|nota) de despedida\b|\bya (?:escribi|deje) mi (?:carta|nota)\b(?! (?:para|al|a la) (?:doctor|medico|doctora|escuela|trabajo))/],
+  ['self_harm', /\b(?:me voy a|voy a|pienso) (?:cortar(?:me)? las venas|tirar(?:me)? (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea))\b|\bvoy a tirarme (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea)\b/],
 ];

@@ -1,5 +1,5 @@
 import { CATEGORY_PRIORITY, type EmergencyCategory } from './categories.js';
-import { figurativeSpans, handled, happeningNow, isAboutCondition, isJoke, negatedBefore, negatedInside, overAt, resolvedLater } from './context.js';
+import { deniedPart, figurativeSpans, handled, happeningNow, isAboutCondition, isJoke, negatedBefore, negatedInside, overAt, resolvedLater } from './context.js';
 import { COMBINATIONS, MENTIONS, SEVERITY } from './concepts.js';
 import { LEXICON_EN, type Lexicon } from './lexicon-en.js';
 import { LEXICON_ES } from './lexicon-es.js';
@@ -27,7 +27,7 @@ const COMBINED_LEXICON: Lexicon = COMBINATIONS.flatMap(([c, part, failing]) => [
 // Words common in patients' messages that sit one letter from a safety word ("cooking"/"choking").
 const NEVER_CORRECT = [
   'bills', 'fills', 'hills', 'mills', 'wills', 'pulls', 'flood', 'breed', 'bleep', 'feint', 'crest', 'chose', 'chore', 'fizzy',
-  'smell', 'spell', 'shell', 'dwell', 'drink', 'frank', 'prank', 'crank', 'shallow', 'sugary', 'marea', 'tierna', 'sabios',
+  'conteste', 'respondi', 'confundir', 'smell', 'spell', 'shell', 'dwell', 'drink', 'frank', 'prank', 'crank', 'shallow', 'sugary', 'marea', 'tierna', 'sabios',
   'anoche', 'nacio', 'nacer', 'puente', 'castillas', 'lenguas', 'brazos', 'hearts', 'letter', 'better', 'bitter', 'dinner', 'winner', 'plane', 'place',
   'pero', 'entre', 'sobre', 'desde', 'hasta', 'donde', 'cuando', 'porque', 'mucho', 'mucha', 'poco', 'poca', 'todo', 'toda', 'nada',
   'algo', 'bien', 'esta', 'este', 'esto', 'estas', 'estos', 'tiene', 'tengo', 'puede', 'hace', 'dice', 'dijo', 'sabe', 'ayer', 'luego',
@@ -60,6 +60,9 @@ const EFFORT_AFTER = /^ (?:after|from|when) (?:climbing|walking|running|jogging|
 // "embarazada y no tengo sangrado ni dolor": the symptom that ends a long phrase is denied.
 const DENIED_LAST = /(?:^| )(?:no tengo|no hay|sin|ni|no|not|no more|without|nor) (?:\w+ )?(?:sangrado|sangre|dolor|dolores|pain|bleeding|blood|contracciones|contractions|fiebre|fever)$/;
 const CARE_AFTER = /^ (?:action plan|plan|prescription|refill|appointment|forms?|clinic|kit|training|class|detector|alarm|awareness|support group|follow up|checkup)\b/;
+// "my seizure med", "heart pills": a condition named as what a medicine is for.
+const MED_AFTER = /^ (?:meds?|medicines?|medications?|pills?|medicamentos?)\b/;
+const CONDITION_END = /(?:seizure|seizures|heart|asthma|allergy|convulsiones|corazon|asma)$/;
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
 }
@@ -144,8 +147,9 @@ function bestMatch(lexicon: Lexicon, { joined, bounds, context }: Scan): { best:
       // Over where the phrase ends (the situation now) or, for a phrase across clauses, where it starts.
       const over = ctx !== undefined && (ctx.done || (!ctx.now && (overAt(ctx.text, m.index + m[0].length - 1 - endOffset)
         || (startClause !== endClause && startCtx !== undefined && overAt(startCtx.text, start)))));
-      if (ctx === undefined || over || ctx.about || ctx.joke || figurative
+      if (ctx === undefined || over || ctx.about || (ctx.joke && category !== 'self_harm') || figurative || deniedPart(ctx.text, m.index + m[0].length - 1 - endOffset)
         || (!firstTime && negatedBefore(local, start)) || negatedInside(m[0].replace(/\|/g, ' '), re.source) || careBefore(local.slice(0, start)) || CARE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))
+        || (CONDITION_END.test(m[0]) && MED_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30)))
         || DENIED_LAST.test(m[0]) || (category === 'breathing' && EFFORT_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) || FINE_AFTER.test(joined.slice(m.index + m[0].length, m.index + m[0].length + 30))) { vetoed = true; continue; }
       if (best === null || CATEGORY_PRIORITY.indexOf(category) < CATEGORY_PRIORITY.indexOf(best)) best = category;
       break;

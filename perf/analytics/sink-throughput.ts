@@ -6,7 +6,7 @@
  *   node dist/perf/analytics/sink-throughput.js [count=1000000] [driver=rdkafka]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../platform/config/config.js';
 import { adminClient, applyTopics } from '../../platform/kafka/admin.js';
@@ -28,7 +28,16 @@ function cpuSeconds(pid: number): number {
     return 0;
   }
 }
-const clickhousePid = (() => { try { return Number(readFileSync(join(repoRoot(), '.stack/run/clickhouse.pid'), 'utf8').trim()); } catch { return 0; } })();
+/** The ClickHouse server's pid: the stack's pid file, else the process named clickhouse-server (a stack shared from another checkout). */
+function findClickhousePid(): number {
+  try { return Number(readFileSync(join(repoRoot(), '.stack/run/clickhouse.pid'), 'utf8').trim()); } catch { /* not this checkout's stack */ }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try { if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim().startsWith('clickhouse')) return Number(entry); } catch { /* gone */ }
+  }
+  return 0;
+}
+const clickhousePid = findClickhousePid();
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const driver = process.argv[3] ?? 'rdkafka';

@@ -49,11 +49,21 @@ export async function refreshDashboards(clickhouse: ClickHouseClient, db: string
   const version = Math.floor(now);
   let days = 0;
   let months = 0;
-  for (const [org, list] of dirty) {
+  // One organisation-month at a time: each unit is bounded however large the backlog, and a unit
+  // that fails (ClickHouse busy or away) leaves the ones before it done and itself for next round.
+  const units: Array<{ org: string; month: string; list: Array<{ day: string; n: string; changed: boolean }> }> = [];
+  for (const [org, all] of dirty) {
+    const byMonth = new Map<string, Array<{ day: string; n: string; changed: boolean }>>();
+    for (const d of all) {
+      const m = monthOf(d.day);
+      byMonth.set(m, [...(byMonth.get(m) ?? []), d]);
+    }
+    for (const [month, list] of [...byMonth].sort(([a], [b]) => (a < b ? 1 : -1))) units.push({ org, month, list });
+  }
+  for (const { org, month, list } of units) {
     const o = quote(org);
     const dayList = list.map((d) => `toDate('${d.day}')`).join(', ');
-    const monthList = [...new Set(list.map((d) => monthOf(d.day)))].sort();
-    const monthRange = (col: string): string => monthList.map((m) => `(${col} >= toDate('${m}') AND ${col} < toDate('${nextMonth(m)}'))`).join(' OR ');
+    const monthRange = (col: string): string => `${col} >= toDate('${month}') AND ${col} < toDate('${nextMonth(month)}')`;
     await clickhouse.command({
       query: `INSERT INTO ${db}.dashboard_engagement_daily
 SELECT event_date, organization_id, channel,
@@ -71,7 +81,7 @@ FROM (
     uniqExactMergeIf(records_state, outcome IN ('taken', 'missed')) AS recorded,
     uniqExactMergeIf(records_state, outcome = 'taken') AS taken
   FROM ${db}.adherence_monthly
-  WHERE organization_id = ${o} AND (${monthRange('event_month')})
+  WHERE organization_id = ${o} AND ${monthRange('event_month')}
   GROUP BY organization_id, patient_id, event_month, medication_class
   HAVING recorded > 0
 ) ANY LEFT JOIN (
@@ -88,7 +98,7 @@ SELECT toStartOfMonth(event_date) AS event_month, organization_id, channel, hour
   uniqExactMerge(patients_state), uniqExactMergeIf(records_state, activity = 'proactive'),
   uniqExactMergeIf(records_state, activity = 'inbound'), uniqExactMergeIf(records_state, activity = 'read'), toUInt64(${version})
 FROM ${db}.response_hourly
-WHERE organization_id = ${o} AND (${monthRange('event_date')})
+WHERE organization_id = ${o} AND ${monthRange('event_date')}
 GROUP BY event_month, organization_id, channel, hour_of_day`,
     });
     // Marked last: until then the shared views compute these days from the states themselves.
@@ -98,7 +108,7 @@ GROUP BY event_month, organization_id, channel, hour_of_day`,
       format: 'JSONEachRow',
     });
     days += list.length;
-    months += monthList.length;
+    months += 1;
   }
   return { days, months, ms: Math.round(performance.now() - started) };
 }

@@ -58,7 +58,9 @@ CREATE TABLE IF NOT EXISTS {db}.dashboard_refreshes (
 ORDER BY (organization_id, event_date);
 
 -- The shared views read the rollups; days (and months) no refresh has reached yet are computed from
--- the aggregate states, so a view is right before the first round too. Cells of < 11 patients never show.
+-- the aggregate states, so a view is right before the first round too. Which those are comes from
+-- the small events_daily (a positive IN on the states' key prefix: nothing is read once all are
+-- refreshed). Cells of < 11 patients never show.
 DROP TABLE IF EXISTS {db}.shared_engagement_daily;
 
 CREATE VIEW IF NOT EXISTS {db}.shared_engagement_daily AS
@@ -72,7 +74,9 @@ SELECT event_date, organization_id, channel,
   uniqExactMergeIf(records_state, activity = 'outbound') AS outbound_messages,
   uniqExactMergeIf(records_state, activity = 'dose_recorded') AS doses_recorded
 FROM {db}.engagement_daily
-WHERE (organization_id, event_date) NOT IN (SELECT organization_id, event_date FROM {db}.dashboard_refreshes)
+WHERE (organization_id, event_date) IN (
+  SELECT organization_id, event_date FROM {db}.events_daily
+  WHERE (organization_id, event_date) NOT IN (SELECT organization_id, event_date FROM {db}.dashboard_refreshes))
 GROUP BY event_date, organization_id, channel
 HAVING patients >= 11;
 
@@ -92,12 +96,17 @@ FROM (
       uniqExactMergeIf(records_state, outcome IN ('taken', 'missed')) AS recorded,
       uniqExactMergeIf(records_state, outcome = 'taken') AS taken
     FROM {db}.adherence_monthly
-    WHERE (organization_id, event_month) NOT IN (SELECT organization_id, toStartOfMonth(event_date) FROM {db}.dashboard_refreshes)
+    WHERE (organization_id, event_month) IN (
+      SELECT organization_id, toStartOfMonth(event_date) FROM {db}.events_daily
+      WHERE (organization_id, toStartOfMonth(event_date)) NOT IN (SELECT organization_id, toStartOfMonth(event_date) FROM {db}.dashboard_refreshes))
     GROUP BY organization_id, patient_id, event_month, medication_class
     HAVING recorded > 0
   ) ANY LEFT JOIN (
     SELECT organization_id, patient_id, toStartOfMonth(minMerge(first_seen_state)) AS cohort_month
     FROM {db}.patient_first_seen
+    WHERE organization_id IN (
+      SELECT organization_id FROM {db}.events_daily
+      WHERE (organization_id, toStartOfMonth(event_date)) NOT IN (SELECT organization_id, toStartOfMonth(event_date) FROM {db}.dashboard_refreshes))
     GROUP BY organization_id, patient_id
   ) USING (organization_id, patient_id)
   GROUP BY organization_id, cohort_month, event_month, medication_class
@@ -119,6 +128,8 @@ SELECT organization_id, toStartOfMonth(event_date) AS event_month, channel, hour
   uniqExactMergeIf(records_state, activity = 'inbound') AS inbound_messages,
   uniqExactMergeIf(records_state, activity = 'read') AS reads
 FROM {db}.response_hourly
-WHERE (organization_id, toStartOfMonth(event_date)) NOT IN (SELECT organization_id, toStartOfMonth(event_date) FROM {db}.dashboard_refreshes)
+WHERE (organization_id, event_date) IN (
+  SELECT organization_id, event_date FROM {db}.events_daily
+  WHERE (organization_id, toStartOfMonth(event_date)) NOT IN (SELECT organization_id, toStartOfMonth(event_date) FROM {db}.dashboard_refreshes))
 GROUP BY organization_id, event_month, channel, hour_of_day
 HAVING patients >= 11;

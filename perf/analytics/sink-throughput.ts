@@ -6,7 +6,7 @@
  *   node dist/perf/analytics/sink-throughput.js [count=1000000] [driver=rdkafka]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../platform/config/config.js';
 import { adminClient, applyTopics } from '../../platform/kafka/admin.js';
@@ -28,7 +28,30 @@ function cpuSeconds(pid: number): number {
     return 0;
   }
 }
-const clickhousePid = (() => { try { return Number(readFileSync(join(repoRoot(), '.stack/run/clickhouse.pid'), 'utf8').trim()); } catch { return 0; } })();
+/** The ClickHouse server's pid: the stack's pid file, else the process named clickhouse-server (a stack shared from another checkout). */
+function findClickhousePid(): number {
+  try { return Number(readFileSync(join(repoRoot(), '.stack/run/clickhouse.pid'), 'utf8').trim()); } catch { /* not this checkout's stack */ }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try { if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim().startsWith('clickhouse')) return Number(entry); } catch { /* gone */ }
+  }
+  return 0;
+}
+const clickhousePid = findClickhousePid();
+
+/** CPU seconds of this process's threads by thread name (main, libuv pool, V8 workers, librdkafka's rdk:*). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) || '?').replace(/[0-9]+$/, '').replace(/^rdk:broker.*/, 'rdk:broker');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const driver = process.argv[3] ?? 'rdkafka';
@@ -62,6 +85,7 @@ try {
   const client = createClickHouse(cfg.clickhouse);
   const start = Date.now();
   const sinkCpu0 = process.cpuUsage();
+  const threads0 = threadCpu();
   const chCpu0 = cpuSeconds(clickhousePid);
   const service = await analyticsSink.start({ cfg, log, metrics: createMetrics(false), deps, now: Date.now });
   let firstRowAt = 0;
@@ -76,6 +100,7 @@ try {
   const sinkCpu = process.cpuUsage(sinkCpu0);
   const sinkCpuSeconds = (sinkCpu.user + sinkCpu.system) / 1e6;
   const clickhouseCpuSeconds = cpuSeconds(clickhousePid) - chCpu0;
+  const threads = [...threadCpu()].map(([name, sec]) => [name, Math.round((sec - (threads0.get(name) ?? 0)) * 10) / 10] as const).filter(([, sec]) => sec > 0).sort((a, b) => b[1] - a[1]);
   await service.stop();
   const facts = await client.query({ query: `SELECT (SELECT count() FROM ${database}.messages) AS messages, (SELECT count() FROM ${database}.dose_outcomes) AS dose_outcomes, (SELECT count() FROM ${database}.deliveries) AS deliveries`, format: 'JSONEachRow' });
   const result = {
@@ -87,6 +112,9 @@ try {
     sinkCpuSeconds: Math.round(sinkCpuSeconds * 10) / 10,
     clickhouseCpuSeconds: Math.round(clickhouseCpuSeconds * 10) / 10,
     sinkEventsPerCpuSecond: Math.round(rows / sinkCpuSeconds),
+    sinkCpuMsPer1000Events: Math.round((sinkCpuSeconds * 1e7) / rows) / 10,
+    clickhouseCpuMsPer1000Events: Math.round((clickhouseCpuSeconds * 1e7) / rows) / 10,
+    sinkCpuSecondsByThread: Object.fromEntries(threads),
     clickhouseEventsPerCpuSecond: clickhouseCpuSeconds > 0 ? Math.round(rows / clickhouseCpuSeconds) : null,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     factRows: (await facts.json<Record<string, string>>())[0],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import type { Type } from 'avsc';
 import { CareloopError, normalizeError } from '../errors.js';
 import type { AvroRecords, AvroRecordName } from '../../schemas/generated/avro-types.js';
 import type { TopicSpec } from '../kafka/topics.js';
@@ -112,6 +113,20 @@ export class SchemaCatalogue {
       out.push(Buffer.concat([header, body], 5 + body.length));
     }
     return out;
+  }
+
+  /**
+   * The writer schema of a registry id as an avsc type (cached by the registry client), for bulk
+   * readers that decode synchronously with their own reader schema. Unknown id: RECORD_UNDECODABLE.
+   */
+  async writerType(id: number): Promise<Type> {
+    try {
+      return (await this.registry.getSchema(id)) as unknown as Type;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404) throw new CareloopError('RECORD_UNDECODABLE', `schema id ${id} is unknown to the registry`, { cause: err });
+      throw registryError(err, 'looking up a schema');
+    }
   }
 
   /** Decodes a Confluent-framed Avro value; a record that cannot be decoded is not retryable. */

@@ -20,6 +20,21 @@ export interface RecordContext {
 
 export type RecordProcessor = (value: unknown, ctx: RecordContext) => Promise<void>;
 
+/** What a batch processor gets besides its records: the same dead-letter path as per-record processing. */
+export interface BatchContext {
+  /** The logical topic (without the run's prefix) of a record. */
+  topicOf(record: IncomingRecord): string;
+  /** Sends a poison record to the group's dead-letter topic with its code and reason. */
+  deadLetter(record: IncomingRecord, err: CareloopError): Promise<void>;
+}
+
+/**
+ * Takes a whole partition batch at once (bulk writers at 100k records/s, where a promise, a span
+ * and two metric updates per record cost more than the work). It decodes and dead-letters itself;
+ * a rejection leaves the batch uncommitted, as for per-record processing.
+ */
+export type BatchProcessor = (records: readonly IncomingRecord[], ctx: BatchContext) => Promise<void>;
+
 export interface ConsumerLoopOptions {
   groupId: string;
   consumer: Consumer;
@@ -31,6 +46,8 @@ export interface ConsumerLoopOptions {
   maxRetries: number;
   retryBackoffMs: number;
   process: RecordProcessor;
+  /** When set, replaces per-record processing: the batch goes to it whole (`process` is not called). */
+  processBatch?: BatchProcessor;
   /** Keys (patients) of one batch handled at the same time; one key's records stay in order. */
   keyConcurrency?: number;
   /** Called after each batch's records are processed and before its offsets are committed. */
@@ -84,7 +101,18 @@ function idsOf(value: unknown): RecordIds {
  * fails uncommitted and comes again, so nothing is lost.
  */
 export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Consumer> {
+  const batchContext: BatchContext = {
+    topicOf: (record) => (record.topic.startsWith(opts.topicPrefix) ? record.topic.slice(opts.topicPrefix.length) : record.topic),
+    deadLetter: (record, err) => deadLetter(opts, record, batchContext.topicOf(record), err, 1),
+  };
+  const processBatch = opts.processBatch;
   await opts.consumer.start(async (records) => {
+    if (processBatch !== undefined) {
+      await processBatch(records, batchContext);
+      await opts.afterBatch?.();
+      recordLag(opts, records);
+      return;
+    }
     const groups = groupByKey(records);
     await forEachLimit(groups, opts.keyConcurrency ?? 1, async (group) => {
       for (const record of group) await handleRecord(opts, record);

@@ -177,12 +177,13 @@ class RdkafkaConsumer implements Consumer {
 
 /** Splits fetched messages into ordered runs of one partition each. */
 function byPartition(messages: readonly Rd.Message[], highWatermark: (topic: string, partition: number) => string | undefined): IncomingRecord[][] {
-  const groups = new Map<string, IncomingRecord[]>();
+  const groups = new Map<string, { records: IncomingRecord[]; highWatermark: string | undefined }>();
   for (const m of messages) {
     const k = `${m.topic}:${m.partition}`;
     let g = groups.get(k);
-    if (g === undefined) groups.set(k, (g = []));
-    g.push({
+    // Once per partition and fetch: asking librdkafka for each message cost more than decoding it.
+    if (g === undefined) groups.set(k, (g = { records: [], highWatermark: highWatermark(m.topic, m.partition) }));
+    g.records.push({
       topic: m.topic,
       partition: m.partition,
       offset: String(m.offset),
@@ -190,8 +191,8 @@ function byPartition(messages: readonly Rd.Message[], highWatermark: (topic: str
       value: m.value ?? null,
       headers: fromHeaders(m.headers),
       timestamp: m.timestamp ?? Date.now(),
-      highWatermark: highWatermark(m.topic, m.partition),
+      highWatermark: g.highWatermark,
     });
   }
-  return [...groups.values()];
+  return [...groups.values()].map((g) => g.records);
 }

@@ -1,5 +1,5 @@
 import { CareloopError } from '../errors.js';
-import { startConsumerLoop, type RecordProcessor } from '../kafka/consumer-loop.js';
+import { startConsumerLoop, type BatchProcessor, type RecordProcessor } from '../kafka/consumer-loop.js';
 import { GROUPS, type GroupId } from '../kafka/topics.js';
 import type { Consumer } from '../kafka/types.js';
 import type { ServiceContext } from './types.js';
@@ -7,6 +7,8 @@ import type { ServiceContext } from './types.js';
 export interface GroupConsumerOptions {
   process: RecordProcessor;
   afterBatch?: () => Promise<void>;
+  /** Whole batches instead of one record at a time (see BatchProcessor); `process` is then unused. */
+  processBatch?: BatchProcessor;
   /** Records handed to one batch at most (default the driver's 500): bulk writers want more. */
   maxBatchSize?: number;
 }
@@ -35,6 +37,7 @@ export async function startGroupConsumer(ctx: ServiceContext, groupId: GroupId, 
     log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
     keyConcurrency: cfg.consumer.keyConcurrency, process: opts.process,
     ...(opts.afterBatch ? { afterBatch: opts.afterBatch } : {}),
+    ...(opts.processBatch ? { processBatch: opts.processBatch } : {}),
   });
   return consumer;
 }

@@ -6,6 +6,7 @@ import { repoRoot } from '../../platform/paths.js';
 import { createClickHouse, migrateClickHouse } from '../../platform/storage/clickhouse.js';
 import { testConfig, uniqueId } from '../../test/helpers.js';
 import { CANARY, population } from './population.js';
+import { refreshDashboards } from './dashboards.js';
 import { toEventRow, type EventRow } from './rows.js';
 
 const database = uniqueId('careloop_test_');
@@ -101,8 +102,8 @@ test('1 and 2: daily engagement and adherence by cohort and class match the reco
 
 test('3, 4 and 9: activity by hour, answers within 4 hours and doses confirmed within 2 hours of a reminder', async () => {
   const hourly = of(big, (r) => r.topic === 'chat.inbound' || r.topic === 'chat.outbound' || r.event_type === 'delivery.read');
-  const expected3 = [...groups(hourly, (r) => `${r.channel}|${String(hourOf(r)).padStart(2, '0')}`)].filter(([, rs]) => patients(rs) >= 11).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, rs]) => ({
-    channel: k.split('|')[0], hour_of_day: Number(k.split('|')[1]), patients: patients(rs),
+  const expected3 = [...groups(hourly, (r) => `${r.event_date.slice(0, 7)}-01|${r.channel}|${String(hourOf(r)).padStart(2, '0')}`)].filter(([, rs]) => patients(rs) >= 11).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, rs]) => ({
+    event_month: k.split('|')[0], channel: k.split('|')[1], hour_of_day: Number(k.split('|')[2]), patients: patients(rs),
     proactive_sent: rs.filter((r) => attr(r, 'kind') === 'PROACTIVE').length, inbound_messages: rs.filter((r) => r.topic === 'chat.inbound').length,
     reads: rs.filter((r) => r.event_type === 'delivery.read').length,
   }));
@@ -167,6 +168,25 @@ test('7, 8 and 10: missed doses by weekday and class, the delivery funnel, booki
   const booked = new Set(of(big, (r) => r.event_type === 'signal.appointment_booked').map((r) => r.patient_id));
   assert.deepEqual(bookings.map((b) => [b['visit_type'], b['requested'], b['booked']]),
     [...groups(requests, (r) => attr(r, 'visit'))].filter(([, rs]) => patients(rs) >= 11).sort(([a], [b]) => (a < b ? -1 : 1)).map(([v, rs]) => [v, rs.length, rs.filter((r) => booked.has(r.patient_id)).length]));
+});
+
+test('dashboards: a refresh round recomputes the rollups exactly, the shared views answer the same from them, and rounds are idempotent', async () => {
+  const before = [await ask(1, big), await ask(2, big), await ask(3, big)];
+  const first = await refreshDashboards(admin, database, Date.now());
+  assert.ok(first.days >= 40 && first.months >= 2, `first round recomputed ${first.days} days, ${first.months} months`);
+  const count = async (t: string): Promise<number> => Number((await (await admin.query({ query: `SELECT count() AS n FROM ${database}.${t} FINAL WHERE organization_id = '${big}'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+  for (const t of ['dashboard_engagement_daily', 'dashboard_adherence_monthly', 'dashboard_response_monthly']) assert.ok((await count(t)) > 0, `${t} holds the rollup`);
+  assert.deepEqual([await ask(1, big), await ask(2, big), await ask(3, big)], before, 'the same answers from the rollups');
+  const second = await refreshDashboards(admin, database, Date.now() + 1);
+  assert.equal(second.days, first.days, 'each recomputed day is confirmed once more a round later');
+  const third = await refreshDashboards(admin, database, Date.now() + 2);
+  assert.deepEqual([third.days, third.months], [0, 0], 'then nothing is left to do');
+  assert.deepEqual([await ask(1, big), await ask(2, big), await ask(3, big)], before);
+  assert.deepEqual([await ask(1, small), await ask(2, small), await ask(3, small)], [[], [], []], 'small cells stay suppressed');
+  // A redelivered batch after the refresh moves the days' counts: recomputed, and still counted once.
+  await admin.insert({ table: `${database}.events`, values: rows.slice(0, 500), format: 'JSONEachRow' });
+  assert.ok((await refreshDashboards(admin, database, Date.now() + 4)).days > 0);
+  assert.deepEqual([await ask(1, big), await ask(2, big), await ask(3, big)], before, 'duplicates never counted');
 });
 
 test('canary: no table or view holds text, a name, a medication name or a payload', async () => {

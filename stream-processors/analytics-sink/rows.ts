@@ -35,27 +35,53 @@ function dateOf(at: number): string {
   return date;
 }
 
-function base(topic: TopicName, at: number, org: string, patient: string, recordId: string): EventRow {
+function row(topic: TopicName, at: number, org: string, patient: string, recordId: string, eventType: string, channel: string, map: Record<string, string>,
+  workflowId = '', workflowVersion = 0, score = 0): EventRow {
+  const keys = Object.keys(map);
+  if (keys.length > 1) keys.sort();
+  const values = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) values[i] = map[keys[i] as string] as string;
   return {
     event_date: dateOf(at),
     event_time: Math.floor(at / 1000),
     organization_id: org,
     patient_id: patient,
     topic,
-    event_type: '',
-    channel: '',
+    event_type: eventType,
+    channel,
     record_id: recordId,
-    workflow_id: '',
-    workflow_version: 0,
-    score: 0,
-    attr_keys: [],
-    attr_values: [],
+    workflow_id: workflowId,
+    workflow_version: workflowVersion,
+    score,
+    attr_keys: keys,
+    attr_values: values,
   };
 }
 
-function attrs(row: EventRow, map: Record<string, string>): EventRow {
-  const keys = Object.keys(map).sort();
-  return { ...row, attr_keys: keys, attr_values: keys.map((k) => map[k] as string) };
+/** The columns of `events` in the order `tsvLine` writes them. */
+export const EVENT_COLUMNS = ['event_date', 'event_time', 'organization_id', 'patient_id', 'topic', 'event_type', 'channel', 'record_id', 'workflow_id', 'workflow_version', 'score', 'attr_keys', 'attr_values'] as const;
+
+const SPECIAL = /[\\\t\n\r\0']/;
+const SPECIAL_ALL = /[\\\t\n\r\0']/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', "'": "\\'" };
+/** A string escaped for ClickHouse's TabSeparated format (also valid quoted inside an array). */
+function esc(s: string): string {
+  return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c] as string) : s;
+}
+function arr(items: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? "'" : ",'") + esc(items[i] as string) + "'";
+  return out + ']';
+}
+function num(x: number): string {
+  return Number.isFinite(x) ? String(x) : '0';
+}
+
+/** One row as a line of ClickHouse's TabSeparated format, columns as in EVENT_COLUMNS. */
+export function tsvLine(r: EventRow): string {
+  return r.event_date + '\t' + num(r.event_time) + '\t' + esc(r.organization_id) + '\t' + esc(r.patient_id) + '\t' + esc(r.topic) + '\t' + esc(r.event_type)
+    + '\t' + esc(r.channel) + '\t' + esc(r.record_id) + '\t' + esc(r.workflow_id) + '\t' + num(Math.max(0, Math.trunc(r.workflow_version))) + '\t' + num(r.score)
+    + '\t' + arr(r.attr_keys) + '\t' + arr(r.attr_values) + '\n';
 }
 
 /** Maps a record of a data-flow topic to its analytics row; null for topics not analysed. */
@@ -63,14 +89,12 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
   switch (topic as TopicName) {
     case 'chat.inbound': {
       const v = value as AvroRecords['InboundMessage'];
-      return attrs({ ...base('chat.inbound', v.receivedAt, v.organizationId, v.patientId, v.messageId), event_type: 'message_received', channel: v.channel }, v.locale === null ? {} : { locale: v.locale });
+      return row('chat.inbound', v.receivedAt, v.organizationId, v.patientId, v.messageId, 'message_received', v.channel, v.locale === null ? {} : { locale: v.locale });
     }
     case 'chat.intents': {
       const v = value as AvroRecords['UnderstoodMessage'];
-      return attrs(
-        { ...base('chat.intents', v.understoodAt, v.organizationId, v.patientId, v.messageId), event_type: 'intent_detected', channel: v.channel, score: v.confidence },
-        { intent: v.intent, language: v.language, entity_types: v.entityTypes.join(','), latency_ms: String(v.understoodAt - v.receivedAt) },
-      );
+      return row('chat.intents', v.understoodAt, v.organizationId, v.patientId, v.messageId, 'intent_detected', v.channel,
+        { intent: v.intent, language: v.language, entity_types: v.entityTypes.join(','), latency_ms: String(v.understoodAt - v.receivedAt) }, '', 0, v.confidence);
     }
     case 'chat.outbound': {
       const v = value as AvroRecords['OutboundMessage'];
@@ -81,21 +105,21 @@ export function toEventRow(topic: string, value: unknown): EventRow | null {
       // The policy's probability of the chosen variant (IPS/DR estimates offline).
       const propensity = v.propensity;
       if (typeof propensity === 'number' && Number.isFinite(propensity)) a['propensity'] = String(propensity);
-      return attrs({ ...base('chat.outbound', v.createdAt, v.organizationId, v.patientId, v.messageId), event_type: 'message_sent', channel: v.channel, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, a);
+      return row('chat.outbound', v.createdAt, v.organizationId, v.patientId, v.messageId, 'message_sent', v.channel, a, v.workflowId ?? '', v.workflowVersion ?? 0);
     }
     case 'patient.signals': {
       const v = value as AvroRecords['PatientSignal'];
-      return attrs({ ...base('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId), event_type: `signal.${v.type}` }, safeAttributes({ ...v.attributes, source: v.source }));
+      return row('patient.signals', v.occurredAt, v.organizationId, v.patientId, v.signalId, `signal.${v.type}`, '', safeAttributes({ ...v.attributes, source: v.source }));
     }
     case 'patient.actions': {
       const v = value as AvroRecords['PatientAction'];
-      return attrs({ ...base('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId), event_type: `action.${v.type}`, workflow_id: v.workflowId ?? '', workflow_version: v.workflowVersion ?? 0 }, safeAttributes(v.attributes));
+      return row('patient.actions', v.occurredAt, v.organizationId, v.patientId, v.actionId, `action.${v.type}`, '', safeAttributes(v.attributes), v.workflowId ?? '', v.workflowVersion ?? 0);
     }
     case 'delivery.status': {
       const v = value as AvroRecords['DeliveryStatus'];
       const a: Record<string, string> = { attempt: String(v.attempt) };
       if (v.errorCode !== null) a['error_code'] = v.errorCode;
-      return attrs({ ...base('delivery.status', v.at, v.organizationId, v.patientId, `${v.messageId}:${v.status}:${v.attempt}`), event_type: `delivery.${v.status.toLowerCase()}`, channel: v.channel }, a);
+      return row('delivery.status', v.at, v.organizationId, v.patientId, `${v.messageId}:${v.status}:${v.attempt}`, `delivery.${v.status.toLowerCase()}`, v.channel, a);
     }
     case 'config.workflows':
     case 'audit.anchors':

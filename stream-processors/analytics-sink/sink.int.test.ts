@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { readTopicToEnd } from '../../platform/kafka/admin.js';
 import { allTopics, GROUPS } from '../../platform/kafka/topics.js';
 import { repoRoot } from '../../platform/paths.js';
 import { Dependencies } from '../../platform/service/dependencies.js';
@@ -48,6 +49,29 @@ test('the analytics sink writes one pseudonymous, text-free row per record to Cl
   assert.deepEqual(rows.map((r) => r['event_type']), ['message_received', 'action.record_adherence']);
   assert.equal(rows[1]?.['workflow_id'], 'default');
   assert.ok(!JSON.stringify(rows).includes('CANARY'), 'no text or payload reached ClickHouse');
+
+  // Poison records: bytes that are not Avro, and a frame naming a schema id the registry never
+  // issued, go to the dead-letter topic with their code; the records around them are written.
+  const producer = await (await deps.driver()).producer();
+  cleanups.push(() => producer.disconnect());
+  const unknownId = Buffer.alloc(20, 7);
+  unknownId[0] = 0;
+  unknownId.writeInt32BE(2_000_000_000, 1);
+  await producer.send(`${cfg.kafka.topicPrefix}chat.inbound`, [{ key: patientId, value: Buffer.from('not avro at all') }, { key: patientId, value: unknownId }]);
+  const afterId = randomUUID();
+  await publisher.publish('chat.inbound', [{ key: patientId, value: { ...ids, messageId: afterId, channel: 'SMS', clientMessageId: null, receivedAt: Date.now(), locale: null, text: enc('CANARY-after') } }]);
+  await eventually(async () => {
+    const rs = await client.query({ query: `SELECT count() AS n FROM ${database}.events WHERE record_id = '${afterId}'`, format: 'JSONEachRow' });
+    return Number((await rs.json<{ n: string }>())[0]?.n) === 1 ? true : undefined;
+  }, 60_000, 'the record after the poison ones');
+  const catalogue = await deps.catalogue();
+  const dead = await eventually(async () => {
+    const got = await readTopicToEnd({ brokers: cfg.kafka.brokers, ssl: cfg.kafka.ssl }, `${cfg.kafka.topicPrefix}dlq.analytics-sink`, 10_000);
+    return got.length >= 2 ? got : undefined;
+  }, 30_000, 'two dead letters');
+  const letters = await Promise.all(dead.map(async (d) => catalogue.decode<{ errorCode: string; reason: string }>(d.value)));
+  assert.deepEqual(letters.map((l) => l.errorCode), ['RECORD_UNDECODABLE', 'RECORD_UNDECODABLE']);
+  assert.match(letters[1]?.reason ?? '', /schema id 2000000000/);
   assert.deepEqual(service.checks.map((c) => c.name), ['kafka', 'registry', 'clickhouse']);
   for (const c of service.checks) await c.check();
 });

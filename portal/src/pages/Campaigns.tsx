@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { api, ApiError, org, type Session } from '../api';
+import { credential } from '../auth';
+import { Link } from '../router';
+import { Card, Empty, ErrorBox, Page, pct, Show, useAsync } from '../ui';
+
+interface Campaign { id: string; name: string; purpose?: string; workflowId?: string; period?: { from: string; to: string }; partnerIds?: string[] }
+interface Cell { value?: number | null; suppressed?: boolean }
+type Report = Record<string, unknown> & { campaignId: string; minCellSize?: number; reach?: Cell; engagement?: Record<string, unknown>; adherence?: { pre?: number | null; post?: number | null; change?: number | null; ci95?: [number, number] | null }; byWeek?: Array<Record<string, unknown>> };
+
+function unavailable(e: Error): boolean {
+  return e instanceof ApiError && (e.status === 404 && e.code === 'NOT_FOUND' || e.status === 405);
+}
+
+export function CampaignsPage({ session }: { session: Session }) {
+  const [v, reload] = useAsync(() => api<{ campaigns: Campaign[] }>(`${org(session)}/campaigns`), []);
+  return (
+    <Page title="Campaigns" subtitle={session.role === 'partner' ? 'The campaigns shared with you' : 'Programmes for cohorts, and the partners who may see their reports'}>
+      <Card>
+        {v.state === 'error' && unavailable(v.error) ? <Empty>Campaign reports are not offered by this server yet.</Empty> : (
+          <Show value={v} retry={reload}>{({ campaigns }) => campaigns.length === 0 ? <Empty>No campaigns.</Empty> : (
+            <table><thead><tr><th scope="col">Campaign</th><th scope="col">Purpose</th><th scope="col">Period</th><th /></tr></thead>
+              <tbody>{campaigns.map((c) => <tr key={c.id}><td><strong>{c.name}</strong></td><td>{c.purpose ?? '—'}</td><td>{c.period ? `${c.period.from} – ${c.period.to}` : '—'}</td><td><Link className="btn secondary small" to={`campaigns/${encodeURIComponent(c.id)}`}>Report</Link></td></tr>)}</tbody></table>
+          )}</Show>
+        )}
+      </Card>
+    </Page>
+  );
+}
+
+async function download(path: string, name: string): Promise<void> {
+  const c = credential();
+  const res = await fetch(path, { headers: c === null ? {} : { authorization: `Bearer ${c.token}` } });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, `the download failed (HTTP ${res.status})`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url; a.download = name; document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const cell = (c: Cell | undefined): string => (c === undefined ? '—' : c.suppressed === true || c.value === null || c.value === undefined ? 'suppressed' : String(c.value));
+
+export function CampaignPage({ session, campaignId }: { session: Session; campaignId: string }) {
+  const path = `${org(session)}/campaigns/${encodeURIComponent(campaignId)}/report`;
+  const [v, reload] = useAsync(() => api<Report>(path), [campaignId]);
+  const [err, setErr] = useState<Error | null>(null);
+  return (
+    <Page title="Campaign report" subtitle={campaignId} actions={<>
+      <button className="btn secondary" onClick={() => download(`${path}?format=csv`, `${campaignId}.csv`).catch(setErr)}>Download CSV</button>
+      <button className="btn secondary" onClick={() => download(`${path}?format=pdf`, `${campaignId}.pdf`).catch(setErr)}>Download PDF</button>
+      <Link className="btn ghost" to="campaigns">All campaigns</Link></>}>
+      {err !== null && <ErrorBox error={err} />}
+      <Show value={v} retry={reload}>{(r) => {
+        const weeks = r.byWeek ?? [];
+        const cols = weeks.length > 0 ? Object.keys(weeks[0] ?? {}) : [];
+        return (
+          <>
+            <div className="kpis">
+              <Card title="Reach"><p className="big-figure">{cell(r.reach)}</p><small>patients (cells under {r.minCellSize ?? 11} suppressed)</small></Card>
+              <Card title="Adherence before"><p className="big-figure">{pct(r.adherence?.pre ?? null)}</p></Card>
+              <Card title="Adherence after"><p className="big-figure">{pct(r.adherence?.post ?? null)}</p></Card>
+              <Card title="Change (95 % CI)"><p className="big-figure">{pct(r.adherence?.change ?? null)}</p><small>{r.adherence?.ci95 ? `${pct(r.adherence.ci95[0])} to ${pct(r.adherence.ci95[1])}` : '—'}</small></Card>
+            </div>
+            <Card title="By week">
+              {weeks.length === 0 ? <Empty>No weekly figures.</Empty> : (
+                <div className="table-wrap"><table><thead><tr>{cols.map((c) => <th key={c} scope="col">{c}</th>)}</tr></thead>
+                  <tbody>{weeks.map((w, i) => <tr key={i}>{cols.map((c) => <td key={c}>{w[c] === null ? 'suppressed' : String(w[c])}</td>)}</tr>)}</tbody></table></div>
+              )}
+            </Card>
+          </>
+        );
+      }}</Show>
+    </Page>
+  );
+}

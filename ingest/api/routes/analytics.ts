@@ -37,7 +37,7 @@ const day = (d: Date): string => d.toISOString().slice(0, 10);
 interface Spec { title: string; unit: string; xLabel: string; yLabel: string; sql(db: string, org: string, from: string, min: number): string; shape(rows: Row[], min: number): { series: Array<Static<typeof Series>>; table: Row[] } }
 
 /** Groups rows into series by `key`, one point per `x`, suppressing (null) every cell of fewer than min patients. */
-function seriesOf(rows: Row[], key: string, x: string, y: (r: Row) => number, min: number): Array<Static<typeof Series>> {
+export function seriesOf(rows: Row[], key: string, x: string, y: (r: Row) => number, min: number): Array<Static<typeof Series>> {
   const by = new Map<string, Static<typeof Series>>();
   for (const r of rows) {
     const name = String(r[key]);
@@ -51,7 +51,7 @@ function seriesOf(rows: Row[], key: string, x: string, y: (r: Row) => number, mi
 }
 
 /** Rows a non-PHI role may see: suppressed cells carry no figures at all. */
-function tableOf(rows: Row[], min: number, figures: readonly string[]): Row[] {
+export function tableOf(rows: Row[], min: number, figures: readonly string[]): Row[] {
   return rows.map((r) => (Number(r['patients']) >= min ? r : { ...Object.fromEntries(Object.entries(r).filter(([k]) => !figures.includes(k) && k !== 'patients')), patients: null as unknown as number, suppressed: 1 }));
 }
 

@@ -136,7 +136,7 @@ export function createIssuer(opts: IssuerOptions): { provider: Provider; server:
       if (token.accountId === undefined) return undefined;
       const a = await opts.accounts.get(token.accountId);
       if (a === null) return undefined;
-      return { [opts.organizationClaim]: a.organizationId, [opts.roleClaim]: a.role, name: a.name, email: a.email };
+      return { [opts.organizationClaim]: a.organizationId, [opts.roleClaim]: a.role, name: a.name, email: a.email, ...(a.partnerId === null ? {} : { partner_id: a.partnerId }) };
     },
     renderError(ctx: { type: string; body: string }, out: Record<string, string>) {
       ctx.type = 'html';

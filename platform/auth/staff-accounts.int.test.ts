@@ -45,3 +45,11 @@ test('accounts: unique live e-mail, sign-in by address and password, removal sto
   assert.equal(await staff.authenticate(email, 'twelve-chars-ok'), null, 'a removed account cannot sign in');
   assert.deepEqual(await staff.list(org), []);
 });
+
+test('a partner account names its partner; no other role does', async () => {
+  const staff = new StaffAccounts(pool);
+  await assert.rejects(staff.create(org, { email: `p0-${org}@pharma.test`, name: 'P', role: 'partner', password: 'twelve-chars-ok' }), { code: 'VALIDATION_FAILED' });
+  await assert.rejects(staff.create(org, { email: `p1-${org}@pharma.test`, name: 'P', role: 'analyst', password: 'twelve-chars-ok', partnerId: 'pharma-x' }), { code: 'VALIDATION_FAILED' });
+  const p = await staff.create(org, { email: `p2-${org}@pharma.test`, name: 'Pat Partner', role: 'partner', password: 'twelve-chars-ok', partnerId: 'pharma-x' });
+  assert.equal((await staff.get(p.id))?.partnerId, 'pharma-x');
+});

@@ -10,10 +10,12 @@ export interface StaffAccount {
   email: string;
   name: string;
   role: Role;
+  /** A partner account's partner (the token's partner_id claim); null for every other role. */
+  partnerId: string | null;
   createdAt: Date;
 }
 
-interface Row { id: string; organization_id: string; email: string; name: string; role: string; created_at: Date; password_hash: string }
+interface Row { id: string; organization_id: string; email: string; name: string; role: string; partner_id: string | null; created_at: Date; password_hash: string }
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLen: 32 } as const;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -42,7 +44,7 @@ let dummyHash: Promise<string> | undefined;
 
 function account(row: Row): StaffAccount {
   if (!isRole(row.role)) throw new CareloopError('INTERNAL', 'stored staff role is not a Careloop role');
-  return { id: row.id, organizationId: row.organization_id, email: row.email, name: row.name, role: row.role, createdAt: row.created_at };
+  return { id: row.id, organizationId: row.organization_id, email: row.email, name: row.name, role: row.role, partnerId: row.partner_id, createdAt: row.created_at };
 }
 
 /**
@@ -53,16 +55,17 @@ function account(row: Row): StaffAccount {
 export class StaffAccounts {
   constructor(private readonly pool: PgPool) {}
 
-  async create(organizationId: string, input: { email: string; name: string; role: Role; password: string }): Promise<StaffAccount> {
+  async create(organizationId: string, input: { email: string; name: string; role: Role; password: string; partnerId?: string }): Promise<StaffAccount> {
     const email = input.email.trim();
+    if ((input.partnerId !== undefined) !== (input.role === 'partner')) throw new CareloopError('VALIDATION_FAILED', 'a partner account names its partner (partnerId), and only a partner account does', { details: { field: 'partnerId' } });
     if (!EMAIL.test(email)) throw new CareloopError('VALIDATION_FAILED', 'email is not an e-mail address', { details: { field: 'email' } });
     if (input.password.length < MIN_PASSWORD_LENGTH) throw new CareloopError('VALIDATION_FAILED', `the password needs at least ${MIN_PASSWORD_LENGTH} characters`, { details: { field: 'password' } });
     const id = `st${randomBase62(20)}`;
     try {
       const { rows } = await this.pool.query<Row>(
-        `INSERT INTO auth.staff_accounts (id, organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING id, organization_id, email, name, role, created_at, password_hash`,
-        [id, organizationId, email, input.name.trim(), input.role, await hashPassword(input.password)]);
+        `INSERT INTO auth.staff_accounts (id, organization_id, email, name, role, password_hash, partner_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING id, organization_id, email, name, role, partner_id, created_at, password_hash`,
+        [id, organizationId, email, input.name.trim(), input.role, await hashPassword(input.password), input.partnerId ?? null]);
       return account(rows[0] as Row);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw new CareloopError('CONFLICT', 'a staff account with this e-mail address exists', { details: { field: 'email' } });
@@ -82,17 +85,17 @@ export class StaffAccounts {
 
   async list(organizationId: string): Promise<StaffAccount[]> {
     const { rows } = await this.pool.query<Row>(
-      'SELECT id, organization_id, email, name, role, created_at, password_hash FROM auth.staff_accounts WHERE organization_id = $1 AND removed_at IS NULL ORDER BY created_at, id', [organizationId]);
+      'SELECT id, organization_id, email, name, role, partner_id, created_at, password_hash FROM auth.staff_accounts WHERE organization_id = $1 AND removed_at IS NULL ORDER BY created_at, id', [organizationId]);
     return rows.map(account);
   }
 
   async get(id: string): Promise<StaffAccount | null> {
-    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, created_at, password_hash FROM auth.staff_accounts WHERE id = $1 AND removed_at IS NULL', [id]);
+    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, partner_id, created_at, password_hash FROM auth.staff_accounts WHERE id = $1 AND removed_at IS NULL', [id]);
     return rows[0] === undefined ? null : account(rows[0]);
   }
 
   async byEmail(email: string): Promise<StaffAccount | null> {
-    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, created_at, password_hash FROM auth.staff_accounts WHERE lower(email) = lower($1) AND removed_at IS NULL', [email.trim()]);
+    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, partner_id, created_at, password_hash FROM auth.staff_accounts WHERE lower(email) = lower($1) AND removed_at IS NULL', [email.trim()]);
     return rows[0] === undefined ? null : account(rows[0]);
   }
 
@@ -103,7 +106,7 @@ export class StaffAccounts {
 
   /** The account whose address and password match, or null; the same work whether or not the address exists. */
   async authenticate(email: string, password: string): Promise<StaffAccount | null> {
-    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, created_at, password_hash FROM auth.staff_accounts WHERE lower(email) = lower($1) AND removed_at IS NULL', [email.trim()]);
+    const { rows } = await this.pool.query<Row>('SELECT id, organization_id, email, name, role, partner_id, created_at, password_hash FROM auth.staff_accounts WHERE lower(email) = lower($1) AND removed_at IS NULL', [email.trim()]);
     const row = rows[0];
     if (row === undefined) {
       dummyHash ??= hashPassword('careloop:no-such-account');

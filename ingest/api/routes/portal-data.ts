@@ -23,7 +23,7 @@ export interface PortalDataDeps {
 }
 
 const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const StaffView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), role: Type.String(), createdAt: Type.String() });
+const StaffView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), role: Type.String(), partnerId: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String() });
 const AuditEvent = Type.Object({
   id: Type.String(), seq: Type.Integer(), at: Type.String(), actorKind: Type.String(), actorId: Type.String(), action: Type.String(),
   patientId: Type.Union([Type.String(), Type.Null()], { description: 'pseudonymous' }), purpose: Type.String(), outcome: Type.String(),
@@ -53,7 +53,7 @@ export function registerPortalDataRoutes(app: FastifyInstance, deps: PortalDataD
   });
 
   const staffBase = '/v1/organizations/:organizationId/staff';
-  const view = (a: { id: string; email: string; name: string; role: string; createdAt: Date }) => ({ id: a.id, email: a.email, name: a.name, role: a.role, createdAt: a.createdAt.toISOString() });
+  const view = (a: { id: string; email: string; name: string; role: string; partnerId: string | null; createdAt: Date }) => ({ id: a.id, email: a.email, name: a.name, role: a.role, partnerId: a.partnerId, createdAt: a.createdAt.toISOString() });
   r.get(staffBase, {
     schema: { summary: 'Staff accounts of the built-in sign-in (org_admin)', params: OrgParams, response: { 200: Type.Object({ staff: Type.Array(StaffView) }), ...errorResponses } },
   }, async (req) => {
@@ -64,7 +64,7 @@ export function registerPortalDataRoutes(app: FastifyInstance, deps: PortalDataD
     schema: {
       summary: 'Create a staff account (org_admin); without a password, a one-time initial password is returned',
       params: OrgParams,
-      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 200 }), role: RoleT, password: Type.Optional(Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 200 })) }, { additionalProperties: false }),
+      body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 200 }), role: RoleT, partnerId: Type.Optional(Id), password: Type.Optional(Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 200 })) }, { additionalProperties: false }),
       response: { 201: Type.Intersect([StaffView, Type.Object({ initialPassword: Type.Union([Type.String(), Type.Null()]) })]), ...errorResponses },
     },
   }, async (req, reply) => {
@@ -72,8 +72,8 @@ export function registerPortalDataRoutes(app: FastifyInstance, deps: PortalDataD
     requirePermission(principalOf(req), 'settings:manage', org);
     if (!isRole(req.body.role)) throw new CareloopError('VALIDATION_FAILED', 'unknown role');
     const initial = req.body.password === undefined ? randomBase62(16) : null;
-    const a = await staff.create(org, { email: req.body.email, name: req.body.name, role: req.body.role, password: req.body.password ?? (initial as string) });
-    await audit(security.audit, req, org, 'staff.account.create', null, { purpose: 'security', fields: ['email', 'name', 'role'] });
+    const a = await staff.create(org, { email: req.body.email, name: req.body.name, role: req.body.role, password: req.body.password ?? (initial as string), ...(req.body.partnerId === undefined ? {} : { partnerId: req.body.partnerId }) });
+    await audit(security.audit, req, org, 'staff.account.create', null, { purpose: 'security', fields: ['email', 'name', 'role', ...(req.body.partnerId === undefined ? [] : ['partnerId'])] });
     return reply.code(201).send({ ...view(a), initialPassword: initial });
   });
   r.delete(`${staffBase}/:staffId`, {

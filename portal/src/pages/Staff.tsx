@@ -8,7 +8,7 @@ const ROLES = [
   { id: 'analyst', label: 'Analyst', what: 'de-identified dashboards only' },
   { id: 'partner', label: 'Partner', what: 'reports of the campaigns shared with it' },
 ];
-interface Staff { id: string; email: string; name: string; role: string; createdAt: string }
+interface Staff { id: string; email: string; name: string; role: string; partnerId: string | null; createdAt: string }
 interface Key { id: string; name: string; role: string; createdAt: string; revoked: boolean }
 
 function RoleSelect({ id, value, onChange }: { id: string; value: string; onChange(v: string): void }) {
@@ -17,25 +17,26 @@ function RoleSelect({ id, value, onChange }: { id: string; value: string; onChan
 
 function StaffCard({ session }: { session: Session }) {
   const [v, reload] = useAsync(() => api<{ staff: Staff[] }>(`${org(session)}/staff`), []);
-  const [form, setForm] = useState({ email: '', name: '', role: 'care_team' });
+  const [form, setForm] = useState({ email: '', name: '', role: 'care_team', partnerId: '' });
   const [created, setCreated] = useState<{ email: string; initialPassword: string | null } | null>(null);
   const [s, run] = useAction();
   return (
     <Card title="Staff">
       <form className="form-grid" onSubmit={(e) => { e.preventDefault(); void run(async () => {
-        const r = await api<Staff & { initialPassword: string | null }>(`${org(session)}/staff`, { method: 'POST', body: form });
-        setCreated({ email: r.email, initialPassword: r.initialPassword }); setForm({ email: '', name: '', role: 'care_team' }); reload(); return `Created ${r.email}.`;
+        const r = await api<Staff & { initialPassword: string | null }>(`${org(session)}/staff`, { method: 'POST', body: { email: form.email, name: form.name, role: form.role, ...(form.role === 'partner' ? { partnerId: form.partnerId } : {}) } });
+        setCreated({ email: r.email, initialPassword: r.initialPassword }); setForm({ email: '', name: '', role: 'care_team', partnerId: '' }); reload(); return `Created ${r.email}.`;
       }); }}>
         <label htmlFor="staff-name">Name</label><input id="staff-name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
         <label htmlFor="staff-email">E-mail</label><input id="staff-email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
         <label htmlFor="staff-role">Role</label><RoleSelect id="staff-role" value={form.role} onChange={(role) => setForm({ ...form, role })} />
+        {form.role === 'partner' && <><label htmlFor="staff-partner">Partner id</label><input id="staff-partner" required pattern="[A-Za-z0-9_.:-]+" value={form.partnerId} onChange={(e) => setForm({ ...form, partnerId: e.target.value })} placeholder="pharma-x" /></>}
         <div /><button className="btn primary" type="submit" disabled={s.busy}>Add staff member</button>
       </form>
       <Status s={s} />
       {created?.initialPassword != null && <div className="ok-box" role="status">Initial password for {created.email}: <code className="secret">{created.initialPassword}</code> — shown once; hand it over safely.</div>}
       <Show value={v} retry={reload}>{({ staff }) => staff.length === 0 ? <Empty>No staff accounts yet.</Empty> : (
         <table className="staff"><thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Since</th><th /></tr></thead>
-          <tbody>{staff.map((m) => <tr key={m.id}><td>{m.name}</td><td>{m.email}</td><td>{m.role.replace('_', ' ')}</td><td>{fmtTime(m.createdAt)}</td>
+          <tbody>{staff.map((m) => <tr key={m.id}><td>{m.name}</td><td>{m.email}</td><td>{m.role.replace('_', ' ')}{m.partnerId !== null ? ` (${m.partnerId})` : ''}</td><td>{fmtTime(m.createdAt)}</td>
             <td>{m.id !== session.id && <button className="btn ghost small" aria-label={`Remove ${m.name}`} onClick={() => { if (confirm(`Remove ${m.name}? They can no longer sign in.`)) void run(async () => { await api(`${org(session)}/staff/${m.id}`, { method: 'DELETE' }); reload(); return `Removed ${m.email}.`; }); }}>Remove</button>}</td></tr>)}</tbody></table>
       )}</Show>
     </Card>

@@ -107,7 +107,7 @@ async function cmdRun(cfg: Config, names: readonly string[], banner: boolean, af
 
 async function cmdUp(rest: string[]): Promise<number> {
   const { flags } = parseArgs(rest, { config: 'value', 'no-stack': 'bool' });
-  const cfg = await configFrom(flags);
+  const cfg = await withBuiltInIssuer(await configFrom(flags), flags);
   if (!flags.has('no-stack')) {
     const { stackUp } = await import('../stack/index.js');
     printStatus(await stackUp(cfg, { repoRoot: repoRoot(), reporter: { progress: progressPrinter() } }));
@@ -120,7 +120,23 @@ async function cmdUp(rest: string[]): Promise<number> {
   const { prepareDemo } = await import('./demo-programmes.js');
   console.log(await prepareDemo(cfg, 'programmes'));
   // Armed once the dialogue runs the programmes, so the first chat opened finds its reminder waiting.
-  return cmdRun(cfg, ['all'], true, async () => { console.log(await prepareDemo(cfg, 'reminders')); });
+  return cmdRun(cfg, ['all'], true, async () => {
+    console.log(await prepareDemo(cfg, 'reminders'));
+    if (cfg.idp.enabled) console.log(`Staff portal: ${demo.portalUrl}  (demo sign-in: ${demo.staffSignIn.email} / ${demo.staffSignIn.password})`);
+  });
+}
+
+/**
+ * `careloop up` signs staff in through the built-in OpenID Connect issuer unless the configuration
+ * names another (auth.staffIssuer): the API then runs the issuer and accepts its tokens.
+ */
+async function withBuiltInIssuer(cfg: Config, flags: Flags): Promise<Config> {
+  if (cfg.auth.staffIssuer !== '' || cfg.env === 'production') return cfg;
+  const { loadConfig } = await import('../platform/config/config.js');
+  const { idpIssuerUrl } = await import('../ingest/idp/urls.js');
+  const file = flags.get('config');
+  const issuer = idpIssuerUrl(cfg);
+  return loadConfig({ env: process.env, ...(typeof file === 'string' ? { file } : {}), overrides: { 'idp.enabled': true, 'auth.staffIssuer': issuer, 'auth.staffJwksUrl': `${issuer}/jwks` } });
 }
 
 async function cmdWorkflow(rest: string[]): Promise<number> {

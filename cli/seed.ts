@@ -10,6 +10,7 @@ import { Dependencies } from '../platform/service/dependencies.js';
 import type { Security } from '../platform/service/security.js';
 import type { PgPool } from '../platform/storage/postgres.js';
 import { DEMO_ORGANIZATION, DEMO_PATIENTS, type DemoPatientSeed } from './demo-data.js';
+import { StaffAccounts } from '../platform/auth/staff-accounts.js';
 
 export interface DemoFile {
   organizationId: string;
@@ -17,11 +18,16 @@ export interface DemoFile {
   apiUrl: string;
   gatewayUrl: string;
   chatPageUrl: string;
+  /** The staff portal, and the demo organisation admin's sign-in there (development only). */
+  portalUrl: string;
+  staffSignIn: { email: string; password: string };
   patients: Array<{ id: string; token: string; label: string }>;
 }
 
 const SEED_ACTOR: Actor = { kind: 'system', id: 'careloop-seed', service: 'cli' };
 const DEMO_KEY_NAME = 'demo admin (careloop seed)';
+/** The demo organisation admin of the portal's built-in sign-in; its password is reset by every seed. */
+export const DEMO_STAFF = { email: 'admin@sunrise-clinic.example', name: 'Dana Admin', password: 'careloop-demo-admin' } as const;
 
 export function demoFilePath(cfg: Config): string {
   return join(repoRoot(), cfg.stack.dir, 'demo.json');
@@ -81,12 +87,15 @@ export async function seedDemo(cfg: Config): Promise<DemoFile> {
     }
     const scheme = cfg.services.tlsCertFile !== '' ? 's' : '';
     const host = cfg.services.host;
+    if (cfg.env !== 'production') await new StaffAccounts(pool).upsert(DEMO_ORGANIZATION.id, { email: DEMO_STAFF.email, name: DEMO_STAFF.name, role: 'org_admin', password: DEMO_STAFF.password });
     const demo: DemoFile = {
       organizationId: DEMO_ORGANIZATION.id,
       adminApiKey: await demoApiKey(security),
       apiUrl: `http${scheme}://${host}:${cfg.services.apiPort}`,
       gatewayUrl: `ws${scheme}://${host}:${cfg.services.gatewayPort}/v1/chat`,
       chatPageUrl: `http${scheme}://${host}:${cfg.services.gatewayPort}/`,
+      portalUrl: `http${scheme}://${host}:${cfg.services.apiPort}/portal/`,
+      staffSignIn: { email: DEMO_STAFF.email, password: cfg.env === 'production' ? '' : DEMO_STAFF.password },
       patients,
     };
     const file = demoFilePath(cfg);

@@ -207,7 +207,7 @@ for (const name of RENDERS) {
     }
     assert.ok(!reach('gateway').has('clickhouse'), 'no gateway -> ClickHouse');
     assert.ok(!reach('delivery-ws').has('postgres'), 'no delivery -> PostgreSQL');
-    assert.deepEqual(SERVICE_NAMES.filter((s) => reach(s).has('clickhouse')), ['analytics-sink'], 'only the analytics sink writes ClickHouse');
+    assert.deepEqual(SERVICE_NAMES.filter((s) => reach(s).has('clickhouse')), ['api', 'analytics-sink'], 'only the analytics sink writes ClickHouse; the API reads it for the portal\'s dashboards');
     assert.deepEqual([...reach('prepare')].sort(), ['clickhouse', 'kafka', 'postgres', 'registry'], 'prepare migrates everything');
   });
 

@@ -21,6 +21,9 @@ import { registerInboxRoutes, type InboxRoutesDeps } from './routes/inbox.js';
 import { registerEhrEndpointRoutes } from './routes/ehr-endpoint.js';
 import { registerCaregiverRoutes, type CaregiverRoutesDeps } from './routes/caregivers.js';
 import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
+import { registerAnalyticsRoutes, type AnalyticsRoutesDeps } from './routes/analytics.js';
+import { registerPortalDataRoutes, type PortalDataDeps } from './routes/portal-data.js';
+import { registerPortalStatic, type PortalStaticOptions } from './routes/portal-static.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -42,6 +45,12 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   ehrEndpoints?: EhrEndpointStore;
   /** A patient's caregivers (named, listed, removed); absent, their routes are not offered. */
   caregivers?: CaregiverRoutesDeps;
+  /** The portal's own routes (session, staff accounts, patient search, audit log); absent, not offered. */
+  portalData?: Omit<PortalDataDeps, 'pool' | 'security' | 'now'>;
+  /** The dashboards over ClickHouse; absent, not offered. */
+  analytics?: AnalyticsRoutesDeps;
+  /** The web portal's static files under /portal; absent, not served. */
+  portal?: PortalStaticOptions;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -90,5 +99,8 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   if (opts.inbox !== undefined) registerInboxRoutes(app, opts.inbox);
   if (opts.ehrEndpoints !== undefined) registerEhrEndpointRoutes(app, opts.ehrEndpoints);
   if (opts.caregivers !== undefined) registerCaregiverRoutes(app, opts.caregivers);
+  if (opts.portalData !== undefined) registerPortalDataRoutes(app, { ...opts.portalData, pool: opts.pool, security: opts.security, now: opts.now });
+  if (opts.analytics !== undefined) registerAnalyticsRoutes(app, opts.analytics);
+  if (opts.portal !== undefined) registerPortalStatic(app, opts.portal);
   return app;
 }

@@ -23,6 +23,9 @@ import { ConversationHolds } from '../../platform/stores/conversation-holds.js';
 import { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 import { CaregiverStore } from '../../platform/stores/caregivers.js';
 import { OrgIndexKeys } from '../../platform/vault/index-keys.js';
+import { StaffAccounts } from '../../platform/auth/staff-accounts.js';
+import { createIssuer, PORTAL_CLIENT_ID } from '../idp/issuer.js';
+import { idpIssuerUrl, portalOrigins } from '../idp/urls.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -44,6 +47,11 @@ export const adminApi: ServiceDefinition = {
     const holds = new ConversationHolds(redis, cfg.redis.keyPrefix);
     const tasks = new TaskStore(pool, cfg.kafka.topicPrefix, inboxDefaults(cfg));
     const profiles = new ProfileStore(redis, profileKeyPrefix(cfg));
+    const staff = new StaffAccounts(pool);
+    const openConversation = async (org: string, patientId: string): Promise<HistoryEntry[]> => {
+      const lines = await Promise.all((await history.recent(patientId)).map((s) => keyring.openText(org, patientId, s).then((t) => JSON.parse(t) as HistoryEntry, () => null)));
+      return lines.filter((l): l is HistoryEntry => l !== null);
+    };
     const app = await buildApiApp({
       log: ctx.log, metrics: ctx.metrics, version: pkg.version, https: listenerTls(cfg), bodyLimit: cfg.api.maxBodyBytes,
       authenticate: (header) => security.authenticator.authenticate(header),
@@ -78,6 +86,9 @@ export const adminApi: ServiceDefinition = {
           return lines.filter((l): l is HistoryEntry => l !== null);
         },
       },
+      portalData: { staff, conversation: openConversation },
+      analytics: { clickhouse: () => deps.clickhouse(), database: cfg.clickhouse.database, now: clock },
+      portal: { dir: join(repoRoot(), 'dist/portal'), config: { issuer: cfg.auth.staffIssuer, clientId: PORTAL_CLIENT_ID, audience: cfg.auth.staffAudience } },
       async forgetConversation(patientId) {
         await conversations.delete(patientId);
         // The web channel and the push devices own their data: erasure goes through their modules.
@@ -88,11 +99,26 @@ export const adminApi: ServiceDefinition = {
       },
     });
     const url = await app.listen({ host: cfg.services.host, port: cfg.services.apiPort });
+    const endpoints = [{ name: 'admin API', url }, { name: 'OpenAPI', url: `${url}/openapi.json` }, { name: 'portal', url: `${url}/portal/` }];
+    // The built-in OpenID Connect issuer of the local stack (staff sign-in for the portal), on its own port.
+    let issuer: ReturnType<typeof createIssuer> | undefined;
+    if (cfg.idp.enabled) {
+      issuer = createIssuer({
+        issuer: idpIssuerUrl(cfg), portalOrigins: portalOrigins(cfg), audience: cfg.auth.staffAudience, organizationClaim: cfg.auth.organizationClaim, roleClaim: cfg.auth.roleClaim,
+        accounts: staff, audit: security.audit, keysFile: join(repoRoot(), cfg.stack.dir, 'idp-keys.json'), log: ctx.log,
+      });
+      const server = issuer.server;
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(cfg.idp.port, cfg.services.host, () => resolve()); });
+      endpoints.push({ name: 'sign-in (OIDC)', url: idpIssuerUrl(cfg) });
+    }
     return {
       name: 'api',
-      endpoints: [{ name: 'admin API', url }, { name: 'OpenAPI', url: `${url}/openapi.json` }],
+      endpoints,
       checks: deps.checks(['postgres', 'redis']),
-      stop: () => app.close(),
+      stop: async () => {
+        await app.close();
+        if (issuer !== undefined) { const server = issuer.server; await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }); }
+      },
     };
   },
 };

@@ -40,6 +40,7 @@ export interface Config {
     readonly staffIssuer: string; readonly staffAudience: string; readonly staffJwksUrl: string; readonly staffJwksFile: string;
     readonly organizationClaim: string; readonly roleClaim: string;
   };
+  readonly idp: { readonly enabled: boolean; readonly port: number };
   readonly api: { readonly rateLimitBurst: number; readonly rateLimitPerMinute: number; readonly maxBodyBytes: number };
   readonly verification: { readonly maxFailures: number; readonly lockout: Milliseconds; readonly codeTtl: Milliseconds };
   readonly audit: { readonly anchorInterval: Milliseconds };

@@ -106,6 +106,8 @@ export const CONFIG_SPEC = {
   'auth.staffJwksFile': { type: { kind: 'string' }, default: '', doc: 'a local JWKS JSON file instead of auth.staffJwksUrl' },
   'auth.organizationClaim': { type: str, default: 'org_id', doc: 'staff token claim naming the organisation' },
   'auth.roleClaim': { type: str, default: 'role', doc: 'staff token claim naming the role (org_admin, care_team, analyst, partner)' },
+  'idp.enabled': { type: bool, default: 'false', doc: 'run the built-in OpenID Connect issuer for staff (the portal\'s sign-in) in the API process; `careloop up` turns it on' },
+  'idp.port': { type: port, default: '3005', doc: 'port of the built-in OpenID Connect issuer (its issuer URL is http://services.host:idp.port)' },
 
   'api.rateLimitBurst': { type: { kind: 'int', min: 1, max: 1_000_000 }, default: '60', doc: 'API requests a credential or an IP may make at once' },
   'api.rateLimitPerMinute': { type: { kind: 'int', min: 1, max: 60_000_000 }, default: '600', doc: 'sustained API requests per credential and per IP per minute' },

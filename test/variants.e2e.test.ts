@@ -122,7 +122,7 @@ test('a workflow using segment, risk and variant bandits validates (a misspelt s
   const { workflowId } = (await saved.json()) as { workflowId: string };
 
   // Simulates: the same source, compiled against the same segment names, answers each profile with its branch.
-  const wf = mustCompile(source, catalogWithSegments(defaultCatalog(['en']), table));
+  const wf = mustCompile(source, catalogWithSegments(defaultCatalog(['en', 'es']), table));
   const understand = keywordUnderstanding({ hello: 'greeting' });
   const said = async (profile: Record<string, string>): Promise<string[]> => (await simulate(wf, { language: 'en', start: '2026-03-02T09:00:00Z', profile, steps: [{ patient: 'hello' }] }, { understand }))
     .entries.filter((e) => e.kind === 'bot' || e.kind === 'action').map((e) => e.text ?? '');

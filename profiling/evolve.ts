@@ -5,7 +5,7 @@
  */
 import { DOSE_DAYS, ENGAGEMENT_WEEKS, RESPONSE_WINDOW_MS, type ProfileChannel, type ProfileFeatures } from '../platform/profiles/features.js';
 import { MAX_COUNT, RECENT_RING, SEEN_RING } from '../platform/profiles/codec.js';
-import { localParts } from '../platform/time/zones.js';
+import { utcOffsetMinutes } from '../platform/time/zones.js';
 
 export type ProfileEvent =
   /** The patient wrote (chat.intents). */
@@ -35,11 +35,32 @@ export function hash32(s: string): number {
 
 interface Local { day: number; week: number; hour: number; weekday: number }
 
+// The zone's offset changes only at transitions (on quarter hours): remembered per zone and quarter
+// hour under a numeric key, so a batch's events skip localParts' string keys and Date fields.
+const QUARTER_HOUR_MS = 900_000;
+const offsetsByZone = new Map<string, Map<number, number>>();
+
+function offsetMs(at: number, zone: string): number {
+  const quarter = Math.floor(at / QUARTER_HOUR_MS);
+  let zoneOffsets = offsetsByZone.get(zone);
+  if (zoneOffsets === undefined) {
+    if (offsetsByZone.size >= 1000) offsetsByZone.clear();
+    zoneOffsets = new Map();
+    offsetsByZone.set(zone, zoneOffsets);
+  }
+  const hit = zoneOffsets.get(quarter);
+  if (hit !== undefined) return hit;
+  const o = utcOffsetMinutes(zone, new Date(at)) * MINUTE_MS;
+  if (zoneOffsets.size >= 50_000) zoneOffsets.clear();
+  zoneOffsets.set(quarter, o);
+  return o;
+}
+
 function local(at: number, zone: string): Local {
-  const p = localParts(at, zone);
-  const day = Math.floor(Date.UTC(p.year, p.month - 1, p.day) / DAY_MS);
+  const t = at + offsetMs(at, zone);
+  const day = Math.floor(t / DAY_MS);
   // Weeks start on Thursday 1970-01-01; any fixed origin works for a sliding window.
-  return { day, week: Math.floor(day / 7), hour: p.hour, weekday: p.weekday };
+  return { day, week: Math.floor(day / 7), hour: Math.floor((t - day * DAY_MS) / 3_600_000), weekday: (((day + 4) % 7) + 7) % 7 };
 }
 
 function shiftBits(bits: Uint8Array, by: number): Uint8Array {

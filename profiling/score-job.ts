@@ -4,6 +4,8 @@
  * the store. Reads patient ids from PostgreSQL (who belongs to which organisation), profiles from Redis.
  */
 import type { ProfileFeatures, Scores } from '../platform/profiles/features.js';
+import { PROFILE_CHANNELS } from '../platform/profiles/features.js';
+import type { SegmentHours } from '../platform/profiles/store.js';
 import type { ProfileWriter } from '../platform/profiles/writer.js';
 import type { PgPool } from '../platform/storage/postgres.js';
 import { predict, riskLevel, type RiskModel } from './risk.js';
@@ -31,6 +33,19 @@ async function* patientPages(pool: PgPool, organizationId: string): AsyncGenerat
   }
 }
 
+const emptyHours = (): SegmentHours => ({ prompts: new Array<number>(24).fill(0), answered: new Array<number>(24).fill(0) });
+
+/** Adds a profile's prompts and answers per local hour (all channels) into a segment's sums. */
+export function poolHours(into: SegmentHours, p: ProfileFeatures): void {
+  for (const c of PROFILE_CHANNELS) {
+    const ch = p.channels[c];
+    for (let h = 0; h < 24; h++) {
+      into.prompts[h] = (into.prompts[h] ?? 0) + (ch.prompts[h] ?? 0);
+      into.answered[h] = (into.answered[h] ?? 0) + Math.min(ch.prompts[h] ?? 0, ch.answered[h] ?? 0);
+    }
+  }
+}
+
 /** Quantised as the store keeps it, so what is written reads back equal. */
 export function scoreOf(model: RiskModel, p: ProfileFeatures, segment: number, today: number): Scores {
   const risk = Math.round(predict(model, featureVector(p)) * 255) / 255;
@@ -47,6 +62,8 @@ export async function scoreOrganization(pool: PgPool, writer: ProfileWriter, mod
   const fitted = fitSegments(sample, today);
   let scored = 0;
   const sizes = new Map<number, number>();
+  const hours = new Map<number, SegmentHours>();
+  const all = emptyHours();
   for await (const ids of patientPages(pool, organizationId)) {
     const profiles = await writer.getMany(ids);
     const scores = new Map<string, Scores>();
@@ -54,13 +71,16 @@ export async function scoreOrganization(pool: PgPool, writer: ProfileWriter, mod
       if (p === null) return;
       const segment = assignSegment(fitted, p, today);
       sizes.set(segment, (sizes.get(segment) ?? 0) + 1);
+      if (!hours.has(segment)) hours.set(segment, emptyHours());
+      poolHours(hours.get(segment) as SegmentHours, p);
+      poolHours(all, p);
       scores.set(ids[i] as string, scoreOf(model, p, segment, today));
     });
     await writer.saveScores(scores);
     scored += scores.size;
   }
-  const segments = fitted.segments.map((s) => ({ ...s, size: sizes.get(s.index) ?? 0 }));
-  await writer.saveSegments({ organizationId, day: today, segments });
+  const segments = fitted.segments.map((s) => ({ ...s, size: sizes.get(s.index) ?? 0, hours: hours.get(s.index) ?? emptyHours() }));
+  await writer.saveSegments({ organizationId, day: today, segments, hours: all });
   return scored;
 }
 

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 import { prepare } from '../platform/bootstrap.js';
 import { Dependencies } from '../platform/service/dependencies.js';
 import { createClickHouse } from '../platform/storage/clickhouse.js';
+import { fromParts, ProfileStore, profileKeyPrefix } from '../platform/profiles/store.js';
 import { ChatClient } from './chat-client.js';
 import { silentLogger, testConfig, uniqueId } from './helpers.js';
 import { cleanupRun, freePort, ProductProcess } from './product.js';
@@ -135,6 +136,26 @@ test('canaries in names, phones, emails, messages and FHIR-imported names, phone
     findCanaries(`Redis key ${k}`, k, found);
     const dumped = await redis.sendCommand<Buffer | null>(['DUMP', k], { returnBuffers: true });
     if (dumped !== null) findCanaries(`Redis value of ${k}`, dumped, found);
+  }
+  // Profiles are base64 and segment tables may be compressed in a DUMP: decode them and scan what they hold.
+  const profiles = new ProfileStore(redis, profileKeyPrefix(cfg));
+  let profile = await profiles.get(patientId);
+  for (let i = 0; i < 40 && profile === null; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    profile = await profiles.get(patientId);
+  }
+  assert.ok(profile !== null && profile.events > 0, 'control: the chatting patient has a profile to scan');
+  const raw = await redis.hGetAll(profiles.keyOf(patientId));
+  const bytes = fromParts(raw);
+  const decoded = [JSON.stringify(profile), bytes === null ? '' : Buffer.from(bytes).toString('latin1'), raw['s'] ?? ''].join('\n');
+  findCanaries('a decoded profile', decoded, found);
+  for (const id of [patientId, org, canaries.fhirIdentifier]) if (decoded.includes(id)) found.push(`an identifier (${id === patientId ? 'patient id' : id === org ? 'organisation id' : 'MRN'}) in a profile`);
+  for await (const k of redis.scanIterator({ MATCH: `${profileKeyPrefix(cfg)}profile-segments:*`, COUNT: 1000 })) {
+    const table = await redis.get(k as string);
+    if (table !== null) {
+      findCanaries(`segment table ${k}`, table, found);
+      if (table.includes(patientId)) found.push(`the patient id in segment table ${k}`);
+    }
   }
   const ch = createClickHouse(cfg.clickhouse);
   // Every table and view of the analytics model, the fact tables and aggregates included.

@@ -81,8 +81,13 @@ export interface SendTimeChoice { hour: number; sampled: number }
 
 /** One Thompson draw per allowed hour; the highest draw wins. Null when no hour is allowed. */
 export function chooseSendHour(patient: HourlyStats, segment: HourlyStats, window: SendWindow, rand: Uniform, o: SendTimeOptions = DEFAULT_SEND_TIME, anchorHour: number | null = null): SendTimeChoice | null {
+  return chooseAmongHours(patient, segment, allowedHours(window), rand, o, anchorHour);
+}
+
+/** One Thompson draw per candidate local hour, in the order given; the highest draw wins. Null for none. */
+export function chooseAmongHours(patient: HourlyStats, segment: HourlyStats, hours: readonly number[], rand: Uniform, o: SendTimeOptions = DEFAULT_SEND_TIME, anchorHour: number | null = null): SendTimeChoice | null {
   let best: SendTimeChoice | null = null;
-  for (const h of allowedHours(window)) {
+  for (const h of hours) {
     const p = slotPosterior(patient, segment, h, o, anchorHour);
     const sampled = beta(rand, p.a, p.b);
     if (best === null || sampled > best.sampled) best = { hour: h, sampled };

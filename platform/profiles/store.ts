@@ -23,13 +23,20 @@ export interface SegmentInfo {
   /** What distinguishes it, in words, for the care team (no PHI: feature names and figures). */
   description: string;
   size: number;
+  /** Its members' proactive messages and those answered within 4 h, summed per local hour 0…23 over channels (the send-time prior); absent in tables written before. */
+  hours?: SegmentHours;
 }
+
+/** Summed hour counts: counts only, no patient in them. */
+export interface SegmentHours { prompts: number[]; answered: number[] }
 
 export interface SegmentTable {
   organizationId: string;
   /** Day number the table was computed on. */
   day: number;
   segments: SegmentInfo[];
+  /** Every scored patient's hour counts summed (the prior of a patient with no segment yet). */
+  hours?: SegmentHours;
 }
 
 /** Base64 characters per hash field (Redis's default hash-max-listpack-value). */
@@ -133,6 +140,15 @@ export class ProfileStore {
   async segments(organizationId: string): Promise<SegmentTable | null> {
     const raw = await this.client.get(this.segmentsKey(organizationId));
     return raw === null ? null : (JSON.parse(raw) as SegmentTable);
+  }
+
+  /**
+   * The hour counts a patient's send times lean on while their own evidence is thin: their segment's
+   * pooled counts, else the organisation's (a patient with no segment yet); null with no table.
+   */
+  segmentHours(table: SegmentTable | null, segment: number): SegmentHours | null {
+    if (table === null) return null;
+    return table.segments.find((s) => s.index === segment)?.hours ?? table.hours ?? null;
   }
 
   /** The profile with its summary, as the dialogue and reminder engine use it; null when unknown. */

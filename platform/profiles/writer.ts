@@ -11,24 +11,34 @@ import { PART_CHARS, PART_FIELDS, ProfileStore, SCORES_FIELD, scoresToField, toP
 /**
  * Compare-and-set of many profiles: each key is written only if its version is still the one read,
  * and its version then moves on; returns the 1-based indexes of the keys that changed meanwhile.
- * ARGV per key: expected version, the base64 encoding (cut here into fields a, b, … of PART_CHARS).
- * Two arguments per key instead of one per part: node-redis encodes every argument apart.
+ * ARGV[1] holds every key's expected version and base64 encoding as `<version> <base64>\n` lines, in
+ * KEYS order (cut here into fields a, b, … of PART_CHARS): one argument instead of two per key, as
+ * node-redis encodes and Redis parses every argument apart (neither a version nor base64 holds a
+ * space or a newline).
  */
 const SAVE_IF_UNCHANGED = new RedisScript(`
 local fields = {${PART_FIELDS.map((f) => `'${f}'`).join(',')}}
 local conflicts = {}
+local blob = ARGV[1]
+local pos = 1
 for i, key in ipairs(KEYS) do
-  local expected = ARGV[2 * i - 1]
-  local b64 = ARGV[2 * i]
+  local sp = string.find(blob, ' ', pos, true)
+  local nl = string.find(blob, '\\n', sp, true)
+  local expected = string.sub(blob, pos, sp - 1)
+  local from = sp + 1
+  local len = nl - from
+  pos = nl + 1
   local current = redis.call('HGET', key, '${VERSION_FIELD}') or '0'
   if current ~= expected then
     table.insert(conflicts, i)
   else
-    local n = math.ceil(#b64 / ${PART_CHARS})
+    local n = math.ceil(len / ${PART_CHARS})
     local args = {'${VERSION_FIELD}', tostring(tonumber(current) + 1)}
     for j = 1, n do
       args[2 * j + 1] = fields[j]
-      args[2 * j + 2] = string.sub(b64, (j - 1) * ${PART_CHARS} + 1, j * ${PART_CHARS})
+      local a = from + (j - 1) * ${PART_CHARS}
+      local b = math.min(a + ${PART_CHARS} - 1, nl - 1)
+      args[2 * j + 2] = string.sub(blob, a, b)
     end
     redis.call('HSET', key, unpack(args))
     -- Parts are contiguous: a shorter encoding than the stored one leaves parts to delete only if part n + 1 exists.
@@ -38,23 +48,22 @@ end
 return conflicts`);
 
 /**
- * Reads many profiles for an update: per key its version, its scores field ('' when none) and its
- * parts joined (''), three strings instead of the 22 fields of an HMGET, in one call.
+ * Reads many profiles for an update: per key one line `<version> <scores or -> <parts joined>` (the
+ * parts empty for none), all keys' lines in one reply string: one bulk string for node-redis to
+ * decode instead of 22 fields (or 3 strings) a key.
  */
 const READ_FOR_UPDATE = new RedisScript(`
 local out = {}
 for i, key in ipairs(KEYS) do
   local row = redis.call('HMGET', key, '${VERSION_FIELD}', '${SCORES_FIELD}', ${PART_FIELDS.map((f) => `'${f}'`).join(', ')})
-  local parts = {}
+  local parts = {row[1] or '0', ' ', row[2] or '-', ' '}
   for j = 3, #row do
     if not row[j] then break end
-    parts[j - 2] = row[j]
+    parts[j + 2] = row[j]
   end
-  out[3 * i - 2] = row[1] or '0'
-  out[3 * i - 1] = row[2] or ''
-  out[3 * i] = table.concat(parts)
+  out[i] = table.concat(parts)
 end
-return out`);
+return table.concat(out, '\\n')`);
 
 /** A profile as read for an update: its features (null when new) and the version to compare. */
 export interface Versioned {
@@ -66,13 +75,20 @@ export class ProfileWriter extends ProfileStore {
   /** Profiles with their versions, for saveIfUnchanged (one script call). */
   async readForUpdate(patientIds: readonly string[]): Promise<Versioned[]> {
     if (patientIds.length === 0) return [];
-    const flat = await READ_FOR_UPDATE.run(this.client, patientIds.map((id) => this.keyOf(id)), []) as string[];
+    const blob = await READ_FOR_UPDATE.run(this.client, patientIds.map((id) => this.keyOf(id)), []) as string;
     const out: Versioned[] = [];
+    let pos = 0;
     for (let i = 0; i < patientIds.length; i++) {
-      const b64 = flat[3 * i + 2] ?? '';
-      const scores = flat[3 * i + 1] ?? '';
-      const features = b64 === '' ? null : this.withScores(decodeProfile(Buffer.from(b64, 'base64')), scores === '' ? undefined : scores);
-      out.push({ features, version: flat[3 * i] ?? '0' });
+      const a = blob.indexOf(' ', pos);
+      const b = blob.indexOf(' ', a + 1);
+      let end = blob.indexOf('\n', b + 1);
+      if (end < 0) end = blob.length;
+      if (a < 0 || b < 0) throw new CareloopError('INTERNAL', 'profile read returned fewer rows than keys');
+      const version = blob.slice(pos, a);
+      const scores = blob.slice(a + 1, b);
+      const features = end === b + 1 ? null : this.withScores(decodeProfile(Buffer.from(blob.slice(b + 1, end), 'base64')), scores === '-' ? undefined : scores);
+      out.push({ features, version });
+      pos = end + 1;
     }
     return out;
   }
@@ -86,13 +102,13 @@ export class ProfileWriter extends ProfileStore {
   async saveIfUnchanged(profiles: ReadonlyMap<string, { features: ProfileFeatures; version: string }>): Promise<Set<string>> {
     if (profiles.size === 0) return new Set();
     const ids = [...profiles.keys()];
-    const args: string[] = [];
+    const lines: string[] = [];
     for (const { features, version } of profiles.values()) {
       const b64 = encodeProfileBase64(features);
       if (b64.length > PART_FIELDS.length * PART_CHARS) throw new CareloopError('INTERNAL', `profile encoding of ${b64.length} base64 characters exceeds the store's parts`);
-      args.push(version, b64);
+      lines.push(version, ' ', b64, '\n');
     }
-    const conflicts = await SAVE_IF_UNCHANGED.run(this.client, ids.map((id) => this.keyOf(id)), args) as number[];
+    const conflicts = await SAVE_IF_UNCHANGED.run(this.client, ids.map((id) => this.keyOf(id)), [lines.join('')]) as number[];
     return new Set(conflicts.map((i) => ids[i - 1] as string));
   }
 

@@ -7,6 +7,7 @@ import type { PatientAction } from '../../schemas/generated/avro-types.js';
 import { answerOfAction, pickOccurrence, type OccurrenceAnswer } from '../reminders/answers.js';
 import { parseQuietHours, type QuietHours } from '../reminders/quiet-hours.js';
 import type { DeliveryRules } from '../reminders/rules.js';
+import { parseSendTimeSettings, type SendTimeSettings } from '../personalisation/reminder-times.js';
 import type { PgPool } from '../storage/postgres.js';
 import { effectiveTimeZone } from '../time/zones.js';
 
@@ -19,9 +20,10 @@ export class ReminderAnswers {
   constructor(private readonly pool: PgPool, private readonly deployment: string) {}
 
   /** The delivery rules of one patient: their settings over the organisation's; STOP from the patient's status. */
-  async deliveryRules(patientId: string, defaults: RuleDefaults): Promise<DeliveryRules | null> {
-    const { rows: [r] } = await this.pool.query<{ tz: string | null; org_tz: string; status: string; routine: { quietHours?: unknown } | null; org_cap: number; quiet_hours: unknown; quiet_hours_off: boolean | null; daily_cap: number | null }>(
-      `SELECT p.timezone AS tz, o.timezone AS org_tz, p.status, o.reminder_routine AS routine, o.reminder_daily_cap AS org_cap,
+  /** The patient's rules, with their organisation and its send-time settings (off unless `organizations.send_time` enables them). */
+  async deliveryRules(patientId: string, defaults: RuleDefaults): Promise<(DeliveryRules & { organizationId: string; sendTime: SendTimeSettings }) | null> {
+    const { rows: [r] } = await this.pool.query<{ org: string; tz: string | null; org_tz: string; status: string; routine: { quietHours?: unknown } | null; org_cap: number; send_time: unknown; quiet_hours: unknown; quiet_hours_off: boolean | null; daily_cap: number | null }>(
+      `SELECT o.id AS org, p.timezone AS tz, o.timezone AS org_tz, p.status, o.reminder_routine AS routine, o.reminder_daily_cap AS org_cap, o.send_time,
               s.quiet_hours, s.quiet_hours_off, s.daily_cap
          FROM patients p JOIN organizations o ON o.id = p.organization_id
          LEFT JOIN reminders.patient_settings s ON s.patient_id = p.id
@@ -31,6 +33,7 @@ export class ReminderAnswers {
     return {
       timeZone: effectiveTimeZone(r.tz, r.org_tz), orgQuietHours: parseQuietHours(r.routine?.quietHours), ...(own === undefined ? {} : { patientQuietHours: own }),
       doseWindowMs: defaults.doseWindowMs, dailyCap: r.daily_cap ?? r.org_cap, spreadMs: defaults.spreadMs, optedOut: r.status !== 'active',
+      organizationId: r.org, sendTime: parseSendTimeSettings(r.send_time),
     };
   }
 

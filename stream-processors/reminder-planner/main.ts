@@ -7,6 +7,7 @@ import { createReminderMetrics } from '../scheduler/reminder-metrics.js';
 import { ReminderPlanner } from '../scheduler/reminder-planner.js';
 import { deliveryRulesHook } from '../scheduler/reminder-rules.js';
 import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
+import { ProfileStore, profileKeyPrefix } from '../../platform/profiles/store.js';
 
 /**
  * Re-plans a patient's future reminders the moment their care plan changes: a prescription started,
@@ -24,10 +25,15 @@ export const reminderPlanner: ServiceDefinition = {
       return { name: 'reminder-planner', endpoints: [], checks: deps.checks(['kafka', 'registry', 'postgres']), stop: async () => undefined };
     }
     const opts = reminderOptions(ctx.cfg.reminders);
+    const redis = await deps.redis();
     const metrics = createReminderMetrics(ctx.metrics.registry);
     const r = ctx.cfg.reminders;
     // The same delivery rules as the scheduler's plan loop, or a re-plan would undo quiet hours and caps.
-    const rules = r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {};
+    const rules = r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), {
+      doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow,
+      // Send times read the profile through the shared store, as the scheduler's plan loop does.
+      profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)), onSendTime: (outcome, n) => metrics.sendTime.inc({ outcome }, n),
+    }) } : {};
     const planner = new ReminderPlanner({ pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), metrics, ...rules },
       { shards: opts.shards, planHorizon: opts.planHorizon, refillLeadDays: opts.refillLeadDays, refillAt: opts.refillTime });
     const rollout = new Set(opts.organizations);

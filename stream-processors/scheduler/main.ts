@@ -112,13 +112,14 @@ async function startReminders(ctx: ServiceContext): Promise<() => void> {
   const [publisher, pool, redis, catalogue] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis(), ctx.deps.catalogue()]);
   const r = ctx.cfg.reminders;
   const metrics = createReminderMetrics(ctx.metrics.registry);
+  const profiles = new ProfileStore(redis, profileKeyPrefix(ctx.cfg));
   const engine = new ReminderEngine(
     {
       pool, occurrences: new OccurrenceStore(pool, ctx.cfg.kafka.topicPrefix), index: new ReminderIndex(redis, ctx.cfg.kafka.topicPrefix, ctx.cfg.redis.keyPrefix), publisher, metrics, newTraceId: randomUUID,
-      profiles: new ProfileStore(redis, profileKeyPrefix(ctx.cfg)),
+      profiles,
       // A redelivered claim is checked against Kafka before it is published again: none twice after a kill.
       published: wallClockSince(kafkaPublishedCheck({ brokers: ctx.cfg.kafka.brokers, ...kafkaSecurity(ctx.cfg) }, publisher.physical('patient.signals'), catalogue, 30_000), ctx.cfg.clock.offset),
-      ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow }) } : {}),
+      ...(r.rules ? { rules: deliveryRulesHook(new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix), { doseWindowMs: r.doseWindow, spreadMs: r.spreadWindow, profiles, onSendTime: (outcome, n) => metrics.sendTime.inc({ outcome }, n) }) } : {}),
     },
     reminderOptions(r),
   );

@@ -37,7 +37,7 @@ export interface ReminderEngineDeps {
   /** The profile store (read only): a reminder carries the patient's risk level and segment for the workflows and delivery. */
   profiles?: Pick<ProfileStore, 'getMany'>;
   /** The patient's delivery rules over what was planned (stream-processors/scheduler/reminder-rules.ts); absent: as planned. */
-  rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
+  rules?: (patientId: string, planned: PlannedReminder[], now?: number) => Promise<PlannedReminder[]>;
   /**
    * Which of these redelivered reminders' signals patient.signals already holds, published at or
    * after `since` (a scheduler killed after publishing, before marking them): they are marked, not

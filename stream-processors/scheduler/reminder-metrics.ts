@@ -15,6 +15,8 @@ export interface ReminderMetrics {
   stale: Counter<'kind'>;
   /** Occurrences newly stored (or revived) by planning. */
   planned: Counter;
+  /** Send-time optimisation, by outcome: moved (a movable reminder got another hour), kept (its own hour won or none was allowed), failed (profile read failed; times kept). */
+  sendTime: Counter<'outcome'>;
   /** Patients re-planned at once on a care-plan change, by the signal type that caused it. */
   replanned: Counter<'signal'>;
   /** Reminders held back, by reason: quiet_hours (deferred to the window's end), cancelled (re-planned away after indexing), not_active (STOP or erasure). */
@@ -43,6 +45,7 @@ export function createReminderMetrics(registry: Registry): ReminderMetrics {
     failed: counter('careloop_reminders_failed_total', 'Failed reminder engine rounds, by stage (plan, index, claim, publish, ack, replan)', 'stage'),
     stale: counter('careloop_reminders_stale_total', 'Claimed reminders dropped because they were already dispatched or cancelled, by kind', 'kind'),
     planned: new Counter({ name: 'careloop_reminders_planned_total', help: 'Occurrences newly stored (or revived) by planning', registers: [registry] }),
+    sendTime: counter('careloop_reminders_send_time_total', 'Movable reminders by send-time optimisation outcome (moved, kept; failed: profile read failed, planned times kept)', 'outcome'),
     replanned: counter('careloop_reminders_replanned_total', 'Patients re-planned at once on a care-plan change from patient.signals, by signal type', 'signal'),
     suppressed: counter('careloop_reminders_suppressed_total', 'Reminders held back, by reason (quiet_hours: deferred; cancelled: re-planned away; not_active: STOP or erasure)', 'reason'),
     foundOnKafka: counter('careloop_reminders_found_on_kafka_total', 'Redelivered reminders already on patient.signals (published before a crash), marked without a second signal, by kind', 'kind'),

@@ -15,7 +15,7 @@ export interface ReminderPlannerDeps {
   occurrences: OccurrenceStore;
   metrics: Pick<ReminderMetrics, 'planned' | 'replanned' | 'suppressed'>;
   /** The patient's delivery rules over what was planned (reminder-rules.ts); absent: as planned. */
-  rules?: (patientId: string, planned: PlannedReminder[]) => Promise<PlannedReminder[]>;
+  rules?: (patientId: string, planned: PlannedReminder[], now?: number) => Promise<PlannedReminder[]>;
 }
 
 /**
@@ -32,7 +32,7 @@ export class ReminderPlanner {
     const until = now + this.opts.planHorizon;
     // With delivery rules (platform/reminders/rules.ts) quiet hours are theirs: the patient's own override the organisation's.
     const raw = plan === null ? [] : planPatient(this.deps.rules === undefined ? plan : { ...plan, quietHours: null }, now, until, this.opts);
-    const ruled = plan === null || this.deps.rules === undefined ? raw : await this.deps.rules(patientId, raw);
+    const ruled = plan === null || this.deps.rules === undefined ? raw : await this.deps.rules(patientId, raw, now);
     const planned = ruled.map((r) => ({ ...r, shard: shardOf(r.patientId, this.opts.shards) }));
     const result = await this.deps.occurrences.replaceFuture(patientId, plan?.organizationId ?? '', planned, now, until);
     this.deps.metrics.planned.inc(result.added);

@@ -57,7 +57,7 @@ export const pushDelivery: ServiceDefinition = {
         const r = rows[0];
         return r === undefined ? null : { organizationName: r.display_name, language: r.preferred_language, active: r.status === 'active' };
       },
-      claim: (id) => claims.claim(id, 'PUSH'),
+      claim: (patientId, id) => claims.claim(patientId, id, 'PUSH'),
       sentBefore: async (id) => (await redis.exists(sentKey(id))) === 1,
       markSent: async (id) => { await redis.set(sentKey(id), '1', { EX: Math.max(60, Math.round(cfg.delivery.dedupeWindow / 1000)) }); },
       count: (kind, outcome) => pushes.inc({ kind, outcome }),

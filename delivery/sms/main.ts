@@ -65,7 +65,7 @@ export const smsDelivery: ServiceDefinition = {
         const m = value as OutboundMessage;
         if (m.channel !== 'SMS') return; // web replies belong to delivery-ws
         // A proactive message goes out on one channel only: a replay the channel choice moved elsewhere is dropped.
-        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.messageId, 'SMS'))) return;
+        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.patientId, m.messageId, 'SMS'))) return;
         await queue.enqueue({ messageId: m.messageId, raw: (rc.record.value ?? Buffer.alloc(0)).toString('base64'), partition: rc.record.partition, offset: rc.record.offset, attempt: 0 }, ctx.now());
       },
     });

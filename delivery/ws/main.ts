@@ -25,7 +25,7 @@ export const wsDelivery: ServiceDefinition = {
         const m = value as OutboundMessage;
         if (m.channel !== 'WEB') return; // SMS and push records belong to their own workers
         // Replies keep their inbound's channel; a proactive record replayed onto another channel goes out once.
-        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.messageId, 'WEB'))) return;
+        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.patientId, m.messageId, 'WEB'))) return;
         const queued = await web.deliver(m.patientId, { messageId: m.messageId, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
         if (m.kind === 'PROACTIVE') {
           await fallbacks.arm({ at: m.createdAt + cfg.delivery.fallbackAfter, organizationId: m.organizationId, patientId: m.patientId, messageId: m.messageId, traceId: m.traceId, tried: ['WEB'] });

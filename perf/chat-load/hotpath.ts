@@ -20,13 +20,14 @@ import { createClient } from 'redis';
 import { repoRoot } from '../../platform/paths.js';
 import { cpuPerMessage, pidsWhere, snapshot, type ProcGroup } from './cpu.js';
 
-const USAGE = `Usage: node dist/perf/chat-load/hotpath.js [--messages N] [--rate R] [--driver kafkajs|rdkafka] [--connections C] [--label TEXT] [--redis-port P]
+const USAGE = `Usage: node dist/perf/chat-load/hotpath.js [--messages N] [--rate R] [--driver kafkajs|rdkafka] [--connections C] [--label TEXT] [--redis-port P] [--profile DIR]
+  --profile DIR   run every service under --cpu-prof; profiles in DIR/<service>.cpuprofile (node dist/perf/cpuprofile-top.js DIR/*.cpuprofile)
 CPU ms per chat message per process and in total (see perf/README.md, "Hot path").`;
 
 const { values: flags } = parseArgs({
   options: {
     messages: { type: 'string', default: '6000' }, rate: { type: 'string', default: '300' }, driver: { type: 'string', default: 'kafkajs' },
-    connections: { type: 'string', default: '200' }, label: { type: 'string', default: '' }, 'redis-port': { type: 'string', default: '26391' },
+    connections: { type: 'string', default: '200' }, profile: { type: 'string' }, label: { type: 'string', default: '' }, 'redis-port': { type: 'string', default: '26391' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -94,7 +95,7 @@ async function quiesce(ports: readonly number[]): Promise<void> {
 }
 
 function stopAll(children: readonly ChildProcess[]): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 }
 
 async function main(): Promise<void> {
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
     const procs = new Map<string, { child: ChildProcess; port: number }>();
     SERVICES.forEach((s, i) => {
       const port = 9581 + i;
-      const child = spawn(process.execPath, [cli, 'run', s], { env: { ...env, CARELOOP_SERVICES_OPS_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const prof = flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`, `--cpu-prof-name=${s}.cpuprofile`];
+      const child = spawn(process.execPath, [...prof, cli, 'run', s], { env: { ...env, CARELOOP_SERVICES_OPS_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
       procs.set(s, { child, port });
       children.push(child);
     });
@@ -180,9 +182,12 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     log(`results in ${file}`);
   } finally {
-    stopAll(children.slice(1));
-    await sleep(1500);
-    stopAll(children);
+    const services = children.slice(1);
+    stopAll(services);
+    // Services exit on their own after SIGTERM (and write their --cpu-prof then); Redis goes last.
+    await Promise.race([Promise.all(services.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on('exit', r)) : null))), sleep(20_000)]);
+    for (const c of services) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    redisServer.kill('SIGTERM');
   }
 }
 

@@ -5,6 +5,7 @@ import { Counter } from 'prom-client';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
+import { otherChannel } from '../../platform/delivery/channel.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
 import { ReachabilityReader } from '../../platform/delivery/reachability.js';
@@ -64,6 +65,7 @@ export const pushDelivery: ServiceDefinition = {
       status: (s) => publisher.publish('delivery.status', [{ key: s.patientId, value: s }]),
     };
     const consumer = await startGroupConsumer(ctx, 'delivery-push', {
+      skip: otherChannel('PUSH'),
       process: async (value) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'PUSH') return; // web and SMS records belong to their own workers

@@ -1,4 +1,5 @@
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
+import { otherChannel } from '../../platform/delivery/channel.js';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
@@ -61,6 +62,7 @@ export const smsDelivery: ServiceDefinition = {
       statusCallbackUrl: `${base.replace(/\/$/, '')}/v1/twilio/status`,
     });
     const consumer = await startGroupConsumer(ctx, 'delivery-sms', {
+      skip: otherChannel('SMS'),
       process: async (value, rc) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'SMS') return; // web replies belong to delivery-ws

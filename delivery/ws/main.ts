@@ -1,5 +1,6 @@
 import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
+import { otherChannel } from '../../platform/delivery/channel.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
@@ -21,6 +22,7 @@ export const wsDelivery: ServiceDefinition = {
     const fallbacks = new FallbackStore(redis, fallbackKey(cfg.kafka.topicPrefix, cfg.redis.keyPrefix));
     const claims = new ChannelClaims(redis, cfg.redis.keyPrefix, cfg.delivery.dedupeWindow / 1000);
     const consumer = await startGroupConsumer(ctx, 'delivery-ws', {
+      skip: otherChannel('WEB'),
       process: async (value) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'WEB') return; // SMS and push records belong to their own workers

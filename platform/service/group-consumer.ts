@@ -9,6 +9,8 @@ export interface GroupConsumerOptions {
   afterBatch?: () => Promise<void>;
   /** Records handed to one batch at most (default the driver's 500): bulk writers want more. */
   maxBatchSize?: number;
+  /** Records passed over undecoded, judged from their headers (see consumer-loop.ts). */
+  skip?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function startGroupConsumer(ctx: ServiceContext, groupId: GroupId, 
     log: ctx.log, metrics: ctx.metrics, maxRetries: cfg.consumer.maxRetries, retryBackoffMs: cfg.consumer.retryBackoff,
     keyConcurrency: cfg.consumer.keyConcurrency, process: opts.process,
     ...(opts.afterBatch ? { afterBatch: opts.afterBatch } : {}),
+    ...(opts.skip ? { skip: opts.skip } : {}),
   });
   return consumer;
 }

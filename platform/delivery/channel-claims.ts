@@ -11,8 +11,8 @@ export function channelClaimsKey(patientId: string, prefix = ''): string {
 }
 
 // One sorted set per patient: member = message id, score = ms queued * 4 + channel index. Returns
-// 1 when ARGV[2] (the channel index) holds the claim (first now, or before), else 0. Trimmed by age
-// (ARGV[3] seconds) and to the last ARGV[4] claims.
+// 1 when ARGV[2] (the channel index) holds the claim (first now, or before), else 0. Keeps the last
+// ARGV[4] claims (trimmed only once over); the set expires ARGV[3] seconds after its last write.
 const CLAIM = new RedisScript(`
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if s then
@@ -22,8 +22,7 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now * 4 + tonumber(ARGV[2]), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', (now - tonumber(ARGV[3]) * 1000) * 4)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[4]) then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1)) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`);
 

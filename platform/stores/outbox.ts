@@ -22,8 +22,8 @@ const MAX_QUEUED = 1000;
 /**
  * Reply ids queued per patient (a sorted set scored by the time queued): a replayed Kafka record
  * comes back within the redelivery window (the uncommitted records of a partition, at most one
- * batch of 500), so the last DEDUPE_KEEP ids younger than the dedupe window are enough, and the
- * structure stays bounded however long the patient chats.
+ * batch of 500), so the last DEDUPE_KEEP ids are enough (trimmed only once over), the set expires
+ * a dedupe window after its last write, and it stays bounded however long the patient chats.
  */
 export const DEDUPE_KEEP = 500;
 
@@ -40,8 +40,7 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[3]) then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   redis.call('ZADD', KEYS[2], now, ARGV[3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[1]) * 1000)
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[10]) + 1))
+  if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[10]) then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[10]) + 1)) end
   redis.call('EXPIRE', KEYS[2], ARGV[1])
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[3], 'r', ARGV[4], 'o', ARGV[5], 'k', ARGV[6], 'n', ARGV[7], 'c', ARGV[8])
   redis.call('EXPIRE', KEYS[1], ARGV[9])

@@ -9,18 +9,19 @@ export function resendMarksKey(patientId: string, prefix = ''): string {
 }
 
 // One sorted set per patient: member = the client's message id, score = ms * 2 + (1 when stored).
-// BEGIN returns 'new' (marked pending now), 'pending' or 'done'; trims by age (ARGV[2] s) and to ARGV[3] ids.
+// BEGIN returns 'new' (marked pending now), 'pending' or 'done'; keeps the last ARGV[3] ids, the set expires ARGV[2] s after its last write.
 const BEGIN = new RedisScript(`
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if s then
-  if tonumber(s) % 2 == 1 then return 'done' end
-  return 'pending'
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s then
+  s = tonumber(s)
+  if s % 2 == 1 then return 'done' end
+  -- a pending mark older than the window was left by a crash: the message may go again
+  if (s - s % 2) / 2 > now - tonumber(ARGV[2]) * 1000 then return 'pending' end
+end
 redis.call('ZADD', KEYS[1], now * 2, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', (now - tonumber(ARGV[2]) * 1000) * 2)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[3]) then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1)) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'new'`);
 

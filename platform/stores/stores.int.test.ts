@@ -6,6 +6,7 @@ import { ConversationStore } from './conversation-store.js';
 import { DEDUPE_KEEP, Outbox, outboxKey, queuedIdsKey } from './outbox.js';
 import { ChannelClaims, channelClaimsKey } from '../delivery/channel-claims.js';
 import { RateLimiter } from './rate-limit.js';
+import { ResendMarks, resendMarksKey } from './resend-marks.js';
 import { RouteTable } from './routing.js';
 import { TimerStore, timerKey } from './timers.js';
 
@@ -95,6 +96,20 @@ describe('Redis stores', () => {
     const ttl = await redis.ttl(channelClaimsKey(patient));
     assert.ok(ttl > 3500 && ttl <= 3600, String(ttl));
     await redis.del(channelClaimsKey(patient));
+  });
+
+  test('resend marks: new, then pending while being stored, done once stored, new again if forgotten', async () => {
+    const marks = new ResendMarks(redis, '', 3600);
+    const patient = uniqueId('p');
+    assert.equal(await marks.begin(patient, 'c1'), 'new');
+    assert.equal(await marks.begin(patient, 'c1'), 'pending');
+    await marks.done(patient, 'c1');
+    assert.equal(await marks.begin(patient, 'c1'), 'done');
+    assert.equal(await marks.begin(patient, 'c2'), 'new');
+    await marks.forget(patient, 'c2');
+    assert.equal(await marks.begin(patient, 'c2'), 'new');
+    assert.equal(await redis.zCard(resendMarksKey(patient)), 2, 'one structure per patient');
+    await redis.del(resendMarksKey(patient));
   });
 
   test('routes list the instances holding a patient and expire', async () => {

@@ -21,6 +21,7 @@ import { registerInboxRoutes, type InboxRoutesDeps } from './routes/inbox.js';
 import { registerEhrEndpointRoutes } from './routes/ehr-endpoint.js';
 import { registerCaregiverRoutes, type CaregiverRoutesDeps } from './routes/caregivers.js';
 import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
+import { registerCampaignRoutes, type CampaignRoutesDeps } from './routes/campaigns.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -42,6 +43,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   ehrEndpoints?: EhrEndpointStore;
   /** A patient's caregivers (named, listed, removed); absent, their routes are not offered. */
   caregivers?: CaregiverRoutesDeps;
+  /** Tenants (platform operator), partners, campaigns, reports and consents; absent, their routes are not offered and suspension is not checked. */
+  campaigns?: CampaignRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -73,7 +76,8 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     },
   });
   app.addSchema(ErrorBody);
-  installPrincipal(app, opts);
+  const tenants = opts.campaigns?.tenants;
+  installPrincipal(app, { ...opts, ...(tenants === undefined ? {} : { suspended: (org: string) => tenants.suspended(org) }) });
   installApiDescription(app, API_OPERATIONS, 'api');
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/docs', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', REFERENCE_PAGE_CSP).send(referencePage('Careloop admin API')));
@@ -90,5 +94,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   if (opts.inbox !== undefined) registerInboxRoutes(app, opts.inbox);
   if (opts.ehrEndpoints !== undefined) registerEhrEndpointRoutes(app, opts.ehrEndpoints);
   if (opts.caregivers !== undefined) registerCaregiverRoutes(app, opts.caregivers);
+  if (opts.campaigns !== undefined) registerCampaignRoutes(app, opts.campaigns);
   return app;
 }

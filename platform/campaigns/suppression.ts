@@ -91,14 +91,24 @@ function rowEchelon(input: number[][], width: number): number[][] {
   return out;
 }
 
-/** Deterministic choice of the complementary cell: the smallest shown interior cell, then the smallest shown margin (ties: first in row-major order). */
-function pick(grid: Grid, hidden: boolean[][], cells: ReadonlyArray<[number, number]>, rows: number, columns: number): [number, number] | null {
+/**
+ * Deterministic choice of the complementary cell among `cells`: an interior cell before a margin;
+ * then one whose crossing equation already holds exactly one hidden cell (hiding it closes that
+ * equation too, so fewer cells are lost); then the smallest; ties in row-major order.
+ */
+function pick(grid: Grid, hidden: boolean[][], cells: ReadonlyArray<[number, number]>, rows: number, columns: number, avoid: ReadonlyArray<[number, number]> = []): [number, number] | null {
+  const hiddenIn = (eq: ReadonlyArray<[number, number]>): number => eq.filter(([r, c]) => hidden[r]?.[c] === true).length;
+  const rowEq = (r: number): Array<[number, number]> => Array.from({ length: columns + 1 }, (_, c): [number, number] => [r, c]);
+  const colEq = (c: number): Array<[number, number]> => Array.from({ length: rows + 1 }, (_, r): [number, number] => [r, c]);
   let best: [number, number] | null = null;
-  let bestKey: [number, number] = [Infinity, Infinity];
+  let bestKey: number[] = [];
   for (const [r, c] of cells) {
     if (hidden[r]?.[c] === true) continue;
-    const key: [number, number] = [r === rows || c === columns ? 1 : 0, grid[r]?.[c] ?? 0];
-    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) { best = [r, c]; bestKey = key; }
+    // The crossing equations: the cell's row and column, but the one we are completing.
+    const crossing = [rowEq(r), colEq(c)].filter((eq) => !avoid.every(([ar, ac]) => eq.some(([er, ec]) => er === ar && ec === ac)));
+    const closes = crossing.some((eq) => hiddenIn(eq) === 1) ? 0 : 1;
+    const key = [r === rows || c === columns ? 1 : 0, closes, grid[r]?.[c] ?? 0];
+    if (best === null || key[0]! < bestKey[0]! || (key[0] === bestKey[0] && (key[1]! < bestKey[1]! || (key[1] === bestKey[1] && key[2]! < bestKey[2]!)))) { best = [r, c]; bestKey = key; }
   }
   return best;
 }
@@ -113,7 +123,7 @@ export function suppressionPattern(grid: Grid, min = MIN_CELL_SIZE): boolean[][]
     let changed = false;
     for (const eq of eqs) {
       if (eq.filter(([r, c]) => hidden[r]?.[c] === true).length !== 1) continue;
-      const cell = pick(grid, hidden, eq, rows, columns);
+      const cell = pick(grid, hidden, eq, rows, columns, eq);
       if (cell !== null) { (hidden[cell[0]] as boolean[])[cell[1]] = true; changed = true; }
     }
     if (changed) continue;

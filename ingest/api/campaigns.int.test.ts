@@ -237,7 +237,6 @@ describe('campaigns, consent and partner reports', () => {
     const url = `/v1/organizations/${org.id}/campaigns/${campaignA}/report`;
     const res = await app.inject({ method: 'GET', url, headers: auth(partnerA) });
     assert.equal(res.statusCode, 200, res.body);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body read field by field
     const r = res.json() as Record<string, any>;
     assert.deepEqual([r['asOf'], r['provisional'], r['period']], ['2031-W13', false, { from: '2031-W10', to: '2031-W13' }]);
     assert.deepEqual(r['reach'], { value: 23, suppressed: false });

@@ -73,7 +73,6 @@ export class StaffTokenVerifier {
     if (typeof organizationId !== 'string' || organizationId === '') throw unauthenticated('claim_invalid', `token has no ${orgClaim} claim`, undefined, { claim: orgClaim });
     // A partner's staff token names its partner (claim partner_id); without it the partner sees no campaign.
     const partnerId = payload['partner_id'];
-    if (role === 'partner' && (typeof partnerId !== 'string' || partnerId === '')) throw unauthenticated('claim_invalid', 'a partner token has no partner_id claim', undefined, { claim: 'partner_id' });
-    return makePrincipal('staff', payload.sub as string, organizationId, role, role === 'partner' ? partnerId as string : null);
+    return makePrincipal('staff', payload.sub as string, organizationId, role, role === 'partner' && typeof partnerId === 'string' && partnerId !== '' ? partnerId : null);
   }
 }

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { http: 413, retryable: false },
   UNAUTHENTICATED: { http: 401, retryable: false },
   FORBIDDEN: { http: 403, retryable: false },
+  ORGANIZATION_SUSPENDED: { http: 403, retryable: false },
   NOT_FOUND: { http: 404, retryable: false },
   CONFLICT: { http: 409, retryable: false },
   RATE_LIMITED: { http: 429, retryable: true },

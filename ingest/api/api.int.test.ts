@@ -8,6 +8,8 @@ import type { PgPool } from '../../platform/storage/postgres.js';
 import { verifySessionToken } from '../../platform/auth/session-tokens.js';
 import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { buildApiApp } from './app.js';
+import { CampaignStore } from '../../platform/campaigns/store.js';
+import { Tenants } from '../../platform/tenants/organizations.js';
 
 const cfg = testConfig();
 const deps = new Dependencies(cfg, silentLogger);
@@ -36,6 +38,11 @@ before(async () => {
     log: silentLogger, version: 'test', bodyLimit: 16_384, limiter: null,
     authenticate: (h) => security.authenticator.authenticate(h), security, pool,
     sessionSecret, sessionTtlMs: 60_000, now: () => NOW, forgetConversation: async () => undefined,
+    // Tenants, partners, campaigns and consents: their routes are in the tenancy sweeps below too.
+    campaigns: {
+      tenants: new Tenants(pool, security.apiKeys, () => NOW.getTime()), campaigns: new CampaignStore(pool, () => NOW.getTime()), audit: security.audit, now: () => NOW.getTime(),
+      reports: { pool, responded: async () => new Set<string>() },
+    },
   });
   orgs.push(await makeOrg(), await makeOrg());
 });
@@ -132,15 +139,18 @@ describe('admin API', () => {
     const bodies: Record<string, unknown> = {
       '/v1/organizations/{organizationId}/patients': { identity: { givenName: 'X' } }, '/v1/organizations/{organizationId}/api-keys': { name: 'k', role: 'org_admin' },
       '/v1/organizations/{organizationId}': { crisisNumber: '000' },
+      '/v1/organizations/{organizationId}/partners': { id: 'p1', displayName: 'P' },
+      '/v1/organizations/{organizationId}/campaigns': { name: 'n', purpose: 'p1', workflowId: 'w', cohort: {}, period: { from: '2031-01-01', to: '2031-01-31' }, partnerIds: [] },
+      '/v1/organizations/{organizationId}/patients/{patientId}/consents/{purpose}': { status: 'given', source: 'api' },
     };
     let tried = 0;
     for (const [attacker, victim] of [[a, b], [b, a]] as const) {
       for (const [path, methods] of Object.entries(doc.paths)) {
         if (!path.includes('{organizationId}')) continue;
         for (const method of Object.keys(methods)) {
-          const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any');
+          const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any').replace('{purpose}', 'program-x').replace('{campaignId}', 'any');
           for (const token of [attacker.admin, attacker.analyst]) {
-            const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && (method === 'post' || method === 'patch') ? { payload: bodies[path] as Record<string, unknown> } : {}) });
+            const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && (method === 'post' || method === 'patch' || method === 'put') ? { payload: bodies[path] as Record<string, unknown> } : {}) });
             tried += 1;
             assert.ok([403, 404].includes(res.statusCode), `${method} ${url} with the other organisation's key: ${res.statusCode} ${res.body}`);
             assert.ok(!res.body.includes('CANARY'), 'nothing of the other organisation leaks');
@@ -154,6 +164,28 @@ describe('admin API', () => {
     tried += 1;
     t.diagnostic(`tenancy: ${tried} cross-organisation API calls tried, all refused`);
     assert.ok(tried >= 30);
+  });
+
+  test('tenancy: a partner of the organisation reaches none of its patient routes', async (t) => {
+    const o = orgs[0];
+    assert.ok(o);
+    await pool.query("INSERT INTO campaigns.partners (organization_id, id, display_name) VALUES ($1, 'pharma-t', 'Pharma T') ON CONFLICT DO NOTHING", [o.id]);
+    const partner = (await security.apiKeys.create(o.id, 'partner', 'tenancy partner', 'pharma-t')).token;
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    let tried = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.includes('/patients')) continue;
+      for (const method of Object.keys(methods)) {
+        const url: string = path.replace('{organizationId}', o.id).replace('{patientId}', o.patientId).replace('{purpose}', 'program-x').replace(/\{\w+\}/g, 'any');
+        const body = method === 'put' ? { payload: { status: 'given', source: 'api' } } : method === 'post' && path.endsWith('/patients') ? { payload: { identity: { givenName: 'X' } } } : {};
+        const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(partner), ...body });
+        tried += 1;
+        assert.equal(res.statusCode, 403, `${method} ${url} as a partner: ${res.statusCode} ${res.body}`);
+        assert.ok(!res.body.includes('CANARY'));
+      }
+    }
+    t.diagnostic(`tenancy: ${tried} patient routes tried as a partner, all 403`);
+    assert.ok(tried >= 8);
   });
 
   test('erasure removes the patient; a second read finds nothing', async () => {

@@ -24,6 +24,7 @@ import type { EhrEndpointStore } from '../../platform/stores/ehr-endpoints.js';
 import { registerAnalyticsRoutes, type AnalyticsRoutesDeps } from './routes/analytics.js';
 import { registerPortalDataRoutes, type PortalDataDeps } from './routes/portal-data.js';
 import { registerPortalStatic, type PortalStaticOptions } from './routes/portal-static.js';
+import { registerCampaignRoutes, type CampaignRoutesDeps } from './routes/campaigns.js';
 
 export interface ApiAppOptions extends PatientRoutesDeps {
   log: Logger;
@@ -51,6 +52,8 @@ export interface ApiAppOptions extends PatientRoutesDeps {
   analytics?: AnalyticsRoutesDeps;
   /** The web portal's static files under /portal; absent, not served. */
   portal?: PortalStaticOptions;
+  /** Tenants (platform operator), partners, campaigns, reports and consents; absent, their routes are not offered and suspension is not checked. */
+  campaigns?: CampaignRoutesDeps;
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] };
@@ -82,7 +85,8 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
     },
   });
   app.addSchema(ErrorBody);
-  installPrincipal(app, opts);
+  const tenants = opts.campaigns?.tenants;
+  installPrincipal(app, { ...opts, ...(tenants === undefined ? {} : { suspended: (org: string) => tenants.suspended(org) }) });
   installApiDescription(app, API_OPERATIONS, 'api');
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get('/docs', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', REFERENCE_PAGE_CSP).send(referencePage('Careloop admin API')));
@@ -102,5 +106,6 @@ export async function buildApiApp(opts: ApiAppOptions): Promise<FastifyInstance>
   if (opts.portalData !== undefined) registerPortalDataRoutes(app, { ...opts.portalData, pool: opts.pool, security: opts.security, now: opts.now });
   if (opts.analytics !== undefined) registerAnalyticsRoutes(app, opts.analytics);
   if (opts.portal !== undefined) registerPortalStatic(app, opts.portal);
+  if (opts.campaigns !== undefined) registerCampaignRoutes(app, opts.campaigns);
   return app;
 }

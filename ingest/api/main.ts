@@ -26,6 +26,10 @@ import { OrgIndexKeys } from '../../platform/vault/index-keys.js';
 import { StaffAccounts } from '../../platform/auth/staff-accounts.js';
 import { createIssuer, PORTAL_CLIENT_ID } from '../idp/issuer.js';
 import { idpIssuerUrl, portalOrigins } from '../idp/urls.js';
+import { CampaignStore } from '../../platform/campaigns/store.js';
+import { clickhouseResponded } from '../../platform/campaigns/facts.js';
+import { profileSegments } from '../../platform/campaigns/segments.js';
+import { Tenants } from '../../platform/tenants/organizations.js';
 
 /** The admin and integration API: organisations, patients (vault), API keys, audit. */
 export const adminApi: ServiceDefinition = {
@@ -58,6 +62,11 @@ export const adminApi: ServiceDefinition = {
       limiter: new RateLimiter(redis, { capacity: cfg.api.rateLimitBurst, refillPerSecond: cfg.api.rateLimitPerMinute / 60 }, Date.now, cfg.redis.keyPrefix),
       security, pool, sessionSecret: sessionSecret(cfg), sessionTtlMs: cfg.auth.sessionTtl, now: clock,
       ehrEndpoints: new EhrEndpointStore(pool, keyring),
+      // Tenants, partners, campaigns, reports (PostgreSQL care data, responses from ClickHouse), consents.
+      campaigns: {
+        tenants: new Tenants(pool, security.apiKeys, ctx.now), campaigns: new CampaignStore(pool, ctx.now), audit: security.audit, now: ctx.now,
+        reports: { pool, responded: clickhouseResponded(await deps.clickhouse()), segmentsOf: profileSegments(profiles) },
+      },
       caregivers: { pool, keyring, audit: security.audit, caregivers: new CaregiverStore(pool, cfg.kafka.topicPrefix, security.audit), indexKeys: new OrgIndexKeys(pool, keyring, cfg.crypto.keyCacheTtl) },
       workflows: {
         repo: new WorkflowRepository(pool), publisher, now: clock,

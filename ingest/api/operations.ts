@@ -9,6 +9,9 @@ export const API_TAGS = [
   { name: 'audit', description: 'The hash-chained audit log' },
   { name: 'workflows', description: 'Workflows: validate, store versions, diff, publish, roll back, simulate' },
   { name: 'inbox', description: 'The care-team inbox: escalations and handoffs as tasks; claim, reply to the patient, resolve; on-call paging' },
+  { name: 'platform', description: 'Organisations as tenants (platform operator only): create with a first admin, suspend, resume' },
+  { name: 'campaigns', description: 'Partners, campaigns (a programme for a cohort over a period) and their de-identified reports' },
+  { name: 'consents', description: 'Consent per patient and purpose (programmes): given, withdrawn, when, how' },
 ];
 
 const org = '/v1/organizations/:organizationId';
@@ -49,4 +52,17 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   [`POST ${org}/patients/:patientId/caregivers`]: { operationId: 'createCaregiver', tag: 'patients' },
   [`GET ${org}/patients/:patientId/caregivers`]: { operationId: 'listCaregivers', tag: 'patients' },
   [`DELETE ${org}/patients/:patientId/caregivers/:caregiverId`]: { operationId: 'removeCaregiver', tag: 'patients' },
+  'GET /v1/platform/organizations': { operationId: 'listPlatformOrganizations', tag: 'platform' },
+  'POST /v1/platform/organizations': { operationId: 'createPlatformOrganization', tag: 'platform' },
+  'POST /v1/platform/organizations/:organizationId/suspend': { operationId: 'suspendOrganization', tag: 'platform' },
+  'POST /v1/platform/organizations/:organizationId/resume': { operationId: 'resumeOrganization', tag: 'platform' },
+  [`GET ${org}/partners`]: { operationId: 'listPartners', tag: 'campaigns' },
+  [`POST ${org}/partners`]: { operationId: 'createPartner', tag: 'campaigns' },
+  [`GET ${org}/campaigns`]: { operationId: 'listCampaigns', tag: 'campaigns' },
+  [`POST ${org}/campaigns`]: { operationId: 'createCampaign', tag: 'campaigns' },
+  [`GET ${org}/campaigns/:campaignId`]: { operationId: 'getCampaign', tag: 'campaigns' },
+  [`GET ${org}/campaigns/:campaignId/report`]: { operationId: 'getCampaignReport', tag: 'campaigns' },
+  [`GET ${org}/patients/:patientId/consents/:purpose`]: { operationId: 'getConsent', tag: 'consents' },
+  [`PUT ${org}/patients/:patientId/consents/:purpose`]: { operationId: 'putConsent', tag: 'consents' },
+  [`DELETE ${org}/patients/:patientId/consents/:purpose`]: { operationId: 'withdrawConsent', tag: 'consents' },
 };

@@ -21,18 +21,22 @@ describe('API keys', () => {
   });
   after(async () => {
     await pool.query('DELETE FROM auth.api_keys WHERE organization_id = $1', [org]);
+    await pool.query('DELETE FROM campaigns.partners WHERE organization_id = $1', [org]);
     await pool.query('DELETE FROM organizations WHERE id = $1', [org]);
     await pool.end();
   });
 
   test('a key is shown once, stored only as a hash, and authenticates as its organisation and role', async () => {
-    const { id, token } = await keys.create(org, 'partner', 'Pharma reporting');
+    await pool.query("INSERT INTO campaigns.partners (organization_id, id, display_name) VALUES ($1, 'pharma-r', 'Pharma R')", [org]);
+    await assert.rejects(keys.create(org, 'partner', 'Pharma reporting'), (e: unknown) => isCareloopError(e) && e.code === 'VALIDATION_FAILED', 'a partner key names its partner');
+    await assert.rejects(keys.create(org, 'partner', 'Pharma reporting', 'nobody'), (e: unknown) => isCareloopError(e) && e.code === 'VALIDATION_FAILED', 'one of the organisation\'s');
+    const { id, token } = await keys.create(org, 'partner', 'Pharma reporting', 'pharma-r');
     assert.match(token, /^ck_ak[0-9A-Za-z]{20}_[0-9A-Za-z]{43}$/);
     const { rows } = await pool.query<Record<string, unknown>>('SELECT * FROM auth.api_keys WHERE id = $1', [id]);
     const secret = token.split('_')[2] as string;
     assert.ok(!JSON.stringify(rows).includes(secret) && !(rows[0]?.['secret_hash'] as Buffer).includes(Buffer.from(secret)));
     const principal = await new Authenticator({ apiKeys: keys }).authenticate(`Bearer ${token}`);
-    assert.deepEqual([principal.kind, principal.id, principal.organizationId, principal.role], ['api_key', id, org, 'partner']);
+    assert.deepEqual([principal.kind, principal.id, principal.organizationId, principal.role, principal.partnerId], ['api_key', id, org, 'partner', 'pharma-r']);
     requirePermission(principal, 'reports:read', org);
     assert.throws(() => requirePermission(principal, 'phi:read', org), (e: unknown) => isCareloopError(e) && e.code === 'FORBIDDEN');
   });

@@ -9,6 +9,8 @@ export interface ApiKeyInfo {
   id: string;
   organizationId: string;
   role: Role;
+  /** The partner of a partner key, else null. */
+  partnerId: string | null;
   name: string;
   createdAt: Date;
   revokedAt: Date | null;
@@ -39,14 +41,24 @@ export function looksLikeApiKey(token: string): boolean {
 export class ApiKeys {
   constructor(private readonly pool: PgPool) {}
 
-  async create(organizationId: string, role: Role, name: string): Promise<{ id: string; token: string; createdAt: Date }> {
+  /**
+   * A key of one organisation (a platform operator's key: organizationId null). A partner key names
+   * its partner, which must be one of the organisation's; no other key names one.
+   */
+  async create(organizationId: string | null, role: Role, name: string, partnerId: string | null = null): Promise<{ id: string; token: string; createdAt: Date }> {
     if (!isRole(role)) throw new CareloopError('VALIDATION_FAILED', 'unknown role', { details: { field: 'role' } });
     if (name.trim() === '' || name.length > 200) throw new CareloopError('VALIDATION_FAILED', 'API key name must be 1–200 characters', { details: { field: 'name' } });
+    if ((role === 'platform_operator') !== (organizationId === null)) throw new CareloopError('VALIDATION_FAILED', 'a platform operator key belongs to no organisation, every other key to one', { details: { field: 'role' } });
+    if ((role === 'partner') !== (partnerId !== null)) throw new CareloopError('VALIDATION_FAILED', role === 'partner' ? 'a partner key needs partnerId' : 'only a partner key names a partnerId', { details: { field: 'partnerId' } });
+    if (partnerId !== null) {
+      const { rowCount } = await this.pool.query('SELECT 1 FROM campaigns.partners WHERE organization_id = $1 AND id = $2', [organizationId, partnerId]);
+      if (rowCount !== 1) throw new CareloopError('VALIDATION_FAILED', 'unknown partner; create it first', { details: { field: 'partnerId' } });
+    }
     const id = `ak${randomBase62(20)}`;
     const secret = randomBase62(43);
     const { rows } = await this.pool.query<{ created_at: Date }>(
-      'INSERT INTO auth.api_keys (id, organization_id, role, name, secret_hash) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
-      [id, organizationId, role, name.trim(), hashSecret(secret)]);
+      'INSERT INTO auth.api_keys (id, organization_id, role, name, secret_hash, partner_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at',
+      [id, organizationId, role, name.trim(), hashSecret(secret), partnerId]);
     return { id, token: `${PREFIX}_${id}_${secret}`, createdAt: (rows[0] as { created_at: Date }).created_at };
   }
 
@@ -54,12 +66,12 @@ export class ApiKeys {
     const m = TOKEN.exec(token);
     if (m === null) throw invalidKey();
     const [, id, secret] = m as unknown as [string, string, string];
-    const { rows } = await this.pool.query<{ organization_id: string; role: string; secret_hash: Buffer; revoked_at: Date | null }>(
-      'SELECT organization_id, role, secret_hash, revoked_at FROM auth.api_keys WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ organization_id: string | null; role: string; secret_hash: Buffer; revoked_at: Date | null; partner_id: string | null }>(
+      'SELECT organization_id, role, secret_hash, revoked_at, partner_id FROM auth.api_keys WHERE id = $1', [id]);
     const row = rows[0];
     const matches = timingSafeEqual(hashSecret(secret), row?.secret_hash ?? DUMMY_HASH);
     if (row === undefined || !matches || row.revoked_at !== null || !isRole(row.role)) throw invalidKey();
-    return makePrincipal('api_key', id, row.organization_id, row.role);
+    return makePrincipal('api_key', id, row.organization_id ?? '', row.role, row.partner_id);
   }
 
   async revoke(organizationId: string, id: string): Promise<void> {
@@ -69,8 +81,8 @@ export class ApiKeys {
   }
 
   async list(organizationId: string): Promise<ApiKeyInfo[]> {
-    const { rows } = await this.pool.query<{ id: string; role: Role; name: string; created_at: Date; revoked_at: Date | null }>(
-      'SELECT id, role, name, created_at, revoked_at FROM auth.api_keys WHERE organization_id = $1 ORDER BY created_at, id', [organizationId]);
-    return rows.map((r) => ({ id: r.id, organizationId, role: r.role, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
+    const { rows } = await this.pool.query<{ id: string; role: Role; name: string; created_at: Date; revoked_at: Date | null; partner_id: string | null }>(
+      'SELECT id, role, name, created_at, revoked_at, partner_id FROM auth.api_keys WHERE organization_id = $1 ORDER BY created_at, id', [organizationId]);
+    return rows.map((r) => ({ id: r.id, organizationId, role: r.role, partnerId: r.partner_id, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
   }
 }

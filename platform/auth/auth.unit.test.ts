@@ -37,7 +37,16 @@ describe('staff tokens', () => {
 
   test('a valid token becomes a staff principal of its organisation with its role permissions', async () => {
     const p = await verifier.verify(await sign({}), NOW);
-    assert.deepEqual({ ...p }, { kind: 'staff', id: 'staff-42', organizationId: 'org-a', role: 'care_team', permissions: ROLE_PERMISSIONS.care_team });
+    assert.deepEqual({ ...p }, { kind: 'staff', id: 'staff-42', organizationId: 'org-a', role: 'care_team', permissions: ROLE_PERMISSIONS.care_team, partnerId: null });
+  });
+
+  test('a partner token carries its partner; a platform operator token needs no organisation and belongs to none', async () => {
+    const partner = await verifier.verify(await sign({ role: 'partner', partner_id: 'pharma-x' }), NOW);
+    assert.deepEqual([partner.role, partner.organizationId, partner.partnerId], ['partner', 'org-a', 'pharma-x']);
+    assert.equal((await verifier.verify(await sign({ role: 'care_team', partner_id: 'pharma-x' }), NOW)).partnerId, null, 'only partners name one');
+    const operator = await verifier.verify(await sign({ role: 'platform_operator', org_id: undefined }), NOW);
+    assert.deepEqual([operator.role, operator.organizationId, operator.permissions], ['platform_operator', '', ['platform:manage']]);
+    assert.ok(!ROLE_PERMISSIONS.org_admin.includes('platform:manage'), 'an organisation admin manages no organisations');
   });
 
   test('wrong issuer, wrong audience, expired, foreign signature and missing organisation are unauthenticated', async () => {

@@ -2,7 +2,10 @@ import type { Actor } from '../audit/types.js';
 import { CareloopError } from '../errors.js';
 import { permissionsFor, type Permission, type Role } from './roles.js';
 
-/** An authenticated caller, always bound to exactly one organisation. */
+/**
+ * An authenticated caller, bound to exactly one organisation, but for the platform operator, bound
+ * to none (its organizationId is '', which matches no organisation's id).
+ */
 export interface Principal {
   kind: 'staff' | 'api_key';
   /** The token's subject for staff, the key id for API keys. */
@@ -10,10 +13,19 @@ export interface Principal {
   organizationId: string;
   role: Role;
   permissions: readonly Permission[];
+  /** A partner principal's partner (it sees only the campaigns shared with it); null for the other roles. */
+  partnerId: string | null;
 }
 
-export function makePrincipal(kind: Principal['kind'], id: string, organizationId: string, role: Role): Principal {
-  return Object.freeze({ kind, id, organizationId, role, permissions: permissionsFor(role) });
+export function makePrincipal(kind: Principal['kind'], id: string, organizationId: string, role: Role, partnerId: string | null = null): Principal {
+  return Object.freeze({ kind, id, organizationId: role === 'platform_operator' ? '' : organizationId, role, permissions: permissionsFor(role), partnerId: role === 'partner' ? partnerId : null });
+}
+
+/** The platform's own routes (/v1/platform/*): the platform operator only. */
+export function requirePlatformOperator(principal: Principal): void {
+  if (principal.role !== 'platform_operator' || !principal.permissions.includes('platform:manage')) {
+    throw new CareloopError('FORBIDDEN', 'only a platform operator may manage organisations', { details: { reason: 'missing_permission', permission: 'platform:manage' } });
+  }
 }
 
 /**

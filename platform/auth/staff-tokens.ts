@@ -64,11 +64,15 @@ export class StaffTokenVerifier {
 
   private principal(payload: JWTPayload): Principal {
     const orgClaim = this.opts.organizationClaim ?? 'org_id';
-    const organizationId = payload[orgClaim];
-    if (typeof organizationId !== 'string' || organizationId === '') throw unauthenticated('claim_invalid', `token has no ${orgClaim} claim`, undefined, { claim: orgClaim });
     const role = payload[this.opts.roleClaim ?? 'role'];
     // A valid identity with a role we do not know gets nothing rather than a guessed default.
     if (!isRole(role)) throw new CareloopError('FORBIDDEN', 'token role is not a Careloop role', { details: { reason: 'unknown_role' } });
-    return makePrincipal('staff', payload.sub as string, organizationId, role);
+    // The platform operator belongs to no organisation; every other staff member to exactly one.
+    if (role === 'platform_operator') return makePrincipal('staff', payload.sub as string, '', role);
+    const organizationId = payload[orgClaim];
+    if (typeof organizationId !== 'string' || organizationId === '') throw unauthenticated('claim_invalid', `token has no ${orgClaim} claim`, undefined, { claim: orgClaim });
+    // A partner's staff token names its partner (claim partner_id); without it the partner sees no campaign.
+    const partnerId = payload['partner_id'];
+    return makePrincipal('staff', payload.sub as string, organizationId, role, role === 'partner' && typeof partnerId === 'string' && partnerId !== '' ? partnerId : null);
   }
 }

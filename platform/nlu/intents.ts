@@ -4,6 +4,8 @@ export const INTENTS = [
   'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'find_service',
   'side_effect', 'symptom_report', 'emergency', 'human_handoff',
   'opt_out', 'opt_in', 'identity_verification',
+  // Stop a programme's (campaign's) messages only: decided by a rule (rules.ts), never by the classifier.
+  'program_opt_out',
 ] as const;
 
 export type IntentName = (typeof INTENTS)[number] | 'fallback';

@@ -39,6 +39,8 @@ export const DEFAULT_SIGNALS = [
   'appointment_not_found', 'appointment_no_show', 'services_found', 'services_not_found',
   // The reminder engine's: before a booked appointment (appointment_id, starts_at, lead_minutes), a dispense ready at the pharmacy (medication_id).
   'appointment_due', 'pickup_due',
+  // A campaign's programme starts (attributes campaign_id, purpose, workflow_id): only that workflow runs on it.
+  'campaign_start',
 ] as const;
 
 export const DEFAULT_ACTIONS = [

@@ -6,7 +6,7 @@ import { dosingInstruction } from '../safety/dosing.js';
 import { byPosition, problem, type Problem } from './problems.js';
 
 /** Intents the dialogue's safety layer answers before any workflow runs: a trigger on them never fires. */
-export const HOST_INTENTS: ReadonlySet<string> = new Set(['emergency', 'opt_out', 'opt_in']);
+export const HOST_INTENTS: ReadonlySet<string> = new Set(['emergency', 'opt_out', 'opt_in', 'program_opt_out']);
 export const MAX_RETRIES = 10;
 
 /** Every statement in a block, depth first, in source order. */

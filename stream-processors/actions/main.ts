@@ -14,6 +14,7 @@ import { checkCaregivers, type CaregiverLoopDeps } from '../../platform/stores/c
 import { CaregiverStore } from '../../platform/stores/caregivers.js';
 import { answerReminder, ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import type { RunningService, ServiceContext, ServiceDefinition } from '../../platform/service/types.js';
+import { CampaignStore } from '../../platform/campaigns/store.js';
 
 /** Adherence rows of many patients in one INSERT; idempotent by action id (replays change nothing). */
 export function adherenceWriter(pool: PgPool): CoalescingWriter<PatientAction> {
@@ -60,6 +61,13 @@ export async function applyAction(pool: PgPool, adherence: CoalescingWriter<Pati
       });
       // Once the status is committed, the reminder-planner re-plans the patient: STOP cancels what was planned, START brings it back.
       await inbox.publisher.publish('patient.signals', [{ key: a.patientId, value: statusChanged(a) }]);
+      return;
+    }
+    case 'withdraw_consent': {
+      // "Stop the program messages" in the chat: every programme consent the patient gave is withdrawn
+      // (source chat); the next campaign send, and one being dispatched, see it.
+      const purposes = await new CampaignStore(pool, () => a.occurredAt).withdrawAllByChat(a.organizationId, a.patientId, a.occurredAt);
+      ctx.log.info({ action: a.type, withdrawn: purposes.length }, 'programme consent withdrawn by chat');
       return;
     }
     case 'escalate': case 'handoff':

@@ -142,7 +142,9 @@ export function runSignal(programs: Programs, slots: ProgramSlots, signal: { typ
   const timer = signal.type === 'timer' ? { workflowId: signal.attributes['workflow_id'] ?? '', timerId: signal.attributes['timer_id'] ?? '' } : null;
   const event: WorkflowEvent = timer === null ? { kind: 'signal', type: signal.type, attributes: signal.attributes } : { kind: 'timer', timerId: timer.timerId };
   const run: ProgramRun = { outcomes: [], slots: next, answeredBy: null, waiting: false };
-  for (const { id, wf } of order(programs, { wf: {} }).filter((c) => timer === null || c.id === timer.workflowId)) {
+  // A campaign's start goes to the campaign's programme only, like a timer to the workflow that armed it.
+  const only = timer?.workflowId ?? (signal.type === 'campaign_start' ? signal.attributes['workflow_id'] ?? '' : null);
+  for (const { id, wf } of order(programs, { wf: {} }).filter((c) => only === null || c.id === only)) {
     const out = runWorkflow(wf, event, next.wf[id] ?? null, wctx);
     if (out.error !== undefined) { run.outcomes.push(problemOf(id, wf, out.error)); continue; }
     if (!out.handled) continue;

@@ -91,6 +91,11 @@ export function safetyLayer(event: MessageEvent, conv: Conversation, ctx: Dialog
       optedOut: false,
     };
   }
+  // "Stop the program messages": only the programmes' consent is withdrawn (campaigns stop sending);
+  // the channel, reminders and the chat go on.
+  if (event.intent === 'program_opt_out' && !conv.optedOut) {
+    return { outcomes: [say('program_opt_out', 'SYSTEM', lang, vars), { kind: 'action', action: { type: 'withdraw_consent', attributes: { scope: 'programs' } } }], optedOut: false };
+  }
   if (event.intent === 'opt_out' && event.confidence < 1 && !conv.optedOut) {
     return { outcomes: [say('opt_out_confirm', 'SYSTEM', lang, vars, QUICK_REPLIES['opt_out_confirm']?.[lang] ?? [])], optedOut: false };
   }

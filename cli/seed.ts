@@ -9,6 +9,8 @@ import { repoRoot } from '../platform/paths.js';
 import { Dependencies } from '../platform/service/dependencies.js';
 import type { Security } from '../platform/service/security.js';
 import type { PgPool } from '../platform/storage/postgres.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import { sealCarePlanBacklog, sealCarePlanText } from '../platform/stores/care-plan-text.js';
 import { DEMO_ORGANIZATION, DEMO_PATIENTS, type DemoPatientSeed } from './demo-data.js';
 import { StaffAccounts } from '../platform/auth/staff-accounts.js';
 
@@ -44,7 +46,7 @@ async function upsertOrganization(pool: PgPool): Promise<void> {
 }
 
 /** The demo patient's pseudonymous id: found in the vault by phone, or enrolled there. */
-async function enrol(security: Security, pool: PgPool, p: DemoPatientSeed): Promise<string> {
+async function enrol(security: Security, keyring: Keyring, pool: PgPool, p: DemoPatientSeed): Promise<string> {
   const org = DEMO_ORGANIZATION.id;
   const found = await security.vault.findByPhone(SEED_ACTOR, org, p.phone, 'operations');
   const id = found[0] ?? (await security.vault.createPatient(SEED_ACTOR, org, { givenName: p.given, familyName: p.family, phone: p.phone, birthDate: p.birthDate }, 'operations')).patientId;
@@ -54,9 +56,11 @@ async function enrol(security: Security, pool: PgPool, p: DemoPatientSeed): Prom
     [id, org, p.language, DEMO_ORGANIZATION.timezone]);
   await pool.query('DELETE FROM patient_medications WHERE patient_id = $1', [id]);
   for (const [j, med] of p.medications.entries()) {
+    const medId = `${id}_m${j + 1}`;
+    const text = await sealCarePlanText(keyring, org, id, medId, med);
     await pool.query(
-      'INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, instructions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [`${id}_m${j + 1}`, id, org, med.name, med.dose, med.times, med.instructions]);
+      'INSERT INTO patient_medications (id, patient_id, organization_id, key_id, sealed, schedule_times) VALUES ($1, $2, $3, $4, $5, $6)',
+      [medId, id, org, text.keyId, text.sealed, med.times]);
   }
   return id;
 }
@@ -76,12 +80,12 @@ async function demoApiKey(security: Security): Promise<string> {
 export async function seedDemo(cfg: Config): Promise<DemoFile> {
   const deps = new Dependencies(cfg, createLogger({ level: 'silent' }));
   try {
-    const [pool, security] = [await deps.postgres(), await deps.security()];
+    const [pool, security, keyring] = [await deps.postgres(), await deps.security(), await deps.keyring()];
     await upsertOrganization(pool);
     const secret = sessionSecret(cfg);
     const patients: DemoFile['patients'] = [];
     for (const p of DEMO_PATIENTS) {
-      const id = await enrol(security, pool, p);
+      const id = await enrol(security, keyring, pool, p);
       const token = await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret);
       patients.push({ id, token, label: `${p.given} ${p.family} (${p.language}) · ${p.medications.map((x) => x.name).join(', ')}` });
     }
@@ -126,6 +130,8 @@ export async function seedLoadPatients(cfg: Config, count: number): Promise<stri
       `INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times)
        SELECT p || '_m1', p, $2, ($3::text[])[1 + (row_number() OVER () % 5)], '10 mg', ARRAY['08:00'] FROM unnest($1::text[]) AS p
        ON CONFLICT (id) DO NOTHING`, [ids, DEMO_ORGANIZATION.id, meds]);
+    // Synthetic load patients: written in one statement, then sealed like every care plan.
+    await sealCarePlanBacklog(pool, await deps.keyring(), { organizationIds: [DEMO_ORGANIZATION.id] });
     const secret = sessionSecret(cfg);
     const patients = await Promise.all(ids.map(async (id) => ({
       id, label: id, token: await issueSessionToken({ organizationId: DEMO_ORGANIZATION.id, patientId: id, ttlMs: cfg.auth.sessionTtl }, secret),

@@ -57,7 +57,7 @@ export const profiling: ServiceDefinition = {
     const { deps, cfg } = ctx;
     const [redis, pool, security] = await Promise.all([deps.redis(), deps.postgres(), deps.security()]);
     const writer = new ProfileWriter(redis, profileKeyPrefix(cfg));
-    const lookups = patientLookups(new PatientDirectory(pool), security.vault);
+    const lookups = patientLookups(new PatientDirectory(pool, await deps.keyring()), security.vault);
     const batches = new CoalescingWriter<PatientEvent>(async (events) => { await applyBatch(writer, lookups, events); }, 2000);
     const consumer = await startGroupConsumer(ctx, 'profiling', {
       process: async (value, rc) => {

@@ -98,7 +98,7 @@ test('profiles built from the real topics: a replay from the beginning gives the
   assert.deepEqual(replayed, first, 'the replay gives the same profile, byte for byte');
 
   const store = new ProfileStore(redis, profileKeyPrefix(cfg));
-  const directory = new PatientDirectory(pool);
+  const directory = new PatientDirectory(pool, null);
   for (const id of patients) {
     // The same as applying the patient's events in time order with their zone, bands and offsets added.
     const zone = await directory.timeZone(org, id);

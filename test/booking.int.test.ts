@@ -57,12 +57,12 @@ before(async () => {
   fx = await hospitalFixture(cfg, deps, { patients: 100, slotsPerService: 4, extraCardiologySlots: 11, firstSlotAt });
   const keyring = await deps.keyring();
   store = new BookingStore(pool);
-  processor = new BookingProcessor({ pool, store, directory: new DirectoryLoader(pool, keyring, 60_000, Date.now), now: Date.now, offerHorizonMs: 14 * DAY });
+  processor = new BookingProcessor({ pool, keyring, store, directory: new DirectoryLoader(pool, keyring, 60_000, Date.now), now: Date.now, offerHorizonMs: 14 * DAY });
   const endpoints = new EhrEndpointStore(pool, keyring);
   const indexKeys = new OrgIndexKeys(pool, keyring, 60_000);
   outbound = new HospitalOutbound({
     store, endpoint: (org) => endpoints.get(org), indexKey: (org) => indexKeys.indexKey(org), timeoutMs: 500, maxRetries: 2, now: Date.now,
-    medication: async (org, patientId, id) => (await medicationOf(pool, org, patientId, { id }))?.label,
+    medication: async (org, patientId, id) => (await medicationOf(pool, keyring, org, patientId, { id }))?.label,
   });
 });
 after(async () => { await fx.hospital.stop(); await deps.close(); });

@@ -15,7 +15,8 @@ const deps = new Dependencies(cfg, silentLogger);
 const run = randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase();
 const digits = String(Math.floor(1e6 + Math.random() * 8e6));
 const fhirDigits = String(Math.floor(1e6 + Math.random() * 8e6));
-// Medication names are not canaries: the care plan (patient_medications) keeps them in plaintext for the hot path, by design.
+// Medication names and instructions are canaries too: the care plan (patient_medications) keeps them sealed
+// with the organisation's key (0060_care_plan_sealed), and actions name medications by care-plan id.
 const canaries = {
   fhirGiven: `Canaryfhirgiven${run}`,
   fhirFamily: `Canaryfhirfamily${run}`,
@@ -23,6 +24,12 @@ const canaries = {
   fhirStreet: `Canarystreet${run}`,
   fhirCity: `Canarycity${run}`,
   fhirIdentifier: `CANARYMRN${run}`,
+  fhirMedication: `Canaryfhirmed${run}`,
+  fhirMedicationDisplay: `Canaryfhirdisplay${run}`,
+  fhirInstructions: `Canaryfhirsig${run}`,
+  fhirDispensed: `Canaryfhirdispensed${run}`,
+  apiMedication: `Canaryapimed${run}`,
+  apiInstructions: `Canaryapisig${run}`,
   given: `Canarygiven${run}`,
   family: `Canaryfamily${run}`,
   phone: `555${digits}`,
@@ -79,7 +86,7 @@ async function kafkaBytes(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-test('canaries in names, phones, emails, messages and FHIR-imported names, phones, addresses and identifiers appear nowhere but encrypted: Kafka, Redis, ClickHouse, PostgreSQL outside the vault, logs', async (t) => {
+test('canaries in names, phones, emails, messages, medication names and instructions, and FHIR-imported names, phones, addresses, identifiers, medication names, instructions and dispensed medications appear nowhere but encrypted: Kafka, Redis, ClickHouse, PostgreSQL outside the vault, logs', async (t) => {
   const pool = await deps.postgres();
   const security = await deps.security();
   const org = uniqueId('org_');
@@ -88,7 +95,7 @@ test('canaries in names, phones, emails, messages and FHIR-imported names, phone
   const api = `http://127.0.0.1:${ports.api}`;
   const enrol = await fetch(`${api}/v1/organizations/${org}/patients`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ identity: { givenName: canaries.given, familyName: canaries.family, phone: `+1${canaries.phone}`, email: canaries.email, birthDate: '1971-07-07' }, medications: [{ name: 'Metformin', dose: '500 mg', times: ['08:00'] }] }),
+    body: JSON.stringify({ identity: { givenName: canaries.given, familyName: canaries.family, phone: `+1${canaries.phone}`, email: canaries.email, birthDate: '1971-07-07' }, medications: [{ name: canaries.apiMedication, dose: '500 mg', times: ['08:00'], instructions: `take with food ${canaries.apiInstructions}` }] }),
   });
   assert.equal(enrol.status, 201, await enrol.clone().text());
   const { patientId } = (await enrol.json()) as { patientId: string };
@@ -103,7 +110,7 @@ test('canaries in names, phones, emails, messages and FHIR-imported names, phone
 
   const client = await ChatClient.connect(`ws://127.0.0.1:${ports.gateway}/v1/chat`, token);
   // "call me" hands the conversation to the care team, after which the bot stays quiet: it goes last.
-  const ids = [`I took my pills ${canaries.text}`, `hello, I am ${canaries.given} ${canaries.family}`, `I have a headache ${canaries.text}`, `my number is ${canaries.phone}, call me ${canaries.text}`]
+  const ids = [`I took my pills ${canaries.text}`, `I took my ${canaries.apiMedication}`, `I need a refill of my ${canaries.apiMedication}`, `hello, I am ${canaries.given} ${canaries.family}`, `I have a headache ${canaries.text}`, `my number is ${canaries.phone}, call me ${canaries.text}`]
     .map((text) => client.send(text));
   await client.waitFor('every reply', (fs) => ids.every((id) => fs.some((f) => f.type === 'message' && f.replyTo === id)), 60_000);
   client.close();
@@ -116,17 +123,36 @@ test('canaries in names, phones, emails, messages and FHIR-imported names, phone
   };
   const bundle = { resourceType: 'Bundle', type: 'batch', entry: [
     { fullUrl: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1', resource: fhirPatient, request: { method: 'POST', url: 'Patient' } },
-    { resource: { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1' }, medicationCodeableConcept: { text: 'Lisinopril 10 MG' } }, request: { method: 'POST', url: 'MedicationRequest' } },
+    { fullUrl: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c2', resource: {
+      resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1' },
+      medicationCodeableConcept: { text: `${canaries.fhirMedication} 10 MG`, coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076', display: canaries.fhirMedicationDisplay }] },
+      dosageInstruction: [{ text: `one tablet daily ${canaries.fhirInstructions}`, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } }],
+    }, request: { method: 'POST', url: 'MedicationRequest' } },
+    { resource: {
+      resourceType: 'MedicationDispense', status: 'completed', subject: { reference: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c1' },
+      authorizingPrescription: [{ reference: 'urn:uuid:3c1d6a52-0000-4000-8000-0000000000c2' }], medicationCodeableConcept: { text: canaries.fhirDispensed },
+      daysSupply: { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' }, whenHandedOver: '2026-11-20T10:00:00Z',
+    }, request: { method: 'POST', url: 'MedicationDispense' } },
   ] };
   const imported = await fetch(`${api}/fhir/R4`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
   const response = (await imported.json()) as { entry: Array<{ response: { status: string } }> };
-  assert.deepEqual(response.entry.map((e) => e.response.status), ['201 Created', '201 Created'], JSON.stringify(response));
+  assert.deepEqual(response.entry.map((e) => e.response.status), ['201 Created', '201 Created', '201 Created'], JSON.stringify(response));
   const back = await fetch(`${api}/fhir/R4/Patient?identifier=urn:oid:2.16.840.1.113883.4.3.25|${canaries.fhirIdentifier}`, { headers: { authorization: `Bearer ${key}` } });
   const backText = await back.text();
   for (const v of [canaries.fhirFamily, canaries.fhirStreet, canaries.fhirCity, canaries.fhirPhone]) assert.ok(backText.includes(v), 'control: the FHIR canaries are there to be found, decrypted, through the audited FHIR API');
 
+  const fhirPatientId = (await pool.query<{ id: string }>("SELECT id FROM patients WHERE organization_id = $1 AND id <> $2", [org, patientId])).rows[0]?.id ?? '';
+  const plan = await fetch(`${api}/fhir/R4/MedicationRequest?patient=${fhirPatientId}`, { headers: { authorization: `Bearer ${key}` } });
+  const planText = await plan.text();
+  for (const v of [canaries.fhirMedication, canaries.fhirInstructions]) assert.ok(planText.includes(v), `control: the FHIR medication canaries come back through the FHIR API: ${planText.slice(0, 300)}`);
+  const sealedPlan = await pool.query<{ name: string; sealed: Buffer | null }>('SELECT name, sealed FROM patient_medications WHERE organization_id = $1', [org]);
+  assert.equal(sealedPlan.rows.length, 2, 'one care-plan row from the API, one from FHIR');
+  assert.ok(sealedPlan.rows.every((r) => r.name === '' && r.sealed !== null), 'both care-plan rows are sealed');
+
   const shown = await fetch(`${api}/v1/organizations/${org}/patients/${patientId}`, { headers: { authorization: `Bearer ${key}` } });
-  assert.ok((await shown.text()).includes(canaries.given), 'control: the canary is there to be found, decrypted, through the audited API');
+  const shownText = await shown.text();
+  assert.ok(shownText.includes(canaries.given), 'control: the canary is there to be found, decrypted, through the audited API');
+  assert.ok(shownText.includes(canaries.apiMedication) && shownText.includes(canaries.apiInstructions), 'control: the care plan opens through the audited API');
   await new Promise((r) => setTimeout(r, 3000)); // the analytics sink and actions recorder catch up
 
   const found: string[] = [];

@@ -12,6 +12,7 @@ import { CAREGIVER_PREFIX, caregiverText, type CaregiverContact } from '../../pl
 import type { SmsAccounts } from '../../platform/sms/accounts.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
 import type { CaregiverStore } from '../../platform/stores/caregivers.js';
+import { carePlanTextColumns, openCarePlanTexts, type CarePlanTextCells } from '../../platform/stores/care-plan-text.js';
 import type { Vault } from '../../platform/vault/vault.js';
 
 export interface CaregiverNotifierDeps {
@@ -68,7 +69,8 @@ export class CaregiverNotifier {
   /** Only for the template consent allows; the names never leave the sealed content. */
   private async medicationNames(org: string, patientId: string, c: CaregiverContact): Promise<string> {
     if (c.templateId !== 'caregiver_missed_doses_medication' || c.medicationIds.length === 0) return 'their medication';
-    const { rows } = await this.d.pool.query<{ name: string }>('SELECT name FROM patient_medications WHERE organization_id = $1 AND patient_id = $2 AND id = ANY($3) ORDER BY name', [org, patientId, c.medicationIds]);
-    return rows.length === 0 ? 'their medication' : rows.map((r) => r.name).join(' and ');
+    const { rows } = await this.d.pool.query<CarePlanTextCells>(`SELECT ${carePlanTextColumns()} FROM patient_medications WHERE organization_id = $1 AND patient_id = $2 AND id = ANY($3)`, [org, patientId, c.medicationIds]);
+    const names = (await openCarePlanTexts(this.d.keyring, rows)).map((t) => t.name).sort();
+    return names.length === 0 ? 'their medication' : names.join(' and ');
   }
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Actor, AuditEventInput } from '../../platform/audit/types.js';
 import type { Keyring } from '../../platform/crypto/keyring.js';
+import { sealCarePlanTextWith } from '../../platform/stores/care-plan-text.js';
 import { seal } from '../../platform/crypto/envelope.js';
 import { pack } from '../../platform/vault/field-crypto.js';
 import { randomBase62, newPatientId } from '../../platform/vault/ids.js';
@@ -312,7 +313,12 @@ export class FhirImporter {
     }));
     await store.upsertIdentifiers(client, org, changed.filter((p) => p.c.type !== 'Patient').flatMap((p) => p.identifierDigests.map((digest) => ({ type: p.c.type, digest, id: p.id }))));
     await store.upsertProjections(client, org, projections);
-    const meds = changed.filter((p) => p.c.type === 'MedicationRequest').flatMap((p) => { const pid = patientOf.get(p.id); return pid ? [carePlanMedication(p.stored ?? {}, pid)] : []; });
+    const meds = changed.filter((p) => p.c.type === 'MedicationRequest').flatMap((p) => {
+      const pid = patientOf.get(p.id);
+      if (!pid) return [];
+      const m = carePlanMedication(p.stored ?? {}, pid);
+      return [{ ...m, ...sealCarePlanTextWith({ keyId, key }, org, pid, m.id, m) }];
+    });
     await store.upsertCarePlan(client, org, meds);
     const now = this.deps.now();
     const signals: ImportSignal[] = [];

@@ -46,7 +46,7 @@ export class ResourceReader {
   }
 
   async medicationStatements(org: string, opts: { patientId?: string; after?: string; limit: number }): Promise<{ resources: Resource[]; last: string | null }> {
-    const rows = await adherenceRows(this.deps.pool, org, opts);
+    const rows = await adherenceRows(this.deps.pool, this.deps.keyring, org, opts);
     return { resources: rows.map((r) => fhirFacing(medicationStatementOf(r))), last: rows.at(-1)?.id ?? null };
   }
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { AdherenceRow } from './derived.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
+import { openCarePlanText, type SealedCarePlanText } from '../../platform/stores/care-plan-text.js';
 import type { Projection, CarePlanMedication } from './project.js';
 
 /* Every statement on the care schema the importer and the read API use; all scoped by organisation. */
@@ -109,16 +111,16 @@ export async function insertPatients(q: pg.ClientBase, org: string, ps: Readonly
     [org, ps.map((p) => p.id), ps.map((p) => p.language)]);
 }
 
-/** The hot-path care plan: one patient_medications row per imported prescription (id = ours). */
-export async function upsertCarePlan(q: pg.ClientBase, org: string, ms: readonly CarePlanMedication[]): Promise<void> {
+/** The hot-path care plan: one patient_medications row per imported prescription (id = ours), its text sealed (platform/stores/care-plan-text.ts). */
+export async function upsertCarePlan(q: pg.ClientBase, org: string, ms: ReadonlyArray<CarePlanMedication & SealedCarePlanText>): Promise<void> {
   if (ms.length === 0) return;
   await q.query(
-    `INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, instructions, active, source)
-     SELECT i, p, $1, n, d, ARRAY(SELECT json_array_elements_text(t::json)), s, a, 'fhir'
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[]) AS u(i, p, n, d, t, s, a)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, dose = EXCLUDED.dose, schedule_times = EXCLUDED.schedule_times,
-       instructions = EXCLUDED.instructions, active = EXCLUDED.active`,
-    [org, ms.map((m) => m.id), ms.map((m) => m.patientId), ms.map((m) => m.name), ms.map((m) => m.dose), ms.map((m) => JSON.stringify(m.times)), ms.map((m) => m.instructions), ms.map((m) => m.active)]);
+    `INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, instructions, key_id, sealed, schedule_times, active, source)
+     SELECT i, p, $1, '', '', '', k, x, ARRAY(SELECT json_array_elements_text(t::json)), a, 'fhir'
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::boolean[]) AS u(i, p, k, x, t, a)
+     ON CONFLICT (id) DO UPDATE SET name = '', dose = '', instructions = '', key_id = EXCLUDED.key_id, sealed = EXCLUDED.sealed,
+       schedule_times = EXCLUDED.schedule_times, active = EXCLUDED.active`,
+    [org, ms.map((m) => m.id), ms.map((m) => m.patientId), ms.map((m) => m.keyId), ms.map((m) => m.sealed), ms.map((m) => JSON.stringify(m.times)), ms.map((m) => m.active)]);
 }
 
 /** Sealed resources of one organisation, by type, in id order (export, read). */
@@ -131,15 +133,19 @@ export async function sealedResources(q: pg.ClientBase | pg.Pool, org: string, t
 }
 
 /** Recorded adherence of one organisation (one patient, or all in id order for an export page). */
-export async function adherenceRows(q: pg.ClientBase | pg.Pool, org: string, opts: { patientId?: string; after?: string; limit: number }): Promise<AdherenceRow[]> {
-  const { rows } = await q.query<{ id: string; patient_id: string; medication_id: string | null; name: string | null; from_request: boolean; taken: boolean; occurred_at: Date }>(
-    `SELECT a.id, a.patient_id, a.medication_id, m.name, r.id IS NOT NULL AS from_request, a.taken, a.occurred_at
+export async function adherenceRows(q: pg.ClientBase | pg.Pool, keyring: Pick<Keyring, 'keyById'>, org: string, opts: { patientId?: string; after?: string; limit: number }): Promise<AdherenceRow[]> {
+  const { rows } = await q.query<{ id: string; patient_id: string; medication_id: string | null; name: string | null; dose: string | null; instructions: string | null; key_id: string | null; sealed: Buffer | null; from_request: boolean; taken: boolean; occurred_at: Date }>(
+    `SELECT a.id, a.patient_id, a.medication_id, m.name, m.dose, m.instructions, m.key_id, m.sealed, r.id IS NOT NULL AS from_request, a.taken, a.occurred_at
        FROM adherence_events a
        LEFT JOIN patient_medications m ON m.id = a.medication_id AND m.organization_id = a.organization_id
        LEFT JOIN care.resources r ON r.organization_id = a.organization_id AND r.resource_type = 'MedicationRequest' AND r.id = a.medication_id
       WHERE a.organization_id = $1 AND ($2::text IS NULL OR a.patient_id = $2) AND a.id > $3
       ORDER BY a.id LIMIT $4`, [org, opts.patientId ?? null, opts.after ?? '', opts.limit]);
-  return rows.map((r) => ({ id: r.id, patientId: r.patient_id, medicationId: r.medication_id, medicationName: r.name, fromRequest: r.from_request, taken: r.taken, occurredAt: r.occurred_at }));
+  return Promise.all(rows.map(async (r) => ({
+    id: r.id, patientId: r.patient_id, medicationId: r.medication_id, fromRequest: r.from_request, taken: r.taken, occurredAt: r.occurred_at,
+    medicationName: r.medication_id === null || r.name === null ? null
+      : (await openCarePlanText(keyring, { id: r.medication_id, patient_id: r.patient_id, organization_id: org, key_id: r.key_id, sealed: r.sealed, name: r.name, dose: r.dose ?? '', instructions: r.instructions ?? '' })).name,
+  })));
 }
 
 /** Patient ids of one organisation in id order (an export walks conversations patient by patient). */

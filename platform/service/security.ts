@@ -37,6 +37,8 @@ export interface Security {
   apiKeys: ApiKeys;
   authenticator: Authenticator;
   verifier: IdentityVerifier;
+  /** The organisations' data keys (sealing beside the vault: the care plan's medication text). */
+  keyring: Keyring;
 }
 
 export function createSecurity(cfg: Config, pool: PgPool, keyring: Keyring, vaultPool: PgPool = pool): Security {
@@ -49,5 +51,5 @@ export function createSecurity(cfg: Config, pool: PgPool, keyring: Keyring, vaul
   const verifier = new IdentityVerifier(vault, new PgVerificationStore(vaultPool), indexKeys, audit, {
     limits: { maxFailures: cfg.verification.maxFailures, lockoutMs: cfg.verification.lockout, codeTtlMs: cfg.verification.codeTtl },
   });
-  return { audit, vault, apiKeys, verifier, authenticator: new Authenticator({ apiKeys, ...(staff ? { staff } : {}) }) };
+  return { audit, vault, apiKeys, verifier, keyring, authenticator: new Authenticator({ apiKeys, ...(staff ? { staff } : {}) }) };
 }

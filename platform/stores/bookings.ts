@@ -1,5 +1,7 @@
 import type { FreeSlot } from '../booking/slots.js';
 import type { PgPool } from '../storage/postgres.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { carePlanTextColumns, medicationLabel, openCarePlanText, type CarePlanTextCells } from './care-plan-text.js';
 
 /*
  * The bookings store: every statement on booking.* and the care slots it reads, all scoped by
@@ -168,11 +170,18 @@ export async function patientContext(pool: PgPool, org: string, patientId: strin
 }
 
 /** The care-plan medication a refill request names (by id, else by name): its id only leaves here. */
-export async function medicationOf(pool: PgPool, org: string, patientId: string, idOrName: { id?: string; name?: string }): Promise<{ id: string; label: string } | undefined> {
-  const { rows } = await pool.query<{ id: string; name: string; dose: string }>(
-    `SELECT id, name, dose FROM patient_medications WHERE organization_id = $1 AND patient_id = $2 AND active
-        AND (id = $3 OR lower(name) = lower($4) OR lower(name || ' ' || dose) = lower($4)) ORDER BY id LIMIT 1`,
-    [org, patientId, idOrName.id ?? '', idOrName.name ?? '']);
-  const r = rows[0];
-  return r === undefined ? undefined : { id: r.id, label: r.dose === '' ? r.name : `${r.name} ${r.dose}` };
+export async function medicationOf(pool: PgPool, keyring: Pick<Keyring, 'keyById'>, org: string, patientId: string, idOrName: { id?: string; name?: string }): Promise<{ id: string; label: string } | undefined> {
+  // The text is sealed: the patient's few active rows are opened here, then matched by id, else by name.
+  const { rows } = await pool.query<CarePlanTextCells>(
+    `SELECT ${carePlanTextColumns()} FROM patient_medications WHERE organization_id = $1 AND patient_id = $2 AND active ORDER BY id`, [org, patientId]);
+  const byId = rows.find((r) => r.id === idOrName.id);
+  if (byId !== undefined) return { id: byId.id, label: medicationLabel(await openCarePlanText(keyring, byId)) };
+  const wanted = (idOrName.name ?? '').toLowerCase();
+  if (wanted === '') return undefined;
+  for (const r of rows) {
+    const text = await openCarePlanText(keyring, r);
+    const label = medicationLabel(text);
+    if (text.name.toLowerCase() === wanted || label.toLowerCase() === wanted) return { id: r.id, label };
+  }
+  return undefined;
 }

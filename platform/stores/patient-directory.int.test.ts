@@ -24,7 +24,7 @@ test('the directory reads a patient once for concurrent lookups, again after its
   await pool.query("UPDATE patients SET timezone = 'Europe/Madrid' WHERE id = $1", [p0.id]);
   let now = 1_000_000;
   const db = counting();
-  const directory = new PatientDirectory(db.pool, 30_000, () => now, 2);
+  const directory = new PatientDirectory(db.pool, null, 30_000, () => now, 2);
 
   const same = await Promise.all([directory.patient(tenant.organizationId, p0.id), directory.patient(tenant.organizationId, p0.id), directory.timeZone(tenant.organizationId, p0.id)]);
   assert.equal(db.count(), 2, 'one query for the patient, one for the organisation');

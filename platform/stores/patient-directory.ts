@@ -2,6 +2,8 @@ import type { PgPool } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
 import { LookupCache } from '../cache/lookup-cache.js';
 import { effectiveTimeZone } from '../time/zones.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { openCarePlanText } from './care-plan-text.js';
 
 export interface Medication {
   id: string;
@@ -10,6 +12,17 @@ export interface Medication {
   scheduleTimes: string[];
   /** The prescription's own instructions ("1 tablet twice a day with food"); '' when not known. */
   instructions: string;
+}
+
+/** A care-plan row as the directory's query returns it: the text sealed (base64) or, before 0060, plain. */
+interface SealedMedication {
+  id: string;
+  name: string;
+  dose: string;
+  scheduleTimes: string[];
+  instructions: string;
+  keyId: string | null;
+  sealed: string | null;
 }
 
 export interface OrganizationSettings {
@@ -65,7 +78,7 @@ export class PatientDirectory {
   private readonly orgs: LookupCache<OrganizationSettings>;
   private readonly patients: LookupCache<PatientProfile>;
 
-  constructor(private readonly pool: PgPool, ttlMs = 30_000, now: () => number = Date.now, maxPatients = 200_000) {
+  constructor(private readonly pool: PgPool, private readonly keyring: Pick<Keyring, 'keyById'> | null, ttlMs = 30_000, now: () => number = Date.now, maxPatients = 200_000) {
     this.orgs = new LookupCache(ttlMs, 10_000, now);
     this.patients = new LookupCache(ttlMs, maxPatients, now);
   }
@@ -81,14 +94,22 @@ export class PatientDirectory {
 
   patient(organizationId: string, patientId: string): Promise<PatientProfile> {
     return this.patients.get(`${organizationId}/${patientId}`, async () => {
-      const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: Medication[] | null }>(
+      const { rows } = await this.pool.query<{ id: string; organization_id: string; preferred_language: string; timezone: string | null; status: PatientProfile['status']; meds: SealedMedication[] | null }>(
         `SELECT p.id, p.organization_id, p.preferred_language, p.timezone, p.status,
-                (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times, 'instructions', m.instructions) ORDER BY m.created_at, m.id)
+                (SELECT json_agg(json_build_object('id', m.id, 'name', m.name, 'dose', m.dose, 'scheduleTimes', m.schedule_times, 'instructions', m.instructions,
+                                                   'keyId', m.key_id, 'sealed', encode(m.sealed, 'base64')) ORDER BY m.created_at, m.id)
                    FROM patient_medications m WHERE m.patient_id = p.id AND m.active) AS meds
            FROM patients p WHERE p.id = $1 AND p.organization_id = $2`, [patientId, organizationId]);
       const r = rows[0];
       if (r === undefined) throw new CareloopError('NOT_FOUND', 'patient not found in this organisation');
-      return { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, timeZone: r.timezone, status: r.status, medications: r.meds ?? [] };
+      const medications = await Promise.all((r.meds ?? []).map(async (m): Promise<Medication> => {
+        const text = await openCarePlanText(this.keyring, {
+          id: m.id, patient_id: r.id, organization_id: r.organization_id, key_id: m.keyId, sealed: m.sealed === null ? null : Buffer.from(m.sealed, 'base64'),
+          name: m.name, dose: m.dose, instructions: m.instructions,
+        });
+        return { id: m.id, name: text.name, dose: text.dose, scheduleTimes: m.scheduleTimes, instructions: text.instructions };
+      }));
+      return { id: r.id, organizationId: r.organization_id, preferredLanguage: r.preferred_language, timeZone: r.timezone, status: r.status, medications };
     });
   }
 

@@ -8,6 +8,8 @@ export const BUILTIN_TYPES: Record<string, ValueType> = {
   now: 'date', time_of_day: 'time', weekday: 'string', language: 'string', today: 'string',
   // What the patient's last message named (NLU entities): '' when it named none.
   said_medication: 'string', said_datetime: 'date', said_service: 'string',
+  // The care-plan id of the medication the message named (what actions carry: names stay out of plain records).
+  said_medication_id: 'string',
   // Risk levels as bare words (`if risk is high`); 'unknown' stays a quoted value.
   ...Object.fromEntries(RISK_VALUES.filter((v) => v !== 'unknown').map((v) => [v, 'string' as const])),
 };

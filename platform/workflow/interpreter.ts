@@ -249,6 +249,7 @@ function intentTrigger(wf: CompiledWorkflow, intent: string, anytimeOnly: boolea
 
 function onMessage(run: Run, msg: Message): boolean {
   run.said['said_medication'] = msg.entities.find((e) => e.type === 'medication')?.value ?? '';
+  run.said['said_medication_id'] = msg.entities.find((e) => e.type === 'medication_id')?.value ?? '';
   run.said['said_datetime'] = msg.entities.find((e) => e.type === 'datetime')?.value ?? '';
   run.said['said_service'] = msg.entities.find((e) => e.type === 'service')?.value ?? '';
   const waiting = run.state.question;

@@ -10,6 +10,7 @@ import { hospitalRequest, signal, type Outputs } from '../../platform/booking/re
 import type { DirectoryLoader } from './directory.js';
 import { medicationOf, patientContext, type Booking, type BookingStore } from '../../platform/stores/bookings.js';
 import type { PgPool } from '../../platform/storage/postgres.js';
+import type { Keyring } from '../../platform/crypto/keyring.js';
 
 /*
  * The booking processor: patient.actions (find_service, book_appointment, cancel_appointment,
@@ -21,6 +22,8 @@ import type { PgPool } from '../../platform/storage/postgres.js';
 
 export interface BookingDeps {
   pool: PgPool;
+  /** Opens the care plan's sealed medication text (platform/stores/care-plan-text.ts). */
+  keyring: Pick<Keyring, 'keyById'>;
   store: BookingStore;
   directory: DirectoryLoader;
   now: () => number;
@@ -161,7 +164,7 @@ export class BookingProcessor {
 
   /** A refill request for the pharmacy, queued with the care-plan id only: the name is read again at call time. */
   private async notifyPharmacy(a: PatientAction): Promise<Outputs> {
-    const med = await medicationOf(this.d.pool, a.organizationId, a.patientId, { ...(a.attributes['medication_id'] ? { id: a.attributes['medication_id'] } : {}), ...(a.attributes['medication'] ? { name: a.attributes['medication'] } : {}) });
+    const med = await medicationOf(this.d.pool, this.d.keyring, a.organizationId, a.patientId, { ...(a.attributes['medication_id'] ? { id: a.attributes['medication_id'] } : {}), ...(a.attributes['medication'] ? { name: a.attributes['medication'] } : {}) });
     const attributes = { reason: a.attributes['reason'] ?? 'refill', ...(med !== undefined ? { medication_id: med.id } : {}) };
     return { signals: [], requests: [{ ...hospitalRequest(a, 'pharmacy', '', this.d.now(), attributes), requestId: `pharmacy:${a.actionId}` }] };
   }

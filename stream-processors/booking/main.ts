@@ -21,7 +21,7 @@ export const booking: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const [pool, keyring, publisher, security] = await Promise.all([ctx.deps.postgres(), ctx.deps.keyring(), ctx.deps.publisher(), ctx.deps.security()]);
     const processor = new BookingProcessor({
-      pool, store: new BookingStore(pool), directory: new DirectoryLoader(pool, keyring, DIRECTORY_TTL_MS, ctx.now), now: ctx.now, offerHorizonMs: ctx.cfg.booking.offerHorizon,
+      pool, keyring, store: new BookingStore(pool), directory: new DirectoryLoader(pool, keyring, DIRECTORY_TTL_MS, ctx.now), now: ctx.now, offerHorizonMs: ctx.cfg.booking.offerHorizon,
       async patientPosition(organizationId, patientId) {
         const identity = await security.vault.getIdentity({ kind: 'service', id: 'booking', service: 'booking' }, organizationId, patientId, 'treatment');
         return identity.address?.position ?? null;

@@ -128,7 +128,7 @@ export const dialogue: ServiceDefinition = {
   async start(ctx: ServiceContext): Promise<RunningService> {
     const { deps } = ctx;
     const [publisher, redis, pool, keyring, detector] = await Promise.all([deps.publisher(), deps.redis(), deps.postgres(), deps.keyring(), loadEmergencyDetector(emergencyModelPath())]);
-    const directory = new PatientDirectory(pool);
+    const directory = new PatientDirectory(pool, keyring);
     const profiles = new ProfileStore(redis, profileKeyPrefix(ctx.cfg));
     const answers = new ReminderAnswers(pool, ctx.cfg.kafka.topicPrefix);
     const conversations = new Conversations(new ConversationStore(redis, STATE_TTL_SECONDS, ctx.now, ctx.cfg.redis.keyPrefix), keyring);

@@ -51,7 +51,7 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
   if (safe !== null) return { outcomes: safe.outcomes, next: { ...conv, optedOut: safe.optedOut }, answeredBy: null };
   // The care team answers this patient now; the patient was told so when the hold began.
   if (inputs.held !== null) return { outcomes: [], next: conv, answeredBy: null };
-  const run = runMessage(inputs.programs, conv.slots, { kind: 'message', intent: event.intent, text: event.text, language: event.language, entities: event.entities }, workflowContext(event.language, event.receivedAt, ctx, inputs.profile), ctx);
+  const run = runMessage(inputs.programs, conv.slots, { kind: 'message', intent: event.intent, text: event.text, language: event.language, entities: withMedicationIds(event.entities, ctx) }, workflowContext(event.language, event.receivedAt, ctx, inputs.profile), ctx);
   if (run !== null) {
     const step = run.waiting && run.answeredBy !== null ? `${run.answeredBy.workflowId}:waiting` : 'start';
     const next = { ...conv, slots: run.slots, step, ...(run.answeredBy === null ? {} : run.answeredBy) };
@@ -64,6 +64,18 @@ function messageTurn(event: MessageEvent, conv: Conversation, inputs: TurnInputs
     ...builtIn.actions.map((action): Outcome => ({ kind: 'action', action })),
   ];
   return { outcomes: guardDosing(outcomes, event, event.language, ctx, safety), next: { ...conv, step: 'start', ...answeredBy }, answeredBy };
+}
+
+/**
+ * A medication the message named, also as its care-plan id (`said_medication_id`): workflows put the
+ * id, never the name, on the actions they emit.
+ */
+export function withMedicationIds<E extends { type: string; value: string }>(entities: readonly E[], ctx: DialogueContext): E[] {
+  const said = entities.find((e) => e.type === 'medication');
+  if (said === undefined || entities.some((e) => e.type === 'medication_id')) return [...entities];
+  const wanted = said.value.toLowerCase();
+  const med = ctx.medications.find((m) => m.name.toLowerCase() === wanted || `${m.name} ${m.dose}`.toLowerCase() === wanted);
+  return med === undefined ? [...entities] : [...entities, { ...said, type: 'medication_id', value: med.id }];
 }
 
 /**

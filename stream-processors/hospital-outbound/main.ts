@@ -32,7 +32,7 @@ export const hospitalOutbound: ServiceDefinition = {
     const indexKeys = new OrgIndexKeys(pool, keyring, ctx.cfg.crypto.keyCacheTtl);
     const outbound = new HospitalOutbound({
       store, endpoint: (org) => endpoints.get(org), indexKey: (org) => indexKeys.indexKey(org),
-      medication: async (org, patientId, id) => (await medicationOf(pool, org, patientId, { id }))?.label,
+      medication: async (org, patientId, id) => (await medicationOf(pool, keyring, org, patientId, { id }))?.label,
       timeoutMs: ctx.cfg.booking.hospitalTimeout, maxRetries: ctx.cfg.consumer.maxRetries, now: ctx.now,
     });
     const consumer = await startGroupConsumer(ctx, 'hospital-outbound', {

@@ -24,7 +24,7 @@ export const intent: ServiceDefinition = {
       throw new CareloopError('CONFIG_INVALID', `the intent model ${modelPath()} is missing or unreadable; run \`npm run build\` to train it`, { cause: err });
     }
     const [publisher, pool, keyring] = await Promise.all([deps.publisher(), deps.postgres(), deps.keyring()]);
-    const directory = new PatientDirectory(pool);
+    const directory = new PatientDirectory(pool, keyring);
     const consumer = await startGroupConsumer(ctx, 'intent', {
       process: async (value) => {
         const m = value as InboundMessage;

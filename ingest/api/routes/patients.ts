@@ -8,6 +8,7 @@ import { CareloopError } from '../../../platform/errors.js';
 import type { Security } from '../../../platform/service/security.js';
 import { isTimeZone } from '../../../platform/time/zones.js';
 import type { PgPool } from '../../../platform/storage/postgres.js';
+import { carePlanTextColumns, openCarePlanTexts, sealCarePlanText, type CarePlanTextCells } from '../../../platform/stores/care-plan-text.js';
 import type { PatientIdentity } from '../../../platform/vault/types.js';
 import { errorResponses } from '../../http.js';
 import { principalOf } from '../principal.js';
@@ -99,8 +100,10 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     const { patientId } = await security.vault.createPatient(actorOf(principal, { ip: req.ip, service: 'api' }), org, body.identity as PatientIdentity, 'operations');
     await pool.query('INSERT INTO patients (id, organization_id, preferred_language, timezone) VALUES ($1, $2, $3, $4)', [patientId, org, body.preferredLanguage, body.timezone ?? null]);
     for (const m of body.medications) {
-      await pool.query('INSERT INTO patient_medications (id, patient_id, organization_id, name, dose, schedule_times, instructions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [`med_${randomUUID()}`, patientId, org, m.name, m.dose, m.times, m.instructions]);
+      const medId = `med_${randomUUID()}`;
+      const text = await sealCarePlanText(security.keyring, org, patientId, medId, m);
+      await pool.query('INSERT INTO patient_medications (id, patient_id, organization_id, key_id, sealed, schedule_times) VALUES ($1, $2, $3, $4, $5, $6)',
+        [medId, patientId, org, text.keyId, text.sealed, m.times]);
     }
     return reply.code(201).send({ patientId });
   });
@@ -113,9 +116,10 @@ export function registerPatientRoutes(app: FastifyInstance, deps: PatientRoutesD
     requirePermission(principal, 'phi:read', org);
     const p = await requirePatient(pool, org, patientId);
     const identity = await security.vault.getIdentity(actorOf(principal, { ip: req.ip, service: 'api' }), org, patientId, 'treatment');
-    const meds = await pool.query<{ name: string; dose: string; schedule_times: string[]; instructions: string }>(
-      'SELECT name, dose, schedule_times, instructions FROM patient_medications WHERE patient_id = $1 AND active ORDER BY created_at, id', [patientId]);
-    return { id: patientId, status: p.status, preferredLanguage: p.preferred_language, identity, medications: meds.rows.map((m) => ({ name: m.name, dose: m.dose, times: m.schedule_times, instructions: m.instructions })) };
+    const meds = await pool.query<CarePlanTextCells & { schedule_times: string[] }>(
+      `SELECT ${carePlanTextColumns()}, schedule_times FROM patient_medications WHERE patient_id = $1 AND organization_id = $2 AND active ORDER BY created_at, id`, [patientId, org]);
+    const texts = await openCarePlanTexts(security.keyring, meds.rows);
+    return { id: patientId, status: p.status, preferredLanguage: p.preferred_language, identity, medications: meds.rows.map((m, i) => ({ name: texts[i]?.name ?? '', dose: texts[i]?.dose ?? '', times: m.schedule_times, instructions: texts[i]?.instructions ?? '' })) };
   });
 
   r.delete('/v1/organizations/:organizationId/patients/:patientId', {

@@ -137,6 +137,20 @@ test('an organisation admin creates a staff user with a role', async () => {
   assert.deepEqual(row.rows, [{ role: 'care_team', name: 'Noor Nurse' }]);
 });
 
+test('an organisation admin sets languages, quiet hours and the daily cap, and the reminder engine\'s columns hold them', async () => {
+  await nav('Settings');
+  await page.getByRole('checkbox', { name: 'Español' }).check();
+  await page.getByRole('checkbox', { name: 'No reminders at night' }).check();
+  await page.getByLabel('From').fill('22:00');
+  await page.getByLabel('to', { exact: true }).fill('07:30');
+  await page.getByLabel('Daily cap').fill('3');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText(/^Saved\./).waitFor();
+  await shot('portal-settings');
+  const { rows: [o] } = await pool.query<{ languages: string[]; quiet: unknown; cap: number }>(`SELECT languages, reminder_routine -> 'quietHours' AS quiet, reminder_daily_cap AS cap FROM organizations WHERE id = $1`, [org]);
+  assert.deepEqual(o, { languages: ['en', 'es'], quiet: { start: '22:00', end: '07:30' }, cap: 3 });
+});
+
 test('search a patient by phone through the blind index, reveal the identity on purpose, and find the reveal in the audit log', async () => {
   await nav('Patients');
   await page.locator('#q').fill(PHONE);
@@ -242,4 +256,66 @@ test('the dashboards draw charts from the analytics model, on a desktop and on a
   const width = await phone.evaluate('document.documentElement.scrollWidth') as number;
   assert.ok(width <= 390, `no sideways scrolling on a phone (page ${width} px wide)`);
   await shot('portal-dashboards-phone', phone);
+});
+
+test('a partner opens the report of a campaign shared with it and downloads its CSV and PDF, and reaches neither a patient nor another partner\'s campaign', async () => {
+  const workflow = (await api<{ workflows: Array<{ workflowId: string; name: string }> }>('GET', '/workflows')).json.workflows.find((w) => w.name === 'Portal check-in');
+  assert.ok(workflow !== undefined, 'the workflow published above');
+  const [mine, theirs] = [uniqueId('pa').toLowerCase().replace(/[^a-z0-9]/g, ''), uniqueId('pb').toLowerCase().replace(/[^a-z0-9]/g, '')];
+  for (const id of [mine, theirs]) {
+    const made = await api('POST', '/partners', { id, displayName: `Partner ${id}` });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+  }
+  const campaign = async (name: string, partner: string): Promise<string> => {
+    const made = await api<{ id: string }>('POST', '/campaigns', { name, purpose: `program-${partner}`, workflowId: workflow.workflowId, cohort: {}, period: { from: '2026-11-02', to: '2026-11-29' }, partnerIds: [partner] });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    return made.json.id;
+  };
+  const shared = await campaign('Metformin support', mine);
+  const other = await campaign('Another partner\'s programme', theirs);
+  const email = `partner-${org}@pharma.test`;
+  await new StaffAccounts(pool).create(org, { email, name: 'Pat Partner', role: 'partner', password: PASSWORD, partnerId: mine });
+
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+  const p = await ctx.newPage();
+  try {
+    await p.goto(`${apiUrl}/portal/`);
+    await p.getByRole('button', { name: 'Sign in with your organisation account' }).click();
+    await p.getByLabel('E-mail').fill(email);
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL(`${apiUrl}/portal/**`);
+    const main = p.getByRole('navigation', { name: 'Main' });
+    await main.getByRole('link', { name: 'Campaigns' }).click();
+    await p.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor({ timeout: 20_000 });
+    await p.getByRole('cell', { name: 'Metformin support' }).waitFor();
+    assert.equal(await p.getByRole('cell', { name: 'Another partner\'s programme' }).count(), 0, 'only the campaigns shared with this partner are listed');
+    assert.equal(await main.getByRole('link', { name: 'Patients' }).count(), 0, 'no patient pages in a partner\'s menu');
+    await p.getByRole('link', { name: 'Report' }).click();
+    await p.getByRole('heading', { name: 'Campaign report', level: 1 }).waitFor();
+    await p.getByText(/every cell under 11 patients is suppressed/).waitFor({ timeout: 20_000 });
+    await shot('portal-partner-report', p);
+    const [csv] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csvText = await (await csv.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks as Buffer[]).toString('utf8'));
+    assert.equal(csv.suggestedFilename(), `${shared}.csv`);
+    assert.ok(csvText.split('\n').length > 1 && !csvText.includes(patientId), 'a CSV of aggregates, no patient id');
+    const [pdf] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Download PDF' }).click()]);
+    const pdfBytes = Buffer.concat(await (await pdf.createReadStream()).toArray() as Buffer[]);
+    assert.equal(pdfBytes.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF document');
+    // Typed addresses: the patient page and the other partner's campaign are refused.
+    await p.goto(`${apiUrl}/portal/patients/${encodeURIComponent(patientId)}`);
+    await p.getByRole('alert').filter({ hasText: 'Your role does not open this page.' }).waitFor({ timeout: 20_000 });
+    await p.goto(`${apiUrl}/portal/campaigns/${encodeURIComponent(other)}`);
+    await p.getByRole('alert').waitFor({ timeout: 20_000 });
+    assert.doesNotMatch(await p.locator('main').innerText(), /Another partner's programme/);
+    await shot('portal-partner-refused', p);
+  } finally {
+    await ctx.close();
+  }
+  // The same through the API with the partner's own key: patient routes 403, the other campaign 404.
+  const key = (await api<{ token: string }>('POST', '/api-keys', { name: 'partner e2e', role: 'partner', partnerId: mine })).json.token;
+  const asPartner = async (path: string): Promise<number> => (await fetch(`${apiUrl}/v1/organizations/${org}${path}`, { headers: { authorization: `Bearer ${key}` } })).status;
+  assert.equal(await asPartner(`/patients/${patientId}`), 403);
+  assert.equal(await asPartner(`/campaigns/${other}/report`), 404);
+  assert.equal(await asPartner(`/campaigns/${shared}/report`), 200);
 });

@@ -130,6 +130,20 @@ describe('admin API', () => {
     assert.deepEqual([badZone.statusCode, (badZone.json() as { code: string }).code], [400, 'VALIDATION_FAILED']);
     assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { emergencyNumbr: '1' } })).statusCode, 400, 'unknown keys are refused');
     assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: {} })).statusCode, 400, 'an empty change is refused');
+    // Languages and reminder delivery: set, read back, then quiet hours cleared; nonsense refused.
+    assert.deepEqual(after['reminders'], { quietHours: null, dailyCap: 0, caregiverMissedThreshold: 3, sendTime: false });
+    const delivery = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { languages: ['en', 'es'], reminders: { quietHours: { start: '21:30', end: '07:00' }, dailyCap: 3, sendTime: true } } });
+    assert.equal(delivery.statusCode, 200, delivery.body);
+    assert.deepEqual((delivery.json() as Record<string, unknown>)['reminders'], { quietHours: { start: '21:30', end: '07:00' }, dailyCap: 3, caregiverMissedThreshold: 3, sendTime: true });
+    assert.deepEqual((delivery.json() as Record<string, unknown>)['languages'], ['en', 'es']);
+    const { rows: [stored] } = await pool.query<{ routine: unknown; cap: number; send_time: unknown }>('SELECT reminder_routine AS routine, reminder_daily_cap AS cap, send_time FROM organizations WHERE id = $1', [o.id]);
+    assert.deepEqual(stored, { routine: { quietHours: { start: '21:30', end: '07:00' } }, cap: 3, send_time: { enabled: true } }, 'stored where the reminder engine reads them');
+    const cleared = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { reminders: { quietHours: null, sendTime: false } } });
+    assert.deepEqual((cleared.json() as { reminders: unknown }).reminders, { quietHours: null, dailyCap: 3, caregiverMissedThreshold: 3, sendTime: false });
+    for (const bad of [{ languages: ['fr'] }, { languages: [] }, { reminders: { quietHours: { start: '25:00', end: '07:00' } } }, { reminders: { quietHours: { start: '07:00', end: '07:00' } } }, { reminders: { dailyCap: -1 } }, { reminders: {} }]) {
+      const refused: { statusCode: number; json(): unknown } = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: bad });
+      assert.deepEqual([refused.statusCode, (refused.json() as { code: string }).code], [400, 'VALIDATION_FAILED'], JSON.stringify(bad));
+    }
   });
 
   test('tenancy: every route called with one organisation\'s credentials on the other\'s ids is refused', async (t) => {

@@ -12,6 +12,8 @@ export const API_TAGS = [
   { name: 'platform', description: 'Organisations as tenants (platform operator only): create with a first admin, suspend, resume' },
   { name: 'campaigns', description: 'Partners, campaigns (a programme for a cohort over a period) and their de-identified reports' },
   { name: 'consents', description: 'Consent per patient and purpose (programmes): given, withdrawn, when, how' },
+  { name: 'portal', description: 'What the staff portal reads: the caller\'s session, staff accounts, patient search, a patient\'s conversation and adherence, the audit events' },
+  { name: 'analytics', description: 'Dashboards over the analytics model (small cells suppressed for roles without PHI access)' },
 ];
 
 const org = '/v1/organizations/:organizationId';
@@ -56,6 +58,15 @@ export const API_OPERATIONS: Readonly<Record<string, OperationName>> = {
   'POST /v1/platform/organizations': { operationId: 'createPlatformOrganization', tag: 'platform' },
   'POST /v1/platform/organizations/:organizationId/suspend': { operationId: 'suspendOrganization', tag: 'platform' },
   'POST /v1/platform/organizations/:organizationId/resume': { operationId: 'resumeOrganization', tag: 'platform' },
+  'GET /v1/session': { operationId: 'getSession', tag: 'portal' },
+  [`GET ${org}/staff`]: { operationId: 'listStaff', tag: 'portal' },
+  [`POST ${org}/staff`]: { operationId: 'createStaff', tag: 'portal' },
+  [`DELETE ${org}/staff/:staffId`]: { operationId: 'removeStaff', tag: 'portal' },
+  [`GET ${org}/patients/search`]: { operationId: 'searchPatients', tag: 'portal' },
+  [`GET ${org}/patients/:patientId/conversation`]: { operationId: 'getPatientConversation', tag: 'portal' },
+  [`GET ${org}/patients/:patientId/adherence`]: { operationId: 'getPatientAdherence', tag: 'portal' },
+  [`GET ${org}/audit/events`]: { operationId: 'listAuditEvents', tag: 'portal' },
+  [`GET ${org}/analytics/:dashboard`]: { operationId: 'getDashboard', tag: 'analytics' },
   [`GET ${org}/partners`]: { operationId: 'listPartners', tag: 'campaigns' },
   [`POST ${org}/partners`]: { operationId: 'createPartner', tag: 'campaigns' },
   [`GET ${org}/campaigns`]: { operationId: 'listCampaigns', tag: 'campaigns' },

@@ -44,6 +44,15 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Prom
   });
 }
 
+// The files that take a minute or more: started first, so two of them never finish the run alone.
+const LONGEST = ['hapi-validation.int', 'faults.e2e', 'reminders-kill.e2e', 'fhir-import.e2e', 'sms.e2e', 'booking.e2e', 'portal.e2e', 'reminders-imported.e2e', 'workflow-publish.e2e'];
+
+/** The files in run order: the known long ones first (in LONGEST's order), then the rest as found. */
+export function longestFirst(files: readonly string[]): string[] {
+  const rank = (f: string): number => { const i = LONGEST.findIndex((n) => f.endsWith(`${n}.test.js`)); return i === -1 ? LONGEST.length : i; };
+  return files.map((f, i) => ({ f, i, r: rank(f) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.f);
+}
+
 /**
  * `careloop test`: lint and generated-code checks, the local stack for integration tiers, then
  * node's test runner over the compiled tests. The exit code is the runner's.
@@ -59,20 +68,26 @@ export async function runTests(cfg: Config, opts: TestOptions): Promise<number> 
   if (files.length === 0) throw new CareloopError('VALIDATION_FAILED', 'no test files matched');
   const say = progressPrinter();
   const needsStack = files.some((f) => !f.endsWith('.unit.test.js'));
-  if (opts.tier === 'all' && opts.files.length === 0) {
+  // Lint and the stack come up side by side: neither needs the other.
+  const checks = async (): Promise<number> => {
+    if (opts.tier !== 'all' || opts.files.length > 0) return 0;
     say('test', 'checking generated Avro types and linting (eslint)');
     if ((await run('node', [join(root, 'scripts/gen-avro-types.mjs'), '--check'], process.env)) !== 0) return 1;
     if ((await run(join(root, 'node_modules/.bin/eslint'), ['--max-warnings=0', root], process.env)) !== 0) {
       console.error('careloop: lint failed (above); fix the reported lines.');
       return 1;
     }
-  }
-  if (needsStack && opts.stack) {
+    return 0;
+  };
+  const stack = async (): Promise<void> => {
+    if (!needsStack || !opts.stack) return;
     await stackUp(cfg, { repoRoot: root, reporter: { progress: say } });
     await prepare(cfg, (step) => say('prepare', step));
-  }
+  };
+  const [checked] = await Promise.all([checks(), stack()]);
+  if (checked !== 0) return checked;
   const env: NodeJS.ProcessEnv = { ...process.env, CARELOOP_ENV: 'test' };
   if (opts.driver !== undefined) env['CARELOOP_KAFKA_DRIVER'] = opts.driver;
   say('test', `running ${files.length} test files`);
-  return run(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], env);
+  return run(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=300000', ...longestFirst(files)], env);
 }

@@ -12,7 +12,7 @@ fi
 
 stamp=dist/.build-stamp
 # What the build reads: every compiled folder, the tsconfig, the lockfiles (an npm install touches node_modules/.package-lock.json).
-sources=(platform stack cli ingest stream-processors profiling delivery schemas perf test scripts workflows tsconfig.json package-lock.json)
+sources=(platform stack cli ingest stream-processors profiling delivery schemas perf test scripts workflows portal tsconfig.json package-lock.json)
 stale_inputs() {
   [ ! -f "$stamp" ] && return 0
   [ -n "$(find "${sources[@]}" node_modules/.package-lock.json -newer "$stamp" -type f -not -path 'test/lint-fixtures/*' -print -quit 2>/dev/null)" ]
@@ -50,6 +50,15 @@ if ! node node_modules/typescript/bin/tsc -p tsconfig.json; then
   rm -f "$stamp.next"
   echo "careloop: the TypeScript build failed (errors above)." >&2
   exit 1
+fi
+# The staff portal (React, Vite) is built into dist/portal when its sources changed.
+if [ ! -f dist/portal/index.html ] || [ -n "$(find portal -newer dist/portal/index.html -type f -print -quit)" ]; then
+  echo "careloop: building the staff portal (vite) ..." >&2
+  if ! node node_modules/vite/bin/vite.js build --config portal/vite.config.ts --logLevel warn >&2; then
+    rm -f "$stamp.next"
+    echo "careloop: the portal build failed (errors above)." >&2
+    exit 1
+  fi
 fi
 # The intent model is trained at build time (about a second), only when its corpus or code changed.
 node scripts/train-intent-model.mjs >&2

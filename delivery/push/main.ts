@@ -5,7 +5,6 @@ import { Counter } from 'prom-client';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { normalizeError } from '../../platform/errors.js';
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
-import { otherChannel } from '../../platform/delivery/channel.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
 import { ReachabilityReader } from '../../platform/delivery/reachability.js';
@@ -58,14 +57,13 @@ export const pushDelivery: ServiceDefinition = {
         const r = rows[0];
         return r === undefined ? null : { organizationName: r.display_name, language: r.preferred_language, active: r.status === 'active' };
       },
-      claim: (patientId, id) => claims.claim(patientId, id, 'PUSH'),
+      claim: (id) => claims.claim(id, 'PUSH'),
       sentBefore: async (id) => (await redis.exists(sentKey(id))) === 1,
       markSent: async (id) => { await redis.set(sentKey(id), '1', { EX: Math.max(60, Math.round(cfg.delivery.dedupeWindow / 1000)) }); },
       count: (kind, outcome) => pushes.inc({ kind, outcome }),
       status: (s) => publisher.publish('delivery.status', [{ key: s.patientId, value: s }]),
     };
     const consumer = await startGroupConsumer(ctx, 'delivery-push', {
-      skip: otherChannel('PUSH'),
       process: async (value) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'PUSH') return; // web and SMS records belong to their own workers

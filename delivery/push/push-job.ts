@@ -17,7 +17,7 @@ export interface PushPorts {
   fcm: ((token: string, n: PushNotification) => Promise<PushOutcome>) | null;
   fallbacks: { arm(f: PendingFallback, sooner?: boolean): Promise<void> };
   /** Whether PUSH may deliver this id (no other channel delivered it first). */
-  claim(patientId: string, messageId: string): Promise<boolean>;
+  claim(messageId: string): Promise<boolean>;
   /** Remembers a sent message id (a replayed record sends nothing again). */
   sentBefore(messageId: string): Promise<boolean>;
   markSent(messageId: string): Promise<void>;
@@ -56,7 +56,7 @@ export async function deliverPush(m: OutboundMessage, p: PushPorts): Promise<'se
     await report(m, { status: 'UNDELIVERABLE', errorCode: who === null ? 'NOT_A_PATIENT' : 'OPTED_OUT' }, p);
     return 'skipped';
   }
-  if (!(await p.claim(m.patientId, m.messageId))) return 'skipped'; // went out on another channel already, which reports it
+  if (!(await p.claim(m.messageId))) return 'skipped'; // went out on another channel already, which reports it
   await p.web.deliver(m.patientId, { messageId: root, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
   if (await p.sentBefore(m.messageId)) return 'sent';
   const proactive = m.kind === 'PROACTIVE';

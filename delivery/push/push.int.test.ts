@@ -57,7 +57,7 @@ before(async () => {
       const { rows } = await pool.query<{ display_name: string; status: string }>('SELECT o.display_name, p.status FROM patients p JOIN organizations o ON o.id = p.organization_id WHERE p.id = $1 AND o.id = $2', [patient, org]);
       return rows[0] === undefined ? null : { organizationName: rows[0].display_name, language: 'en', active: rows[0].status === 'active' };
     },
-    claim: (patientId, id) => claims.claim(patientId, id, 'PUSH'), sentBefore: async (id) => sent.has(id), markSent: async (id) => { sent.add(id); }, count: () => undefined,
+    claim: (id) => claims.claim(id, 'PUSH'), sentBefore: async (id) => sent.has(id), markSent: async (id) => { sent.add(id); }, count: () => undefined,
     status: async (s) => { statuses.push(s); },
   };
 });
@@ -145,11 +145,11 @@ test('a push to a patient who opted out since sends nothing', async () => {
 test('a proactive record replayed onto push after the web delivered it is not pushed', async () => {
   const p = tenant.patients[0]?.id as string;
   const m = await reminder(p);
-  assert.equal(await claims.claim(p, m.messageId, 'WEB'), true, 'delivery-ws took it first');
+  assert.equal(await claims.claim(m.messageId, 'WEB'), true, 'delivery-ws took it first');
   const before = endpoint.received.length;
   assert.equal(await deliverPush(m, ports), 'skipped');
   assert.equal(endpoint.received.length, before);
   assert.equal(await web.waiting(p, m.messageId), null, 'not queued again either');
   assert.deepEqual(statusOf(m.messageId), [], 'the web, which delivered it, reports it');
-  assert.equal(await claims.claim(p, m.messageId, 'WEB'), true, 'the web may deliver it again (a replay of its own)');
+  assert.equal(await claims.claim(m.messageId, 'WEB'), true, 'the web may deliver it again (a replay of its own)');
 });

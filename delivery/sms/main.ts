@@ -1,5 +1,4 @@
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
-import { otherChannel } from '../../platform/delivery/channel.js';
 import type { OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
@@ -62,12 +61,11 @@ export const smsDelivery: ServiceDefinition = {
       statusCallbackUrl: `${base.replace(/\/$/, '')}/v1/twilio/status`,
     });
     const consumer = await startGroupConsumer(ctx, 'delivery-sms', {
-      skip: otherChannel('SMS'),
       process: async (value, rc) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'SMS') return; // web replies belong to delivery-ws
         // A proactive message goes out on one channel only: a replay the channel choice moved elsewhere is dropped.
-        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.patientId, m.messageId, 'SMS'))) return;
+        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.messageId, 'SMS'))) return;
         await queue.enqueue({ messageId: m.messageId, raw: (rc.record.value ?? Buffer.alloc(0)).toString('base64'), partition: rc.record.partition, offset: rc.record.offset, attempt: 0 }, ctx.now());
       },
     });

@@ -1,6 +1,5 @@
 import type { DeliveryStatus, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { ChannelClaims } from '../../platform/delivery/channel-claims.js';
-import { otherChannel } from '../../platform/delivery/channel.js';
 import { FallbackStore, fallbackKey } from '../../platform/delivery/fallbacks.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
 import { startGroupConsumer } from '../../platform/service/group-consumer.js';
@@ -22,12 +21,11 @@ export const wsDelivery: ServiceDefinition = {
     const fallbacks = new FallbackStore(redis, fallbackKey(cfg.kafka.topicPrefix, cfg.redis.keyPrefix));
     const claims = new ChannelClaims(redis, cfg.redis.keyPrefix, cfg.delivery.dedupeWindow / 1000);
     const consumer = await startGroupConsumer(ctx, 'delivery-ws', {
-      skip: otherChannel('WEB'),
       process: async (value) => {
         const m = value as OutboundMessage;
         if (m.channel !== 'WEB') return; // SMS and push records belong to their own workers
         // Replies keep their inbound's channel; a proactive record replayed onto another channel goes out once.
-        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.patientId, m.messageId, 'WEB'))) return;
+        if (m.kind === 'PROACTIVE' && !(await claims.claim(m.messageId, 'WEB'))) return;
         const queued = await web.deliver(m.patientId, { messageId: m.messageId, replyTo: m.replyTo, organizationId: m.organizationId, content: m.content });
         if (m.kind === 'PROACTIVE') {
           await fallbacks.arm({ at: m.createdAt + cfg.delivery.fallbackAfter, organizationId: m.organizationId, patientId: m.patientId, messageId: m.messageId, traceId: m.traceId, tried: ['WEB'] });

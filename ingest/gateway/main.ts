@@ -17,7 +17,6 @@ import { ChatGateway } from './gateway.js';
 import { sessionSecret } from '../../platform/auth/secrets.js';
 import { issueSessionToken, verifySessionToken } from '../../platform/auth/session-tokens.js';
 import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-history.js';
-import { ResendMarks } from '../../platform/stores/resend-marks.js';
 import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
 const EXPIRY_SWEEP_MS = 5000;
@@ -55,7 +54,6 @@ export const gateway: ServiceDefinition = {
     const preferences = new ChannelPreferences(await deps.postgres());
     const codeLimiter = new RateLimiter(redis, { capacity: 3, refillPerSecond: 3 / 900 }, Date.now, prefix); // three codes per number per 15 minutes
     const history = new ChatHistory(redis, prefix, cfg.gateway.historyLines);
-    const resends = new ResendMarks(redis, prefix, resendWindowSeconds);
     const chat = new ChatGateway({
       instanceId, log: ctx.log, outbox, routes, now: ctx.now, metrics: ctx.metrics,
       ...(cfg.gateway.historyLines === 0 ? {} : {
@@ -70,10 +68,10 @@ export const gateway: ServiceDefinition = {
       allow: (patientId) => limiter.take(`patient:${patientId}`),
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
-        const mark = await resends.begin(claims.patientId, frame.id);
-        if (mark !== 'new') {
+        const seenKey = `${prefix}seen:${claims.patientId}:${frame.id}`;
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: resendWindowSeconds })) === null) {
           // Stored before: ack again. Still being stored by another connection: not yet ackable.
-          if (mark === 'done') return 'duplicate';
+          if ((await redis.get(seenKey)) === 'done') return 'duplicate';
           throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
         }
         try {
@@ -86,10 +84,10 @@ export const gateway: ServiceDefinition = {
             };
             await publisher.publish('chat.inbound', [{ key: claims.patientId, value: record }]);
           });
-          await resends.done(claims.patientId, frame.id);
+          await redis.set(seenKey, 'done', { EX: resendWindowSeconds });
           return 'accepted';
         } catch (err) {
-          await resends.forget(claims.patientId, frame.id).catch(() => undefined);
+          await redis.del(seenKey).catch(() => undefined);
           throw err;
         }
       },

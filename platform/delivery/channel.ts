@@ -6,14 +6,6 @@
  */
 export type DeliveryChannel = 'WEB' | 'PUSH' | 'SMS';
 
-/** A chat.outbound record's channel as a Kafka header (set by the dialogue), so workers of other channels skip the decode. */
-export const CHANNEL_HEADER = 'x-channel';
-
-/** For a channel's worker: a record whose header names another channel (records without it are decoded and checked). */
-export function otherChannel(channel: DeliveryChannel): (headers: Readonly<Record<string, string>>) => boolean {
-  return (headers) => { const h = headers[CHANNEL_HEADER]; return h !== undefined && h !== channel; };
-}
-
 /** Web first (free, two-way, in the open chat), then a push notification, then a billed text. */
 export const FALLBACK_ORDER: readonly DeliveryChannel[] = ['WEB', 'PUSH', 'SMS'];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHANNEL_HEADER, FAILING_AFTER, fallbackMessageId, nextFallback, otherChannel, planDelivery, rankChannels, rootMessageId, type Reachability } from './channel.js';
+import { FAILING_AFTER, fallbackMessageId, nextFallback, planDelivery, rankChannels, rootMessageId, type Reachability } from './channel.js';
 
 const base: Reachability = { preference: null, connected: false, pushDevices: 0, smsAllowed: false, outcomes: {} };
 const r = (over: Partial<Reachability>): Reachability => ({ ...base, ...over });
@@ -47,11 +47,4 @@ test('a fallback id is derived from its original and leads back to it', () => {
   assert.equal(fallbackMessageId('m-1', 'PUSH'), 'm-1~push');
   assert.equal(rootMessageId(fallbackMessageId('m-1', 'SMS')), 'm-1');
   assert.equal(rootMessageId('m-1'), 'm-1');
-});
-
-test('a channel worker passes over records whose x-channel header names another channel, and decodes the rest', () => {
-  const skipForWeb = otherChannel('WEB');
-  assert.equal(skipForWeb({ [CHANNEL_HEADER]: 'SMS' }), true);
-  assert.equal(skipForWeb({ [CHANNEL_HEADER]: 'WEB' }), false);
-  assert.equal(skipForWeb({}), false, 'a record without the header (another producer) is decoded and checked');
 });

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../storage/redis.js';
 import { historyKey } from '../stores/chat-history.js';
-import { Outbox, entryFromFields, outboxKey, outboxPositionsKey, queuedIdsKey, type OutboxEntry } from '../stores/outbox.js';
+import { Outbox, entryFromFields, outboxKey, outboxPositionsKey, type OutboxEntry } from '../stores/outbox.js';
 import { STREAM_ID_CMP } from '../stores/stream-ids.js';
 import { RouteTable, gatewayChannel } from '../stores/routing.js';
 
@@ -47,9 +47,11 @@ export class WebChannel {
 
   /** Queues the message and nudges the instances holding the patient; false for a duplicate. */
   async deliver(patientId: string, entry: Omit<OutboxEntry, 'streamId'>): Promise<boolean> {
-    // One script: queue unless a duplicate, then nudge even for a duplicate (the first attempt may
-    // have crashed between queueing and nudging).
-    return this.outbox.enqueue(patientId, entry, true);
+    const queued = await this.outbox.enqueue(patientId, entry);
+    // Nudge even for a duplicate: the first attempt may have crashed between queueing and nudging.
+    const instances = await this.routes.instancesOf(patientId);
+    await Promise.all(instances.map((i) => this.routes.nudge(i, patientId)));
+    return queued;
   }
 
   /** A gateway instance holds a socket of the patient now. */
@@ -69,7 +71,7 @@ export class WebChannel {
 
   /** Puts a withdrawn message back (its other channel failed to take it), at the end of the queue. */
   async requeue(patientId: string, entry: Omit<OutboxEntry, 'streamId'>): Promise<void> {
-    await this.outbox.forgetQueued(patientId, entry.messageId);
+    await this.redis.del(`${this.prefix}queued:${entry.messageId}`);
     await this.deliver(patientId, entry);
   }
 
@@ -80,6 +82,6 @@ export class WebChannel {
 
   /** Erasure: the patient's queued messages and recent chat history are deleted. */
   async forget(patientId: string): Promise<void> {
-    await this.redis.del([outboxKey(patientId, this.prefix), outboxPositionsKey(patientId, this.prefix), historyKey(patientId, this.prefix), queuedIdsKey(patientId, this.prefix)]);
+    await this.redis.del([outboxKey(patientId, this.prefix), outboxPositionsKey(patientId, this.prefix), historyKey(patientId, this.prefix)]);
   }
 }

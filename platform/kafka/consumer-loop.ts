@@ -52,12 +52,6 @@ export interface ConsumerLoopOptions {
   keyConcurrency?: number;
   /** Called after each batch's records are processed and before its offsets are committed. */
   afterBatch?: () => Promise<void>;
-  /**
-   * True for a record this consumer does not need, judged from its headers before the Avro decode
-   * (e.g. chat.outbound's `x-channel` for another channel's worker): it is passed over, counted as
-   * `skipped`, and its offset committed with the batch.
-   */
-  skip?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 /** Records of one key in partition order; a batch of one partition splits into independent runs. */
@@ -148,10 +142,6 @@ function handleRecord(opts: ConsumerLoopOptions, record: IncomingRecord): Promis
 
 async function handleInSpan(opts: ConsumerLoopOptions, record: IncomingRecord): Promise<void> {
   const topic = record.topic.startsWith(opts.topicPrefix) ? record.topic.slice(opts.topicPrefix.length) : record.topic;
-  if (opts.skip?.(record.headers) === true) {
-    opts.metrics.recordsProcessed.inc({ group: opts.groupId, topic, outcome: 'skipped' });
-    return;
-  }
   const timer = opts.metrics.recordDuration.startTimer({ group: opts.groupId, topic });
   let value: unknown;
   try {

@@ -1,7 +1,7 @@
 import kafkajs, { type Consumer as KjsConsumer, type Kafka as KafkaClient, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log.js';
 import { kafkajsSecurity } from './security.js';
-import { COMMIT_INTERVAL_MS, type BatchHandler, type Consumer, type ConsumerOptions, type DriverConfig, type IncomingRecord, type KafkaDriver, type OutgoingRecord, type Producer } from './types.js';
+import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs; // CommonJS package: named imports do not resolve
 
@@ -104,11 +104,6 @@ class KafkajsConsumer implements Consumer {
       partitionsConsumedConcurrently: this.opts.partitionConcurrency ?? 1,
       eachBatchAutoResolve: false,
       autoCommit: true,
-      // Offsets are resolved only after a batch's outputs are produced; they are committed at most
-      // every COMMIT_INTERVAL_MS (and on rebalance and stop) instead of one OffsetCommit request per
-      // batch: at chat rates a batch is a record or two, and the commits were most of the broker's
-      // work. A crash replays at most that much more, which every consumer deduplicates.
-      autoCommitInterval: COMMIT_INTERVAL_MS,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
         for (let i = 0; i < batch.messages.length; i += max) {
           if (!isRunning() || isStale()) return;

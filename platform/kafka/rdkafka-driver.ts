@@ -3,7 +3,7 @@ import type * as Rd from 'node-rdkafka';
 import { CareloopError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { rdkafkaSecurity } from './security.js';
-import { COMMIT_INTERVAL_MS, type BatchHandler, type Consumer, type ConsumerOptions, type DriverConfig, type IncomingRecord, type KafkaDriver, type OutgoingRecord, type Producer } from './types.js';
+import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -93,12 +93,7 @@ class RdkafkaConsumer implements Consumer {
     this.consumer = new rd.KafkaConsumer({
       ...baseConfig(cfg),
       'group.id': opts.groupId,
-      // At-least-once: a batch's offset is stored only after its outputs are produced, and
-      // librdkafka commits stored offsets every COMMIT_INTERVAL_MS (and on revoke and close), not
-      // one OffsetCommit request per batch. A crash replays at most that much more, deduplicated.
-      'enable.auto.commit': true,
-      'enable.auto.offset.store': false,
-      'auto.commit.interval.ms': COMMIT_INTERVAL_MS,
+      'enable.auto.commit': false,
       'session.timeout.ms': opts.sessionTimeoutMs,
       // One process may consume several groups under the same id: ids are only unique per group.
       ...(opts.instanceId === undefined ? {} : { 'group.instance.id': opts.instanceId }),
@@ -145,7 +140,7 @@ class RdkafkaConsumer implements Consumer {
       const outcomes = await Promise.allSettled(batches.map(async (batch) => {
         await handler(batch);
         const last = batch[batch.length - 1] as IncomingRecord;
-        this.consumer.offsetsStore([{ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 }]);
+        this.consumer.commit({ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 });
       }));
       const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ batch: batches[i] as IncomingRecord[], err: o.reason as Error }] : []));
       for (const { batch, err } of failed) {

@@ -83,6 +83,3 @@ export interface DriverConfig {
   /** SASL/PLAIN or SCRAM credentials; null without SASL. */
   sasl: KafkaSasl | null;
 }
-
-/** How often a consumer commits the offsets of processed batches at most (both drivers; also on rebalance and stop). */
-export const COMMIT_INTERVAL_MS = 250;

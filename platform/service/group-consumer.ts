@@ -11,8 +11,6 @@ export interface GroupConsumerOptions {
   processBatch?: BatchProcessor;
   /** Records handed to one batch at most (default the driver's 500): bulk writers want more. */
   maxBatchSize?: number;
-  /** Records passed over undecoded, judged from their headers (see consumer-loop.ts). */
-  skip?: (headers: Readonly<Record<string, string>>) => boolean;
 }
 
 /**
@@ -40,7 +38,6 @@ export async function startGroupConsumer(ctx: ServiceContext, groupId: GroupId, 
     keyConcurrency: cfg.consumer.keyConcurrency, process: opts.process,
     ...(opts.afterBatch ? { afterBatch: opts.afterBatch } : {}),
     ...(opts.processBatch ? { processBatch: opts.processBatch } : {}),
-    ...(opts.skip ? { skip: opts.skip } : {}),
   });
   return consumer;
 }

@@ -30,7 +30,7 @@ export function createMetrics(defaults = true): Metrics {
     registry,
     recordsProcessed: new Counter({
       name: 'careloop_records_processed_total',
-      help: 'Kafka records handled by consumer loops, by outcome (ok, retried, dead_lettered, skipped: passed over undecoded by its headers)',
+      help: 'Kafka records handled by consumer loops, by outcome (ok, retried, dead_lettered)',
       labelNames: ['group', 'topic', 'outcome'],
       registers: [registry],
     }),

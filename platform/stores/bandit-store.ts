@@ -6,32 +6,7 @@
  */
 import type { ArmStats } from '../personalisation/beta.js';
 import type { PendingSend } from '../personalisation/rewards.js';
-import { RedisScript } from '../storage/redis-script.js';
 import type { RedisClient } from '../storage/redis.js';
-
-// KEYS: pending, last, segments, then the arms key of each send; ARGV: TTL, then per send: id, JSON, segment, message, variant.
-const RECORD_SENDS = new RedisScript(`
-local j = 4
-for i = 2, #ARGV, 5 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-    redis.call('HINCRBY', KEYS[j], ARGV[i + 3] .. '#' .. ARGV[i + 4] .. '#s', 1)
-  end
-  redis.call('SADD', KEYS[3], ARGV[i + 2])
-  redis.call('HSET', KEYS[2], ARGV[i + 3], ARGV[i + 4])
-  j = j + 1
-end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`);
-
-// KEYS: pending, then the arms key of each rewarded send; ARGV: n rewarded, per rewarded: id, arms field; then expired ids.
-const SETTLE = new RedisScript(`
-local n = tonumber(ARGV[1])
-for k = 1, n do
-  if redis.call('HDEL', KEYS[1], ARGV[2 * k]) == 1 then redis.call('HINCRBY', KEYS[1 + k], ARGV[2 * k + 1], 1) end
-end
-for i = 2 + 2 * n, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
-return 1`);
 
 
 export class BanditStore {
@@ -60,20 +35,37 @@ export class BanditStore {
     return Object.values(raw).flatMap((v) => { try { return [JSON.parse(v) as PendingSend]; } catch { return []; } });
   }
 
-  /** Counts new sends (once per send id) and remembers them until rewarded or expired: one script, one command. */
+  /** Counts new sends (once per send id) and remembers them until rewarded or expired. */
   async recordSends(org: string, patientId: string, sends: readonly PendingSend[]): Promise<void> {
     if (sends.length === 0) return;
-    const keys = [this.pendingKey(org, patientId), this.lastKey(org, patientId), this.segmentsKey(org), ...sends.map((s) => this.armsKey(org, s.segment))];
-    const args = [String(this.pendingTtlSeconds), ...sends.flatMap((s) => [s.sendId, JSON.stringify(s), s.segment, s.message, String(s.variant)])];
-    await RECORD_SENDS.run(this.redis, keys, args);
+    const pending = this.pendingKey(org, patientId);
+    const m = this.redis.multi();
+    for (const s of sends) {
+      m.hSetNX(pending, s.sendId, JSON.stringify(s));
+    }
+    const created = (await m.exec()) as unknown as number[];
+    const counters = this.redis.multi();
+    sends.forEach((s, i) => {
+      if (Number(created[i]) === 1) counters.hIncrBy(this.armsKey(org, s.segment), `${s.message}#${s.variant}#s`, 1);
+    });
+    for (const seg of new Set(sends.map((s) => s.segment))) counters.sAdd(this.segmentsKey(org), seg);
+    for (const s of sends) counters.hSet(this.lastKey(org, patientId), s.message, String(s.variant));
+    counters.expire(pending, this.pendingTtlSeconds);
+    counters.expire(this.lastKey(org, patientId), this.pendingTtlSeconds);
+    await counters.exec();
   }
 
-  /** Rewards and drops the given sends; a send already dropped (a replay) counts nothing. One script, one command. */
+  /** Rewards and drops the given sends; a send already dropped (a replay) counts nothing. */
   async settle(org: string, patientId: string, rewarded: readonly PendingSend[], expired: readonly PendingSend[]): Promise<void> {
     if (rewarded.length === 0 && expired.length === 0) return;
-    const keys = [this.pendingKey(org, patientId), ...rewarded.map((s) => this.armsKey(org, s.segment))];
-    const args = [String(rewarded.length), ...rewarded.flatMap((s) => [s.sendId, `${s.message}#${s.variant}#r`]), ...expired.map((s) => s.sendId)];
-    await SETTLE.run(this.redis, keys, args);
+    const pending = this.pendingKey(org, patientId);
+    const m = this.redis.multi();
+    for (const s of rewarded) m.hDel(pending, s.sendId);
+    const removed = (await m.exec()) as unknown as number[];
+    const counters = this.redis.multi();
+    rewarded.forEach((s, i) => { if (Number(removed[i]) === 1) counters.hIncrBy(this.armsKey(org, s.segment), `${s.message}#${s.variant}#r`, 1); });
+    for (const s of expired) counters.hDel(pending, s.sendId);
+    await counters.exec();
   }
 
   /** Every segment's arms of the organisation (for its results). */

@@ -1,4 +1,4 @@
-import { RedisScript } from '../storage/redis-script.js';
+import { Repository, Schema, type Entity } from 'redis-om';
 import type { RedisClient } from '../storage/redis.js';
 
 /**
@@ -20,47 +20,53 @@ export interface ConversationState {
   slots: string;
 }
 
-/** The HASH's key: `<redis.keyPrefix>conversation:<patientId>` (the layout redis-om wrote before, read the same). */
-export function conversationKey(patientId: string, prefix = ''): string {
-  return `${prefix}conversation:${patientId}`;
+interface StoredState extends Entity {
+  organizationId: string; workflowId: string; workflowVersion: number; step: string;
+  optedOut: boolean; recent: string[]; turn: number; slots: string; updatedAt: Date;
 }
 
-// The whole state in one command: the old fields go (an empty `recent` is stored as no field), the
-// new ones and the TTL are set. ARGV[1] = TTL seconds, then field, value pairs.
-const PUT = new RedisScript(`
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return 1`);
+/** The HASH schema; its name is the key prefix (`<redis.keyPrefix>conversation:<patientId>`). */
+function schemaFor(prefix: string): Schema<StoredState> {
+  return new Schema<StoredState>(
+    `${prefix}conversation`,
+    {
+      organizationId: { type: 'string' },
+      workflowId: { type: 'string' },
+      workflowVersion: { type: 'number' },
+      step: { type: 'string' },
+      optedOut: { type: 'boolean' },
+      recent: { type: 'string[]', separator: ',' },
+      turn: { type: 'number' },
+      slots: { type: 'string' },
+      updatedAt: { type: 'date' },
+    },
+    { dataStructure: 'HASH' },
+  );
+}
 
 export class ConversationStore {
-  private readonly prefix: string;
+  private readonly repo: Repository<StoredState>;
 
   /** prefix: redis.keyPrefix, so deployments sharing a Redis keep apart. */
-  constructor(private readonly client: RedisClient, private readonly ttlSeconds: number, private readonly now: () => number = Date.now, prefix = '') {
-    this.prefix = prefix;
+  constructor(client: RedisClient, private readonly ttlSeconds: number, private readonly now: () => number = Date.now, prefix = '') {
+    this.repo = new Repository(schemaFor(prefix), client as never);
   }
 
   async get(patientId: string): Promise<ConversationState | null> {
-    const h = await this.client.hGetAll(conversationKey(patientId, this.prefix));
-    if (h['workflowId'] === undefined) return null;
+    const e = await this.repo.fetch(patientId);
+    if (e.workflowId === undefined) return null; // redis-om returns an empty entity for a missing key
     return {
-      organizationId: h['organizationId'] ?? '', workflowId: h['workflowId'], workflowVersion: Number.parseFloat(h['workflowVersion'] ?? '0'), step: h['step'] ?? '',
-      optedOut: h['optedOut'] === '1', recent: h['recent'] === undefined || h['recent'] === '' ? [] : h['recent'].split(','),
-      turn: h['turn'] === undefined ? 0 : Number.parseFloat(h['turn']), slots: h['slots'] ?? '{}',
+      organizationId: e.organizationId, workflowId: e.workflowId, workflowVersion: e.workflowVersion, step: e.step,
+      optedOut: e.optedOut === true, recent: e.recent ?? [], turn: e.turn ?? 0, slots: e.slots ?? '{}',
     };
   }
 
   async put(patientId: string, state: ConversationState): Promise<void> {
-    const fields = [
-      'organizationId', state.organizationId, 'workflowId', state.workflowId, 'workflowVersion', String(state.workflowVersion), 'step', state.step,
-      'optedOut', state.optedOut ? '1' : '0', 'turn', String(state.turn), 'slots', state.slots, 'updatedAt', String(this.now() / 1000),
-    ];
-    if (state.recent.length > 0) fields.push('recent', state.recent.join(','));
-    await PUT.run(this.client, [conversationKey(patientId, this.prefix)], [String(this.ttlSeconds), ...fields]);
+    await this.repo.save(patientId, { ...state, updatedAt: new Date(this.now()) } as StoredState);
+    await this.repo.expire(patientId, this.ttlSeconds);
   }
 
   async delete(patientId: string): Promise<void> {
-    await this.client.unlink(conversationKey(patientId, this.prefix));
+    await this.repo.remove(patientId);
   }
 }

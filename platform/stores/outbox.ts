@@ -1,7 +1,6 @@
 import type { RedisClient } from '../storage/redis.js';
 import type { Sealed } from '../crypto/envelope.js';
-import { RedisScript } from '../storage/redis-script.js';
-import { gatewayChannel, routeKey } from './routing.js';
+import { routeKey } from './routing.js';
 import { STREAM_ID_CMP } from './stream-ids.js';
 
 /** A reply waiting for the patient's socket; the content stays encrypted while it waits in Redis. */
@@ -19,36 +18,14 @@ const OUTBOX_TTL_SECONDS = 7 * 86_400;
 const DEDUPE_TTL_SECONDS = 6 * 3600;
 const MAX_QUEUED = 1000;
 
-/**
- * Reply ids queued per patient (a sorted set scored by the time queued): a replayed Kafka record
- * comes back within the redelivery window (the uncommitted records of a partition, at most one
- * batch of 500), so the last DEDUPE_KEEP ids are enough (trimmed only once over), the set expires
- * a dedupe window after its last write, and it stays bounded however long the patient chats.
- */
-export const DEDUPE_KEEP = 500;
-
-export function queuedIdsKey(patientId: string, prefix = ''): string {
-  return `${prefix}queued:${patientId}`;
-}
-
-// Adds the entry unless this message id was queued before (a replayed Kafka record never queues
-// twice), then nudges every gateway instance holding the patient (ARGV[11] = '1'), duplicate or not:
-// the first attempt may have crashed between queueing and nudging. One round trip, one command.
-const ENQUEUE = new RedisScript(`
-local id = false
-if not redis.call('ZSCORE', KEYS[2], ARGV[3]) then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  redis.call('ZADD', KEYS[2], now, ARGV[3])
-  if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[10]) then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[10]) + 1)) end
-  redis.call('EXPIRE', KEYS[2], ARGV[1])
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[3], 'r', ARGV[4], 'o', ARGV[5], 'k', ARGV[6], 'n', ARGV[7], 'c', ARGV[8])
+// Adds the entry unless this message id was queued before: a replayed Kafka record never queues twice.
+const ENQUEUE = `
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[3], 'r', ARGV[4], 'o', ARGV[5], 'k', ARGV[6], 'n', ARGV[7], 'c', ARGV[8])
   redis.call('EXPIRE', KEYS[1], ARGV[9])
+  return id
 end
-if ARGV[11] == '1' then
-  for _, i in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('PUBLISH', ARGV[12] .. i, ARGV[13]) end
-end
-return id`);
+return false`;
 
 // A new instance of the patient starts after what some socket has already been shown (that comes with the history).
 const JOIN = `
@@ -131,21 +108,14 @@ export class Outbox {
   /** prefix: redis.keyPrefix, so deployments sharing a Redis keep apart. */
   constructor(private readonly redis: RedisClient, private readonly prefix = '', private readonly dedupeTtlSeconds = DEDUPE_TTL_SECONDS) {}
 
-  /**
-   * Returns false when the message was already queued (a duplicate). With `nudge`, every gateway
-   * instance in the patient's route table is told over pub/sub in the same script.
-   */
-  async enqueue(patientId: string, e: Omit<OutboxEntry, 'streamId'>, nudge = false): Promise<boolean> {
-    const res = await ENQUEUE.run(this.redis, [outboxKey(patientId, this.prefix), queuedIdsKey(patientId, this.prefix), routeKey(patientId, this.prefix)],
-      [String(Math.max(60, Math.round(this.dedupeTtlSeconds))), String(MAX_QUEUED), e.messageId, e.replyTo ?? '', e.organizationId,
-        e.content.keyId, e.content.nonce.toString('base64'), e.content.ciphertext.toString('base64'), String(OUTBOX_TTL_SECONDS), String(DEDUPE_KEEP),
-        nudge ? '1' : '0', gatewayChannel('', this.prefix), patientId]);
+  /** Returns false when the message was already queued (a duplicate). */
+  async enqueue(patientId: string, e: Omit<OutboxEntry, 'streamId'>): Promise<boolean> {
+    const res = await this.redis.eval(ENQUEUE, {
+      keys: [outboxKey(patientId, this.prefix), `${this.prefix}queued:${e.messageId}`],
+      arguments: [String(Math.max(60, Math.round(this.dedupeTtlSeconds))), String(MAX_QUEUED), e.messageId, e.replyTo ?? '', e.organizationId,
+        e.content.keyId, e.content.nonce.toString('base64'), e.content.ciphertext.toString('base64'), String(OUTBOX_TTL_SECONDS)],
+    });
     return typeof res === 'string';
-  }
-
-  /** Forgets that a message id was queued (it was withdrawn and goes back in). */
-  async forgetQueued(patientId: string, messageId: string): Promise<void> {
-    await this.redis.zRem(queuedIdsKey(patientId, this.prefix), messageId);
   }
 
   /** Queued entries after `afterId` (exclusive), oldest first, whoever has sent them. */

@@ -3,10 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { testConfig, uniqueId } from '../../test/helpers.js';
 import { connectRedis, type RedisClient } from '../storage/redis.js';
 import { ConversationStore } from './conversation-store.js';
-import { DEDUPE_KEEP, Outbox, outboxKey, queuedIdsKey } from './outbox.js';
-import { ChannelClaims, channelClaimsKey } from '../delivery/channel-claims.js';
+import { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limit.js';
-import { ResendMarks, resendMarksKey } from './resend-marks.js';
 import { RouteTable } from './routing.js';
 import { TimerStore, timerKey } from './timers.js';
 
@@ -62,54 +60,14 @@ describe('Redis stores', () => {
     const ids = [uniqueId('m'), uniqueId('m'), uniqueId('m')];
     for (const id of ids) assert.equal(await outbox.enqueue(patient, { messageId: id, replyTo: 'c1', organizationId: 'org', content: sealed(id) }), true);
     assert.equal(await outbox.enqueue(patient, { messageId: ids[0] as string, replyTo: 'c1', organizationId: 'org', content: sealed('again') }), false);
-    const ttl = await redis.ttl(queuedIdsKey(patient));
+    const ttl = await redis.ttl(`queued:${ids[0] as string}`);
     assert.ok(ttl > 6 * 3600 - 60 && ttl <= 6 * 3600, `a queued id is remembered for delivery.dedupeWindow (6 h by default), not longer: ${ttl}`);
-    assert.equal(await redis.exists(`queued:${ids[0] as string}`), 0, 'no key per message');
     const queued = await outbox.read(patient);
     assert.deepEqual(queued.map((e) => e.messageId), ids);
     assert.deepEqual(queued[0]?.content.ciphertext, Buffer.from(ids[0] as string));
     await outbox.remove(patient, [queued[0]?.streamId as string]);
     assert.deepEqual((await outbox.read(patient)).map((e) => e.messageId), ids.slice(1));
     assert.deepEqual((await outbox.read(patient, queued[1]?.streamId)).map((e) => e.messageId), ids.slice(2), 'reads after a cursor');
-  });
-
-  test('the queued reply ids are one structure per patient, trimmed to the last DEDUPE_KEEP', async () => {
-    const outbox = new Outbox(redis);
-    const patient = uniqueId('p');
-    const ids = Array.from({ length: DEDUPE_KEEP + 20 }, () => uniqueId('m'));
-    for (const id of ids) assert.equal(await outbox.enqueue(patient, { messageId: id, replyTo: null, organizationId: 'org', content: sealed(id) }), true);
-    assert.equal(await redis.zCard(queuedIdsKey(patient)), DEDUPE_KEEP);
-    assert.equal(await outbox.enqueue(patient, { messageId: ids[ids.length - 1] as string, replyTo: null, organizationId: 'org', content: sealed('x') }), false, 'a recent id is still a duplicate');
-    assert.equal(await outbox.enqueue(patient, { messageId: ids[0] as string, replyTo: null, organizationId: 'org', content: sealed('x') }), true, 'the oldest fell out of the window');
-    await redis.del([outboxKey(patient), queuedIdsKey(patient)]);
-  });
-
-  test('channel claims: the first channel holds a message, per patient, one bounded key', async () => {
-    const claims = new ChannelClaims(redis, '', 3600);
-    const patient = uniqueId('p');
-    const m = uniqueId('m');
-    assert.equal(await claims.claim(patient, m, 'WEB'), true);
-    assert.equal(await claims.claim(patient, m, 'SMS'), false, 'another channel may not take it');
-    assert.equal(await claims.claim(patient, m, 'WEB'), true, 'a replay on the same channel may');
-    assert.equal(await claims.claim(patient, uniqueId('m'), 'PUSH'), true);
-    assert.equal(await redis.zCard(channelClaimsKey(patient)), 2);
-    const ttl = await redis.ttl(channelClaimsKey(patient));
-    assert.ok(ttl > 3500 && ttl <= 3600, String(ttl));
-    await redis.del(channelClaimsKey(patient));
-  });
-
-  test('resend marks: new, then pending while being stored, done once stored, new again if forgotten', async () => {
-    const marks = new ResendMarks(redis, '', 3600);
-    const patient = uniqueId('p');
-    assert.equal(await marks.begin(patient, 'c1'), 'new');
-    assert.equal(await marks.begin(patient, 'c1'), 'pending');
-    await marks.done(patient, 'c1');
-    assert.equal(await marks.begin(patient, 'c1'), 'done');
-    assert.equal(await marks.begin(patient, 'c2'), 'new');
-    await marks.forget(patient, 'c2');
-    assert.equal(await marks.begin(patient, 'c2'), 'new');
-    assert.equal(await redis.zCard(resendMarksKey(patient)), 2, 'one structure per patient');
-    await redis.del(resendMarksKey(patient));
   });
 
   test('routes list the instances holding a patient and expire', async () => {

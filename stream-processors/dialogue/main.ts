@@ -27,7 +27,7 @@ import { ReminderAnswers } from '../../platform/stores/reminder-answers.js';
 import { of, turn, type TurnResult } from './turn.js';
 import type { Conversation, DialogueContext, Language, MessageEvent, SignalEvent, TurnEvent } from './types.js';
 import { WorkflowRegistry } from './workflow-registry.js';
-import { CHANNEL_HEADER, planDelivery } from '../../platform/delivery/channel.js';
+import { planDelivery } from '../../platform/delivery/channel.js';
 import { ReachabilityReader } from '../../platform/delivery/reachability.js';
 import { RouteTable } from '../../platform/stores/routing.js';
 import { observations, pendingSends } from './variant-choice.js';
@@ -158,8 +158,7 @@ export const dialogue: ServiceDefinition = {
         return { ...ids, ...workflow, actionId: replyId(env.causeId, 1000 + i), type: a.type, occurredAt: env.at, causedBy: env.causeId, attributes, payload };
       }));
       await Promise.all([
-        // x-channel lets the other channels' workers pass a record over without decoding it.
-        publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o, headers: { [CHANNEL_HEADER]: o.channel } }))),
+        publisher.publish('chat.outbound', outbound.map((o) => ({ key: o.patientId, value: o }))),
         publisher.publish('patient.actions', actions.map((a) => ({ key: a.patientId, value: a }))),
       ]);
       await timers.schedule(of(result.outcomes, 'timer').map(({ timer }) => ({ ...timer, organizationId: event.organizationId, patientId: event.patientId })));

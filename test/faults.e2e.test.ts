@@ -48,7 +48,7 @@ test('kill -9 of dialogue and the gateway and a Kafka broker restart under load:
   await dep.startAll();
   const rows = rowPlans('dialogue,gateway,kafka', 1, 0);
   // Sized for the runner's 300 s per file on a busy machine: short rows, short settles.
-  const outcome = await runSuite({ rate: 10, gapMs: 3_000, warmupMs: 2_000, baselineMs: 5_000, settleMs: 10_000, drainMs: 30_000, seed: 7, rows }, dep, tenant.patients, stack, (m) => process.stdout.write(`${m}\n`));
+  const outcome = await runSuite({ rate: 10, gapMs: 3_000, warmupMs: 2_000, baselineMs: 5_000, settleMs: 10_000, drainMs: 90_000, seed: 7, rows }, dep, tenant.patients, stack, (m) => process.stdout.write(`${m}\n`));
   // One diagnostic per line: TAP escapes newlines inside one.
   for (const line of [...faultTable(outcome.rows).split('\n'), ...outcome.events]) t.diagnostic(line);
   assert.equal(outcome.rows.length, rows.length + 1);

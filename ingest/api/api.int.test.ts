@@ -10,6 +10,8 @@ import { silentLogger, testConfig, uniqueId } from '../../test/helpers.js';
 import { buildApiApp } from './app.js';
 import { CampaignStore } from '../../platform/campaigns/store.js';
 import { Tenants } from '../../platform/tenants/organizations.js';
+import { WorkflowRepository } from '../../platform/workflow/repository.js';
+import { defaultCatalog } from '../../platform/workflow/catalog.js';
 
 const cfg = testConfig();
 const deps = new Dependencies(cfg, silentLogger);
@@ -43,6 +45,7 @@ before(async () => {
       tenants: new Tenants(pool, security.apiKeys, () => NOW.getTime()), campaigns: new CampaignStore(pool, () => NOW.getTime()), audit: security.audit, now: () => NOW.getTime(),
       reports: { pool, responded: async () => new Set<string>() },
     },
+    workflows: { repo: new WorkflowRepository(pool), publisher: await deps.publisher(), now: () => NOW, catalogFor: async () => defaultCatalog() },
   });
   orgs.push(await makeOrg(), await makeOrg());
 });
@@ -112,6 +115,22 @@ describe('admin API', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/nothing', headers: auth(o.admin) })).statusCode, 404);
   });
 
+  test('workflow version numbers beyond a PostgreSQL integer are a 400, not a database error (found by the API fuzzer)', async () => {
+    const o = orgs[0];
+    assert.ok(o);
+    const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) => app.inject({ method, url: `/v1/organizations/${o.id}/workflows${url}`, headers: auth(o.admin), ...(payload ? { payload } : {}) });
+    for (const res of [
+      await call('GET', '/refill-reminder/versions/140700663723950576'),
+      await call('GET', '/refill-reminder/diff?from=1&to=4642656096'),
+      await call('POST', '/refill-reminder/rollback', { version: 4398046511105 }),
+    ]) {
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal((res.json() as { code: string }).code, 'VALIDATION_FAILED');
+    }
+    // The largest integer is a valid question with no answer.
+    assert.equal((await call('GET', '/refill-reminder/versions/2147483647')).statusCode, 404);
+  });
+
   test('the organisation\'s safety settings: defaults, an admin changes them, an analyst may not, bad values are refused', async () => {
     const o = orgs[0];
     assert.ok(o);
@@ -156,13 +175,16 @@ describe('admin API', () => {
       '/v1/organizations/{organizationId}/partners': { id: 'p1', displayName: 'P' },
       '/v1/organizations/{organizationId}/campaigns': { name: 'n', purpose: 'p1', workflowId: 'w', cohort: {}, period: { from: '2031-01-01', to: '2031-01-31' }, partnerIds: [] },
       '/v1/organizations/{organizationId}/patients/{patientId}/consents/{purpose}': { status: 'given', source: 'api' },
+      '/v1/organizations/{organizationId}/workflows': { source: 'workflow "w"' }, '/v1/organizations/{organizationId}/workflows/validate': { source: 'workflow "w"' },
+      '/v1/organizations/{organizationId}/workflows/simulate': { source: 'workflow "w"', script: { language: 'en', start: '2031-01-01T08:00:00Z', steps: [] } },
+      '/v1/organizations/{organizationId}/workflows/{workflowId}/rollback': { version: 1 },
     };
     let tried = 0;
     for (const [attacker, victim] of [[a, b], [b, a]] as const) {
       for (const [path, methods] of Object.entries(doc.paths)) {
         if (!path.includes('{organizationId}')) continue;
         for (const method of Object.keys(methods)) {
-          const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any').replace('{purpose}', 'program-x').replace('{campaignId}', 'any');
+          const url = path.replace('{organizationId}', victim.id).replace('{patientId}', victim.patientId).replace('{keyId}', 'any').replace('{purpose}', 'program-x').replace('{campaignId}', 'any').replace('{workflowId}', 'refill-reminder').replace('{version}', '1').replace('/diff', '/diff?from=1&to=2');
           for (const token of [attacker.admin, attacker.analyst]) {
             const res = await app.inject({ method: method.toUpperCase() as 'GET', url, headers: auth(token), ...(bodies[path] && (method === 'post' || method === 'patch' || method === 'put') ? { payload: bodies[path] as Record<string, unknown> } : {}) });
             tried += 1;

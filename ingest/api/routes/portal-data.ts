@@ -152,7 +152,7 @@ export function registerPortalDataRoutes(app: FastifyInstance, deps: PortalDataD
     schema: {
       summary: 'The audit log, newest first (pseudonymous ids and field names only, never values)', params: OrgParams,
       querystring: Type.Object({
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 1, description: 'the `next` of the previous page (a seq)' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the `next` of the previous page (a seq)' })),
         patientId: Type.Optional(Id), action: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z_.]+$' })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ events: Type.Array(AuditEvent), next: Type.Union([Type.Integer(), Type.Null()]) }), ...errorResponses },

@@ -20,7 +20,9 @@ export interface WorkflowRoutesDeps extends WorkflowAdminDeps {
 const Source = Type.String({ minLength: 1, maxLength: 200_000 });
 const ProblemT = Type.Object({ code: Type.String(), severity: Type.String(), message: Type.String(), line: Type.Integer(), column: Type.Integer() });
 const WfParams = Type.Object({ organizationId: Id, workflowId: Id }, { additionalProperties: false });
-const VersionParams = Type.Object({ organizationId: Id, workflowId: Id, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+/** Versions are PostgreSQL integers; a larger number is a 400, not a database error. */
+const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const VersionParams = Type.Object({ organizationId: Id, workflowId: Id, version: VersionNumber }, { additionalProperties: false });
 const PublicationT = Type.Object({ workflowId: Type.String(), version: Type.Integer(), kind: Type.String(), publishedBy: Type.String(), publishedAt: Type.String() });
 
 function invalid(reply: FastifyReply, problems: Problem[]): FastifyReply {
@@ -67,7 +69,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
   });
 
   r.get('/v1/organizations/:organizationId/workflows/:workflowId/diff', {
-    schema: { summary: 'Line diff between two versions', params: WfParams, querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), response: { 200: Type.Object({ diff: Type.String() }), ...errorResponses } },
+    schema: { summary: 'Line diff between two versions', params: WfParams, querystring: Type.Object({ from: VersionNumber, to: VersionNumber }, { additionalProperties: false }), response: { 200: Type.Object({ diff: Type.String() }), ...errorResponses } },
   }, async (req) => {
     guard(req, req.params.organizationId);
     const [a, b] = await Promise.all([req.query.from, req.query.to].map((v) => deps.repo.getVersion(req.params.organizationId, req.params.workflowId, v)));
@@ -83,7 +85,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
   });
 
   r.post('/v1/organizations/:organizationId/workflows/:workflowId/rollback', {
-    schema: { summary: 'Make an earlier version active again', params: WfParams, body: Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), response: { 200: PublicationT, ...errorResponses } },
+    schema: { summary: 'Make an earlier version active again', params: WfParams, body: Type.Object({ version: VersionNumber }, { additionalProperties: false }), response: { 200: PublicationT, ...errorResponses } },
   }, async (req) => {
     const p = guard(req, req.params.organizationId);
     return publication(await publishWorkflow(deps, req.params.organizationId, req.params.workflowId, req.body.version, `${p.kind}:${p.id}`, 'rollback'));

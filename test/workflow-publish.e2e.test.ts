@@ -86,7 +86,7 @@ test('publishing a new version under load: nothing lost or answered twice, conve
     const dir = mkdtempSync(join(tmpdir(), 'careloop-harness-'));
     writeFileSync(join(dir, 'demo.json'), JSON.stringify({ gatewayUrl: gateway, patients: tenant.patients.slice(24).map((p) => ({ id: p.id, token: p.token })) }));
     const harness = spawn(process.execPath, [join(repoRoot(), 'dist/perf/load-harness.js'), '--demo-file', join(dir, 'demo.json'), '--connections', '10',
-      '--rate', '40', '--warmup', '1', '--duration', '5', '--drain', '15', '--out', join(dir, 'result.json')], { stdio: 'ignore' });
+      '--rate', '40', '--warmup', '1', '--duration', '5', '--drain', '60', '--out', join(dir, 'result.json')], { stdio: 'ignore' });
     const harnessDone = new Promise<number | null>((resolve) => harness.on('exit', (code) => resolve(code)));
     await new Promise((r) => setTimeout(r, 2500));
     const publishedAt = Date.now();

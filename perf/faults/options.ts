@@ -11,6 +11,8 @@ export interface FaultOptions {
   settleMs: number;
   drainMs: number;
   outageMs: number;
+  /** How long the broker of the Kafka row stays down after its kill -9 before it is started again. */
+  kafkaOutageMs: number;
   rows: string;
   driver: 'kafkajs' | 'rdkafka';
   /** consumer.sessionTimeout of the product's processes, e.g. "10s"; empty: the product's default. */
@@ -39,6 +41,7 @@ sampled every --interval seconds; fails on RSS growth >= 10 % or p99 drift >= 25
   --rate R           messages per second (default 50)        --patients N   sockets, one patient each (200)
   --kills N          kill -9's per service row (default 3)   --gap S        most seconds between two faults (8)
   --outage S         seconds Redis / PostgreSQL / ClickHouse stay down (60) --warmup S / --baseline S   (5 / 20)
+  --kafka-outage S   seconds the killed Kafka broker stays down before its restart (0)
   --settle S         wait for a row's replies before the next (30) --drain S  wait at the end (60)
   --driver D         kafkajs | rdkafka (default kafkajs)     --session-timeout D  e.g. 10s (product default)
   --minutes N        soak for N minutes                      --interval S   soak sample interval (60)
@@ -53,7 +56,7 @@ Exit status 0 when every row is clean (0 lost, 0 visible duplicates, 0 out of or
 export function parseFaultOptions(argv: readonly string[]): FaultOptions | 'help' {
   const { values } = parseArgs({ args: [...argv], strict: true, options: {
     rows: { type: 'string' }, rate: { type: 'string' }, patients: { type: 'string' }, kills: { type: 'string' }, gap: { type: 'string' },
-    outage: { type: 'string' }, warmup: { type: 'string' }, baseline: { type: 'string' }, settle: { type: 'string' }, drain: { type: 'string' },
+    outage: { type: 'string' }, 'kafka-outage': { type: 'string' }, warmup: { type: 'string' }, baseline: { type: 'string' }, settle: { type: 'string' }, drain: { type: 'string' },
     driver: { type: 'string' }, 'session-timeout': { type: 'string' }, minutes: { type: 'string' }, interval: { type: 'string' },
     'soak-warmup': { type: 'string' }, 'heap-snapshots': { type: 'boolean' },
     seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -69,7 +72,7 @@ export function parseFaultOptions(argv: readonly string[]): FaultOptions | 'help
   return Object.freeze({
     rate: num('rate', values.rate, 50, 1, 5000), patients: num('patients', values.patients, 200, 1, 5000),
     kills: num('kills', values.kills, 3, 1, 50), gapMs: num('gap', values.gap, 8, 1, 600) * 1000,
-    outageMs: num('outage', values.outage, 60, 0, 600) * 1000, warmupMs: num('warmup', values.warmup, 5, 0, 600) * 1000,
+    outageMs: num('outage', values.outage, 60, 0, 600) * 1000, kafkaOutageMs: num('kafka-outage', values['kafka-outage'], 0, 0, 600) * 1000, warmupMs: num('warmup', values.warmup, 5, 0, 600) * 1000,
     baselineMs: num('baseline', values.baseline, 20, 1, 3600) * 1000, settleMs: num('settle', values.settle, 30, 0, 600) * 1000,
     drainMs: num('drain', values.drain, 60, 0, 600) * 1000, rows: values.rows ?? 'all', driver,
     sessionTimeout: values['session-timeout'] ?? '', soakMinutes: num('minutes', values.minutes, 0, 0, 24 * 60),

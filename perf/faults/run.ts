@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try { o = parseFaultOptions(argv); } catch (err) { console.error(`faults: ${(err as Error).message}\n\n${USAGE}`); return 2; }
   if (o === 'help') { console.log(USAGE); return 0; }
   const run = `flt${Date.now().toString(36)}`;
-  const plans = o.soakMinutes > 0 ? [] : rowPlans(o.rows, o.kills, o.outageMs);
+  const plans = o.soakMinutes > 0 ? [] : rowPlans(o.rows, o.kills, o.outageMs, o.kafkaOutageMs);
   // The soak measures Redis memory: a private Redis holds only this run's keys.
   const privateDeps = o.soakMinutes > 0 ? ['redis' as const] : plans.flatMap((p) => (p.fault.kind === 'outage' ? [p.fault.dependency] : []));
   const stack = privateDeps.length > 0 ? new PrivateStack(`/tmp/careloop-${run}`, root, '.stack', 29092, say) : null;

@@ -38,11 +38,11 @@ export interface SuiteOutcome {
 }
 
 /** Parses "intent,dialogue,gateway,kafka,redis,postgres,clickhouse" (or "all") into row plans. */
-export function rowPlans(spec: string, kills: number, outageMs: number): RowPlan[] {
+export function rowPlans(spec: string, kills: number, outageMs: number, kafkaOutageMs = 0): RowPlan[] {
   const names = spec === 'all' ? [...SERVICES, 'kafka', 'redis', 'postgres', 'clickhouse'] : spec.split(',').filter((s) => s !== '');
   return names.map((n): RowPlan => {
     if ((SERVICES as readonly string[]).includes(n)) return { name: `kill -9 ${n}`, fault: { kind: 'kill', service: n as ServiceName }, count: kills };
-    if (n === 'kafka') return { name: 'Kafka broker kill -9 + restart', fault: { kind: 'outage', dependency: 'kafka', outageMs: 0 }, count: 1 };
+    if (n === 'kafka') return { name: kafkaOutageMs === 0 ? 'Kafka broker kill -9 + restart' : `Kafka broker kill -9, down ${Math.round(kafkaOutageMs / 1000)} s`, fault: { kind: 'outage', dependency: 'kafka', outageMs: kafkaOutageMs }, count: 1 };
     if (n === 'redis' || n === 'postgres' || n === 'clickhouse') return { name: `${OUTAGE_NAMES[n]} down ${Math.round(outageMs / 1000)} s`, fault: { kind: 'outage', dependency: n, outageMs }, count: 1 };
     throw new Error(`unknown fault row "${n}" (services: ${SERVICES.join(', ')}; dependencies: kafka, redis, postgres, clickhouse)`);
   });

@@ -84,13 +84,26 @@ export function createRdkafkaDriver(cfg: DriverConfig, log: Logger): KafkaDriver
   };
 }
 
+/** librdkafka's "the client instance is unusable" code (RD_KAFKA_RESP_ERR__FATAL). */
+const ERR_FATAL = -150;
+
+const isFatal = (err: unknown): boolean => {
+  const e = err as { code?: unknown; isFatal?: unknown } | null;
+  return e !== null && typeof e === 'object' && (e.isFatal === true || e.code === ERR_FATAL);
+};
+
 class RdkafkaConsumer implements Consumer {
-  private readonly consumer: Rd.KafkaConsumer;
+  private consumer: Rd.KafkaConsumer;
   private running = false;
   private loop: Promise<void> | null = null;
 
-  constructor(rd: typeof Rd, cfg: DriverConfig, private readonly opts: ConsumerOptions, private readonly log: Logger) {
-    this.consumer = new rd.KafkaConsumer({
+  constructor(private readonly rd: typeof Rd, private readonly cfg: DriverConfig, private readonly opts: ConsumerOptions, private readonly log: Logger) {
+    this.consumer = this.build();
+  }
+
+  private build(): Rd.KafkaConsumer {
+    const { cfg, opts } = this;
+    const consumer = new this.rd.KafkaConsumer({
       ...baseConfig(cfg),
       'group.id': opts.groupId,
       'enable.auto.commit': false,
@@ -103,7 +116,8 @@ class RdkafkaConsumer implements Consumer {
       // for a quiet gap: without them a steady stream is held back until a batch fills up.
       'enable.partition.eof': true,
     }, { 'auto.offset.reset': opts.fromBeginning ? 'earliest' : 'latest' });
-    this.consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
+    consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
+    return consumer;
   }
 
   get assigned(): boolean {
@@ -111,11 +125,39 @@ class RdkafkaConsumer implements Consumer {
   }
 
   async start(handler: BatchHandler): Promise<void> {
+    await this.open();
+    this.running = true;
+    this.loop = this.run(handler);
+  }
+
+  private async open(): Promise<void> {
     await connect(this.consumer);
     this.consumer.setDefaultConsumeTimeout(100);
     this.consumer.subscribe([...this.opts.topics]);
-    this.running = true;
-    this.loop = this.run(handler);
+  }
+
+  /**
+   * After a fatal error (a static member fenced when the broker came back from a long outage, for
+   * one) librdkafka's client is unusable for good: it is replaced by a new one that rejoins the group
+   * and resumes from the committed offsets, so nothing uncommitted is lost. Retries until it connects.
+   */
+  private async rebuild(): Promise<void> {
+    const old = this.consumer;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5_000);
+      try { old.disconnect(() => { clearTimeout(timer); resolve(); }); } catch { clearTimeout(timer); resolve(); }
+    });
+    while (this.running) {
+      this.consumer = this.build();
+      try {
+        await this.open();
+        this.log.warn({ group: this.opts.groupId }, 'consumer replaced after a fatal error; resuming from the committed offsets');
+        return;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'replacing the consumer failed; retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
   }
 
   private consume(n: number): Promise<Rd.Message[]> {
@@ -131,6 +173,11 @@ class RdkafkaConsumer implements Consumer {
       try {
         messages = await this.consume(max);
       } catch (err) {
+        if (isFatal(err)) {
+          this.log.error({ err: (err as Error).message, group: this.opts.groupId }, 'consumer hit a fatal error; replacing it');
+          await this.rebuild();
+          continue;
+        }
         this.log.warn({ err: (err as Error).message }, 'consume failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
         continue;
@@ -143,12 +190,16 @@ class RdkafkaConsumer implements Consumer {
         this.consumer.commit({ topic: last.topic, partition: last.partition, offset: Number(last.offset) + 1 });
       }));
       const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ batch: batches[i] as IncomingRecord[], err: o.reason as Error }] : []));
+      let rewound = true;
       for (const { batch, err } of failed) {
         const first = batch[0] as IncomingRecord;
         this.log.error({ err: err.message, topic: first.topic, partition: first.partition }, 'batch failed; seeking back');
-        await this.seek(first);
+        if (!(await this.seek(first))) rewound = false;
       }
-      if (failed.length > 0) await new Promise((r) => setTimeout(r, 500));
+      // A seek that failed leaves the fetch position past the failed batch, and the next batch's
+      // commit would skip it: a new consumer starts again from the committed offsets instead.
+      if (!rewound) await this.rebuild();
+      else if (failed.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
   }
 
@@ -162,9 +213,18 @@ class RdkafkaConsumer implements Consumer {
     }
   }
 
-  private seek(r: IncomingRecord): Promise<void> {
+  /** False when librdkafka could not rewind the partition (the error is logged). */
+  private seek(r: IncomingRecord): Promise<boolean> {
     return new Promise((resolve) => {
-      this.consumer.seek({ topic: r.topic, partition: r.partition, offset: Number(r.offset) }, 1000, () => resolve());
+      try {
+        this.consumer.seek({ topic: r.topic, partition: r.partition, offset: Number(r.offset) }, 1000, (err) => {
+          if (err) this.log.error({ err: err.message, topic: r.topic, partition: r.partition }, 'seek back failed; replacing the consumer');
+          resolve(!err);
+        });
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, topic: r.topic, partition: r.partition }, 'seek back failed; replacing the consumer');
+        resolve(false);
+      }
     });
   }
 

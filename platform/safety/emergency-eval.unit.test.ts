@@ -35,7 +35,7 @@ const line = (name: string, lang: string, f: Figures): string =>
 
 const detectorPromise = loadTrainingExamples().then((ex) => emergencyDetector(trainEmergencyModel(ex)));
 
-test('training sets (tuning, B to G, dev): figures, with every miss and false alarm printed', async () => {
+test('training sets (tuning, B to H, dev): figures, with every miss and false alarm printed', async () => {
   const detector = await detectorPromise;
   for (const file of TRAINING_FILES) {
     const items = await loadExamples(join(evalDir(), file));

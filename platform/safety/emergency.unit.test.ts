@@ -68,6 +68,23 @@ test('concepts generalise: a cry for help, a symptom happening now, a first time
   ]) assert.equal(await category(t), null, t);
 });
 
+test('learned from set H: denials reach past fillers, a bare "no" answers a short question, "none since", threshold questions, a doctor who changed the dose', async () => {
+  for (const t of [
+    'i am not having any urges to hurt myself, just lonely', 'no tengo pensamientos de hacerme dano, solo estoy cansada',
+    'havent had any chest pain or pressure since the stent', 'shortness of breath? no. just a cold', 'my son had fits when he was a toddler, none since',
+    'mi papa tuvo un infarto, no le ha vuelto a dar', 'how high can blood sugar get before its dangerous?', 'que tan bajo puede estar el azucar antes de desmayarse?',
+    'the neurologist saw him and adjusted his meds after the seizure, hes home', 'a mi papa le dio un ataque, ya lo vio el doctor y le ajustaron la medicina',
+    'she fainted in the heat but was fine after a glass of water', 'el concierto me dejo sin aliento', 'the view from the top left me breathless',
+  ]) assert.equal(await category(t), null, t);
+  assert.equal(await category('chest pain? yes and its getting worse'), 'cardiac');
+  assert.equal(await category('the doctor saw him and said go to the er, his face is drooping'), 'stroke');
+  assert.equal(await category('she fainted and was fine after a minute but now she wont wake up'), 'unconscious');
+  assert.equal(await category('no aguanto el dolor de pecho, ni puedo respirar'), 'cardiac');
+  assert.equal(await category('no tengo ninguna razon para vivir'), 'self_harm');
+  assert.equal(await category('mi sobrina me dijo que su tio le toca sus partes'), 'child_harm');
+  assert.equal(await category('my daughter says the coach touches her private parts'), 'child_harm');
+});
+
 test('typos and missing accents are read as meant', async () => {
   assert.equal(await category('i cant breth'), 'breathing');
   assert.equal(await category('i have chest pian and sweating'), 'cardiac');

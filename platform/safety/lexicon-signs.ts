@@ -34,4 +34,6 @@ export const LEXICON_SIGNS: Lexicon = [
   // Learned from set G.
   ['self_harm', /\b(?:time (?:i|to) |just |want to |wanna )(?:just )?stop existing\b|\b(?:already )?(?:wrote|written|finished|left) my (?:suicide |goodbye )?note\b|\bya (?:escribi|deje) mi (?:carta|nota) de despedida\b|\bya (?:escribi|deje) mi (?:carta|nota)\b(?! (?:para|al|a la) (?:doctor|medico|doctora|escuela|trabajo))/],
   ['self_harm', /\b(?:me voy a|voy a|pienso) (?:cortar(?:me)? las venas|tirar(?:me)? (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea))\b|\bvoy a tirarme (?:del|de un|de una|por la|desde el|desde la) (?:balcon|puente|edificio|ventana|techo|azotea)\b/],
+  // Learned from set H.
+  ['child_harm', /\b(?:le|la|lo|les|las|los) (?:toca|toco|tocaba|tocan|tocaron|manosea|manoseo|manoseaba) (?:\w+ )?(?:sus|las) partes\b|\btouch(?:es|ed|ing) (?:her|his|their) (?:privates|private parts|private area|down there)\b|\btouch(?:es|ed|ing) (?:her|him|them) (?:down there|in (?:her|his|their) private\w*)/],
 ];

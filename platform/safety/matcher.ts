@@ -44,7 +44,7 @@ const NEVER_CORRECT = [
   'pained', 'gained', 'rained', 'trained', 'drained', 'pregnant', 'seized', 'ceased', 'sangria', 'sangria', 'pastel', 'pasteles',
   'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre', 'ahora', 'ahorita',
   'january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
-  'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'cuentas', 'cuenta', 'dormi', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
+  'upped', 'checking', 'standing', 'switching', 'falling', 'changing', 'filling', 'cuentas', 'cuenta', 'dormi', 'pasado', 'necesito', 'cuanto', 'cuanta', 'cuantas', 'cuantos', 'painted', 'pointed', 'muerde', 'muere', 'murio', 'mover', 'morir', 'mueve', 'water', 'later', 'hater', 'dyeing', 'lying', 'dying', 'crying', 'trying', 'frying',
 ];
 
 // "a refill of my seizure medicine", "cita de la clinica de derrame": the condition names a service.
@@ -66,6 +66,8 @@ const CONDITION_END = /(?:seizure|seizures|heart|asthma|allergy|convulsiones|cor
 function careBefore(prefix: string): boolean {
   return CARE.test(prefix);
 }
+
+const BARE_DENIAL = /^ (?:no|nope|nah|nop|not really|para nada|nada|negative|naw)(?: (?:really|at all|para nada|nada))? (?:, .*)?$/;
 
 const SHORT_CRY = /\b(?:help|911|999|112|ambulance|emergency|sos|hurry|ayuda|ayudame|ayudenme|auxilio|socorro|urgente|emergencia|ambulancia)\b/;
 const CHILD_WORD = /\b(?:son|daughter|kid|child|baby|toddler|boy|girl|hijo|hija|nino|nina|bebe|nene|nena|nieto|nieta)\b/;
@@ -90,9 +92,11 @@ export class EmergencyRules {
     for (const p of parts) { at += p.text.length + 1; bounds.push(at); }
     const now = happeningNow(joined);
     // What a clause tells was handled or resolved closes it and the clauses before, not a later one.
+    // "chest pain? nope. just anxious": a symptom asked as a short question and answered with a bare denial.
     const context = parts.map((p, i) => ({
       text: p.text,
-      done: !now && (parts.slice(i).some((later) => handled(later.text)) || parts.slice(i + 1).some((later) => resolvedLater(later.text))),
+      done: !now && (parts.slice(i).some((later) => handled(later.text)) || parts.slice(i + 1).some((later) => resolvedLater(later.text))
+        || (p.question && p.text.trim().split(' ').length <= 4 && BARE_DENIAL.test(parts[i + 1]?.text ?? ''))),
       now,
       about: !now && isAboutCondition(p.text, p.question), figures: figurativeSpans(p.text), joke: isJoke(p.text) }));
     const scan = { joined, bounds, context };

@@ -1,3 +1,4 @@
+import { CareloopError } from '../errors.js';
 import kafkajs, { type Consumer as KjsConsumer, type Kafka as KafkaClient, type LogEntry } from 'kafkajs';
 import type { Logger } from '../log.js';
 import { kafkajsSecurity } from './security.js';
@@ -38,6 +39,11 @@ function pickSafe(extra: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** A produce that kafkajs gave up on (its retries spent): the broker is unreachable, retry later. */
+function unavailable(what: string, err: unknown): CareloopError {
+  return new CareloopError('DEPENDENCY_UNAVAILABLE', `${what} failed: ${(err as Error).message}`, { cause: err });
+}
+
 export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver {
   const kafka = new Kafka({
     clientId: cfg.clientId,
@@ -60,13 +66,13 @@ export function createKafkajsDriver(cfg: DriverConfig, log: Logger): KafkaDriver
             topic,
             acks: -1,
             messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
-          });
+          }).catch((err: unknown) => { throw unavailable(`produce to ${topic}`, err); });
         },
         async sendBatch(batches): Promise<void> {
           const topicMessages = batches.filter((b) => b.records.length > 0).map((b) => ({
             topic: b.topic, messages: b.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
           }));
-          if (topicMessages.length > 0) await p.sendBatch({ acks: -1, topicMessages });
+          if (topicMessages.length > 0) await p.sendBatch({ acks: -1, topicMessages }).catch((err: unknown) => { throw unavailable('produce', err); });
         },
         async disconnect(): Promise<void> { await p.disconnect(); },
       };

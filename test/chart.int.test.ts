@@ -91,6 +91,8 @@ for (const name of RENDERS) {
       const pod = d.spec.template.spec;
       const c = pod.containers[0];
       assert.deepEqual(c.args, ['run', svc]);
+      // rdkafka with static membership: the pod's name is its consumers' instance id.
+      assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'CARELOOP_CONSUMER_INSTANCE_ID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } }, `${svc} static membership`);
       const ops = c.ports.find((p: { name: string }) => p.name === 'ops');
       assert.equal(ops.containerPort, loadConfig({ env: {} }).services.opsPort, 'the ops port the services listen on');
       assert.deepEqual(c.livenessProbe.httpGet, { path: '/health/live', port: 'ops' }, `${svc} liveness`);
@@ -229,6 +231,7 @@ for (const name of RENDERS) {
     const docs = renders[name] as K8s[];
     const data = Object.assign({}, ...ofKind(docs, 'ConfigMap').map((c) => c.data ?? {})) as Record<string, string>;
     assert.equal(data['CARELOOP_KAFKA_SASL_MECHANISM'], name === 'production' ? 'scram-sha-512' : 'none');
+    assert.equal(data['CARELOOP_KAFKA_DRIVER'], 'rdkafka', 'the driver the fault suite shows recovering');
     for (const d of [...ofKind(docs, 'Deployment'), ...ofKind(docs, 'Job')]) {
       const pod = d.spec.template.spec;
       const env = new Map((pod.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>).map((e) => [e.name, e]));

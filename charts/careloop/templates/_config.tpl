@@ -9,6 +9,7 @@ CARELOOP_SERVICES_API_PORT: {{ .Values.services.api.port | quote }}
 CARELOOP_SERVICES_GATEWAY_PORT: {{ .Values.services.gateway.port | quote }}
 CARELOOP_STACK_DIR: /tmp/careloop
 CARELOOP_KAFKA_BROKERS: {{ .Values.kafka.brokers | quote }}
+CARELOOP_KAFKA_DRIVER: {{ .Values.kafka.driver | quote }}
 CARELOOP_KAFKA_TOPIC_PREFIX: {{ .Values.kafka.topicPrefix | quote }}
 CARELOOP_KAFKA_SSL: {{ .Values.kafka.tls.enabled | quote }}
 CARELOOP_KAFKA_SASL_MECHANISM: {{ ternary .Values.kafka.sasl.mechanism "none" .Values.kafka.sasl.enabled | quote }}

@@ -47,6 +47,11 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 - name: CARELOOP_AUTH_SESSION_SECRET_FILE
   value: /etc/careloop/session/{{ .Values.auth.sessionSecret.key }}
+{{- if and (eq .Values.kafka.driver "rdkafka") .Values.kafka.staticMembership }}
+# Static group membership: the pod's name, unique per pod and kept across container restarts.
+- name: CARELOOP_CONSUMER_INSTANCE_ID
+  valueFrom: {fieldRef: {fieldPath: metadata.name}}
+{{- end }}
 {{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
 - name: CARELOOP_KAFKA_CA_FILE
   value: /etc/careloop/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}

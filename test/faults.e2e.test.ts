@@ -66,11 +66,13 @@ test('kill -9 of dialogue and the gateway and a 30 s Kafka broker outage under l
   const pg = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-faults-test' });
   const recorded = new Set((await pg.query<{ id: string }>('SELECT id FROM adherence_events WHERE organization_id = $1', [tenant.organizationId])).rows.map((r) => r.id));
   await pg.end();
-  const adherence = outcome.spans.map((r) => ({ name: r.name, f: adherenceFigures(outcome.ledger, r, recorded) }));
-  const unexplained = unexplainedRows(outcome.ledger, recorded);
+  const adherence = outcome.spans.map((r) => ({ name: r.name, f: adherenceFigures(tenant.organizationId, outcome.ledger, r, recorded) }));
+  const unexplained = unexplainedRows(tenant.organizationId, outcome.ledger, recorded);
   for (const line of adherenceTable(adherence, unexplained).split('\n')) t.diagnostic(line);
   assert.ok(recorded.size > 0, 'taken messages were recorded as adherence rows');
-  // Not asserted yet: the table traces rows to messages by the client's message id, but the action
-  // ids derive from the gateway's message id, so every row reads as unexplained. Printed only.
-  t.diagnostic(`adherence rows ${recorded.size}, not traced to a message ${unexplained}`);
+  for (const { name, f } of adherence) {
+    assert.equal(f.recordedTwice, 0, `${name}: no dose recorded twice`);
+    assert.equal(f.answeredWithoutRow, 0, `${name}: every answered "taken" message left its row`);
+  }
+  assert.equal(unexplained, 0, 'no adherence row under an id no message explains');
 });

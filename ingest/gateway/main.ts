@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
 import { CareloopError } from '../../platform/errors.js';
+import { inboundMessageId } from '../../platform/ids.js';
 import { repoRoot } from '../../platform/paths.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
 import { loadVapidKeys } from '../../platform/delivery/push-keys.js';
@@ -20,6 +21,8 @@ import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-histo
 import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
 const EXPIRY_SWEEP_MS = 5000;
+/** How long a message being published blocks a resend of it (longer than any publish takes). */
+const PENDING_SECONDS = 10;
 
 /** The demo's patients with tokens minted at each request: the demo never runs into expired ones. */
 function demoPatients(stackDir: string, mint: (organizationId: string, patientId: string) => Promise<string>): () => Promise<DemoDirectory> {
@@ -69,7 +72,9 @@ export const gateway: ServiceDefinition = {
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
         const seenKey = `${prefix}seen:${claims.patientId}:${frame.id}`;
-        if ((await redis.set(seenKey, 'pending', { NX: true, EX: resendWindowSeconds })) === null) {
+        // 'pending' outlives no publish: a gateway killed in the middle leaves a marker that a resend
+        // finds expired, and publishes again under the same derived message id (idempotent downstream).
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: PENDING_SECONDS })) === null) {
           // Stored before: ack again. Still being stored by another connection: not yet ackable.
           if ((await redis.get(seenKey)) === 'done') return 'duplicate';
           throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
@@ -78,7 +83,7 @@ export const gateway: ServiceDefinition = {
           // The trace of a patient message starts here; its W3C trace id is the record's traceId, so logs and traces meet.
           await inSpan('publish chat.inbound', SpanKind.PRODUCER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'chat.inbound' }, ROOT_CONTEXT, async () => {
             const record: InboundMessage = {
-              messageId: randomUUID(), traceId: activeTraceId() ?? randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
+              messageId: inboundMessageId(claims.organizationId, claims.patientId, frame.id), traceId: activeTraceId() ?? randomUUID(), organizationId: claims.organizationId, patientId: claims.patientId,
               channel: 'WEB', clientMessageId: frame.id, receivedAt, locale,
               text: await keyring.sealText(claims.organizationId, claims.patientId, frame.text),
             };

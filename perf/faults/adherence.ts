@@ -1,10 +1,12 @@
 /**
  * Adherence rows under faults: every "I took my pill"-style message that the dialogue turns into a
  * record_adherence action must leave exactly one adherence_events row in PostgreSQL, whatever was
- * killed while it was on its way. Action ids derive from the message id (replyId(message, 1000 + i)),
+ * killed while it was on its way. The gateway derives a message's id from the patient's and the
+ * client's ids (inboundMessageId), and action ids from the message id (replyId(message, 1000 + i)),
  * so each row is traced back to the message that caused it; a row whose id matches no message
  * would be a copy made under a fresh id. Pure: the ids are read by the caller.
  */
+import { inboundMessageId } from '../../platform/ids.js';
 import { replyId } from '../../stream-processors/dialogue/ids.js';
 import type { Ledger, Row } from './ledger.js';
 
@@ -22,12 +24,13 @@ export interface AdherenceFigures {
 /** Action ids a message may cause (the dialogue emits a handful of actions at most). */
 const ACTIONS_PER_MESSAGE = 8;
 
-export function adherenceFigures(ledger: Ledger, row: Row, recordedIds: ReadonlySet<string>): AdherenceFigures {
+export function adherenceFigures(organizationId: string, ledger: Ledger, row: Row, recordedIds: ReadonlySet<string>): AdherenceFigures {
   const f: AdherenceFigures = { takenMessages: 0, rows: 0, recordedTwice: 0, answeredWithoutRow: 0 };
   for (const m of ledger.messages.values()) {
     if (m.scheduledAt < row.from || m.scheduledAt >= row.to) continue;
+    const messageId = inboundMessageId(organizationId, m.patient, m.id);
     let n = 0;
-    for (let i = 0; i < ACTIONS_PER_MESSAGE; i++) if (recordedIds.has(replyId(m.id, 1000 + i))) n += 1;
+    for (let i = 0; i < ACTIONS_PER_MESSAGE; i++) if (recordedIds.has(replyId(messageId, 1000 + i))) n += 1;
     f.rows += n;
     if (n > 1) f.recordedTwice += 1;
     if (m.category === 'medication_taken') {
@@ -39,9 +42,12 @@ export function adherenceFigures(ledger: Ledger, row: Row, recordedIds: Readonly
 }
 
 /** Rows whose id no message of the run explains (copies under a fresh id): should be 0. */
-export function unexplainedRows(ledger: Ledger, recordedIds: ReadonlySet<string>): number {
+export function unexplainedRows(organizationId: string, ledger: Ledger, recordedIds: ReadonlySet<string>): number {
   const explained = new Set<string>();
-  for (const m of ledger.messages.values()) for (let i = 0; i < ACTIONS_PER_MESSAGE; i++) explained.add(replyId(m.id, 1000 + i));
+  for (const m of ledger.messages.values()) {
+    const messageId = inboundMessageId(organizationId, m.patient, m.id);
+    for (let i = 0; i < ACTIONS_PER_MESSAGE; i++) explained.add(replyId(messageId, 1000 + i));
+  }
   let n = 0;
   for (const id of recordedIds) if (!explained.has(id)) n += 1;
   return n;

@@ -119,8 +119,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const pg = createPgPool({ ...cfg.postgres, poolMax: 1, applicationName: 'careloop-faults' });
     const recorded = new Set((await pg.query<{ id: string }>('SELECT id FROM adherence_events WHERE organization_id = $1', [tenant.organizationId])).rows.map((r) => r.id));
     await pg.end();
-    const adherence = outcome.spans.map((r) => ({ name: r.name, f: adherenceFigures(outcome.ledger, r, recorded) }));
-    const unexplained = unexplainedRows(outcome.ledger, recorded);
+    const adherence = outcome.spans.map((r) => ({ name: r.name, f: adherenceFigures(tenant.organizationId, outcome.ledger, r, recorded) }));
+    const unexplained = unexplainedRows(tenant.organizationId, outcome.ledger, recorded);
     const clean = outcome.rows.every(rowClean) && adherenceClean(adherence, unexplained);
     const text = [`Fault suite at ${o.rate} msg/s, ${o.patients} patients, ${o.driver}, session timeout ${o.sessionTimeout || 'default'}; started ${started.toISOString()}; ${outcome.reconnects} reconnects; unanswered at the end ${outcome.unansweredAtEnd}`,
       '', faultTable(outcome.rows), '', adherenceTable(adherence, unexplained), '', costTable(cost, sent, loadavg()), '',

@@ -121,6 +121,26 @@ describe('chat over WebSocket through Kafka, intent and dialogue', () => {
     }
   });
 
+  test('a message whose storing a killed gateway left half done is taken at once on resend, answered once and before the next', async () => {
+    const p = patient(17);
+    const id = 'c0ffee00-0000-4000-8000-000000000017';
+    // What a gateway killed between its "being stored" marker and the publish leaves behind.
+    const redis = await connectRedis({ url: cfg.redis.url, name: 'careloop-test' });
+    try { await redis.set(`${cfg.redis.keyPrefix}seen:${p.id}:${id}`, 'pending', { EX: 10 }); } finally { await redis.quit(); }
+    const client = await ChatClient.connect(gatewayUrl, p.token);
+    try {
+      client.send('thank you', id);
+      await client.waitFor('its ack', (fs) => fs.some((f) => (f.type === 'ack' && f.id === id) || (f.type === 'error' && f.id === id)));
+      assert.equal(client.frames.filter((f) => f.type === 'error').length, 0, 'the resend is not refused');
+      const next = client.send('help');
+      await client.waitFor('both replies', (fs) => [id, next].every((m) => fs.some((f) => f.type === 'message' && f.replyTo === m)), 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(replyOrder(client.frames).filter((r) => r === id || r === next), [id, next], 'answered once, in order');
+    } finally {
+      client.close();
+    }
+  });
+
   test('an emergency gets the organisation\'s emergency number at once; STOP silences everything but START', async () => {
     const client = await ChatClient.connect(gatewayUrl, patient(2).token);
     try {

@@ -3,7 +3,6 @@ import { Gauge } from 'prom-client';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InboundMessage, OutboundMessage } from '../../schemas/generated/avro-types.js';
-import { CareloopError } from '../../platform/errors.js';
 import { inboundMessageId } from '../../platform/ids.js';
 import { repoRoot } from '../../platform/paths.js';
 import { WebChannel } from '../../platform/delivery/web-channel.js';
@@ -21,7 +20,7 @@ import { ChatHistory, type HistoryEntry } from '../../platform/stores/chat-histo
 import { ROOT_CONTEXT, SpanKind, activeTraceId, inSpan } from '../../platform/telemetry/tracing.js';
 
 const EXPIRY_SWEEP_MS = 5000;
-/** How long a message being published blocks a resend of it (longer than any publish takes). */
+/** How long a message's 'being stored' marker lives (a crash mid-publish leaves it behind). */
 const PENDING_SECONDS = 10;
 
 /** The demo's patients with tokens minted at each request: the demo never runs into expired ones. */
@@ -72,13 +71,11 @@ export const gateway: ServiceDefinition = {
       async accept(claims, frame, locale, receivedAt) {
         // The client's id dedupes resends (a reconnect before the ack): one message, one record.
         const seenKey = `${prefix}seen:${claims.patientId}:${frame.id}`;
-        // 'pending' outlives no publish: a gateway killed in the middle leaves a marker that a resend
-        // finds expired, and publishes again under the same derived message id (idempotent downstream).
-        if ((await redis.set(seenKey, 'pending', { NX: true, EX: PENDING_SECONDS })) === null) {
-          // Stored before: ack again. Still being stored by another connection: not yet ackable.
-          if ((await redis.get(seenKey)) === 'done') return 'duplicate';
-          throw new CareloopError('DEPENDENCY_UNAVAILABLE', 'the same message is still being stored');
-        }
+        if ((await redis.set(seenKey, 'pending', { NX: true, EX: PENDING_SECONDS })) === null && (await redis.get(seenKey)) === 'done') return 'duplicate';
+        // Not stored yet, or still 'pending': a gateway killed in the middle of the publish, or another
+        // connection publishing it right now. Publish (again): the id derives from the client's, so the
+        // processors see a redelivery of one message, and the patient's order is kept (a refusal here
+        // would let their next messages overtake this one).
         try {
           // The trace of a patient message starts here; its W3C trace id is the record's traceId, so logs and traces meet.
           await inSpan('publish chat.inbound', SpanKind.PRODUCER, { 'messaging.system': 'kafka', 'messaging.destination.name': 'chat.inbound' }, ROOT_CONTEXT, async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +9,10 @@ import { loadConfig } from '../platform/config/config.js';
 import { repoRoot } from '../platform/paths.js';
 import { createClickHouse } from '../platform/storage/clickhouse.js';
 import { uniqueId } from '../test/helpers.js';
+import { freePort } from '../test/product.js';
 
 const cli = join(repoRoot(), 'dist/cli/main.js');
 const cfgDir = (): string => loadConfig({ env: process.env }).stack.dir;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 test('every command answers --help', () => {
   for (const args of [['--help'], ['up', '--help'], ['run', '--help'], ['prepare', '--help'], ['stack', '--help'], ['test', '--help'], ['config', '--help']]) {

@@ -10,13 +10,27 @@ import { sessionSecret } from '../platform/auth/secrets.js';
 import { issueSessionToken } from '../platform/auth/session-tokens.js';
 import { uniqueId } from './helpers.js';
 
+/**
+ * A port for a test's listener, drawn at random from 20000–28999: outside Linux's ephemeral range
+ * (32768–60999), where the OS also hands out the source ports of every outbound connection (Kafka,
+ * PostgreSQL, Redis clients), so a port picked there could be taken again before the service binds
+ * it; also clear of the local stack's ports (15432–19092) and the fault suite's private ones (29092+).
+ */
+const handedOut = new Set<number>();
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 9_000);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) { handedOut.add(port); return port; }
+  }
+  throw new Error('no free port found in 20000-28999');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

@@ -65,9 +65,16 @@ export function kafkaLog4j2Xml(logPath: string): string {
 `;
 }
 
-/** KRaft cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
+/**
+ * KRaft cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). One that
+ * starts with '-' would be read as an option by kafka-storage (1 in 64: CI met one), so, as Kafka's
+ * own Uuid.randomUuid does, such a draw is thrown away.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function javaArgs(ctx: StackContext, p: KafkaPaths, mainClass: string, args: readonly string[], heap: string): string[] {

@@ -3,7 +3,7 @@ import type * as Rd from 'node-rdkafka';
 import { CareloopError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { rdkafkaSecurity } from './security.js';
-import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer } from './types.js';
+import type { BatchHandler, Consumer, ConsumerOptions, DriverConfig, IncomingRecord, KafkaDriver, OutgoingRecord, Producer, TopicRecords } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,36 +47,7 @@ export function createRdkafkaDriver(cfg: DriverConfig, log: Logger): KafkaDriver
   return {
     name: 'rdkafka',
     async producer(): Promise<Producer> {
-      const p = new rd.HighLevelProducer({
-        ...baseConfig(cfg),
-        'enable.idempotence': true,
-        'linger.ms': 2,
-        'dr_cb': true,
-      }, {
-        // A topic-level property: the same key-to-partition mapping as Java clients and kafkajs,
-        // so one patient's ordering survives a driver switch (tested).
-        'partitioner': 'murmur2_random',
-        'acks': -1,
-      });
-      p.on('event.error', (err) => dlog.warn({ err: err.message }, 'producer error'));
-      await connect(p);
-      const send = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
-        await Promise.all(records.map((r) => new Promise<void>((resolve, reject) => {
-          p.produce(topic, null, r.value, r.key ?? undefined, Date.now(), toHeaders(r.headers), (err: unknown) => {
-            if (err) reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `produce to ${topic} failed: ${(err as Error).message}`, { cause: err }));
-            else resolve();
-          });
-        })));
-      };
-      return {
-        send,
-        async sendBatch(batches): Promise<void> {
-          await Promise.all(batches.map((b) => send(b.topic, b.records)));
-        },
-        disconnect: () => new Promise<void>((resolve) => {
-          p.flush(5000, () => p.disconnect(() => resolve()));
-        }),
-      };
+      return RdkafkaProducer.open(rd, cfg, dlog);
     },
     consumer(opts: ConsumerOptions): Consumer {
       return new RdkafkaConsumer(rd, cfg, opts, dlog);
@@ -91,6 +62,94 @@ const isFatal = (err: unknown): boolean => {
   const e = err as { code?: unknown; isFatal?: unknown } | null;
   return e !== null && typeof e === 'object' && (e.isFatal === true || e.code === ERR_FATAL);
 };
+
+/**
+ * The idempotent producer. librdkafka can declare it unusable (a fatal error: after a broker
+ * crash, sequence numbers it no longer agrees on with the broker); every produce then fails at
+ * once. It is then replaced by a new one (a new producer id): the records in flight fail with
+ * DEPENDENCY_UNAVAILABLE and are sent again by their callers under the same message ids, which the
+ * processors dedupe; later sends go through the new client.
+ */
+export class RdkafkaProducer implements Producer {
+  private replacing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(private readonly rd: typeof Rd, private readonly cfg: DriverConfig, private readonly log: Logger, private client: Rd.HighLevelProducer) {}
+
+  static async open(rd: typeof Rd, cfg: DriverConfig, log: Logger): Promise<RdkafkaProducer> {
+    const producer = new RdkafkaProducer(rd, cfg, log, RdkafkaProducer.create(rd, cfg));
+    producer.watch(producer.client);
+    await connect(producer.client);
+    return producer;
+  }
+
+  private static create(rd: typeof Rd, cfg: DriverConfig): Rd.HighLevelProducer {
+    return new rd.HighLevelProducer({
+      ...baseConfig(cfg),
+      'enable.idempotence': true,
+      'linger.ms': 2,
+      'dr_cb': true,
+    }, {
+      // A topic-level property: the same key-to-partition mapping as Java clients and kafkajs,
+      // so one patient's ordering survives a driver switch (tested).
+      'partitioner': 'murmur2_random',
+      'acks': -1,
+    });
+  }
+
+  private watch(client: Rd.HighLevelProducer): void {
+    client.on('event.error', (err) => {
+      if (isFatal(err)) this.fatal(client, err);
+      else this.log.warn({ err: err.message }, 'producer error');
+    });
+  }
+
+  /** Replaces `client` once, whoever notices first (its error event or a failed delivery). */
+  private fatal(client: Rd.HighLevelProducer, err: unknown): void {
+    if (this.closed || client !== this.client || this.replacing !== null) return;
+    this.log.error({ err: (err as Error).message }, 'producer hit a fatal error; replacing it');
+    const next = RdkafkaProducer.create(this.rd, this.cfg);
+    this.watch(next);
+    this.replacing = (async () => {
+      for (let attempt = 1; !this.closed; attempt++) {
+        try { await connect(next); break; } catch (e) {
+          this.log.warn({ err: (e as Error).message, attempt }, 'replacement producer could not connect yet');
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+        }
+      }
+      this.client = next;
+      this.replacing = null;
+      client.disconnect(() => undefined);
+      this.log.warn({}, 'producer replaced');
+    })();
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.replacing !== null) await this.replacing;
+    const client = this.client;
+    await Promise.all(records.map((r) => new Promise<void>((resolve, reject) => {
+      const done = (err: unknown): void => {
+        if (!err) { resolve(); return; }
+        if (isFatal(err)) this.fatal(client, err);
+        reject(new CareloopError('DEPENDENCY_UNAVAILABLE', `produce to ${topic} failed: ${(err as Error).message}`, { cause: err }));
+      };
+      try {
+        client.produce(topic, null, r.value, r.key ?? undefined, Date.now(), toHeaders(r.headers), done);
+      } catch (err) { done(err); }
+    })));
+  }
+
+  async sendBatch(batches: readonly TopicRecords[]): Promise<void> {
+    await Promise.all(batches.map((b) => this.send(b.topic, b.records)));
+  }
+
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    if (this.replacing !== null) await this.replacing;
+    const client = this.client;
+    await new Promise<void>((resolve) => { client.flush(5000, () => client.disconnect(() => resolve())); });
+  }
+}
 
 class RdkafkaConsumer implements Consumer {
   private consumer: Rd.KafkaConsumer;

@@ -50,6 +50,23 @@ function observeRequests(app: FastifyInstance, o: HttpObservation): void {
   });
 }
 
+/** The first field path (keys included) whose text holds U+0000, which PostgreSQL text cannot store; null when none. */
+export function nulPath(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(value)' : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) { const p = nulPath(value[i], `${path}[${i}]`, depth + 1); if (p !== null) return p; }
+    return null;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const at = path === '' ? k : `${path}.${k}`;
+    if (k.includes('\u0000')) return at;
+    const p = nulPath(v, at, depth + 1);
+    if (p !== null) return p;
+  }
+  return null;
+}
+
 /** Error and not-found handlers, request metrics and spans, and a per-IP token bucket in front of every route. */
 export function installCommonHandlers(app: FastifyInstance, ipLimiter: RateLimiter | null, observe?: HttpObservation): void {
   if (observe !== undefined) observeRequests(app, observe);
@@ -58,6 +75,15 @@ export function installCommonHandlers(app: FastifyInstance, ipLimiter: RateLimit
     if (mapped.status >= 500) req.log.error({ err }, 'request failed');
     if (mapped.status === 429) void reply.header('retry-after', '1');
     void reply.code(mapped.status).send(mapped.body);
+  });
+  // No text we store may hold U+0000 (PostgreSQL refuses it): refused up front as bad input, for
+  // every route, in the body (parsed JSON; raw bodies such as FHIR's are checked by their parser),
+  // the query and the path.
+  app.addHook('preValidation', async (req) => {
+    for (const [part, value] of [['body', typeof req.body === 'object' ? req.body : null], ['query', req.query], ['path', req.params]] as const) {
+      const at = nulPath(value);
+      if (at !== null) throw new CareloopError('VALIDATION_FAILED', `${part} field ${at} holds the NUL character (U+0000), which text may not contain`, { details: { field: at } });
+    }
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` });

@@ -149,6 +149,12 @@ describe('admin API', () => {
     assert.deepEqual([badZone.statusCode, (badZone.json() as { code: string }).code], [400, 'VALIDATION_FAILED']);
     assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { emergencyNumbr: '1' } })).statusCode, 400, 'unknown keys are refused');
     assert.equal((await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: {} })).statusCode, 400, 'an empty change is refused');
+    // A NUL character (PostgreSQL text cannot hold it) is bad input, not a server error (found by the fuzzer).
+    const nul = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { fallbackText: { en: 'Sorry\u0000' } } });
+    assert.deepEqual([nul.statusCode, (nul.json() as { code: string }).code], [400, 'VALIDATION_FAILED'], nul.body);
+    assert.match((nul.json() as { message: string }).message, /fallbackText\.en.*U\+0000/);
+    const nulQuery = await app.inject({ method: 'GET', url: `${url}?x=%00`, headers: auth(o.admin) });
+    assert.deepEqual([nulQuery.statusCode, (nulQuery.json() as { message: string }).message], [400, 'query field x holds the NUL character (U+0000), which text may not contain']);
     // Languages and reminder delivery: set, read back, then quiet hours cleared; nonsense refused.
     assert.deepEqual(after['reminders'], { quietHours: null, dailyCap: 0, caregiverMissedThreshold: 3, sendTime: false });
     const delivery = await app.inject({ method: 'PATCH', url, headers: auth(o.admin), payload: { languages: ['en', 'es'], reminders: { quietHours: { start: '21:30', end: '07:00' }, dailyCap: 3, sendTime: true } } });

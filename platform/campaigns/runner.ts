@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PatientSignal } from '../../schemas/generated/avro-types.js';
-import type { PgPool } from '../storage/postgres.js';
+import { type PgPool, withTransaction } from '../storage/postgres.js';
 import { inMedicationClass, signalIdFor } from './store.js';
 
 /** The signal that starts a campaign's programme: the dialogue runs only the campaign's workflow on it. */
@@ -96,28 +96,21 @@ export class CampaignRunner {
 
   /** One send: consent re-read under its row lock, the send recorded, the signal published, then committed. */
   private async dispatch(c: ActiveCampaign, patientId: string, now: number): Promise<boolean> {
-    const client = await this.deps.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // A send not due (consent gone, already sent) changes nothing: its transaction commits empty.
+    return withTransaction(this.deps.pool, async (client) => {
       const consent = await client.query<{ status: string }>(
         'SELECT status FROM campaigns.consents WHERE organization_id = $1 AND patient_id = $2 AND purpose = $3 FOR UPDATE', [c.organization_id, patientId, c.purpose]);
-      if (consent.rows[0]?.status !== 'given') { await client.query('ROLLBACK'); return false; }
+      if (consent.rows[0]?.status !== 'given') return false;
       const signalId = signalIdFor(c.id, patientId);
       const inserted = await client.query(
         `INSERT INTO campaigns.sends (organization_id, campaign_id, patient_id, signal_id, sent_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING`, [c.organization_id, c.id, patientId, signalId, new Date(now)]);
-      if (inserted.rowCount !== 1) { await client.query('ROLLBACK'); return false; }
+      if (inserted.rowCount !== 1) return false;
       await this.deps.publish([{
         signalId, traceId: randomUUID(), organizationId: c.organization_id, patientId, type: CAMPAIGN_START_SIGNAL, source: 'campaign',
         occurredAt: now, attributes: { campaign_id: c.id, purpose: c.purpose, workflow_id: c.workflow_id }, payload: null,
       }]);
-      await client.query('COMMIT');
       return true;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

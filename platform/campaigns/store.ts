@@ -1,4 +1,4 @@
-import type { PgPool } from '../storage/postgres.js';
+import { type PgPool, withTransaction } from '../storage/postgres.js';
 import { CareloopError } from '../errors.js';
 import { MEDICATION_CLASSES, medicationClass } from '../lexicon/medication-class.js';
 import { randomBase62 } from '../vault/ids.js';
@@ -116,9 +116,7 @@ export class CampaignStore {
       throw new CareloopError('VALIDATION_FAILED', `unknown medication class; one of ${MEDICATION_CLASSES.join(', ')}`, { details: { field: 'cohort.medicationClass' } });
     }
     const partnerIds = [...new Set(input.partnerIds)].sort();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const id = await withTransaction(this.pool, async (client) => {
       const published = await client.query('SELECT 1 FROM workflow_versions WHERE organization_id = $1 AND workflow_id = $2 AND published_at IS NOT NULL LIMIT 1', [org, input.workflowId]);
       if (published.rowCount === 0) throw new CareloopError('VALIDATION_FAILED', 'the programme must be a published workflow of the organisation', { details: { field: 'workflowId' } });
       const known = await client.query<{ id: string }>('SELECT id FROM campaigns.partners WHERE organization_id = $1 AND id = ANY($2::text[])', [org, partnerIds]);
@@ -129,14 +127,9 @@ export class CampaignStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [org, id, input.name.trim(), input.purpose, input.workflowId, input.cohort.segment ?? null, input.cohort.medicationClass ?? null, input.period.from, input.period.to, createdBy, new Date(this.now())]);
       for (const p of partnerIds) await client.query('INSERT INTO campaigns.campaign_partners (organization_id, campaign_id, partner_id) VALUES ($1, $2, $3)', [org, id, p]);
-      await client.query('COMMIT');
-      return await this.getCampaign(org, id, null);
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+      return id;
+    });
+    return await this.getCampaign(org, id, null);
   }
 
   /** The organisation's campaigns; a partner's: only those shared with it. */
@@ -175,22 +168,14 @@ export class CampaignStore {
   async setConsent(org: string, patientId: string, purpose: string, status: ConsentStatus, source: ConsentSource): Promise<Consent> {
     await this.requirePatient(org, patientId);
     const at = new Date(this.now());
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.pool, async (client) => {
       // Waits for a send being dispatched to this patient (it holds the row): the next one sees the change.
       await client.query(
         `INSERT INTO campaigns.consents (organization_id, patient_id, purpose, status, at, source) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (organization_id, patient_id, purpose) DO UPDATE SET status = EXCLUDED.status, at = EXCLUDED.at, source = EXCLUDED.source`,
         [org, patientId, purpose, status, at, source]);
       await client.query('INSERT INTO campaigns.consent_events (organization_id, patient_id, purpose, status, at, source) VALUES ($1, $2, $3, $4, $5, $6)', [org, patientId, purpose, status, at, source]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return { patientId, purpose, status, at: at.toISOString(), source };
   }
 
@@ -199,23 +184,15 @@ export class CampaignStore {
    * is withdrawn (source chat), at `at`; the channels' consent is left alone. Returns the purposes.
    */
   async withdrawAllByChat(org: string, patientId: string, at: number): Promise<string[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ purpose: string }>(
         `UPDATE campaigns.consents SET status = 'withdrawn', at = $3, source = 'chat'
           WHERE organization_id = $1 AND patient_id = $2 AND status = 'given' RETURNING purpose`, [org, patientId, new Date(at)]);
       for (const r of rows) {
         await client.query("INSERT INTO campaigns.consent_events (organization_id, patient_id, purpose, status, at, source) VALUES ($1, $2, $3, 'withdrawn', $4, 'chat')", [org, patientId, r.purpose, new Date(at)]);
       }
-      await client.query('COMMIT');
       return rows.map((r) => r.purpose).sort();
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

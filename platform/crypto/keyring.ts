@@ -141,7 +141,12 @@ export class Keyring {
         'SELECT wrapped_key, master_key_id FROM vault.organization_keys WHERE organization_id = $1 AND version = $2', [organizationId, version]);
       const row = rows[0];
       if (row === undefined) throw new CareloopError('RECORD_INVALID', `unknown data key ${keyId}`);
-      const master = this.masters.get(row.master_key_id) ?? this.master;
+      const master = this.masters.get(row.master_key_id);
+      if (master === undefined) {
+        // Not a damaged record: this process was given another master key than the one that wrapped it.
+        throw new CareloopError('CONFIG_INVALID', `data key ${keyId} is wrapped by master key ${row.master_key_id}, which this process does not have (its key is ${this.master.id}): `
+          + 'configure that key (crypto.masterKeyFile, or crypto.previousMasterKeyFile during a rotation); on a development stack whose .stack/master.key was replaced, stop the stack and delete .stack/ to start from empty data');
+      }
       return master.unwrap(row.wrapped_key, this.context(keyId));
     });
   }

@@ -275,15 +275,13 @@ class RdkafkaConsumer implements Consumer {
   /** False when librdkafka could not rewind the partition (the error is logged). */
   private seek(r: IncomingRecord): Promise<boolean> {
     return new Promise((resolve) => {
+      const done = (err: unknown): void => {
+        if (err) this.log.error({ err: (err as Error).message, topic: r.topic, partition: r.partition }, 'seek back failed; replacing the consumer');
+        resolve(!err);
+      };
       try {
-        this.consumer.seek({ topic: r.topic, partition: r.partition, offset: Number(r.offset) }, 1000, (err) => {
-          if (err) this.log.error({ err: err.message, topic: r.topic, partition: r.partition }, 'seek back failed; replacing the consumer');
-          resolve(!err);
-        });
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, topic: r.topic, partition: r.partition }, 'seek back failed; replacing the consumer');
-        resolve(false);
-      }
+        this.consumer.seek({ topic: r.topic, partition: r.partition, offset: Number(r.offset) }, 1000, done);
+      } catch (err) { done(err); }
     });
   }
 

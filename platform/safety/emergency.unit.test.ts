@@ -10,20 +10,25 @@ async function category(text: string): Promise<EmergencyCategory | null> {
   return (await detectorPromise).assess(text)?.category ?? null;
 }
 
+/** Each text is read as no emergency (the text names the failing case). */
+async function noneOf(texts: readonly string[]): Promise<void> {
+  for (const t of texts) assert.equal(await category(t), null, t);
+}
+
 test('negated, long past, resolved and asked-about conditions are not emergencies', async () => {
-  for (const t of [
+  await noneOf([
     'no chest pain today', 'the pressure in my chest went away on Friday', 'I had a stroke in 2019', 'what are the signs of a stroke?',
     'I do not have any trouble breathing', 'how do you recognise a heart attack?', 'my mother died of a heart attack in 1998',
     'no tengo dolor de pecho', 'la presión en el pecho se me quitó el viernes', 'tuve un derrame hace cinco años', '¿cuáles son los síntomas de un infarto?',
     'nunca he tenido convulsiones', 'qué hago si alguien se está ahogando?',
-  ]) assert.equal(await category(t), null, t);
+  ]);
 });
 
 test('figures of speech are not emergencies', async () => {
-  for (const t of [
+  await noneOf([
     "I'm dying to see my grandkids", "you're killing it", 'this traffic is killing me', 'my heart skipped a beat lol',
     'i laughed so hard i couldnt breathe 😂', 'me muero de risa', 'me muero de ganas de verte', 'casi me da un infarto con la cuenta de la luz',
-  ]) assert.equal(await category(t), null, t);
+  ]);
 });
 
 test('someone else in danger is an emergency, and a situation now overrides one in the past', async () => {
@@ -41,17 +46,15 @@ test('laughter does not hide self-harm (teens joke about what they mean), while 
   for (const t of ['lol i want to die', 'kms lmao i cant anymore', 'haha gonna end it tonight fr', 'me quiero morir jajaja en serio']) {
     assert.equal(await category(t), 'self_harm', t);
   }
-  for (const t of ['i laughed so hard i couldnt breathe lol', 'if i eat one more salad ill kill myself lol', 'i walked 5 kms today']) {
-    assert.equal(await category(t), null, t);
-  }
+  await noneOf(['i laughed so hard i couldnt breathe lol', 'if i eat one more salad ill kill myself lol', 'i walked 5 kms today']);
 });
 
 test('a denial followed by "just"/"solo" covers every symptom it names; a general question and a found-benign event are not emergencies', async () => {
-  for (const t of [
+  await noneOf([
     'no throat swelling or trouble breathing, just a small rash from the tape', 'no se me cerro la garganta, solo tengo ronchitas en la pierna',
     'can a panic attack feel like a stroke?', 'la ansiedad se puede confundir con un infarto?',
     'the chest tightness from last week turned out to be a pulled muscle', 'my uncle is in the icu after a stroke, how can i support my aunt',
-  ]) assert.equal(await category(t), null, t);
+  ]);
   assert.equal(await category('no puedo respirar, solo quiero que venga alguien'), 'breathing');
 });
 
@@ -62,20 +65,20 @@ test('concepts generalise: a cry for help, a symptom happening now, a first time
   assert.equal(await category('my wife never had a seizure before and just had one'), 'seizure');
   assert.notEqual(await category('her chest is burning and she cant breathe right, she had a stent put in last year'), null);
   assert.equal(await category('le sangra la nariz desde hace una hora y no para'), 'bleeding');
-  for (const t of [
+  await noneOf([
     'choked on my tea, went down the wrong pipe, fine now', 'my laptop had a seizure again', 'back in 2019, I had a stroke',
     'my chest pain was checked in the ER yesterday, all tests normal', 'can my son take his epipen on the plane?',
-  ]) assert.equal(await category(t), null, t);
+  ]);
 });
 
 test('learned from set H: denials reach past fillers, a bare "no" answers a short question, "none since", threshold questions, a doctor who changed the dose', async () => {
-  for (const t of [
+  await noneOf([
     'i am not having any urges to hurt myself, just lonely', 'no tengo pensamientos de hacerme dano, solo estoy cansada',
     'havent had any chest pain or pressure since the stent', 'shortness of breath? no. just a cold', 'my son had fits when he was a toddler, none since',
     'mi papa tuvo un infarto, no le ha vuelto a dar', 'how high can blood sugar get before its dangerous?', 'que tan bajo puede estar el azucar antes de desmayarse?',
     'the neurologist saw him and adjusted his meds after the seizure, hes home', 'a mi papa le dio un ataque, ya lo vio el doctor y le ajustaron la medicina',
     'she fainted in the heat but was fine after a glass of water', 'el concierto me dejo sin aliento', 'the view from the top left me breathless',
-  ]) assert.equal(await category(t), null, t);
+  ]);
   assert.equal(await category('chest pain? yes and its getting worse'), 'cardiac');
   assert.equal(await category('the doctor saw him and said go to the er, his face is drooping'), 'stroke');
   assert.equal(await category('she fainted and was fine after a minute but now she wont wake up'), 'unconscious');

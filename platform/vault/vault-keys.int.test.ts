@@ -71,7 +71,7 @@ describe('vault keys', () => {
     const fresh = otherProcess(fx, [next]);
     for (const p of patients) assert.deepEqual(await fresh.getIdentity(staff, p.org, p.id, 'operations'), p.identity, 'data unchanged');
     assert.deepEqual(await fresh.findByMrn(staff, late.org, 'M9', 'treatment'), [patients.at(-1)?.id]);
-    await assert.rejects(otherProcess(fx, [fx.master]).getIdentity(staff, late.org, patients[0]?.id as string, 'operations'), isCode('RECORD_INVALID'));
+    await assert.rejects(otherProcess(fx, [fx.master]).getIdentity(staff, late.org, patients[0]?.id as string, 'operations'), isCode('CONFIG_INVALID'), 'a process left with only the old key is told which key it lacks');
   });
 
   test('erasing a patient crypto-shreds it: rows stay, the organisation key stays, nothing decrypts, lookups find nothing', async () => {

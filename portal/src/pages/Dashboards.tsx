@@ -24,7 +24,7 @@ function Board({ session, id, chart, days }: { session: Session; id: string; cha
               : chart === 'line' ? <LineChart series={d.series} ratio={d.unit === 'ratio'} label={`${d.title}: ${d.yLabel} by ${d.xLabel}`} xLabel={d.xLabel} />
                 : <BarChart series={d.series} ratio={d.unit === 'ratio'} label={`${d.title}: ${d.yLabel} by ${d.xLabel}`} xLabel={d.xLabel} />}
             {d.table.length > 0 && (
-              <details><summary>Table ({d.table.length} rows)</summary>
+              <details><summary>Table ({d.table.length} {d.table.length === 1 ? 'row' : 'rows'})</summary>
                 <div className="table-wrap"><table><thead><tr>{Object.keys(d.table[0] ?? {}).map((k) => <th key={k} scope="col">{k.replace(/_/g, ' ')}</th>)}</tr></thead>
                   <tbody>{d.table.map((r, i) => <tr key={i}>{Object.keys(d.table[0] ?? {}).map((k) => <td key={k}>{r[k] ?? '—'}</td>)}</tr>)}</tbody></table></div>
               </details>

@@ -50,6 +50,12 @@ export interface RunResults {
   unexpectedAcks: number;
   badFrames: number;
   mix: Record<string, number>;
+  /**
+   * CPU milliseconds per message sent in the measuring window, of the whole machine (every process:
+   * the product, Kafka, the registry, PostgreSQL, Redis, ClickHouse, the harness) and without the
+   * harness's own; the figure that carries across machines. Null off Linux.
+   */
+  cpuMsPerMessage: { machine: number; withoutHarness: number } | null;
 }
 
 export interface RunConfig {
@@ -127,6 +133,10 @@ export function buildResult(opts: HarnessOptions, url: string, patients: number,
       unexpectedAcks: m.unexpectedAcks,
       badFrames: m.badFrames,
       mix: outcome.categories,
+      cpuMsPerMessage: outcome.cpu === null || m.sentMeasured === 0 ? null : {
+        machine: round(outcome.cpu.machineMs / m.sentMeasured),
+        withoutHarness: round((outcome.cpu.machineMs - outcome.cpu.harnessMs) / m.sentMeasured),
+      },
     },
   };
 }
@@ -155,6 +165,7 @@ export function formatReport(doc: ResultDocument): string {
     '',
     `achieved send rate   ${num('achievedRate')} msg/s over ${num('windowS')} s (${num('sent')} messages)`,
     `reply rate in window ${num('replyRateInWindow')} msg/s`,
+    `CPU per message      ${r.cpuMsPerMessage === null ? '-' : `${r.cpuMsPerMessage.machine} ms, whole machine; ${r.cpuMsPerMessage.withoutHarness} ms without the harness`}`,
     `acked / replied      ${num('acked')} / ${num('replied')} (after ${num('drainedS')} s of drain)`,
     '',
     `${'latency (ms)'.padEnd(16)}${'count'.padStart(8)}${'mean'.padStart(9)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { pickMessage, seededRandom } from './mix.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { ConnectionTracker, Metrics, type Lost } from './tracker.js';
+import { cpuBetween, cpuMark, type CpuMark } from './cpu.js';
 
 export interface Patient { id: string; token: string }
 
@@ -35,6 +36,8 @@ export interface RunOutcome {
   sendLag: LatencySummary | null;
   /** Sent messages per category of the mix. */
   categories: Record<string, number>;
+  /** CPU milliseconds over the measuring window: the whole machine's and the harness's own (null off Linux). */
+  cpu: { machineMs: number; harnessMs: number } | null;
 }
 
 interface Conn { ws: WebSocket; tracker: ConnectionTracker; open: boolean }
@@ -111,12 +114,13 @@ async function sendSchedule(plan: RunPlan, conns: readonly Conn[], m: Metrics, s
   const start = performance.now();
   let k = 0;
   let windowStart = start;
+  let startMark: CpuMark | null = null;
   let nextProgress = start + PROGRESS_MS;
   while (k < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) * plan.rate) / 1000) + 1);
     for (; k < due; k += 1) {
-      if (k === warmupCount) { m.measuring = true; windowStart = performance.now(); }
+      if (k === warmupCount) { m.measuring = true; windowStart = performance.now(); startMark = cpuMark(); }
       const scheduled = start + (k * 1000) / plan.rate;
       const conn = conns[k % conns.length];
       if (conn === undefined) continue;
@@ -132,6 +136,8 @@ async function sendSchedule(plan: RunPlan, conns: readonly Conn[], m: Metrics, s
     await sleep(TICK_MS);
   }
   outcome.windowMs = performance.now() - windowStart;
+  const endMark = cpuMark();
+  outcome.cpu = startMark === null || endMark === null ? null : cpuBetween(startMark, endMark);
   m.measuring = false;
   outcome.sendLag = summarize(lag);
 }
@@ -154,7 +160,7 @@ export async function runLoad(plan: RunPlan, say: (line: string) => void): Promi
   const metrics = new Metrics();
   const outcome: RunOutcome = {
     metrics, connected: 0, connectFailures: {}, closedEarly: {}, windowMs: 0, drainedMs: 0,
-    lost: { acks: 0, replies: 0, repliesByCategory: {} }, sendLag: null, categories: {},
+    lost: { acks: 0, replies: 0, repliesByCategory: {} }, sendLag: null, categories: {}, cpu: null,
   };
   const conns = await openAll(plan, metrics, outcome);
   outcome.connected = conns.length;

@@ -16,6 +16,22 @@ import { repoRoot } from '../../platform/paths.js';
 import { createClient } from '@clickhouse/client';
 import { createClickHouse, migrateClickHouse } from '../../platform/storage/clickhouse.js';
 import { refreshDashboards, type RefreshReport } from '../../stream-processors/analytics-sink/dashboards.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/analytics/dashboard-queries.js [events] [--keep]
+
+Dashboard query latency: generates N events inside ClickHouse (100,000 patients, ten organisations,
+90 days) into a throw-away database perf_dash_<id>, so every materialized view fills as from the
+sink; times the sink's dashboard refresh rounds, then runs each dashboard query and each example
+question of docs/analytics.md five times and prints min/median/max ms.
+
+  events   events to generate (default 10000000)
+  --keep   leave the database perf_dash_<id> in place (default: dropped at the end)
+
+Needs the local stack's ClickHouse (bin/careloop stack up; its analyst user runs the queries);
+CARELOOP_CLICKHOUSE_URL and the other CARELOOP_* settings point elsewhere.
+Writes perf/results/analytics-dashboards.json.
+Exit status 0 when done; 1 on an error (e.g. ClickHouse unreachable); 2 for an unknown flag.`, { flags: ['--keep'] });
 
 const events = Number(process.argv[2] ?? 10_000_000);
 const keep = process.argv.includes('--keep');

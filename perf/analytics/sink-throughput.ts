@@ -18,6 +18,23 @@ import { createMetrics } from '../../platform/service/metrics.js';
 import { createClickHouse, migrateClickHouse } from '../../platform/storage/clickhouse.js';
 import { analyticsSink } from '../../stream-processors/analytics-sink/main.js';
 import { syntheticRecord } from './synthetic-records.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/analytics/sink-throughput.js [count] [driver]
+
+Analytics sink throughput: produces N records of the six data-flow topics (synthetic-records.ts:
+20,000 patients, five organisations) to a throw-away topic prefix perfsink<id>., then starts one
+analytics sink on them in this process and times it until every row is in a throw-away ClickHouse
+database perf_sink_<id> (waits at most 10 minutes); prints the rate and the CPU seconds of the sink
+and of the ClickHouse server. Topics and database are deleted at the end.
+
+  count    records to produce (default 1000000)
+  driver   Kafka driver: rdkafka or kafkajs (default rdkafka)
+
+Needs the local stack: Kafka, the schema registry and ClickHouse (bin/careloop stack up);
+the CARELOOP_* settings point elsewhere.
+Writes perf/results/analytics-sink.json.
+Exit status 0 when done; 1 on an error; 2 for a --flag (it takes none).`, { flags: [] });
 
 /** CPU seconds a process has used so far (user + system), from /proc; 0 where there is none. */
 function cpuSeconds(pid: number): number {

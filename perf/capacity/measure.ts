@@ -17,6 +17,25 @@ import { createPgPool } from '../../platform/storage/postgres.js';
 import { connectRedis } from '../../platform/storage/redis.js';
 import { assertIdentifier, createClickHouse } from '../../platform/storage/clickhouse.js';
 import { procSample, type ProcSample } from './proc.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/capacity/measure.js [--rate R] [--duration S] [--connections N]
+
+Capacity measurements for docs/capacity.md (about 3 minutes): prepares a fresh topic prefix and
+Redis key prefix cap<id>, seeds N load patients, runs every service as its own process
+(careloop run …; API port 3190, gateway 3191, ops ports 9481-9487), drives chat load through the
+gateway with dist/perf/load-harness.js, then measures records per core-second and RSS per service,
+Redis bytes per key family, Kafka bytes per record per topic, PostgreSQL bytes per row and
+ClickHouse bytes per event. The run's topics cap<id>.* and Redis keys cap<id>:* are left in place.
+
+  --rate R          messages per second (default 200)
+  --duration S      measured seconds of load (default 30)
+  --connections N   WebSocket connections, one seeded load patient each (default 1000)
+
+Needs the local stack running (bin/careloop stack up) and the compiled dist/ (npx tsc -p tsconfig.json);
+the product's services are started by the script itself.
+Writes perf/results/capacity-<run>.json and the harness's perf/results/<run>-load.json.
+Exit status 0 when done; 1 on an error (prepare, seed or a service not ready); 2 for an unknown flag.`, { flags: ['--rate', '--duration', '--connections'] });
 
 const root = repoRoot();
 const arg = (name: string, dflt: number): number => {

@@ -6,6 +6,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { TOPICS } from '../../platform/kafka/topics.js';
+import { handleHelp } from '../usage.js';
+
+const USAGE = `Usage: node dist/perf/capacity/plan.js <capacity.json> <gateway-scale.json> [patients sessions msgPerSecond]
+
+The capacity plan from measurements: reads a perf/results/capacity-*.json (capacity/measure.js) and a
+perf/results/gateway-scale-careloop-*.json (gateway-scale/run.js) and prints, as markdown, the pods,
+partitions and Redis / PostgreSQL / Kafka / ClickHouse sizes for the load and for 10x it.
+
+  capacity.json        the measure.js result
+  gateway-scale.json   the gateway-scale result of the careloop target
+  patients             patients of the load (default 8000000)
+  sessions             open chat sessions (default 1200000)
+  msgPerSecond         inbound messages per second (default 250)
+
+Needs nothing running; reads only the two files and writes nothing (the tables go to stdout,
+e.g. into docs/capacity.md).
+Exit status 0; 1 when a file cannot be read or parsed; 2 without the two file arguments or for a --flag.`;
+handleHelp(USAGE, { flags: [] });
 
 interface ServiceFigure { records: number; cpuSeconds: number; recordsPerCoreSecond: number | null; rssMB: number }
 interface Capacity {
@@ -20,7 +38,7 @@ interface Capacity {
 interface GatewayScale { sessions: number; processes: number; baseRssMB: number; rssPerSessionKB: number; idleCpuCores: number }
 
 const [capFile, gwFile, p = '8000000', s = '1200000', r = '250'] = process.argv.slice(2);
-if (!capFile || !gwFile) { console.error('Usage: node dist/perf/capacity/plan.js <capacity.json> <gateway-scale.json> [patients sessions msgPerSecond]'); process.exit(2); }
+if (!capFile || !gwFile) { console.error(USAGE); process.exit(2); }
 const cap = JSON.parse(readFileSync(capFile, 'utf8')) as Capacity;
 const gw = JSON.parse(readFileSync(gwFile, 'utf8')) as GatewayScale;
 

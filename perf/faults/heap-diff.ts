@@ -4,6 +4,21 @@
  * retained self size first. Usage: node dist/perf/faults/heap-diff.js A.heapsnapshot B.heapsnapshot [--top N]
  */
 import { readFileSync } from 'node:fs';
+import { handleHelp } from '../usage.js';
+
+const USAGE = `Usage: node dist/perf/faults/heap-diff.js A.heapsnapshot B.heapsnapshot [--top N]
+
+Compares two V8 heap snapshots of one process (e.g. the soak's after-warm-up and end snapshots of
+node dist/perf/faults/run.js --minutes N --heap-snapshots, in /tmp/careloop-<run>-logs/): objects
+grouped by type and constructor name, the groups whose self size grew most first, as a markdown
+table with count, change in count, self MB and change in KB.
+
+  A, B      the earlier and the later snapshot
+  --top N   groups to list (default 25); give it after the two files
+
+Needs nothing running; reads the two files (each loaded whole: a large snapshot needs memory)
+and writes nothing.
+Exit status 0; 1 when a file cannot be read or parsed; 2 without two files or for an unknown flag.`;
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
@@ -53,4 +68,7 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (process.argv[1]?.endsWith('heap-diff.js')) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1]?.endsWith('heap-diff.js')) {
+  handleHelp(USAGE, { flags: ['--top'] });
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -16,6 +16,26 @@ import { repoRoot } from '../../platform/paths.js';
 import { createPgPool } from '../../platform/storage/postgres.js';
 import { procSample } from '../capacity/proc.js';
 import { profileAreas, type CpuProfile } from './profile-areas.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/fhir/import-bench.js --data DIR [--label TEXT] [--profile] [--out FILE] [-- import flags…]
+
+Runs the real careloop import fhir over a data set (dist/perf/fhir/make-dataset.js) into a fresh
+organisation org_fhirbench_<id>, its patient.signals going to a topic of its own (prefix fhirbench.
+unless CARELOOP_KAFKA_TOPIC_PREFIX is set), and measures wall time, resources/s, the importer's
+peak RSS and CPU ms per resource, PostgreSQL's and the Kafka broker's CPU per resource (from /proc)
+and the load average. The organisation and what was imported stay.
+
+  --data DIR      the Bulk Data NDJSON directory to import (required)
+  --label TEXT    a note stored with the result (default none)
+  --profile       run the importer under --cpu-prof and charge its CPU to stages (profile-areas.ts)
+  --out FILE      the JSON result (default perf/results/fhir-import-<time>.json)
+  -- flags…       passed on to careloop import fhir, e.g. -- --concurrency 8 --unit-size 1000
+
+Needs the local stack (PostgreSQL, Kafka, the schema registry: bin/careloop stack up) and the
+compiled dist/ (npx tsc -p tsconfig.json). Run it alone (flock a shared lock on a shared machine).
+Writes the result file and appends a line to perf/results/fhir-import.jsonl.
+Exit status: the importer's (0 when it succeeded); 1 on an error, an unknown flag or without --data.`);
 
 const TICKS = 100;
 

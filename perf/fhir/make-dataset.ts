@@ -9,6 +9,24 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { syntheaSample } from '../../ingest/fhir/fhir-tools.js';
 import { freshDispense, freshPatient, freshRequests, nameStem, requestTemplate, rng, type Templates } from './replicate.js';
+import { handleHelp } from '../usage.js';
+
+const USAGE = `Usage: node dist/perf/fhir/make-dataset.js --out DIR [--patients N] [--sample DIR] [--seed S]
+
+Replicates a small Synthea sample into N patients as Bulk Data NDJSON, one file per type, streamed
+(about 5 KB a patient): each patient with fresh identities (ids, names, MRN, SSN 9xx, phone, birth
+date, street), two MedicationRequests and one MedicationDispense; the sample's organisations,
+locations and practitioners first, so every reference resolves. The input of import-bench.js.
+
+  --out DIR       the directory to write (required; created if missing)
+  --patients N    patients to write (default 20000)
+  --sample DIR    a Synthea FHIR output directory (default: the cached -p 5 -s 7 sample under
+                  .stack/fhir, generated once with Java and the Maven Synthea jars when missing)
+  --seed S        the seed: the same seed gives the same ids, so a second import is a re-import (default 1)
+
+Needs nothing running. Writes DIR/{Organization,Location,Practitioner,Patient,MedicationRequest,
+MedicationDispense}.ndjson and prints a JSON summary; progress every 100,000 patients on stderr.
+Exit status 0; 1 on an error, an unknown flag or without --out.`;
 
 type R = Record<string, unknown>;
 
@@ -89,5 +107,6 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  handleHelp(USAGE);
   main().catch((err: unknown) => { console.error(err instanceof Error ? err.message : err); process.exit(1); });
 }

@@ -8,6 +8,27 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/gateway-scale/client.js --url URL --kind careloop|centrifugo --connections N --tokens FILE
+         [--offset I] [--address-base B] [--open-rate R]
+
+One client process of the gateway-scale benchmark; gateway-scale/run.js forks it (run that instead).
+Opens N WebSockets to URL from local addresses 127.0.0.B, 127.0.0.B+1, … (20,000 sockets each), at
+most R new sockets a second and 200 handshakes in flight, keeps them open (answering pings) and
+counts message frames received; reports { opened, failed, received } to its parent over IPC every
+100 ms and closes everything when the parent sends "stop".
+
+  --url URL          ws://host:port/v1/chat (careloop) or ws://host:port/connection/websocket (centrifugo)
+  --kind K           careloop: a session token per connection (?token=); centrifugo: JSON connect {token}
+  --connections N    sockets to open
+  --tokens FILE      JSON array of {token}; socket i uses token (offset + i) mod its length
+  --offset I         first token (default 0)
+  --address-base B   last byte of the first local address (default 2)
+  --open-rate R      most new sockets a second (default 2000)
+
+Needs the server at URL and the tokens file; writes nothing; runs until its parent sends "stop".
+Exit status 0 on "stop"; 1 when a required flag is missing; 2 for an unknown flag.`, { flags: ['--url', '--kind', '--connections', '--tokens', '--offset', '--address-base', '--open-rate'] });
 
 interface Args { url: string; kind: 'careloop' | 'centrifugo'; connections: number; tokensFile: string; offset: number; addressBase: number; rate: number }
 

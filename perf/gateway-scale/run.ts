@@ -22,6 +22,28 @@ import { Dependencies } from '../../platform/service/dependencies.js';
 import { Outbox } from '../../platform/stores/outbox.js';
 import { RouteTable } from '../../platform/stores/routing.js';
 import { procSample } from '../capacity/proc.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/gateway-scale/run.js [--target careloop|centrifugo] [--connections N] [--processes K]
+         [--patients P] [--idle S] [--rounds R]
+
+Gateway at scale, side by side with Centrifugo, on loopback: N authenticated, heart-beating sessions
+held by K server processes (gateways on ports 3301…, ops 9601…; Centrifugo on 8301), opened by
+client.js processes; measures base RSS, RSS per session, idle CPU and the fan-out rate (one message
+per patient a round to every socket of the patient). Stops by itself (opening at most 5 minutes,
+fan-out wait at most 2). perf/gateway-scale/compare.sh runs the usual comparison.
+
+  --target T        careloop or centrifugo (default careloop; any other value is careloop)
+  --connections N   sessions in all (default 19000)
+  --processes K     gateway processes, careloop only (default 1)
+  --patients P      patients the sessions share, seeded as load patients (default 1000)
+  --idle S          seconds of idle sessions measured for CPU (default 30)
+  --rounds R        fan-out rounds (default 5)
+
+Needs, for careloop: the local stack (Redis, PostgreSQL: bin/careloop stack up) and the compiled dist/;
+for centrifugo: .stack/tools/bin/centrifugo (go install github.com/centrifugal/centrifugo/v6@v6.9.1).
+Writes perf/results/gateway-scale-<target>-<run>.json (and token files under /tmp).
+Exit status 0 when done; 1 on an error; 2 for an unknown flag.`, { flags: ['--target', '--connections', '--processes', '--patients', '--idle', '--rounds'] });
 
 const root = repoRoot();
 const num = (name: string, dflt: number): number => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };

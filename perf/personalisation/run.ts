@@ -13,6 +13,25 @@ import { POLICIES, type Policy } from './policies.js';
 import { simulate, stream, type RunResult } from './simulate.js';
 import { tInterval, type Interval } from './stats.js';
 import { drawPopulation } from './traits.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/personalisation/run.js [--patients N] [--days D] [--seeds K] [--first-seed S] [--out FILE]
+
+The personalisation simulator's report: draws a synthetic population per seed (traits.ts, as
+TRAITS.md specifies), runs every policy of policies.ts on it for D days (one dose reminder a patient
+a day, answered per the hidden traits), pairs the policies by seed and prints markdown tables with
+95 % intervals over seeds: response rate, doses per patient-day, sends near the hidden peak,
+relative lifts, weekly response by cohort. 10,000 patients, 90 days, 5 seeds take about 4 minutes.
+
+  --patients N     patients per population (default 10000)
+  --days D         simulated days (default 90)
+  --seeds K        seeds, one population each (default 5)
+  --first-seed S   the first seed; the others follow it (default 1)
+  --out FILE       the JSON figures (default perf/personalisation/results.json)
+
+Needs nothing running (pure computation in this process); progress per seed on stderr.
+Writes FILE, overwriting it.
+Exit status 0; 1 on an error or an unknown flag.`);
 
 const { values } = parseArgs({ options: {
   patients: { type: 'string', default: '10000' }, days: { type: 'string', default: '90' },

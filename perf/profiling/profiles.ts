@@ -19,6 +19,24 @@ import { connectRedis } from '../../platform/storage/redis.js';
 import { applyBatch, type PatientEvent, type PatientLookups } from '../../profiling/apply.js';
 import { evolve, type ProfileEvent } from '../../profiling/evolve.js';
 import { syntheticPatient } from '../../profiling/synthetic.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/profiling/profiles.js [profiles] [updateSeconds] [batch] [inFlight]
+
+Profile store at scale: writes N synthetic profiles (5,000 distinct seeded 60-day histories, reused
+round-robin) to Redis through the real writer under a throw-away key prefix, measures memory per
+profile (used_memory delta and MEMORY USAGE of 1,000 keys), then for updateSeconds the update rate
+of the real write path (read with versions, evolve, compare-and-set) and the CPU per event of this
+process and of Redis. Deletes its keys at the end.
+
+  profiles        profiles to write (default 1000000)
+  updateSeconds   seconds of updates (default 20)
+  batch           events per batch (default 2000)
+  inFlight        batches in flight at once, as partitions are (default 4)
+
+Needs the local stack's Redis (bin/careloop stack up; CARELOOP_REDIS_URL points elsewhere).
+Prints the figures as JSON and writes perf/results/profiles.json.
+Exit status 0 when done; 1 on an error (e.g. Redis unreachable); 2 for a --flag (it takes none).`, { flags: [] });
 
 const [count = 1_000_000, updateSeconds = 20, batch = 2000, inFlight = 4] = process.argv.slice(2).map(Number);
 const TEMPLATES = 5000;

@@ -30,6 +30,32 @@ import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderEngine, reminderOptions } from '../../stream-processors/scheduler/reminder-engine.js';
 import { createReminderMetrics } from '../../stream-processors/scheduler/reminder-metrics.js';
 import { cpuPerItem, cpuSampler } from './cpu.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/reminders/bench.js burst [count] [engines] [batch] [shards] [concurrency]
+       node dist/perf/reminders/bench.js steady [rate] [seconds]
+       node dist/perf/reminders/bench.js storage [patients]
+
+Reminder engine benchmark on the real stack under a throw-away deployment prefix perfrem<id>.
+(its rows, Redis index and topic deleted at the end). The mode defaults to burst.
+  burst    count reminders due at one instant (default 1000000), indexed ahead, then dispatched by
+           engines engines in this process (1), batch per claim (2000), shards (12), shards drained
+           at once per engine (4); time, rate, lateness p50/p99/max, records on Kafka
+  steady   rate reminders a second (50) for seconds (120) on the scheduler's loops; lateness
+  storage  patients (50000) with 2 doses a day over the 2-day horizon: PostgreSQL bytes per
+           patient, Redis bytes per indexed reminder
+burst and steady also give CPU ms per reminder of this process, PostgreSQL, Redis and the broker.
+
+Needs the local stack: PostgreSQL, Redis, Kafka, the schema registry (bin/careloop stack up);
+CARELOOP_KAFKA_DRIVER=rdkafka in front uses librdkafka. On a shared machine run it under the lock:
+flock /work/bench.lock node dist/perf/reminders/bench.js …
+Appends one JSON line to perf/results/reminders.jsonl (also printed).
+Exit status 0 when done; 1 on an error; 2 for an unknown mode or a --flag (it takes none).`, { flags: [] });
+const MODES = ['burst', 'steady', 'storage'];
+if (process.argv[2] !== undefined && !MODES.includes(process.argv[2])) {
+  console.error(`reminders/bench: unknown mode ${process.argv[2]}: burst, steady or storage\nRun with --help for the usage.`);
+  process.exit(2);
+}
 
 const [mode = 'burst', ...rest] = process.argv.slice(2);
 const num = (i: number, d: number): number => (rest[i] === undefined ? d : Number(rest[i]));

@@ -18,6 +18,23 @@ import { ReminderIndex } from '../../platform/stores/reminder-index.js';
 import { OccurrenceStore } from '../../platform/stores/reminder-occurrences.js';
 import { ReminderEngine, reminderOptions } from '../../stream-processors/scheduler/reminder-engine.js';
 import { createReminderMetrics } from '../../stream-processors/scheduler/reminder-metrics.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/reminders/dispatch-burst.js [count] [shards] [batch]
+
+Reminder dispatch burst: stores N dose reminders due at the same instant (5 s ahead) under a
+throw-away deployment prefix perfrem<id>., indexes them into Redis, then one engine dispatches them
+as fast as it can (claim, publish on patient.signals, mark dispatched, acknowledge); prints the
+time, the rate and lateness (dispatched - due) p50/p99/max from PostgreSQL as one JSON line.
+Deletes its rows, index and topic at the end. bench.js burst is the fuller version.
+
+  count    reminders (default 20000)
+  shards   reminder shards (default 12)
+  batch    reminders per claim (default 1000)
+
+Needs the local stack: PostgreSQL, Redis, Kafka and the schema registry (bin/careloop stack up).
+Writes no file (stdout only).
+Exit status 0 when done; 1 on an error; 2 for a --flag (it takes none).`, { flags: [] });
 
 const [count = 20_000, shards = 12, batch = 1000] = process.argv.slice(2).map(Number);
 const prefix = `perfrem${randomUUID().slice(0, 8)}.`;

@@ -25,6 +25,29 @@ import { Dependencies } from '../../platform/service/dependencies.js';
 import { migratePostgres } from '../../platform/storage/postgres.js';
 import { freePort } from '../../test/product.js';
 import { fakeSid, TwilioStandIn } from '../../test/twilio-standin.js';
+import { handleHelp } from '../usage.js';
+
+handleHelp(`Usage: node dist/perf/sms/run.js [count] [senders] [workers]
+
+Outbound SMS throughput: queues N texts on chat.outbound (throw-away topic and Redis prefixes, an
+organisation of its own), starts delivery-sms in its own process(es) with the real twilio client
+pointed at the local Twilio stand-in in this process, and waits (at most 3 minutes) for the texts:
+rate first to last text and over the middle 80 %, texts lost or doubled, per sender the most texts
+in one second and the smallest gap, CPU ms per text of the workers, the stand-in and Redis.
+
+  count     texts (default 20000)
+  senders   long codes in the pool (default 1500)
+  workers   delivery-sms processes sharing the queue and the sender slots (default 1)
+
+  PERF_SMS_PROFILE=DIR         the worker's CPU profile into DIR (read it with cpuprofile-top.js)
+  PERF_SMS_LOG=1               print the end of each worker's output
+  CARELOOP_SMS_CLAIM_BATCH=N   passed on to the workers
+
+Needs the local stack (PostgreSQL, Redis, Kafka, the schema registry: bin/careloop stack up), the
+compiled dist/ and Twilio's OpenAPI description in ../shared/reference/twilio/. On a shared machine
+take turns: flock <lock file> node dist/perf/sms/run.js ….
+Prints one JSON line and writes perf/results/sms-<time>.json.
+Exit status 0 when done; 1 on an error; 2 for a --flag (it takes none).`, { flags: [] });
 
 const [count = 20_000, senderCount = 1500, workerCount = 1] = process.argv.slice(2).map(Number);
 const prefix = `perfsms${randomUUID().slice(0, 8)}.`;

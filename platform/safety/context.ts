@@ -15,7 +15,12 @@ const NOT_A_NEGATION = new Set(['sure', 'know', 'idea', 'one', 'longer', 'ok', '
 const NEGATION_WINDOW = 4;
 // "no me reconoce y dice cosas sin sentido": a negator whose own phrase is a symptom (not recognising,
 // not answering) denies nothing after it.
-const NEGATED_SYMPTOM = new Set(['reconoce', 'reconocio', 'responde', 'contesta', 'reacciona', 'despierta', 'respira', 'recognize', 'recognise', 'recognizes', 'recognises', 'respond', 'responding', 'answer', 'answering', 'waking']);
+// "no me reconoce y dice…", "no habla bien y se le cae la baba": a negator whose own phrase is a symptom
+// (not recognising, not answering, not talking right), closed by "y"/"and", denies nothing after it.
+const NEGATED_SYMPTOM = new Set(['reconoce', 'reconocio', 'responde', 'contesta', 'reacciona', 'despierta', 'respira', 'recognize', 'recognise', 'recognizes', 'recognises', 'respond', 'responding', 'answer', 'answering', 'waking',
+  'habla', 'hablaba', 'camina', 'mueve', 'movia', 'entiende', 'talking', 'walking', 'moving', 'making', 'understand', 'puedo', 'puede', 'pude', 'podia', 'parar']);
+// "isnt working and i cant breathe", "no se me quita el dolor": nor does a remedy that fails or a symptom that will not stop.
+const UNRELENTING = new Set(['quita', 'quitaba', 'quitting', 'stopping', 'letting', 'easing', 'improving', 'mejora', 'working', 'funciona', 'sirve', 'helping', 'ayuda', 'calma']);
 // Words a denial carries before what it denies ("not having any thoughts of hurting myself", "havent had any
 // bleeding"): left out when counting how far a negator reaches.
 const FILLERS = /(?<= )(?:(?:thoughts?|ideas?|urges?|pensamientos?) (?:of|about|de|en)|any|ever|had|have|having|been|tenido|ningun|ninguna)(?= )/g;
@@ -34,7 +39,10 @@ export function negatedBefore(clause: string, start: number, windowSize = NEGATI
     const next = before[i + 1] ?? '';
     // "no sé qué…" (I don't know) folds to "no se que"; "no se está ahogando" stays a negation.
     if (next === 'se' && KNOW_WHAT.has(before[i + 2] ?? '')) continue;
-    if (before.slice(i + 1).some((x) => NEGATED_SYMPTOM.has(x))) continue;
+    const after = before.slice(i + 1);
+    if (after.some((x) => UNRELENTING.has(x))) continue;
+    const symptom = after.findIndex((x) => NEGATED_SYMPTOM.has(x));
+    if (symptom >= 0 && after.slice(symptom + 1).some((x) => x === 'y' || x === 'and')) continue;
     if (!NOT_A_NEGATION.has(next)) return true;
   }
   return false;
@@ -48,7 +56,7 @@ const OVER = [
   /\b(?:se (?:me |le )(?:quito|paso|fue)|ya se (?:paso|quito|fue)|se (?:quito|fue) (?:el|la)\b|ya (?:paso|quito)|desaparecio|ya estoy bien|ya esta bien|ya no (?:me |le )?duele|ya (?:me |le )?siento mejor|mejor ahora|ya mejor|me recupere|se recupero|ya se recupero|ya esta en casa|ya salio del hospital)\b/,
   /\ben (?:el (?:ano )?)?(?:19|20)\d\d\b|\bhace (?:\w+ ){0,3}(?:anos|ano|meses|decadas)\b|\bde (?:chiquit[oa]|nin[oa]|pequen[oa]|bebe|joven|adolescente)\b|\b(?:el|del) (?:ano|mes|verano|invierno) pasado\b|\ba los \d\d(?! (?:min|seg|hora|dia|semana|mes))(?: anos)?\b|\b(?:el|del) (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado\b|\b(?:from|on) last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month)\b|\b(?<!desde )la semana pasada\b|\bde la otra semana\b|\bthe other (?:week|day)\b|\b(?:embarazo|parto) (?:pasado|anterior)\b|\bcon (?:el|la) (?:primer[oa]|segund[oa]|ultim[oa])\b|\ben la (?:universidad|prepa|secundaria|facultad)\b|\bcon (?:mi|su) (?:primer|primera|segundo|otro|ultimo)(?: (?:bebe|hijo|hija|embarazo|parto))?\b|\ben (?:el|mi|su) (?:primer|segundo|otro|ultimo) (?:embarazo|parto)\b|\bde (?:nina|nino) tuve\b|\bcuando (?:era|eran|estaba|estaban) (?:un |una |muy |mas )?(?:nino|nina|joven|pequeno|pequena|chico|chica|bebe|bebita|bebito|chiquit[oa]|nene|nena|adolescente|jovencit[oa]|embarazada de)\b|\buna vez (?!que )(?:me|se|le|nos|les|tuve|tuvo|tuvimos)\b|\bcuando (?:tenia|tenias|tuvo|tuve) (?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) (?:anos?|meses)\b|\b(?:antecedentes de|historial de|murio de|fallecio de|sobrevivi\w*)\b/,
 ];
-const NOT_OVER = /\b(?:(?<!(?:hasnt|havent|hadnt|didnt|never|not|wont|no|nunca) )(?:came back|come back|coming back)(?! (?:normal|negative|clear|fine|ok|okay|good|home|to work|to school))|back again|(?:happening|started|starting|its|it is|is|came|going|having|hurts|bleeding|doing it|at it) again|returned|worse|still(?! (?:need|have to|go|take|do|get|should|want|come|schedule|book|use|laugh\w*|jok\w*|talk\w*|teas\w*|remember|think about|bring it up|tell the story|love|miss|work|works|working|live|lives|living|enjoy\w*))|started again|(?<!(?:nunca mas|nunca|no) (?:le |me |se |les |nos )?)volvio(?! a (?:trabajar|casa|la escuela|el trabajo|su casa|caminar|comer|la normalidad|clases|manejar))|no volvio en si|regreso(?! (?:a|al) (?:trabajo|trabajar|casa|escuela|la escuela|clases))|otra vez|de nuevo|sigue|todavia|aun|peor)\b/;
+const NOT_OVER = /\b(?:(?<!(?:hasnt|havent|hadnt|didnt|never|not|wont|no|nunca) )(?:came back|come back|coming back)(?! (?:normal|negative|clear|fine|ok|okay|good|home|to work|to school))|back again|(?:happening|started|starting|its|it is|is|came|going|having|hurts|bleeding|doing it|at it) again|returned|worse|still(?! (?:need|have to|go|take|do|get|should|want|come|schedule|book|use|laugh\w*|jok\w*|talk\w*|teas\w*|remember|think about|bring it up|tell the story|love|miss|work|works|working|live|lives|living|enjoy\w*))|started again|(?<!(?:nunca mas|nunca|no) (?:le |me |se |les |nos )?)volvio(?! a (?:trabajar|casa|la escuela|el trabajo|su casa|caminar|comer|la normalidad|clases|manejar))|no volvio en si|regreso(?! (?:a|al) (?:trabajo|trabajar|casa|escuela|la escuela|clases))|otra vez|de nuevo|sigue|todavia|aun|peor|want to be with (?:her|him|them)|quiero estar con (?:ella|el))\b/;
 
 // The first and fourth patterns tell it ended ("went away", "ya se me pasó"); the others, when it happened.
 // A part that is only "fine" / "ya bien" ("…, went down the wrong pipe, fine now").
@@ -85,6 +93,7 @@ const ABOUT = [
   /^ (?:can|could|does|do|will|puede|pueden|podria) [^|]*\b(?:make (?:you|someone|people|me)|cause|give you|dar|da|causa|provoca)\b/,
   /\b(?:what (?:are|is|r) (?:the )?(?:signs?|symptoms?|warning signs?|causes?|risks?|difference)|signs? of|symptoms? of|warning signs?|what causes|risk of|risk factors?|prevent|preventing|prevention|information (?:about|on)|info (?:about|on)|learn (?:about|more)|leaflet|brochure|article|a class|course|first aid|cpr class|how common|statistics|what triggers|triggers for|que (?:provoca|desencadena)|film|movie|tv show|documentary|documental|podcast|campana|campaign|lo vi en|i saw (?:it|that|this) (?:on|in)|reading about|leyendo sobre|noticias?|the news|video game|pelicula|serie|videojuego|novela|episode|episodio|how long (?:should|does|can|do)|cuanto (?:tiene que|debe|puede) durar|cuanto dura)\b/,
   /\bhow (?:do|can|would|to|does|should) (?:i |you |we |one |someone |people )?(?:know|tell|recognize|recognise|spot|prevent|avoid|identify|treat|help|lower)\b/,
+  /^ (?:por que|porque|why) (?:\w+ ){0,3}(?:en|con|in|with|during|durante) (?:los |las |a |an |un |una )?(?:derrames?|infartos?|strokes?|heart attacks?|convulsiones|seizures|embarazos?|pregnancy|pregnancies|diabeticos|diabetics|ataques)\b/,
   /\b(?:es peligroso|es malo|es seguro|se puede|se pueden|is it (?:dangerous|safe|bad|ok|okay)(?: to)?|can you|should you) (?:mezclar|combinar|mix|combine)\b/,
   // "how low can blood sugar go before you pass out", "a cuánto tiene que bajar el azúcar para desmayarse".
   /\bhow (?:low|high) (?:can|could|does|do|should|would|is|has to|must)\b|\ba cuanto (?:tiene que|debe|puede|tendria que|necesita|hay que) (?:bajar|subir|llegar)\b|\bque tan (?:baj[oa]|alt[oa]) (?:puede|debe|tiene que)\b|\bcomo (?:se|saber|puedo saber) cuando\b/,
@@ -138,14 +147,14 @@ export function isJoke(clause: string): boolean {
 }
 
 // A later clause that says it ended ("…but it came out and he's fine"): the earlier clauses are over.
-const RESOLVED_LATER = /\b(?:came out|got it out|(?:lo|la) tosi(?:o)?|(?:is|hes|shes|theyre) (?:back )?home (?:and|now)|ya (?:esta|estan) en (?:su )?casa|come out|it passed|(?:hes|shes|hes ok|shes ok|he is|she is|theyre|were) (?:fine|ok|okay|alright|all right|breathing (?:fine|normally|normal))|is fine now|lo (?:saco|escupio|expulso)|la (?:saco|escupio)|y (?:ya )?esta bien|ya esta bien|ya paso|se le paso|se me paso|coughed (?:it )?(?:up|out)|(?:spit|spat) (?:it )?out|(?:and|but) (?:is|was) fine|(?:ya )?se (?:me|le) quito|(?<!(?:hasnt|havent|not|never|wont|didnt|doesnt|cant|nt) )stopped bleeding|(?<!no )dejo de sangrar|ya no sangra|paro (?:en|solo|a los|despues)|stopped (?:after|on its own|by itself)|se detuvo solo|(?:he|she|they|i|we) (?:was|were) (?:totally |completely |perfectly |just |all |back to )?(?:fine|ok|okay|alright|all right|better|normal) (?:after|afterwards|again|once|within|in a (?:few|couple))|(?:y |ya )(?:esta|anda|quedo) (?:normal|como si nada)|(?:se fue|salio|se regreso) (?:caminando|manejando|por su propio pie)|(?:walked|drove) (?:himself |herself )?(?:home|out)|(?:hes|shes|is) (?:totally |completely )?(?:normal|fine) now|se (?:compuso|repuso)|quedo bien|estuvo bien despues)\b/;
+const RESOLVED_LATER = /\b(?:came out|got it out|(?:lo|la) tosi(?:o)?|(?:is|hes|shes|theyre) (?:back )?home (?:and|now)|ya (?:esta|estan) en (?:su )?casa|(?<!(?:wont|doesnt|didnt|cant|not|never|wouldnt) )come out|it passed|(?:hes|shes|hes ok|shes ok|he is|she is|theyre|were) (?:fine|ok|okay|alright|all right|breathing (?:fine|normally|normal))|is fine now|lo (?:saco|escupio|expulso)|la (?:saco|escupio)|y (?:ya )?esta bien|ya esta bien|ya paso|se le paso|se me paso|coughed (?:it )?(?:up|out)|(?:spit|spat) (?:it )?out|(?:and|but) (?:is|was) fine(?! (?:at|this|an hour|yesterday|earlier|before|until|till|last|when|a few|this morning|\d))|(?:ya )?se (?:me|le) quito|(?<!(?:hasnt|havent|not|never|wont|didnt|doesnt|cant|nt) )stopped bleeding|(?<!no )dejo de sangrar|ya no sangra|paro (?:en|solo|a los|despues)|stopped (?:after|on its own|by itself)|se detuvo solo|(?:he|she|they|i|we) (?:was|were) (?:totally |completely |perfectly |just |all |back to )?(?:fine|ok|okay|alright|all right|better|normal) (?:after|afterwards|again|once|within|in a (?:few|couple))|(?:y |ya )(?:esta|anda|quedo) (?:normal|como si nada)|(?:se fue|salio|se regreso) (?:caminando|manejando|por su propio pie)|(?:walked|drove) (?:himself |herself )?(?:home|out)|(?:hes|shes|is) (?:totally |completely )?(?:normal|fine) now|se (?:compuso|repuso)|quedo bien|estuvo bien despues)\b/;
 
 export function resolvedLater(clause: string): boolean {
   return RESOLVED_LATER.test(clause) && !NOT_OVER.test(clause);
 }
 
 // Negators the phrase puts between its own words ("chest doesnt hurt", "pregnant, no bleeding").
-const INNER_NEGATORS = /(?:^| )(?:doesnt|dont|isnt|arent|wasnt|werent|didnt|havent|hasnt|hadnt|not|no|sin|ni|nada|never|nunca|without)(?= )/g;
+const INNER_NEGATORS = /(?:^| )(?:doesnt|dont|isnt|arent|wasnt|werent|didnt|havent|hasnt|hadnt|not|no|sin|ni|nada|never|nunca|without)(?= )(?! (?:quitting|stopping|going away|letting up|easing|getting better|improving|working|helping|se (?:me |le )?(?:quita|pasa|va)|(?:me |le )?(?:ayuda|sirve|funciona|mejora)))/g;
 
 /** True when a negator stands in the last few words of a match and is not one of the pattern's own words. */
 export function negatedInside(match: string, pattern: string): boolean {

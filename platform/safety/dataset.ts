@@ -11,7 +11,7 @@ export function evalDir(): string {
 }
 
 /** The files the classifier learns from. The held-out file is never among them. */
-export const TRAINING_FILES = ['emergency-tuning.json', 'emergency-tuning-b.json', 'emergency-tuning-c.json', 'emergency-tuning-d.json', 'emergency-tuning-e.json', 'emergency-tuning-f.json', 'emergency-tuning-g.json', 'emergency-tuning-h.json', 'emergency-dev.json'] as const;
+export const TRAINING_FILES = ['emergency-tuning.json', 'emergency-tuning-b.json', 'emergency-tuning-c.json', 'emergency-tuning-d.json', 'emergency-tuning-e.json', 'emergency-tuning-f.json', 'emergency-tuning-g.json', 'emergency-tuning-h.json', 'emergency-tuning-i.json', 'emergency-dev.json'] as const;
 export const HELDOUT_FILE = 'emergency-heldout.json';
 
 export async function loadExamples(path: string): Promise<EmergencyExample[]> {

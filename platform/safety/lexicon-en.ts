@@ -44,7 +44,7 @@ export const LEXICON_EN: Lexicon = [
   ['bleeding', /\b(?:vomiting|throwing up|puking|coughing up|coughing|spitting up|vomited|threw up|peeing|pooping) (?:up )?(?:blood|bloody)\b/],
   ['bleeding', /\b(?:blood (?:everywhere|all over|gushing|spurting|pouring|soaking)|soaked (?:in|with|through) blood|pool of blood|hemorrhag\w*|haemorrhag\w*)\b/],
   ['bleeding', /\b(?:deep|big|bad) (?:cut|gash|wound|laceration)\b.*\b(?:bleed\w*|blood)\b/],
-  ['bleeding', /\b(?:cut|stabbed|shot)\b(?: \w+){0,4} (?:bleed\w*|blood)\b/],
+  ['bleeding', /\b(?<!(?:paper|small|tiny|little|minor|shaving) )(?:cut|stabbed|shot)\b(?: \w+){0,4} (?<!(?:stopped|has stopped|quit|finally stopped) )(?:bleed\w*|blood)\b/],
   ['bleeding', /\b(?:black|tarry|bloody) (?:stool|stools|poop)\b.*\b(?:dizzy|faint|weak)\b/],
   ['poisoning', /\boverdos\w*\b|\bod(?:d|ed|ing)? on\b/],
   ['poisoning', /\b(?:took|taken|take|swallowed|ate|had|taking|popped|downed|he took|she took) (?:way |like |all )?(?:too (?:many|much)(?= (?:of )?(?:my |his |her |the |their )?(?:\w+ )?(?:pills|tablets|meds|medication|medicine|capsules|insulin|drugs|doses|painkillers|sleeping|\w+(?:in|ol|am|ine|ide|pril|one))\b| ?(?:\||$|and |by |accident|on purpose|,))|a (?:whole|full) (?:bottle|pack|box)|the (?:whole|entire) (?:bottle|pack|box)|an entire (?:bottle|pack|box)|all (?:of )?(?:my|his|her|the) (?:pills|tablets|meds|medication|sleeping pills|painkillers)|a bunch of (?:pills|tablets))\b/],

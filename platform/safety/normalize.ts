@@ -41,7 +41,7 @@ const PHONETIC = new Map([
   ['hart', 'heart'], ['harts', 'heart'], ['brethe', 'breathe'], ['breth', 'breath'], ['cheast', 'chest'], ['chets', 'chest'],
   ['siezure', 'seizure'], ['seazure', 'seizure'], ['overdoes', 'overdose'], ['unconsious', 'unconscious'],
   ['desmallo', 'desmayo'], ['desmallado', 'desmayado'], ['desmallada', 'desmayada'], ['convulciona', 'convulsiona'], ['convulcion', 'convulsion'],
-  ['respirrar', 'respirar'],
+  ['respirrar', 'respirar'], ['pexo', 'pecho'],
 ]);
 
 /** Corrects words to a fixed vocabulary; memoised per instance (the vocabulary is small and fixed). */
@@ -64,6 +64,8 @@ export class Speller {
   correct(word: string): string {
     const spelt = PHONETIC.get(word);
     if (spelt !== undefined) return spelt;
+    // "convulcionando": c for s by ear, any ending.
+    if (word.startsWith('convulc')) return `convuls${word.slice(7)}`;
     if (word.length === 4) return this.swapped(word);
     // Spanish spelt by ear: "desmallo" for "desmayo" (ll and y sound alike in most regions).
     if (word.includes('ll') && !this.keep.has(word)) {

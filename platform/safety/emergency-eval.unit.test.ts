@@ -12,8 +12,8 @@ import { emergencyDetector, trainEmergencyModel, type EmergencyDetector, type Em
 // so that no change makes detection worse; raise the floor whenever the figures improve.
 const GOAL = { recall: 0.99, falseAlarms: 0.03 };
 const FLOOR: Record<'en' | 'es', { recall: number; falseAlarms: number }> = {
-  en: { recall: 145 / 150, falseAlarms: 8 / 150 },
-  es: { recall: 124 / 131, falseAlarms: 5 / 126 },
+  en: { recall: 146 / 150, falseAlarms: 8 / 150 },
+  es: { recall: 125 / 131, falseAlarms: 5 / 126 },
 };
 
 interface Figures { recall: number; falseAlarms: number; emergencies: number; safe: number; missed: EmergencyExample[]; alarms: EmergencyExample[] }

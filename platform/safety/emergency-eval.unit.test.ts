@@ -8,12 +8,12 @@ import { emergencyDetector, trainEmergencyModel, type EmergencyDetector, type Em
 // The goal (issue 8): on the held-out half (never used for rules, thresholds or training) the
 // detector finds 99 % of emergencies and raises at most 3 % false alarms, per language. It is NOT met
 // yet (platform/safety/README.md). Until it is, the test prints how far off it is and holds the line
-// at the figures measured on 2026-12-02, run 10 (en 145/150 found, 8/150 false alarms; es 124/131, 5/126),
+// at the figures measured on 2026-12-02, run 11 (en 146/150 found, 8/150 false alarms; es 125/131, 4/126),
 // so that no change makes detection worse; raise the floor whenever the figures improve.
 const GOAL = { recall: 0.99, falseAlarms: 0.03 };
 const FLOOR: Record<'en' | 'es', { recall: number; falseAlarms: number }> = {
   en: { recall: 146 / 150, falseAlarms: 8 / 150 },
-  es: { recall: 125 / 131, falseAlarms: 5 / 126 },
+  es: { recall: 125 / 131, falseAlarms: 4 / 126 },
 };
 
 interface Figures { recall: number; falseAlarms: number; emergencies: number; safe: number; missed: EmergencyExample[]; alarms: EmergencyExample[] }
@@ -35,7 +35,7 @@ const line = (name: string, lang: string, f: Figures): string =>
 
 const detectorPromise = loadTrainingExamples().then((ex) => emergencyDetector(trainEmergencyModel(ex)));
 
-test('training sets (tuning, B to H, dev): figures, with every miss and false alarm printed', async () => {
+test('training sets (tuning, B to I, dev): figures, with every miss and false alarm printed', async () => {
   const detector = await detectorPromise;
   for (const file of TRAINING_FILES) {
     const items = await loadExamples(join(evalDir(), file));

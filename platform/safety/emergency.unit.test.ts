@@ -88,6 +88,35 @@ test('learned from set H: denials reach past fillers, a bare "no" answers a shor
   assert.equal(await category('my daughter says the coach touches her private parts'), 'child_harm');
 });
 
+test('learned from set I: the rules alone read atypical signs, remedies that fail and indirect goodbyes; their look-alikes stay safe', async () => {
+  const rules = rulesOnlyDetector();
+  const cases: Array<[string, EmergencyCategory]> = [
+    ['feeling sick to my stomach since lunch and now my jaw and upper back ache', 'cardiac'],
+    ['tengo nauseas y me duele la espalda alta desde la manana, soy diabetica', 'cardiac'],
+    ['my dad suddenly cant walk straight and hes seeing double', 'stroke'],
+    ['mi mama de pronto no me reconoce y dice cosas sin sentido', 'stroke'],
+    ['the inhaler isnt working and i cant breathe', 'breathing'],
+    ['no se me quita el dolor de pecho', 'cardiac'],
+    ['my 5 week old has a fever of 38.6', 'child_harm'],
+    ['mi hijo tiene epilepsia y la crisis ya lleva 6 minutos', 'seizure'],
+    ['es alergica a las abejas y la picaron, esta palida y vomitando', 'allergy'],
+    ['gave my fishing rods to my brother, i wont need them', 'self_harm'],
+    ['ya no le voy a dar mas problemas a nadie', 'self_harm'],
+    ['i keep thinking about driving into a wall on the freeway', 'self_harm'],
+    ['my husband died in may and i just want to be with him', 'self_harm'],
+    ['su padrastro la quema con cigarros', 'child_harm'],
+  ];
+  for (const [t, c] of cases) assert.equal(rules.assess(t)?.category, c, t);
+  await noneOf([
+    'had a seizure years ago at a party, we still joke about it', 'una vez me desmaye en misa, hace mil anos', 'she choked on a cracker and was totally fine after',
+    'mi tio tuvo dolor de pecho, le hicieron estudios y era un musculo', 'si mis nietos me vuelven a despertar temprano me da un infarto',
+    'the uncertainty is choking me, any news on my scan', 'es peligroso mezclar lejia con amoniaco?', 'mi sobrino convulsiono una vez de bebe, nunca mas le volvio a pasar',
+    'my little one is 2 months old, slight fever of 37.6 after the vaccines', 'sold my car to my cousin, i wont need it after we move to the city',
+    'his words come out wrong when hes nervous on the phone', 'nauseous from the chemo and my upper back aches from the hospital bed',
+    'the baby twitches in her sleep, no fever', 'my cut stopped bleeding, just need a bandaid',
+  ]);
+});
+
 test('typos and missing accents are read as meant', async () => {
   assert.equal(await category('i cant breth'), 'breathing');
   assert.equal(await category('i have chest pian and sweating'), 'cardiac');
